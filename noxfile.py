@@ -1,0 +1,63 @@
+"""Development sessions: ``nox`` runs the default set (tests, lint, typecheck)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typecheck"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+EXTRAS = "all"
+
+
+def _group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite with branch coverage; amparex_core must stay at 95 % or more."""
+    session.install("-e", f".[{EXTRAS}]", *_group("test"))
+    env = {"HYPOTHESIS_PROFILE": "ci" if os.environ.get("CI") else "dev"}
+    session.run(
+        "pytest",
+        "--cov",
+        "--cov-report=",
+        "--hypothesis-show-statistics" if os.environ.get("CI") else "-q",
+        *session.posargs,
+        env=env,
+    )
+    session.run(
+        "coverage",
+        "report",
+        "--include=*/amparex_core/*",
+        "--fail-under=95",
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    session.install(*_group("lint"))
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on src, tests and this file."""
+    session.install("-e", f".[{EXTRAS}]", *_group("typecheck"))
+    session.run("mypy", "--strict")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: each case prints ``name  ours  baseline  ratio``."""
+    session.install("-e", f".[{EXTRAS}]")
+    session.run("python", "-m", "benchmarks", *session.posargs)

@@ -1,0 +1,456 @@
+"""Interface configurations and their rules (IF1–IF9, CO1, LL1–LL4).
+
+An :class:`InterfaceConfig` is one configured integration (Schnittstelle). Its
+:class:`InterfaceKind` carries a :class:`KindPolicy` that states the kind's uniqueness
+scope, whether it is workstation-only, where it runs and which settings type it takes; the
+rules below read only the policy, so a third kind is a new enum member, a settings class
+and a policy entry, and no rule changes (IF1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import string
+from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Final
+
+import attrs
+
+from .errors import (
+    ClientSideRequired,
+    CustomerNumberRequired,
+    DisplayNameRequired,
+    ExportDirectoryInvalid,
+    FilePatternInvalid,
+    InterfaceSettingsMismatch,
+    ServerSideRequired,
+    WorkstationRequired,
+)
+from .secret import Secret
+from .statistics import StatisticExport, StatisticKind
+from .text import name_key
+
+__all__ = [
+    "DEFAULT_FILE_PATTERN",
+    "CardOrderSettings",
+    "InterfaceConfig",
+    "InterfaceKind",
+    "InterfaceSettings",
+    "KindPolicy",
+    "LoyaltyLabSettings",
+    "Placement",
+    "Scope",
+    "Specificity",
+    "UniquenessKey",
+    "is_absolute_directory",
+    "plan_exports",
+    "resolve",
+]
+
+
+class Scope(enum.Enum):
+    """Where a kind may be configured only once (per display name, IF7)."""
+
+    WORKSTATION = "workstation"
+    BRANCH = "branch"
+    CHAIN = "chain"
+
+
+class Placement(enum.Enum):
+    """Where a kind runs (IF6)."""
+
+    CLIENT_ONLY = "client_only"
+    SERVER_ONLY = "server_only"
+    EITHER = "either"
+
+
+class Specificity(enum.IntEnum):
+    """How specific a configuration is; lower sorts first in resolution (IF9)."""
+
+    WORKSTATION = 0
+    BRANCH = 1
+    CHAIN = 2
+
+
+# ------------------------------------------------------------------ settings
+
+
+def _optional_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _optional_secret(value: Secret | str | None) -> Secret | None:
+    if value is None:
+        return None
+    secret = value if isinstance(value, Secret) else Secret(value)
+    return secret if secret.reveal().strip() else None
+
+
+@attrs.frozen
+class CardOrderSettings:
+    """Settings of the card-ordering interface (CO1, CO2, CO18).
+
+    Attributes:
+        contract: The card contract (Kartenvertrag) with AMPAREX; ``None`` until AMPAREX has
+            set it up after an information request (CO2).
+        key: The contract's secret key (Schlüssel); never shown.
+        customer_number: The chain's customer number at the card vendor, carried in the
+            subject of every batch e-mail (CO18).
+    """
+
+    contract: str | None = attrs.field(default=None, converter=_optional_text)
+    key: Secret | None = attrs.field(default=None, converter=_optional_secret)
+    customer_number: str | None = attrs.field(default=None, converter=_optional_text)
+
+    @property
+    def has_contract(self) -> bool:
+        """Whether both the contract and its key are present (CO1)."""
+        return self.contract is not None and self.key is not None
+
+
+DEFAULT_FILE_PATTERN: Final = "{customer_number}_{statistic}_{date:%Y%m%d}.csv"
+_PATTERN_FIELDS: Final = frozenset({"customer_number", "statistic", "date"})
+_FORBIDDEN_IN_NAMES: Final = frozenset('/\\:*?"<>|\x00')
+
+
+def _check_pattern(pattern: str) -> None:
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
+    except ValueError as exc:
+        raise FilePatternInvalid(pattern=pattern, reason=str(exc)) from None
+    unknown = fields - _PATTERN_FIELDS
+    if unknown:
+        raise FilePatternInvalid(
+            pattern=pattern, reason=f"unknown placeholder {sorted(unknown)[0]!r}"
+        )
+    for needed in ("statistic", "date"):
+        if needed not in fields:
+            raise FilePatternInvalid(pattern=pattern, reason=f"{{{needed}}} is required")
+    sample = pattern.format(
+        customer_number="4711", statistic="customers", date=dt.date(2026, 1, 2)
+    )
+    if _FORBIDDEN_IN_NAMES & set(sample) or sample.startswith(".") or sample != sample.strip():
+        raise FilePatternInvalid(pattern=pattern, reason="it makes no plain file name")
+
+
+def is_absolute_directory(path: str) -> bool:
+    """Whether *path* is an absolute POSIX or Windows folder path (LL4).
+
+    >>> is_absolute_directory("/srv/loyalty"), is_absolute_directory(r"C:\\LoyaltyLab")
+    (True, True)
+    >>> is_absolute_directory("exports")
+    False
+    """
+    if not path or "\x00" in path:
+        return False
+    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
+
+
+def _statistics(
+    value: Mapping[StatisticKind | str, str | None],
+) -> Mapping[StatisticKind, str]:
+    slots: dict[StatisticKind, str] = {}
+    for kind, template in value.items():
+        if template is None or not template.strip():
+            continue
+        slots[StatisticKind(kind)] = template.strip()
+    return dict(sorted(slots.items(), key=lambda kv: list(StatisticKind).index(kv[0])))
+
+
+@attrs.frozen
+class LoyaltyLabSettings:
+    """Settings of the Loyalty Lab interface (LL2–LL4).
+
+    Attributes:
+        customer_number: Our customer number at Loyalty Lab (Kunden-Nr.); required (LL2).
+        statistics: The statistic template chosen for each of the four slots (LL3); a slot
+            left out exports nothing.
+        directory: Absolute folder on the workstation the files are written to (LL4).
+        file_pattern: :meth:`str.format` pattern of the export file names over
+            ``customer_number``, ``statistic`` (the slot's value, e.g. ``customers``) and
+            ``date``; ``statistic`` and ``date`` are required so a statistic is exported at
+            most once per day.
+    """
+
+    customer_number: str = attrs.field(converter=lambda v: (v or "").strip())
+    directory: str
+    statistics: Mapping[StatisticKind, str] = attrs.field(
+        factory=dict, converter=_statistics, hash=False
+    )
+    file_pattern: str = DEFAULT_FILE_PATTERN
+
+    def __attrs_post_init__(self) -> None:
+        if not self.customer_number:
+            raise CustomerNumberRequired()
+        if not is_absolute_directory(self.directory):
+            raise ExportDirectoryInvalid(
+                directory=self.directory, reason="not an absolute folder path"
+            )
+        _check_pattern(self.file_pattern)
+
+    def file_name(self, statistic: StatisticKind, on: dt.date) -> str:
+        """The export file name of *statistic* on day *on* (LL6)."""
+        return self.file_pattern.format(
+            customer_number=self.customer_number, statistic=statistic.value, date=on
+        )
+
+
+InterfaceSettings = CardOrderSettings | LoyaltyLabSettings
+
+
+# ------------------------------------------------------------------ kinds
+
+
+@attrs.frozen
+class KindPolicy:
+    """What a kind of interface declares about itself (IF1)."""
+
+    scope: Scope
+    workstation_only: bool
+    placement: Placement
+    settings_type: type[InterfaceSettings]
+    default_display_name: str
+
+    @property
+    def default_client_side(self) -> bool:
+        """Whether a configuration runs client-side when nobody says otherwise (IF6)."""
+        return self.placement is Placement.CLIENT_ONLY
+
+
+class InterfaceKind(enum.Enum):
+    """The kinds of interface (IF1)."""
+
+    CARD_ORDER = "card_order"
+    LOYALTY_LAB = "loyalty_lab"
+
+    @property
+    def policy(self) -> KindPolicy:
+        """The kind's declared policy."""
+        return _POLICIES[self]
+
+
+_POLICIES: Final[Mapping[InterfaceKind, KindPolicy]] = {
+    InterfaceKind.CARD_ORDER: KindPolicy(
+        scope=Scope.BRANCH,
+        workstation_only=False,
+        placement=Placement.SERVER_ONLY,
+        settings_type=CardOrderSettings,
+        default_display_name="Kundenkartenbestellung bei AMPAREX",
+    ),
+    InterfaceKind.LOYALTY_LAB: KindPolicy(
+        scope=Scope.WORKSTATION,
+        workstation_only=True,
+        placement=Placement.CLIENT_ONLY,
+        settings_type=LoyaltyLabSettings,
+        default_display_name="Loyalty Lab",
+    ),
+}
+
+
+def _kind_of(settings: InterfaceSettings) -> str:
+    for kind, policy in _POLICIES.items():
+        if type(settings) is policy.settings_type:
+            return kind.value
+    return type(settings).__name__  # pragma: no cover - only for foreign objects
+
+
+# ------------------------------------------------------------------ configuration
+
+
+@attrs.frozen
+class UniquenessKey:
+    """The key under which two configurations collide (IF7).
+
+    Only the parts the kind's scope names are filled; the others are ``None``.
+    """
+
+    kind: InterfaceKind
+    scope: Scope
+    branch: str | None
+    workstation: str | None
+    display_name: str
+
+    @property
+    def text(self) -> str:
+        """A stable one-line form for a store's unique index."""
+        parts = (
+            self.kind.value,
+            self.scope.value,
+            "" if self.branch is None else self.branch,
+            "" if self.workstation is None else self.workstation,
+            self.display_name,
+        )
+        return "\x1f".join(parts)
+
+
+def _strip_or_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _strip(value: str | None) -> str | None:
+    return None if value is None else value.strip()
+
+
+@attrs.frozen
+class InterfaceConfig:
+    """One configured interface (Schnittstelle).
+
+    Construction enforces every rule that needs no other object (IF1, IF6, LL1–LL4);
+    uniqueness (IF7) is the store's job, by :meth:`uniqueness_key`.
+
+    Attributes:
+        id: Identity of the configuration.
+        kind: Which interface.
+        settings: The kind's settings; their type must match the kind (IF1).
+        display_name: Name shown for the interface (Angezeigter Name); part of uniqueness.
+        branch: ``None`` lets every branch use it, a branch ID only that branch (IF2).
+        workstation: Set when configured through the workstation settings: only that
+            computer may use it; ``None`` when configured through branch management (IF3).
+        client_side: Whether it runs on the workstation (IF6); defaults from the kind.
+        start: First day it is enabled, inclusive; ``None`` means at once (IF5).
+    """
+
+    id: str
+    kind: InterfaceKind
+    settings: InterfaceSettings
+    display_name: str = attrs.field(default=None, converter=_strip)
+    branch: str | None = attrs.field(default=None, converter=_strip_or_none)
+    workstation: str | None = attrs.field(default=None, converter=_strip_or_none)
+    client_side: bool = attrs.field(default=None)
+    start: dt.date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        policy = self.kind.policy
+        if type(self.settings) is not policy.settings_type:
+            raise InterfaceSettingsMismatch(
+                kind=self.kind.value, settings_kind=_kind_of(self.settings)
+            )
+        if self.display_name is None:
+            object.__setattr__(self, "display_name", policy.default_display_name)
+        if not name_key(self.display_name):
+            raise DisplayNameRequired(kind=self.kind.value)
+        if self.client_side is None:
+            object.__setattr__(self, "client_side", policy.default_client_side)
+        if policy.workstation_only and self.workstation is None:
+            raise WorkstationRequired(kind=self.kind.value)
+        if policy.placement is Placement.CLIENT_ONLY and not self.client_side:
+            raise ClientSideRequired(kind=self.kind.value)
+        if policy.placement is Placement.SERVER_ONLY and self.client_side:
+            raise ServerSideRequired(kind=self.kind.value)
+        if isinstance(self.start, dt.datetime):
+            raise TypeError("start is a date, not a datetime")
+
+    @property
+    def policy(self) -> KindPolicy:
+        """The policy of this configuration's kind."""
+        return self.kind.policy
+
+    @property
+    def with_workstation_settings(self) -> bool:
+        """Whether it was configured through a workstation's settings (IF3, IF4)."""
+        return self.workstation is not None
+
+    @property
+    def specificity(self) -> Specificity:
+        """Workstation-bound, branch-bound or chain-wide (IF9)."""
+        if self.workstation is not None:
+            return Specificity.WORKSTATION
+        if self.branch is not None:
+            return Specificity.BRANCH
+        return Specificity.CHAIN
+
+    def uniqueness_key(self) -> UniquenessKey:
+        """The key two colliding configurations share (IF7).
+
+        Display names and workstation names compare by :func:`name_key`; branch IDs
+        exactly. The kind's scope decides which of branch and workstation belong to it.
+        """
+        scope = self.policy.scope
+        return UniquenessKey(
+            kind=self.kind,
+            scope=scope,
+            branch=self.branch if scope is Scope.BRANCH else None,
+            workstation=(
+                name_key(self.workstation)
+                if scope is Scope.WORKSTATION and self.workstation is not None
+                else None
+            ),
+            display_name=name_key(self.display_name),
+        )
+
+    def is_available(
+        self, *, branch: str | None, workstation: str | None, on: dt.date
+    ) -> bool:
+        """Whether this configuration may be used there and then (IF2, IF3, IF5).
+
+        Args:
+            branch: The branch asking; ``None`` when it does not matter (a server job).
+            workstation: The computer asking; ``None`` for a server job.
+            on: The day asked about, in the chain's time zone.
+        """
+        if self.branch is not None and self.branch != _strip_or_none(branch):
+            return False
+        if self.workstation is not None and (
+            workstation is None or name_key(self.workstation) != name_key(workstation)
+        ):
+            return False
+        return self.start is None or on >= self.start
+
+    def matches_place(self, *, branch: str | None, workstation: str | None) -> bool:
+        """Whether branch and workstation fit, whatever the date (IF2, IF3)."""
+        return self.is_available(branch=branch, workstation=workstation, on=dt.date.max)
+
+
+def resolve(
+    configs: Iterable[InterfaceConfig],
+    *,
+    kind: InterfaceKind,
+    branch: str | None,
+    workstation: str | None,
+    on: dt.date,
+) -> list[InterfaceConfig]:
+    """The configurations of *kind* available there and then, most specific first (IF9).
+
+    Workstation-bound configurations come first, then branch-bound, then chain-wide; ties
+    sort by display name and ID, so the order is stable.
+    """
+    found = [
+        c
+        for c in configs
+        if c.kind is kind and c.is_available(branch=branch, workstation=workstation, on=on)
+    ]
+    return sorted(found, key=lambda c: (c.specificity, name_key(c.display_name), c.id))
+
+
+def plan_exports(config: InterfaceConfig, on: dt.date) -> list[StatisticExport]:
+    """The exports a Loyalty Lab configuration makes on day *on* (LL5, LL6).
+
+    One per statistic slot that selects a template, in slot order.
+
+    Raises:
+        InterfaceSettingsMismatch: *config* is not a Loyalty Lab configuration.
+    """
+    settings = config.settings
+    if not isinstance(settings, LoyaltyLabSettings):
+        raise InterfaceSettingsMismatch(
+            kind=InterfaceKind.LOYALTY_LAB.value, settings_kind=config.kind.value
+        )
+    return [
+        StatisticExport(
+            interface_id=config.id,
+            statistic=statistic,
+            template_id=template_id,
+            directory=settings.directory,
+            file_name=settings.file_name(statistic, on),
+            on=on,
+        )
+        for statistic, template_id in settings.statistics.items()
+    ]

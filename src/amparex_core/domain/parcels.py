@@ -1,0 +1,63 @@
+"""What the delivery port carries: files, and parcels of attachments (CO16, CO18, LL8)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import BinaryIO
+
+import attrs
+
+__all__ = ["Attachment", "DeliveryReceipt", "OutgoingFile", "Parcel"]
+
+
+@attrs.frozen
+class OutgoingFile:
+    """A local file to upload under *name* (LL8).
+
+    Attributes:
+        name: Final remote file name.
+        size: Size in bytes, checked against the remote size before the final rename.
+        open: Opens the content for reading; called once per attempt.
+        sha256: Hex SHA-256 of the content, when known.
+    """
+
+    name: str
+    size: int
+    open: Callable[[], BinaryIO] = attrs.field(repr=False)
+    sha256: str | None = None
+
+
+@attrs.frozen
+class Attachment:
+    """One named document of a parcel (manifest, batch PDF)."""
+
+    filename: str
+    content_type: str
+    data: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
+
+
+@attrs.frozen
+class Parcel:
+    """Documents that travel together to the card vendor (CO16, CO18, CO2).
+
+    Attributes:
+        id: Fixes every remote name and the e-mail Message-ID: sending the same parcel
+            again never makes a second one on the receiving side.
+        subject: Subject line (e-mail) or title.
+        body: Plain text body (e-mail) or README (files).
+        attachments: The documents.
+    """
+
+    id: str
+    subject: str
+    body: str
+    attachments: tuple[Attachment, ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen
+class DeliveryReceipt:
+    """What a delivery reports back: where things landed (remote paths, message ID)."""
+
+    destination: str
+    reference: str
+    size: int | None = None

@@ -1,0 +1,36 @@
+"""The ports of amparex-core: :class:`typing.Protocol` contracts the adapters implement.
+
+One module per port, named like the adapter folder that implements it
+(``ports/delivery.py`` ↔ ``amparex_adapters/delivery/``). Each method's docstring
+(Args / Returns / Raises) is the contract; ``tests/contract/`` proves every adapter
+against it.
+"""
+
+from .clock import Clock
+from .delivery import FileDelivery, ParcelDelivery
+from .documents import DocumentPart, DocumentRenderer
+from .exports import ExportTarget
+from .masterdata import MasterData
+from .readers import CardReader, CardWriter
+from .statistics import StatisticResult, StatisticSource
+from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateStore, UploadLedger
+
+__all__ = [
+    "CardReader",
+    "CardStore",
+    "CardWriter",
+    "Clock",
+    "DocumentPart",
+    "DocumentRenderer",
+    "ExportTarget",
+    "FileDelivery",
+    "InterfaceStore",
+    "MasterData",
+    "OrderStore",
+    "ParcelDelivery",
+    "StatisticResult",
+    "StatisticSource",
+    "Storage",
+    "TemplateStore",
+    "UploadLedger",
+]

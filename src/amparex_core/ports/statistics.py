@@ -1,0 +1,44 @@
+"""The statistic-source port: runs a statistic template (LL5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from amparex_core.domain.masterdata import StatisticTemplate
+
+__all__ = ["StatisticResult", "StatisticSource"]
+
+
+@attrs.frozen
+class StatisticResult:
+    """The outcome of running a statistic: column names and a lazy stream of rows."""
+
+    columns: tuple[str, ...] = attrs.field(converter=tuple)
+    rows: Iterator[Sequence[object]] = attrs.field(eq=False, repr=False)
+
+
+@runtime_checkable
+class StatisticSource(Protocol):
+    """Runs statistic templates."""
+
+    def run(self, template: StatisticTemplate) -> AbstractContextManager[StatisticResult]:
+        """Run *template* and stream its rows.
+
+        The rows are produced lazily while the context is open; leaving the context
+        releases cursors and connections, also when the rows were not all read.
+
+        Args:
+            template: The statistic template (its ``query``).
+
+        Returns:
+            A context manager yielding the :class:`StatisticResult`.
+
+        Raises:
+            StatisticFailed: The query cannot be run (on entering) or broke while
+                streaming (while iterating).
+        """
+        ...

@@ -1,0 +1,307 @@
+"""The storage ports: interface configurations, card templates, orders, issued cards and the
+upload ledger.
+
+Every write is atomic: it happens whole or not at all. The uniqueness and idempotency rules
+are the store's job — a store enforces them with its own means (a unique index, a
+transaction), so they hold when many workstations write at the same moment (IF8, CO13,
+CR3, LL8). A refused write leaves the store unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from amparex_core.domain.cards import CardUid, IssuedCard
+from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
+from amparex_core.domain.orders import Batch, CardOrder, OrderStatus, ProcessRef
+from amparex_core.domain.templates import CardTemplate
+from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadRecord
+
+__all__ = ["CardStore", "InterfaceStore", "OrderStore", "Storage", "TemplateStore", "UploadLedger"]
+
+
+@runtime_checkable
+class InterfaceStore(Protocol):
+    """Interface configurations (IF1–IF9)."""
+
+    def add_interface(self, config: InterfaceConfig) -> None:
+        """Store a new configuration.
+
+        Raises:
+            InterfaceDuplicate: A configuration with an equal
+                :meth:`~amparex_core.domain.interfaces.InterfaceConfig.uniqueness_key`
+                exists (IF7, IF8); it is named in the error. Also when the ID exists.
+        """
+        ...
+
+    def replace_interface(self, config: InterfaceConfig) -> None:
+        """Replace the configuration with ``config.id``.
+
+        Raises:
+            InterfaceUnknown: No configuration has that ID.
+            InterfaceDuplicate: The changed configuration collides with another one.
+        """
+        ...
+
+    def get_interface(self, interface_id: str) -> InterfaceConfig:
+        """The configuration with *interface_id*.
+
+        Raises:
+            InterfaceUnknown: No configuration has that ID.
+        """
+        ...
+
+    def remove_interface(self, interface_id: str) -> InterfaceConfig:
+        """Remove and return the configuration with *interface_id*.
+
+        Raises:
+            InterfaceUnknown: No configuration has that ID.
+        """
+        ...
+
+    def search_interfaces(
+        self, *, kind: InterfaceKind | None = None, with_workstation_settings: bool = False
+    ) -> list[InterfaceConfig]:
+        """Configurations, optionally of one kind and only those with a workstation (IF4).
+
+        Returns:
+            Sorted by kind, display name (compared by ``name_key``) and ID.
+        """
+        ...
+
+    def interface_candidates(
+        self, kind: InterfaceKind, *, branch: str | None, workstation: str | None
+    ) -> list[InterfaceConfig]:
+        """Configurations of *kind* whose branch and workstation fit (IF2, IF3, IF9).
+
+        A configuration fits when its branch is ``None`` or equals *branch*, and its
+        workstation is ``None`` or equals *workstation* under ``name_key``. Start dates
+        are not looked at; order does not matter.
+        """
+        ...
+
+
+@runtime_checkable
+class TemplateStore(Protocol):
+    """Card templates (CO3, CO4, CO14)."""
+
+    def add_template(self, template: CardTemplate) -> None:
+        """Store a new card template.
+
+        Raises:
+            TemplateDuplicate: A template with an equal ``key`` exists (CO4).
+        """
+        ...
+
+    def get_template(self, name: str) -> CardTemplate:
+        """The template whose key equals ``name_key(name)``.
+
+        Raises:
+            TemplateUnknown: There is none.
+        """
+        ...
+
+    def remove_template(self, name: str) -> CardTemplate:
+        """Remove and return the template named *name*; placed orders keep their snapshot.
+
+        Raises:
+            TemplateUnknown: There is none.
+        """
+        ...
+
+    def list_templates(self) -> list[CardTemplate]:
+        """Every template, sorted by key."""
+        ...
+
+
+@runtime_checkable
+class OrderStore(Protocol):
+    """Card orders, batches and the chain's running numbers (CO6, CO13, CO16, CO17)."""
+
+    def add_order(self, order: CardOrder) -> tuple[CardOrder, bool]:
+        """Store *order* unless an order with its process reference exists (CO13).
+
+        Idempotent also under concurrency: of many callers with one process reference,
+        exactly one stores its order.
+
+        Returns:
+            ``(order, True)`` when stored; ``(existing, False)`` when an order with the
+            same ``process_ref`` existed (then nothing is written).
+        """
+        ...
+
+    def get_order(self, order_id: str) -> CardOrder:
+        """The order with *order_id*.
+
+        Raises:
+            OrderUnknown: There is none.
+        """
+        ...
+
+    def order_by_process_ref(self, process_ref: ProcessRef) -> CardOrder | None:
+        """The order placed with *process_ref*, if any (CO13)."""
+        ...
+
+    def list_orders(self, *, status: OrderStatus | None = None) -> list[CardOrder]:
+        """Orders, optionally of one status, sorted by ``placed_at`` and ID."""
+        ...
+
+    def pending_orders_ending_by(self, day: dt.date) -> list[CardOrder]:
+        """Pending orders whose period ends on or before *day* (CO6), sorted like
+        :meth:`list_orders`."""
+        ...
+
+    def update_order(self, order: CardOrder, *, expected: OrderStatus) -> bool:
+        """Replace the stored order with *order* if its status is still *expected*.
+
+        Returns:
+            ``False`` (and nothing written) when the stored status differs.
+
+        Raises:
+            OrderUnknown: No order has ``order.id``.
+        """
+        ...
+
+    def create_batch(self, batch: Batch, cards: Sequence[IssuedCard]) -> bool:
+        """Store *batch*, move its orders from pending to batched and issue *cards*.
+
+        All or nothing: when any order of ``batch.order_ids`` is no longer pending, or a
+        card number exists, nothing is written.
+
+        Returns:
+            Whether the batch was stored.
+        """
+        ...
+
+    def get_batch(self, batch_id: str) -> Batch | None:
+        """The batch with *batch_id*, if any."""
+        ...
+
+    def list_batches(self, *, open_only: bool = False) -> list[Batch]:
+        """Batches sorted by number; with *open_only* only those not yet delivered."""
+        ...
+
+    def mark_batch_delivered(self, batch_id: str, *, at: dt.datetime, receipt: str) -> Batch:
+        """Record that the batch reached the vendor: it is delivered, its orders dispatched.
+
+        Marking a delivered batch again changes nothing and returns it.
+
+        Raises:
+            LookupError: No batch has that ID.
+        """
+        ...
+
+    def next_serial(self, sequence: str) -> int:
+        """The next number of the named counter, starting at 1.
+
+        Never the same number twice for one counter, also under concurrency; gaps are
+        allowed (a refused order may use up a number).
+        """
+        ...
+
+
+@runtime_checkable
+class CardStore(Protocol):
+    """Issued cards (CR2–CR4)."""
+
+    def add_card(self, card: IssuedCard) -> None:
+        """Store an issued card.
+
+        Raises:
+            CardDuplicate: A card with that number exists.
+            CardUidTaken: The card has a UID another card holds.
+        """
+        ...
+
+    def get_card(self, number: str) -> IssuedCard | None:
+        """The card with *number*, if any."""
+        ...
+
+    def card_by_uid(self, uid: CardUid) -> IssuedCard | None:
+        """The card linked to the physical card *uid*, if any (CR2)."""
+        ...
+
+    def set_card_uid(self, number: str, uid: CardUid) -> IssuedCard:
+        """Link card *number* to the physical card *uid*, once (CR3).
+
+        Linking the same pair again is a no-op.
+
+        Raises:
+            CardUnknown: No card has *number*.
+            CardUidTaken: *uid* belongs to another card.
+            CardAlreadyRegistered: The card is linked to another UID.
+        """
+        ...
+
+    def block_card(self, number: str, *, at: dt.datetime) -> IssuedCard:
+        """Mark card *number* invalid (CR4); blocking again keeps the first time.
+
+        Raises:
+            CardUnknown: No card has *number*.
+        """
+        ...
+
+    def list_cards(self) -> list[IssuedCard]:
+        """Every issued card, sorted by number."""
+        ...
+
+
+@runtime_checkable
+class UploadLedger(Protocol):
+    """Which export file went to which destination (LL8)."""
+
+    def claim_upload(
+        self,
+        destination: str,
+        name: str,
+        facts: FileFacts,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> tuple[ClaimResult, UploadRecord | None]:
+        """Claim file *name* for an upload to *destination*.
+
+        Of concurrent claimers exactly one gets ``CLAIMED``. A claim older than *lease*
+        counts as abandoned and may be taken over (its attempt count grows).
+
+        Returns:
+            ``(CLAIMED, record)``; ``(ALREADY_UPLOADED, record)`` when it was uploaded;
+            ``(IN_PROGRESS, record)`` when another live claim holds it.
+        """
+        ...
+
+    def complete_upload(
+        self, destination: str, name: str, *, receipt: str, now: dt.datetime
+    ) -> UploadRecord:
+        """Record that the claimed upload succeeded.
+
+        Raises:
+            LookupError: There is no claim for that file.
+        """
+        ...
+
+    def release_upload(self, destination: str, name: str) -> None:
+        """Drop an unfinished claim after a failed attempt, so the next run retries.
+
+        An uploaded record is never released.
+        """
+        ...
+
+    def get_upload(self, destination: str, name: str) -> UploadRecord | None:
+        """The ledger row of that file, if any."""
+        ...
+
+    def list_uploads(self, destination: str | None = None) -> list[UploadRecord]:
+        """Ledger rows, optionally of one destination, sorted by destination and name."""
+        ...
+
+
+@runtime_checkable
+class Storage(InterfaceStore, TemplateStore, OrderStore, CardStore, UploadLedger, Protocol):
+    """Everything a store of the library holds, behind one object."""
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...

@@ -1,0 +1,1 @@
+"""Use cases: where domain objects meet ports. Each service gets its ports in its constructor."""
