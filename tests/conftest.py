@@ -16,3 +16,13 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Fixture plugins of real peers (PostgreSQL, servers, daemons): every module in
+# tests/plugins/ is loaded, so a contract suite anywhere can use their fixtures.
+from pathlib import Path as _Path
+
+pytest_plugins = sorted(
+    f"tests.plugins.{path.stem}"
+    for path in (_Path(__file__).parent / "plugins").glob("*.py")
+    if not path.name.startswith("_")
+)
