@@ -17,7 +17,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -42,7 +42,7 @@ def _line_terminator(_inst: object, _attribute: attrs.Attribute[str], value: str
 
 @attrs.frozen
 class CsvDialect:
-    """How a statistic template (or a manifest) writes CSV.
+    r"""How a statistic template (or a manifest) writes CSV.
 
     Attributes:
         separator: Field separator, ``;`` by default.
@@ -104,7 +104,7 @@ def format_value(value: object, dialect: CsvDialect) -> str:
     return str(value)
 
 
-def _writer(buffer: io.StringIO, dialect: CsvDialect) -> csv.writer:  # type: ignore[valid-type]
+def _writer(buffer: io.StringIO, dialect: CsvDialect) -> Any:
     return csv.writer(
         buffer,
         delimiter=dialect.separator,
