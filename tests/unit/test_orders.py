@@ -338,6 +338,7 @@ def test_CO16_batch_is_a_manifest_and_one_pdf_with_cover_letters_before_customer
     world.template("HOME", ship_to=ShipTo.CUSTOMER)
     world.template("SHOP", ship_to=ShipTo.ORDERING_BRANCH)
     home = world.orders.place(template="HOME", holder_id="K1", branch="F01", process_ref="A").order
+    world.clock.advance(dt.timedelta(minutes=1))
     shop = world.orders.place(template="SHOP", holder_id="K1", branch="F01", process_ref="B").order
     world.clock.advance(dt.timedelta(days=8))
     report = world.orders.dispatch()
