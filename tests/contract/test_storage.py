@@ -1,4 +1,4 @@
-"""The storage contract, run against every store in factories.STORAGE (IF7–IF9, CO13–CO17, CR3, LL8).
+"""The storage contract, run against every store (IF7–IF9, CO13–CO17, CR3, LL8).
 
 Plain tests pin each method's promise; state machines drive a store and a dict model side
 by side and check them against each other after every step.
@@ -103,7 +103,9 @@ def test_IF4_IF9_search_and_candidates(storage: Storage) -> None:
     storage.add_interface(co("ws", branch="F01", workstation="Kasse-1", display_name="WS"))
     assert {c.id for c in storage.search_interfaces(with_workstation_settings=True)} == {"ws"}
     assert storage.search_interfaces(kind=InterfaceKind.LOYALTY_LAB) == []
-    got = storage.interface_candidates(InterfaceKind.CARD_ORDER, branch="F01", workstation="KASSE-1")
+    got = storage.interface_candidates(
+        InterfaceKind.CARD_ORDER, branch="F01", workstation="KASSE-1"
+    )
     assert {c.id for c in got} == {"chain", "f1", "ws"}
     got = storage.interface_candidates(InterfaceKind.CARD_ORDER, branch="F02", workstation=None)
     assert {c.id for c in got} == {"chain"}
@@ -183,7 +185,9 @@ class InterfaceMachine(RuleBasedStateMachine):
 @pytest.mark.parametrize("store_name", sorted(factories.STORAGE))
 def test_IF7_IF9_interface_state_machine(store_name: str, request: pytest.FixtureRequest) -> None:
     machine = type(
-        "InterfaceMachineFor", (InterfaceMachine,), {"make_store": lambda self: factories.STORAGE[store_name](request)}
+        "InterfaceMachineFor",
+        (InterfaceMachine,),
+        {"make_store": lambda self: factories.STORAGE[store_name](request)},
     )
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
 
@@ -230,7 +234,9 @@ def test_CO17_update_order_compares_the_status(storage: Storage) -> None:
     world = World(storage)
     world.card_ordering()
     world.template()
-    order = world.orders.place(template="BASIS", holder_id="K1", branch="F01", process_ref="V").order
+    order = world.orders.place(
+        template="BASIS", holder_id="K1", branch="F01", process_ref="V"
+    ).order
     cancelled = order.cancel(T0)
     assert not storage.update_order(cancelled, expected=OrderStatus.BATCHED)
     assert storage.get_order(order.id).status is OrderStatus.PENDING
@@ -368,7 +374,9 @@ class OrderLifecycle(RuleBasedStateMachine):
     @invariant()
     def delivered_batches_went_out_once(self) -> None:
         sent = self.world.parcels.sent
-        delivered = [b.id for b in self.world.storage.list_batches() if b.status is BatchStatus.DELIVERED]
+        delivered = [
+            b.id for b in self.world.storage.list_batches() if b.status is BatchStatus.DELIVERED
+        ]
         assert set(delivered) <= set(sent)
         assert len(self.world.parcels.parcels) == len(set(sent))
 
@@ -381,7 +389,9 @@ def test_CO6_CO16_CO17_order_lifecycle_state_machine(
     store_name: str, request: pytest.FixtureRequest
 ) -> None:
     machine = type(
-        "OrderLifecycleFor", (OrderLifecycle,), {"make_store": lambda self: factories.STORAGE[store_name](request)}
+        "OrderLifecycleFor",
+        (OrderLifecycle,),
+        {"make_store": lambda self: factories.STORAGE[store_name](request)},
     )
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
 
@@ -492,7 +502,9 @@ class CardMachine(RuleBasedStateMachine):
 @pytest.mark.parametrize("store_name", sorted(factories.STORAGE))
 def test_CR3_card_state_machine(store_name: str, request: pytest.FixtureRequest) -> None:
     machine = type(
-        "CardMachineFor", (CardMachine,), {"make_store": lambda self: factories.STORAGE[store_name](request)}
+        "CardMachineFor",
+        (CardMachine,),
+        {"make_store": lambda self: factories.STORAGE[store_name](request)},
     )
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
 
@@ -590,6 +602,8 @@ class LedgerMachine(RuleBasedStateMachine):
 @pytest.mark.parametrize("store_name", sorted(factories.STORAGE))
 def test_LL8_ledger_state_machine(store_name: str, request: pytest.FixtureRequest) -> None:
     machine = type(
-        "LedgerMachineFor", (LedgerMachine,), {"make_store": lambda self: factories.STORAGE[store_name](request)}
+        "LedgerMachineFor",
+        (LedgerMachine,),
+        {"make_store": lambda self: factories.STORAGE[store_name](request)},
     )
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)

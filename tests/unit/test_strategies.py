@@ -22,10 +22,22 @@ def test_strategies_build_valid_objects(data: st.DataObject) -> None:
     assert template.ship_to is not ShipTo.CUSTOMER or template.cover_letter
     assert not template.roller_clip or template.kind is CardKind.EMPLOYEE
     for strategy in (
-        s.branch_records, s.customers, s.employees, s.document_templates, s.statistic_templates,
-        s.prices, s.money, s.process_refs, s.card_uids, s.card_number_formats,
-        s.card_presentations, s.holder_refs, s.issued_cards(), s.csv_dialects,
-        s.card_order_settings(with_contract=True), s.card_order_settings(with_contract=False),
+        s.branch_records,
+        s.customers,
+        s.employees,
+        s.document_templates,
+        s.statistic_templates,
+        s.prices,
+        s.money,
+        s.process_refs,
+        s.card_uids,
+        s.card_number_formats,
+        s.card_presentations,
+        s.holder_refs,
+        s.issued_cards(),
+        s.csv_dialects,
+        s.card_order_settings(with_contract=True),
+        s.card_order_settings(with_contract=False),
     ):
         assert data.draw(strategy) is not None
     assert data.draw(s.card_order_settings(with_contract=True)).has_contract
