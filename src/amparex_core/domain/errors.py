@@ -147,8 +147,11 @@ class AmparexError(Exception):
     """
 
     code: ClassVar[str] = "amparex.error"
+    """Stable, dotted, machine-readable code (``interface.duplicate``); never changes meaning."""
     en: ClassVar[str] = "The operation was refused."
+    """English message template over the facts (:meth:`str.format` syntax)."""
     de: ClassVar[str] = "Der Vorgang wurde abgelehnt."
+    """German message template over the facts (:meth:`str.format` syntax)."""
 
     @property
     def facts(self) -> dict[str, Any]:

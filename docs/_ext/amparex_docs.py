@@ -1,0 +1,159 @@
+"""Build-time pages of the amparex-core docs.
+
+When the build starts (``builder-inited``) this extension writes include files into
+``docs/_generated/`` from the code itself, so the docs cannot drift from it:
+
+- ``error_table.rst``: every error class of
+  :func:`amparex_core.domain.errors.all_error_classes` with its code, class and the English
+  and German message templates;
+- ``samples.md`` plus PNG pictures: the sample card face and cover letter, filled by the
+  real PDF renderer from the shipped sample templates and rasterised with ``pdftoppm``.
+  Written only when the ``pdf`` adapter and its samples exist; otherwise the file says
+  nothing, and no picture is faked.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_RST_SPECIAL = re.compile(r"([\\*`_|<>\[\]])")
+
+
+def _rst_message(template: str) -> str:
+    """A message template as reST: placeholders as literals, the rest escaped."""
+    parts: list[str] = []
+    last = 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(_RST_SPECIAL.sub(r"\\\1", template[last : match.start()]))
+        parts.append(f"``{{{match.group(1)}}}``")
+        last = match.end()
+    parts.append(_RST_SPECIAL.sub(r"\\\1", template[last:]))
+    # A literal directly followed by a letter needs an escaped space to end it.
+    return re.sub(r"``(?=\w)", r"``\\ ", "".join(parts)).replace("\\ ``{", "``{")
+
+
+def error_table() -> str:
+    """The error-code table as a reST ``list-table``."""
+    from amparex_core.domain.errors import all_error_classes
+
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 22 20 29 29",
+        "   :class: error-codes",
+        "",
+        "   * - Code",
+        "     - Class",
+        "     - English message",
+        "     - German message (Deutsch)",
+    ]
+    for cls in all_error_classes():
+        builtins = [b.__name__ for b in cls.__mro__[1:] if b.__module__ == "builtins"]
+        builtins = [b for b in builtins if b not in {"Exception", "BaseException", "object"}]
+        kind = f" ({', '.join(builtins)})" if builtins else ""
+        lines += [
+            f"   * - ``{cls.code}``",
+            f"     - :class:`~{cls.__module__}.{cls.__qualname__}`{kind}",
+            f"     - {_rst_message(cls.en)}",
+            f"     - {_rst_message(cls.de)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    # Rewriting an unchanged file would make Sphinx re-read every page that includes it.
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def generate(app: Sphinx) -> None:
+    """Write the generated include files (``builder-inited``)."""
+    out = Path(app.srcdir) / "_generated"
+    out.mkdir(exist_ok=True)
+    _write_if_changed(out / "error_table.rst", error_table())
+    from samples import write_samples
+
+    _write_if_changed(out / "samples.md", write_samples(out))
+
+
+# ---------------------------------------------------------------- docstrings
+
+_PROSE = re.compile(r"^[A-Z][\w']*\s")
+
+
+def _keep_original(app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]) -> None:
+    """Remember an attribute's docstring before napoleon reads it (priority 400)."""
+    if what in {"attribute", "data", "property"}:
+        app.env.temp_data.setdefault("amparex_original_lines", {})[name] = list(lines)
+
+
+def _undo_prose_type(app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]) -> None:
+    """Undo napoleon's reading of prose as a type (priority 600).
+
+    Napoleon reads the text before the first colon of an attribute's or property's
+    docstring as its type (``int: The count``). The house style writes prose there
+    (``The canonical text form: upper-case hex``); such a "type" starts with a capitalised
+    word and a space and has no type syntax, and then the original docstring is kept.
+    """
+    original = app.env.temp_data.get("amparex_original_lines", {}).pop(name, None)
+    if original is None:
+        return
+    for line in lines:
+        if line.startswith(":type: "):
+            guessed = line.removeprefix(":type: ")
+            if _PROSE.match(guessed) and not set(guessed) & set("|[]"):
+                lines[:] = original
+            return
+
+
+# ---------------------------------------------------------------- references
+
+_ALIASES = {
+    "concurrent.futures._base.Future": "concurrent.futures.Future",
+}
+
+
+def _resolve_missing(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
+    """Resolve private paths of public names, and short names that have one target.
+
+    Docstrings may name a function of another module by its bare name
+    (``:func:`name_key```); when exactly one documented object has that name, the
+    reference goes there. Anything else stays unresolved, and the nitpicky build fails.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"]
+    if target in _ALIASES:
+        node["reftarget"] = _ALIASES[target]
+        from sphinx.ext import intersphinx
+
+        return intersphinx.missing_reference(app, env, node, contnode)
+    domain = env.domains["py"]
+    matches = domain.find_obj(
+        env, node.get("py:module"), node.get("py:class"), target, node.get("reftype"), 1
+    )
+    if len(matches) != 1:
+        return None
+    (full_name, obj_entry) = matches[0]
+    from sphinx.util.nodes import make_refnode
+
+    return make_refnode(
+        app.builder, node["refdoc"], obj_entry.docname, obj_entry.node_id, contnode, full_name
+    )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the build-time steps."""
+    app.connect("builder-inited", generate)
+    app.connect("autodoc-process-docstring", _keep_original, priority=400)
+    app.connect("autodoc-process-docstring", _undo_prose_type, priority=600)
+    app.connect("missing-reference", _resolve_missing, priority=600)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
