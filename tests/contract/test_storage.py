@@ -607,3 +607,71 @@ def test_LL8_ledger_state_machine(store_name: str, request: pytest.FixtureReques
         {"make_store": lambda self: factories.STORAGE[store_name](request)},
     )
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+def contest(workers: int, attempt: Callable[[int], object]) -> list[object]:
+    """Run *attempt(n)* in *workers* threads released at the same moment; collect results."""
+    import threading
+
+    barrier = threading.Barrier(workers)
+    results: list[object] = [None] * workers
+
+    def run(n: int) -> None:
+        barrier.wait()
+        try:
+            results[n] = attempt(n)
+        except errors.AmparexError as exc:
+            results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_IF8_concurrent_configurations_of_one_scope_have_one_winner(storage: Storage) -> None:
+    for round_ in range(10):
+        results = contest(
+            8,
+            lambda n: storage.add_interface(co(f"r{round_}-{n}", display_name=f"Karten {round_}")),
+        )
+        assert sum(r is None for r in results) == 1
+        assert all(isinstance(r, errors.InterfaceDuplicate) for r in results if r is not None)
+    assert len(storage.search_interfaces()) == 10
+
+
+def test_CO13_concurrent_placing_with_one_process_reference_orders_one_card(
+    storage: Storage,
+) -> None:
+    world = World(storage)
+    world.card_ordering()
+    world.template()
+    for round_ in range(10):
+        results = contest(
+            8,
+            lambda n: world.orders.place(
+                template="BASIS", holder_id="K1", branch="F01", process_ref=f"P{round_}"
+            ),
+        )
+        placed = [r for r in results if not isinstance(r, errors.AmparexError)]
+        assert len(placed) == 8
+        assert sum(r.created for r in placed) == 1  # type: ignore[attr-defined]
+        assert len({r.order.id for r in placed}) == 1  # type: ignore[attr-defined]
+    assert len(storage.list_orders()) == 10
+
+
+def test_CR3_concurrent_registration_of_one_uid_has_one_winner(storage: Storage) -> None:
+    for round_ in range(10):
+        for n in range(8):
+            storage.add_card(card(f"{round_}-{n}"))
+        uid = CardUid(bytes([round_, 1, 2, 3]))
+        results = contest(8, lambda n: storage.set_card_uid(f"{round_}-{n}", uid))
+        winners = [r for r in results if isinstance(r, IssuedCard)]
+        assert len(winners) == 1
+        assert all(isinstance(r, errors.CardUidTaken) for r in results if r not in winners)
+        assert storage.card_by_uid(uid) == winners[0]
