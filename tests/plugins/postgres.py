@@ -48,8 +48,7 @@ def find_pg_bindir() -> Path | None:
             return 0
 
     candidates += [
-        Path(p)
-        for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)
+        Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)
     ]
     for tool in ("pg_ctl", "initdb"):
         found = shutil.which(tool)

@@ -287,9 +287,8 @@ def order_from_json(data: Json) -> CardOrder:
     address = address_from(recipient["address"])
     if address is None:  # pragma: no cover - an order always has one
         raise ValueError("a stored order has a recipient address")
-    placed_at = _dt_from(data["placed_at"])
-    order_date = _date_from(data["order_date"])
-    assert placed_at is not None and order_date is not None
+    placed_at = dt.datetime.fromisoformat(data["placed_at"])
+    order_date = dt.date.fromisoformat(data["order_date"])
     return CardOrder(
         id=data["id"],
         process_ref=ProcessRef(data["process_ref"]["process"], data["process_ref"]["step"]),

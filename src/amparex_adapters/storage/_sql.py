@@ -226,9 +226,7 @@ class SqlStorage(abc.ABC):
         else:
             found = int(row[0])
         if found > SCHEMA_VERSION:
-            raise StorageSchemaTooNew(
-                store=self.store_name, found=found, supported=SCHEMA_VERSION
-            )
+            raise StorageSchemaTooNew(store=self.store_name, found=found, supported=SCHEMA_VERSION)
         for version in range(found + 1, target + 1):
             for statement in MIGRATIONS[version - 1]:
                 cur.execute(statement.format(blob=self._blob_type))
@@ -530,7 +528,12 @@ class SqlStorage(abc.ABC):
             cur.execute(
                 "INSERT INTO batches (id, number, status, data) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING RETURNING id",
-                (batch.id, batch.number, batch.status.value, codec.dump(codec.batch_to_json(batch))),
+                (
+                    batch.id,
+                    batch.number,
+                    batch.status.value,
+                    codec.dump(codec.batch_to_json(batch)),
+                ),
             )
             if not cur.fetchall():
                 raise _Refused

@@ -17,9 +17,9 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
+from amparex_adapters._extras import require
 from amparex_core.domain.errors import StorageUnavailable
 
-from .._extras import require
 from ._sql import Conflict, Cursor, SqlStorage
 
 __all__ = ["PostgresStorage", "describe_conninfo"]

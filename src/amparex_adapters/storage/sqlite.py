@@ -49,7 +49,9 @@ class SqliteStorage(SqlStorage):
         StorageSchemaTooNew: The database was written by a newer amparex-core.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0
+    ) -> None:
         target = _MEMORY if path is None or str(path) == _MEMORY else os.fspath(path)
         self.path: str = target
         self.store_name = "sqlite://" if target == _MEMORY else f"sqlite:///{target}"
