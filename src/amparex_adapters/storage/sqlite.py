@@ -73,6 +73,9 @@ class SqliteStorage(SqlStorage):
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._write(self._migrate)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
         except BaseException:
             self._conn.close()
             raise
