@@ -21,7 +21,7 @@ def main(path: str, count: int) -> None:
     for i in range(count):
         store.add_order(b.order(f"O-{i:04d}", f"P-{i}"))
         print(f"committed {i}", flush=True)
-    conn = store._conn  # noqa: SLF001 - the test needs a hook inside the transaction
+    conn = store._conn
     conn.execute("PRAGMA cache_size = 8")
     print(f"wal {os.path.getsize(path + '-wal')}", flush=True)
     calls = 0
