@@ -1,4 +1,4 @@
-"""Development sessions: ``nox`` runs the default set (tests, lint, typecheck)."""
+"""Development sessions: ``nox`` runs the default set (tests, lint, typecheck, docs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -54,6 +54,15 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on src, tests and this file."""
     session.install("-e", f".[{EXTRAS}]", *_group("typecheck"))
     session.run("mypy", "--strict")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the docs nitpicky with warnings as errors, then run the doctests of the docs."""
+    session.install("-e", f".[{EXTRAS}]", *_group("docs"))
+    common = ["-E", "-n", "-W", "--keep-going", "docs"]
+    session.run("sphinx-build", "-b", "html", *common, "docs/_build/html")
+    session.run("sphinx-build", "-b", "doctest", *common, "docs/_build/doctest")
 
 
 @nox.session

@@ -55,7 +55,7 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 # "Attributes:" sections become :ivar: fields, so they do not clash with the attribute
 # entries autodoc makes for the same attrs fields.
-napoleon_use_ivar = True
+napoleon_use_ivar = False
 napoleon_use_rtype = False
 
 # ---------------------------------------------------------------- cross-references

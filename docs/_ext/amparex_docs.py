@@ -68,6 +68,84 @@ def error_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+# ---------------------------------------------------------------- the hexagon
+
+# Port modules of amparex_core.ports, in drawing order, with the protocols they hold.
+_PORTS = {
+    "storage": "Storage\nInterfaceStore · TemplateStore\nOrderStore · CardStore · UploadLedger",
+    "masterdata": "MasterData",
+    "statistics": "StatisticSource",
+    "exports": "ExportTarget",
+    "documents": "DocumentRenderer",
+    "delivery": "FileDelivery · ParcelDelivery",
+    "readers": "CardReader · CardWriter",
+    "clock": "Clock",
+}
+
+
+def adapter_modules() -> dict[str, list[str]]:
+    """The adapter modules that exist in this checkout, by port folder.
+
+    Read from the installed package, so the picture shows what the code has: a private
+    module (``_sql``) or a data package (``samples``) is not an adapter.
+    """
+    import importlib
+    import pkgutil
+
+    found: dict[str, list[str]] = {}
+    for port in _PORTS:
+        package = importlib.import_module(f"amparex_adapters.{port}")
+        found[port] = sorted(
+            info.name
+            for info in pkgutil.iter_modules(package.__path__)
+            if not info.name.startswith("_") and not info.ispkg
+        )
+    return found
+
+
+def hexagon_dot() -> str:
+    """The hexagon as a Graphviz graph: drivers, the core, its ports and their adapters."""
+    import importlib.util
+
+    has_cli = importlib.util.find_spec("amparex_adapters.cli") is not None
+    lines = [
+        "digraph hexagon {",
+        '  graph [rankdir=LR, nodesep=0.18, ranksep=0.55, bgcolor="transparent",'
+        ' fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled",'
+        ' fillcolor="#ffffff", color="#5b6770"];',
+        '  edge [color="#5b6770", arrowsize=0.7];',
+        '  host [label="host application\n(composition root)", fillcolor="#e8eef7"];',
+        '  cli [label="amparex command\n(TOML config)%s", fillcolor="#e8eef7"%s];'
+        % ("" if has_cli else "\n— pending —", "" if has_cli else ', style="rounded,dashed"'),
+        '  core [shape=hexagon, style=filled, fillcolor="#fdf3d0", color="#b58900",'
+        ' fontsize=12, margin="0.3,0.25", label=<<b>amparex_core</b><br/><br/>'
+        "services: use cases<br/>domain: objects and rules<br/>(no I/O)>];",
+        "  host -> core; cli -> core;",
+    ]
+    modules = adapter_modules()
+    for port, protocols in _PORTS.items():
+        lines.append(
+            f'  port_{port} [shape=cds, fillcolor="#f4f1e8", color="#b58900",'
+            f' label="ports.{port}\n{protocols}"];'
+        )
+        lines.append(f"  core -> port_{port} [arrowhead=none];")
+        label = " · ".join(modules[port]) or "—"
+        lines.append(
+            f'  adapters_{port} [label="amparex_adapters.{port}\n{label}", fillcolor="#eef6ee"];'
+        )
+        lines.append(f"  port_{port} -> adapters_{port} [dir=back, style=dashed, arrowtail=empty];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def context_fields() -> str:
+    """The names of an order's document context, as a MyST list."""
+    from amparex_core.domain.batches import ORDER_CONTEXT_FIELDS
+
+    return ", ".join(f"`{name}`" for name in sorted(ORDER_CONTEXT_FIELDS)) + "\n"
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     # Rewriting an unchanged file would make Sphinx re-read every page that includes it.
     if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -79,6 +157,8 @@ def generate(app: Sphinx) -> None:
     out = Path(app.srcdir) / "_generated"
     out.mkdir(exist_ok=True)
     _write_if_changed(out / "error_table.rst", error_table())
+    _write_if_changed(out / "hexagon.dot", hexagon_dot())
+    _write_if_changed(out / "context_fields.md", context_fields())
     from samples import write_samples
 
     _write_if_changed(out / "samples.md", write_samples(out))
@@ -121,6 +201,30 @@ _ALIASES = {
 }
 
 
+def _canonical(target: str) -> str | None:
+    """Where a re-exported name is defined: ``amparex_core.services.OrderService`` is
+    documented as ``amparex_core.services.orders.OrderService``."""
+    import importlib
+
+    parts = target.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        rest = parts[cut:]
+        try:
+            owner = getattr(obj, rest[0])
+        except AttributeError:
+            return None
+        module = getattr(owner, "__module__", None)
+        qualname = getattr(owner, "__qualname__", None)
+        if not isinstance(module, str) or not isinstance(qualname, str):
+            return None
+        return ".".join([module, qualname, *rest[1:]])
+    return None
+
+
 def _resolve_missing(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     """Resolve private paths of public names, and short names that have one target.
 
@@ -137,9 +241,14 @@ def _resolve_missing(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
 
         return intersphinx.missing_reference(app, env, node, contnode)
     domain = env.domains["py"]
-    matches = domain.find_obj(
-        env, node.get("py:module"), node.get("py:class"), target, node.get("reftype"), 1
-    )
+    canonical = _canonical(target)
+    matches = []
+    if canonical is not None:
+        matches = domain.find_obj(env, None, None, canonical, node.get("reftype"), 0)
+    if not matches:
+        matches = domain.find_obj(
+            env, node.get("py:module"), node.get("py:class"), target, node.get("reftype"), 1
+        )
     if len(matches) != 1:
         return None
     (full_name, obj_entry) = matches[0]

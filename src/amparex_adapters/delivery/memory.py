@@ -18,6 +18,11 @@ class RecordingFileDelivery:
     :attr:`files` maps final names to content (a re-upload replaces, as on a server);
     :attr:`uploads` lists every completed upload in order. :meth:`fail_next` makes the
     next uploads fail with :class:`~amparex_core.domain.errors.DeliveryFailed`.
+
+    Attributes:
+        destination: Where files go, for messages.
+        files: Content by final name.
+        uploads: The names of the completed uploads, in order.
     """
 
     def __init__(self, destination: str = "memory://files") -> None:
@@ -57,6 +62,11 @@ class RecordingParcelDelivery:
 
     :attr:`parcels` maps parcel IDs to the last parcel received under that ID (a resend
     replaces, as a server keyed by ``Message-ID`` would); :attr:`sent` lists every send.
+
+    Attributes:
+        destination: Where parcels go, for messages.
+        parcels: The last parcel received under each parcel ID.
+        sent: The IDs of every send, in order.
     """
 
     def __init__(self, destination: str = "memory://parcels") -> None:

@@ -18,6 +18,9 @@ class MemoryStatisticSource:
 
     A template's ``query`` names a data set registered with :meth:`add`. :attr:`runs`
     counts how often each query ran, so tests can prove a statistic was not executed.
+
+    Attributes:
+        runs: How often each query ran, by query.
     """
 
     def __init__(self) -> None:
