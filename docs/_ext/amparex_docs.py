@@ -108,6 +108,8 @@ def hexagon_dot() -> str:
     import importlib.util
 
     has_cli = importlib.util.find_spec("amparex_adapters.cli") is not None
+    cli_note = "" if has_cli else "\\n— pending —"
+    cli_style = "" if has_cli else ', style="rounded,dashed"'
     lines = [
         "digraph hexagon {",
         '  graph [rankdir=LR, nodesep=0.18, ranksep=0.55, bgcolor="transparent",'
@@ -116,8 +118,8 @@ def hexagon_dot() -> str:
         ' fillcolor="#ffffff", color="#5b6770"];',
         '  edge [color="#5b6770", arrowsize=0.7];',
         '  host [label="host application\n(composition root)", fillcolor="#e8eef7"];',
-        '  cli [label="amparex command\n(TOML config)%s", fillcolor="#e8eef7"%s];'
-        % ("" if has_cli else "\n— pending —", "" if has_cli else ', style="rounded,dashed"'),
+        f'  cli [label="amparex command\\n(TOML config){cli_note}", fillcolor="#e8eef7"'
+        f"{cli_style}];",
         '  core [shape=hexagon, style=filled, fillcolor="#fdf3d0", color="#b58900",'
         ' fontsize=12, margin="0.3,0.25", label=<<b>amparex_core</b><br/><br/>'
         "services: use cases<br/>domain: objects and rules<br/>(no I/O)>];",
@@ -169,13 +171,17 @@ def generate(app: Sphinx) -> None:
 _PROSE = re.compile(r"^[A-Z][\w']*\s")
 
 
-def _keep_original(app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]) -> None:
+def _keep_original(  # noqa: PLR0917 - the signature of the Sphinx event
+    app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]
+) -> None:
     """Remember an attribute's docstring before napoleon reads it (priority 400)."""
     if what in {"attribute", "data", "property"}:
         app.env.temp_data.setdefault("amparex_original_lines", {})[name] = list(lines)
 
 
-def _undo_prose_type(app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]) -> None:
+def _undo_prose_type(  # noqa: PLR0917 - the signature of the Sphinx event
+    app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]
+) -> None:
     """Undo napoleon's reading of prose as a type (priority 600).
 
     Napoleon reads the text before the first colon of an attribute's or property's

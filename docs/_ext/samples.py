@@ -12,6 +12,7 @@ left out; when ``pdftoppm`` is missing, the build warns (and ``-W`` fails it).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import shutil
 import subprocess
 import tempfile
@@ -36,28 +37,31 @@ the card vendor would receive (cover letter first, then the card, CO16).
 :alt: The sample cover letter, filled for Erika Mustermann
 :width: 70%
 
-Page 1 of the batch: the sample cover letter ({py:data}`~amparex_adapters.documents.samples.SAMPLE_COVER_LETTER_ID`).
+Page 1 of the batch: the sample cover letter
+({py:data}`~amparex_adapters.documents.samples.SAMPLE_COVER_LETTER_ID`).
 :::
 
 :::{figure} sample-card.png
 :alt: The sample card face, filled with holder name, card number and validity
 :width: 60%
 
-Page 2 of the batch: the sample card face ({py:data}`~amparex_adapters.documents.samples.SAMPLE_CARD_FACE_ID`), 85.60 × 53.98 mm.
+Page 2 of the batch: the sample card face
+({py:data}`~amparex_adapters.documents.samples.SAMPLE_CARD_FACE_ID`), 85.60 × 53.98 mm.
 :::
 """
 
 
 def _batch_pdf() -> bytes:
     """Order one card for a customer with the sample templates and return the batch PDF."""
-    from amparex_adapters.clock.manual import ManualClock
-    from amparex_adapters.delivery.memory import RecordingParcelDelivery
     from amparex_adapters.documents.pdf import PdfFormRenderer
     from amparex_adapters.documents.samples import (
         SAMPLE_CARD_FACE_ID,
         SAMPLE_COVER_LETTER_ID,
         sample_document_templates,
     )
+
+    from amparex_adapters.clock.manual import ManualClock
+    from amparex_adapters.delivery.memory import RecordingParcelDelivery
     from amparex_adapters.masterdata.memory import MemoryMasterData
     from amparex_adapters.storage.memory import MemoryStorage
     from amparex_core.domain.cards import CardNumberFormat
@@ -76,7 +80,9 @@ def _batch_pdf() -> bytes:
     clock = ManualClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=berlin))
     masterdata = MemoryMasterData()
     masterdata.add(
-        Branch("F01", "Optik Muster Stuttgart", PostalAddress("Königstraße 10", "70173", "Stuttgart")),
+        Branch(
+            "F01", "Optik Muster Stuttgart", PostalAddress("Königstraße 10", "70173", "Stuttgart")
+        ),
         Customer(
             "K1",
             "Erika",
@@ -105,7 +111,9 @@ def _batch_pdf() -> bytes:
             kind=CardKind.CUSTOMER,
         )
     )
-    prices = PriceList("EUR", {CostItem.CARD_CHIP: Decimal("2.50"), CostItem.CARD_NFC_RFID: Decimal("3.90")})
+    prices = PriceList(
+        "EUR", {CostItem.CARD_CHIP: Decimal("2.50"), CostItem.CARD_NFC_RFID: Decimal("3.90")}
+    )
     orders = OrderService(
         store=storage,
         templates=storage,
@@ -115,7 +123,10 @@ def _batch_pdf() -> bytes:
         delivery=delivery,
         clock=clock,
         chain=ChainSettings(
-            name="Optik Muster", tz=berlin, prices=prices, card_numbers=CardNumberFormat(prefix="9276", length=12)
+            name="Optik Muster",
+            tz=berlin,
+            prices=prices,
+            card_numbers=CardNumberFormat(prefix="9276", length=12),
         ),
     )
     orders.place(
@@ -136,8 +147,8 @@ def _batch_pdf() -> bytes:
 def write_samples(out: Path) -> str:
     """Render the sample pictures into *out*; return the MyST text that shows them."""
     try:
-        import amparex_adapters.documents.pdf  # noqa: F401
-        import amparex_adapters.documents.samples  # noqa: F401
+        importlib.import_module("amparex_adapters.documents.pdf")
+        importlib.import_module("amparex_adapters.documents.samples")
     except ImportError:
         # Not in this version of the code (or the extra is missing): no section at all.
         return ""
@@ -155,8 +166,19 @@ def write_samples(out: Path) -> str:
         source.write_bytes(pdf)
         for page, name, dpi in ((1, "sample-letter", 60), (2, "sample-card", 200)):
             subprocess.run(  # noqa: S603 - fixed arguments, our own file
-                [pdftoppm, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
-                 str(source), str(Path(tmp) / name)],
+                [
+                    pdftoppm,
+                    "-png",
+                    "-r",
+                    str(dpi),
+                    "-f",
+                    str(page),
+                    "-l",
+                    str(page),
+                    "-singlefile",
+                    str(source),
+                    str(Path(tmp) / name),
+                ],
                 check=True,
             )
             produced = Path(tmp) / f"{name}.png"
