@@ -43,6 +43,7 @@ myst_heading_anchors = 3
 html_theme = "furo"
 html_title = f"amparex-core {release}"
 html_static_path = ["_static"]
+html_css_files = ["amparex.css"]
 
 # ---------------------------------------------------------------- autodoc and napoleon
 

@@ -41,30 +41,44 @@ def _rst_message(template: str) -> str:
 
 
 def error_table() -> str:
-    """The error-code table as a reST ``list-table``."""
-    from amparex_core.domain.errors import all_error_classes
+    """The error-code table as reST: one section and ``list-table`` per family of errors."""
+    from amparex_core.domain.errors import AmparexError, all_error_classes
 
-    lines = [
-        ".. list-table::",
-        "   :header-rows: 1",
-        "   :widths: 22 20 29 29",
-        "   :class: error-codes",
-        "",
-        "   * - Code",
-        "     - Class",
-        "     - English message",
-        "     - German message (Deutsch)",
-    ]
+    families: dict[type[AmparexError], list[type[AmparexError]]] = {}
     for cls in all_error_classes():
-        builtins = [b.__name__ for b in cls.__mro__[1:] if b.__module__ == "builtins"]
-        builtins = [b for b in builtins if b not in {"Exception", "BaseException", "object"}]
-        kind = f" ({', '.join(builtins)})" if builtins else ""
+        family = next(b for b in reversed(cls.__mro__) if b in AmparexError.__subclasses__())
+        families.setdefault(family, []).append(cls)
+    lines: list[str] = []
+    for family, members in families.items():
+        prefixes = sorted({cls.code.partition(".")[0] for cls in members})
+        title = " ".join(f"``{prefix}.*``" for prefix in prefixes)
+        title += f" — :class:`~{family.__module__}.{family.__qualname__}`"
+        lines += [title, "-" * len(title), ""]
         lines += [
-            f"   * - ``{cls.code}``",
-            f"     - :class:`~{cls.__module__}.{cls.__qualname__}`{kind}",
-            f"     - {_rst_message(cls.en)}",
-            f"     - {_rst_message(cls.de)}",
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 38 62",
+            "   :class: error-codes",
+            "",
+            "   * - Code and class",
+            "     - Message (English, then German)",
         ]
+        for cls in members:
+            builtins = [
+                b.__name__
+                for b in cls.__mro__[1:]
+                if b.__module__ == "builtins" and b not in {Exception, BaseException, object}
+            ]
+            kind = f" ({', '.join(builtins)})" if builtins else ""
+            lines += [
+                f"   * - ``{cls.code}``",
+                "",
+                f"       :class:`~{cls.__module__}.{cls.__qualname__}`{kind}",
+                f"     - {_rst_message(cls.en)}",
+                "",
+                f"       {_rst_message(cls.de)}",
+            ]
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
