@@ -136,12 +136,12 @@ def _batch_pdf() -> bytes:
         process_ref="V-2026-0042/3",
         valid_until=dt.date(2028, 12, 31),
     )
-    clock.advance(dt.timedelta(days=1))
+    clock.advance(dt.timedelta(days=7))  # the weekly period has ended (CO6)
     report = orders.dispatch()
     (batch,) = report.delivered
     parcel = delivery.parcels[batch.id]
-    (pdf,) = [a for a in parcel.attachments if a.media_type == "application/pdf"]
-    return pdf.content
+    (pdf,) = [a for a in parcel.attachments if a.content_type == "application/pdf"]
+    return pdf.data
 
 
 def write_samples(out: Path) -> str:
@@ -164,7 +164,7 @@ def write_samples(out: Path) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "batch.pdf"
         source.write_bytes(pdf)
-        for page, name, dpi in ((1, "sample-letter", 60), (2, "sample-card", 200)):
+        for page, name, dpi in ((1, "sample-letter", 90), (2, "sample-card", 200)):
             subprocess.run(  # noqa: S603 - fixed arguments, our own file
                 [
                     pdftoppm,
