@@ -245,6 +245,22 @@ def _canonical(target: str) -> str | None:
     return None
 
 
+def _owner_class(env: Any, node: Any, target: str) -> list[Any]:
+    """The documented class that owns an undocumented attribute.
+
+    attrs fields and attributes set in ``__init__`` have no entry of their own; they are
+    described in their class's docstring (*Args*), so a reference goes to the class.
+    """
+    owner, _, name = target.rpartition(".")
+    if not owner:
+        module, cls = node.get("py:module"), node.get("py:class")
+        if not cls:
+            return []
+        owner = f"{module}.{cls}" if module else cls
+    domain = env.domains["py"]
+    return [m for m in domain.find_obj(env, None, None, owner, "class", 0) if name]
+
+
 def _resolve_missing(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     """Resolve private paths of public names, and short names that have one target.
 
@@ -269,6 +285,8 @@ def _resolve_missing(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
         matches = domain.find_obj(
             env, node.get("py:module"), node.get("py:class"), target, node.get("reftype"), 1
         )
+    if not matches and node.get("reftype") == "attr":
+        matches = _owner_class(env, node, canonical or target)
     if len(matches) != 1:
         return None
     (full_name, obj_entry) = matches[0]

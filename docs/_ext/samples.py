@@ -33,7 +33,7 @@ dispatches it through {class}`~amparex_core.services.OrderService` with the
 {class}`~amparex_adapters.documents.pdf.PdfFormRenderer`, and rasterises the batch PDF
 the card vendor would receive (cover letter first, then the card, CO16).
 
-:::{figure} sample-letter.png
+:::{figure} /_generated/sample-letter.png
 :alt: The sample cover letter, filled for Erika Mustermann
 :width: 70%
 
@@ -41,7 +41,7 @@ Page 1 of the batch: the sample cover letter
 ({py:data}`~amparex_adapters.documents.samples.SAMPLE_COVER_LETTER_ID`).
 :::
 
-:::{figure} sample-card.png
+:::{figure} /_generated/sample-card.png
 :alt: The sample card face, filled with holder name, card number and validity
 :width: 60%
 
