@@ -84,6 +84,10 @@ intersphinx_mapping = {
         "https://www.attrs.org/en/stable",
         _inventory("/usr/share/doc/python-attr-doc/html/objects.inv"),
     ),
+    "jinja2": (
+        "https://jinja.palletsprojects.com/en/stable",
+        _inventory("/usr/share/doc/python-jinja2-doc/html/objects.inv"),
+    ),
 }
 intersphinx_timeout = 10
 
