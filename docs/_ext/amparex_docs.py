@@ -258,7 +258,8 @@ def _owner_class(env: Any, node: Any, target: str) -> list[Any]:
             return []
         owner = f"{module}.{cls}" if module else cls
     domain = env.domains["py"]
-    return [m for m in domain.find_obj(env, None, None, owner, "class", 0) if name]
+    found = domain.find_obj(env, node.get("py:module"), node.get("py:class"), owner, "class", 1)
+    return found if name else []
 
 
 def _resolve_missing(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
@@ -297,10 +298,23 @@ def _resolve_missing(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     )
 
 
+def _keep_enum_members(  # noqa: PLR0917 - the signature of the Sphinx event
+    app: Sphinx, what: str, name: str, obj: object, skip: bool, options: Any
+) -> bool | None:
+    """Show every member of an enum, documented or not: they are the closed sets of the
+    manual (``ShipTo.CUSTOMER`` …) and the targets of references."""
+    import enum
+
+    if what == "class" and isinstance(obj, enum.Enum) and not name.startswith("_"):
+        return False
+    return None
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the build-time steps."""
     app.connect("builder-inited", generate)
     app.connect("autodoc-process-docstring", _keep_original, priority=400)
     app.connect("autodoc-process-docstring", _undo_prose_type, priority=600)
     app.connect("missing-reference", _resolve_missing, priority=600)
+    app.connect("autodoc-skip-member", _keep_enum_members)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

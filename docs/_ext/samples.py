@@ -35,6 +35,7 @@ the card vendor would receive (cover letter first, then the card, CO16).
 
 :::{figure} /_generated/sample-letter.png
 :alt: The sample cover letter, filled for Erika Mustermann
+:class: sample-page
 :width: 70%
 
 Page 1 of the batch: the sample cover letter
@@ -43,6 +44,7 @@ Page 1 of the batch: the sample cover letter
 
 :::{figure} /_generated/sample-card.png
 :alt: The sample card face, filled with holder name, card number and validity
+:class: sample-page
 :width: 60%
 
 Page 2 of the batch: the sample card face
