@@ -1,0 +1,49 @@
+"""Run pyftpdlib as a separate process for the tests (``python _pyftpd.py ...``).
+
+Arguments: port, root folder, user, password, then ``tls`` (FTPS required) or ``plain``,
+then the certificate and key files for ``tls``. Prints ``ready`` when it listens.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str]) -> None:
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
+    from pyftpdlib.servers import FTPServer
+
+    port, root, user, password, mode = argv[:5]
+    authorizer = DummyAuthorizer()
+    authorizer.add_user(user, password, root, perm="elradfmwMT")
+    handler: type[FTPHandler]
+    if mode == "tls":
+        cert, key = argv[5:7]
+
+        class Handler(TLS_FTPHandler):  # type: ignore[misc]
+            certfile = cert
+            keyfile = key
+            tls_control_required = True
+            tls_data_required = True
+
+        handler = Handler
+    else:
+
+        class PlainHandler(FTPHandler):  # type: ignore[misc]
+            pass
+
+        handler = PlainHandler
+    handler.authorizer = authorizer
+    handler.passive_ports = None
+    handler.banner = "amparex test ftpd"
+    server = FTPServer(("127.0.0.1", int(port)), handler)
+    print("ready", flush=True)
+    server.serve_forever(timeout=0.5)
+
+
+if __name__ == "__main__":
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    main(sys.argv[1:])
