@@ -246,9 +246,7 @@ class MemoryStorage:
         """See :meth:`~amparex_core.ports.storage.OrderStore.list_batches`."""
         with self._lock:
             found = [
-                b
-                for b in self._batches.values()
-                if not open_only or b.status is BatchStatus.OPEN
+                b for b in self._batches.values() if not open_only or b.status is BatchStatus.OPEN
             ]
         return sorted(found, key=lambda b: (b.number, b.id))
 
@@ -288,9 +286,7 @@ class MemoryStorage:
             if card.number in self._cards:
                 raise CardDuplicate(card_number=card.number)
             if card.uid is not None and card.uid.value in self._cards_by_uid:
-                raise CardUidTaken(
-                    uid=card.uid.hex, card_number=self._cards_by_uid[card.uid.value]
-                )
+                raise CardUidTaken(uid=card.uid.hex, card_number=self._cards_by_uid[card.uid.value])
             self._put_card(card)
 
     def get_card(self, number: str) -> IssuedCard | None:

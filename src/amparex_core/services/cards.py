@@ -15,8 +15,8 @@ from amparex_core.domain.cards import (
 from amparex_core.domain.errors import (
     CardAlreadyRegistered,
     CardBlocked,
-    CardUidTaken,
     CardExpired,
+    CardUidTaken,
     CardUnknown,
     CardWriteFailed,
     HolderUnknown,

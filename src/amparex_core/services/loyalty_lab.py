@@ -99,7 +99,8 @@ class StartupReport:
     @property
     def errors(self) -> list[AmparexError]:
         """Every error of the run; empty when everything worked."""
-        return [r.error for r in (*self.exports, *self.uploads) if r.error is not None]
+        found = [r.error for r in self.exports if r.error is not None]
+        return found + [r.error for r in self.uploads if r.error is not None]
 
 
 class LoyaltyLab:
@@ -261,8 +262,8 @@ class LoyaltyLab:
             destination, name, facts, now=self._clock.now(), lease=self._lease
         )
         if claim is ClaimResult.ALREADY_UPLOADED:
-            receipt = None if claimed is None else claimed.receipt
-            return UploadResult(destination, name, UploadOutcome.ALREADY_UPLOADED, receipt)
+            known = None if claimed is None else claimed.receipt
+            return UploadResult(destination, name, UploadOutcome.ALREADY_UPLOADED, known)
         if claim is ClaimResult.IN_PROGRESS:
             return UploadResult(destination, name, UploadOutcome.IN_PROGRESS)
         outgoing = OutgoingFile(
@@ -304,9 +305,7 @@ class LoyaltyLab:
         uploads = self.upload(branch=branch, workstation=workstation, progress=phase(Phase.UPLOAD))
         return StartupReport(exports=tuple(exports), uploads=tuple(uploads))
 
-    def start_in_background(
-        self, *, branch: str | None, workstation: str
-    ) -> Future[StartupReport]:
+    def start_in_background(self, *, branch: str | None, workstation: str) -> Future[StartupReport]:
         """Run :meth:`start` in a daemon thread, so a host application's start is not blocked.
 
         Returns:
@@ -319,7 +318,7 @@ class LoyaltyLab:
                 return
             try:
                 future.set_result(self.start(branch=branch, workstation=workstation))
-            except BaseException as exc:  # handed to the caller through the future
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
                 future.set_exception(exc)
 
         threading.Thread(target=work, name="amparex-loyalty-lab-startup", daemon=True).start()
