@@ -484,7 +484,7 @@ class SftpDelivery:
 
     def _authenticate(self, paramiko: ModuleType, transport: Any) -> None:
         if self._key_file is not None:
-            secret = self._passphrase.reveal() if self._passphrase is not None else None
+            secret = self._passphrase.reveal().encode() if self._passphrase is not None else None
             pkey = paramiko.PKey.from_path(self._key_file, secret)
             remaining = transport.auth_publickey(self.username, pkey)
             if not remaining:
