@@ -258,7 +258,7 @@ class SftpDelivery:
                 destination=self.destination,
                 item=file.name,
                 is_transient=_is_transient,
-                on_failure=self._drop_if_broken,
+                on_failure=self._drop_after_failure,
             )
 
     def close(self) -> None:
@@ -294,9 +294,10 @@ class SftpDelivery:
 
     # ------------------------------------------------------------------ attempts
 
-    def _drop_if_broken(self) -> None:
-        if self._conn is not None and not self._conn.alive:
-            self.close()
+    def _drop_after_failure(self) -> None:
+        # A connection that just failed may look alive until paramiko's reader thread
+        # notices the break: never reuse it.
+        self.close()
 
     def _attempt(self, file: OutgoingFile) -> DeliveryReceipt:
         if self._conn is None or not self._conn.alive:
