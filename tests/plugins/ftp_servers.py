@@ -103,7 +103,9 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
     return make_pki(folder)
 
 
-def _pyftpd(tmp_path_factory: pytest.TempPathFactory, pki: TestPki, tls: bool) -> Iterator[FtpServer]:
+def _pyftpd(
+    tmp_path_factory: pytest.TempPathFactory, pki: TestPki, tls: bool
+) -> Iterator[FtpServer]:
     try:
         import pyftpdlib  # noqa: F401
 
@@ -134,7 +136,9 @@ def pyftpd_ftps(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki) -> 
 
 
 @pytest.fixture(scope="session")
-def pyftpd_plain(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki) -> Iterator[FtpServer]:
+def pyftpd_plain(
+    tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki
+) -> Iterator[FtpServer]:
     """pyftpdlib speaking plain FTP."""
     yield from _pyftpd(tmp_path_factory, test_pki, tls=False)
 
@@ -184,7 +188,9 @@ def vsftpd_config(root: Path, port: int, pki: TestPki, empty: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def vsftpd_server(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki) -> Iterator[FtpServer]:
+def vsftpd_server(
+    tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki
+) -> Iterator[FtpServer]:
     """vsftpd as a private foreground process: anonymous FTPS with ``require_ssl_reuse=YES``.
 
     Anonymous, because a local login would need a system user with a password; the
@@ -206,7 +212,15 @@ def vsftpd_server(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki) -
     proc = subprocess.Popen([vsftpd, str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for_ftp(port, proc)
-        yield FtpServer("vsftpd", "127.0.0.1", port, "anonymous", "amparex@example.invalid",
-                        True, root, test_pki)  # fmt: skip
+        yield FtpServer(
+            "vsftpd",
+            "127.0.0.1",
+            port,
+            "anonymous",
+            "amparex@example.invalid",
+            True,
+            root,
+            test_pki,
+        )
     finally:
         stop(proc)

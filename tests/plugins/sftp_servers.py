@@ -205,13 +205,11 @@ def asyncssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSer
     port = free_port()
     known_hosts = work / "known_hosts"
     known_hosts.write_text(f"[127.0.0.1]:{port} {' '.join(host_pub.split()[:2])}\n")
-    authorized = asyncssh.import_authorized_keys(
-        client_key.export_public_key().decode()
-    )
+    authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
 
     connections: set[Any] = set()
 
-    class Server(asyncssh.SSHServer):  # type: ignore[misc]
+    class Server(asyncssh.SSHServer):
         def connection_made(self, conn: Any) -> None:
             connections.add(conn)
 
@@ -232,7 +230,7 @@ def asyncssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSer
     holder: dict[str, Any] = {}
 
     def sftp_factory(chan: Any) -> Any:
-        return asyncssh.SFTPServer(chan, chroot=str(root))
+        return asyncssh.SFTPServer(chan, chroot=os.fsencode(root))
 
     async def start() -> None:
         holder["server"] = await asyncssh.listen(

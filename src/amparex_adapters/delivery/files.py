@@ -20,6 +20,7 @@ import hashlib
 import io
 from typing import BinaryIO
 
+from amparex_adapters.delivery._common import check_name
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile, Parcel
 from amparex_core.ports.delivery import FileDelivery
@@ -79,9 +80,12 @@ class FilesParcelDelivery:
 
         Raises:
             DeliveryFailed: An upload failed after retries (sending the parcel again
-                later completes it under the same names), or two attachments share a name.
+                later completes it under the same names), or an attachment name is not a
+                plain file name or is used twice (then nothing is sent).
         """
         names = remote_names(parcel)
+        for name in names:  # refuse before anything is written
+            check_name(name, destination=self.destination)
         readme = f"{parcel.subject}\n\n{parcel.body}".encode()
         contents = [a.data for a in parcel.attachments] + [readme]
         total = 0
@@ -90,4 +94,6 @@ class FilesParcelDelivery:
             receipt = self.files.upload(_outgoing(name, data))
             total += len(data)
         assert receipt is not None
-        return DeliveryReceipt(destination=self.destination, reference=receipt.reference, size=total)
+        return DeliveryReceipt(
+            destination=self.destination, reference=receipt.reference, size=total
+        )

@@ -65,15 +65,17 @@ class FolderDelivery:
                 retry=self.retry,
                 destination=self.destination,
                 item=file.name,
-                is_transient=lambda exc: isinstance(exc, OSError)
-                and not isinstance(exc, PermissionError | FileNotFoundError),
+                is_transient=lambda exc: (
+                    isinstance(exc, OSError)
+                    and not isinstance(exc, PermissionError | FileNotFoundError)
+                ),
             )
 
     def _attempt(self, file: OutgoingFile) -> DeliveryReceipt:
         final = self.folder / file.name
         tmp = self.folder / temp_name(file.name)
         try:
-            with file.open() as src, open(tmp, "xb") as out:  # noqa: PTH123
+            with file.open() as src, open(tmp, "xb") as out:
                 shutil.copyfileobj(src, out, COPY_BLOCK)
                 out.flush()
                 os.fsync(out.fileno())

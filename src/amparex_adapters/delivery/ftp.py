@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Self
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Self, cast
 
 from amparex_adapters.delivery._common import Retry, check_name, retrying, temp_name
 from amparex_core.domain.errors import DeliveryFailed
@@ -78,13 +78,14 @@ def _reusing_ftp_tls() -> type[ftplib.FTP_TLS]:
         import ftplib
 
         class _ReusingFTPTLS(ftplib.FTP_TLS):
-            def ntransfercmd(self, cmd: str, rest: int | str | None = None) -> tuple[Any, int]:
-                conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+            def ntransfercmd(
+                self, cmd: str, rest: int | str | None = None
+            ) -> tuple[socket.socket, int | None]:
+                conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)  # noqa: S321
                 if self._prot_p:  # type: ignore[attr-defined]
+                    control = cast("ssl.SSLSocket", self.sock)
                     conn = self.context.wrap_socket(
-                        conn,
-                        server_hostname=self.host,
-                        session=self.sock.session,  # type: ignore[attr-defined]
+                        conn, server_hostname=self.host, session=control.session
                     )
                 return conn, size
 
@@ -210,12 +211,16 @@ class FtpDelivery:
         try:
             with file.open() as raw:
                 src = _Counting(raw)
-                ftp.storbinary(f"STOR {tmp}", src, blocksize=self.block_size)  # type: ignore[arg-type]
+                ftp.storbinary(f"STOR {tmp}", src, blocksize=self.block_size)
             if src.count != file.size:
-                raise _LocalSizeMismatch(f"local content has {src.count} bytes, expected {file.size}")
+                raise _LocalSizeMismatch(
+                    f"local content has {src.count} bytes, expected {file.size}"
+                )
             remote = ftp.size(tmp)
             if remote != file.size:
-                raise _RemoteSizeMismatch(f"remote size {remote} after upload, expected {file.size}")
+                raise _RemoteSizeMismatch(
+                    f"remote size {remote} after upload, expected {file.size}"
+                )
             self._rename(ftp, tmp, file.name)
         except BaseException:
             self._delete_quietly(ftp, tmp)
@@ -235,7 +240,7 @@ class FtpDelivery:
             try:
                 ftp.delete(final)
             except ftplib.error_perm:
-                raise  # noqa: TRY201 - nothing to replace: the rename failed for another reason
+                raise
             ftp.rename(tmp, final)
 
     @staticmethod
@@ -283,7 +288,7 @@ class FtpDelivery:
                 "%s: plain FTP, the password and the files travel unencrypted",
                 self.destination,
             )
-            ftp = ftplib.FTP(timeout=self.timeout)
+            ftp = ftplib.FTP(timeout=self.timeout)  # noqa: S321 - explicitly allowed
         try:
             ftp.connect(self.host, self.port)
             if ftp.sock is not None:
@@ -311,6 +316,4 @@ def _is_transient(exc: BaseException) -> bool:
         return False
     if isinstance(exc, OSError) and exc.errno in {errno.EACCES, errno.EPERM, errno.ENOENT}:
         return False  # a local file that cannot be read
-    return isinstance(
-        exc, OSError | EOFError | ftplib.Error | _RemoteSizeMismatch
-    )
+    return isinstance(exc, OSError | EOFError | ftplib.Error | _RemoteSizeMismatch)

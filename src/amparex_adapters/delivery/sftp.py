@@ -45,7 +45,7 @@ from typing import Any, Self
 
 from amparex_adapters._extras import require
 from amparex_adapters.delivery._common import Retry, check_name, retrying, temp_name
-from amparex_core.domain.errors import DeliveryFailed, HostKeyRejected
+from amparex_core.domain.errors import HostKeyRejected
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 from amparex_core.domain.secret import Secret
 
@@ -372,7 +372,7 @@ class SftpDelivery:
             try:
                 sftp.stat(final)
             except OSError:
-                raise  # noqa: B904,PLE0704 - the rename failed for another reason
+                raise
             sftp.remove(final)
             sftp.rename(tmp, final)
 
@@ -431,7 +431,7 @@ class SftpDelivery:
             entry = self._known_keys(paramiko)
             if entry:
                 types = tuple(options.key_types)
-                known = tuple(t for t in types if t in entry.keys())
+                known = tuple(t for t in types if t in entry)
                 options.key_types = known + tuple(t for t in types if t not in known)
 
     def _host_entry_name(self) -> str:

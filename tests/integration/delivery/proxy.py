@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import select
 import socket
 import threading
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import BinaryIO, Self
 
-__all__ = ["CuttingProxy"]
+from amparex_core.domain.parcels import OutgoingFile
+
+__all__ = ["CUT_AT", "CuttingProxy", "TriggerReader", "cut_once"]
+
+CUT_AT = 1024 * 1024
+"""Where :func:`cut_once` cuts by default: after 1 MiB has been read."""
 
 
 class CuttingProxy:
@@ -83,7 +90,9 @@ class CuttingProxy:
         for sock in (a, b):
             with contextlib.suppress(OSError):
                 # SO_LINGER 0: close with a reset, like a broken network path.
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
@@ -119,3 +128,32 @@ class CuttingProxy:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class TriggerReader(io.BytesIO):
+    """Content that calls *trigger* once, when reading passes *at* bytes."""
+
+    def __init__(self, data: bytes, at: int, trigger: Callable[[], None]) -> None:
+        super().__init__(data)
+        self._at = at
+        self._trigger: Callable[[], None] | None = trigger
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        if self._trigger is not None and self.tell() >= self._at:
+            trigger, self._trigger = self._trigger, None
+            trigger()
+        return chunk
+
+
+def cut_once(name: str, data: bytes, proxy: CuttingProxy, at: int = CUT_AT) -> OutgoingFile:
+    """A file whose first reading cuts the proxy mid-transfer; later readings do not."""
+    armed = [True]
+
+    def opener() -> BinaryIO:
+        if armed[0]:
+            armed[0] = False
+            return TriggerReader(data, at, proxy.cut)
+        return io.BytesIO(data)
+
+    return OutgoingFile(name=name, size=len(data), open=opener)

@@ -6,66 +6,38 @@ the retry of the same upload) completes it.
 
 from __future__ import annotations
 
-import io
 import os
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from collections.abc import Iterator
 
 import pytest
 
 from amparex_adapters.delivery._common import Retry
 from amparex_core.domain.errors import DeliveryFailed
-from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.ports.delivery import FileDelivery
-from tests.integration.delivery.proxy import CuttingProxy
+from tests.integration.delivery.proxy import CuttingProxy, cut_once
 from tests.integration.delivery.targets import FAST_RETRY, Target, build_target
 
 pytestmark = pytest.mark.integration
 
 SIZE = 4 * 1024 * 1024
-CUT_AT = 1024 * 1024
-
-
-class _TriggerReader(io.BytesIO):
-    """Content that calls *trigger* once, when reading passes *at* bytes."""
-
-    def __init__(self, data: bytes, at: int, trigger: Callable[[], None]) -> None:
-        super().__init__(data)
-        self._at = at
-        self._trigger: Callable[[], None] | None = trigger
-
-    def read(self, size: int | None = -1) -> bytes:
-        chunk = super().read(size)
-        if self._trigger is not None and self.tell() >= self._at:
-            trigger, self._trigger = self._trigger, None
-            trigger()
-        return chunk
-
-
-def _cut_once(name: str, data: bytes, proxy: CuttingProxy) -> OutgoingFile:
-    """A file whose first reading cuts the proxy mid-transfer; later readings do not."""
-    armed = [True]
-
-    def opener() -> BinaryIO:
-        if armed[0]:
-            armed[0] = False
-            return _TriggerReader(data, CUT_AT, proxy.cut)
-        return io.BytesIO(data)
-
-    return OutgoingFile(name=name, size=len(data), open=opener)
 
 
 def _via(target: Target, proxy: CuttingProxy, retry: Retry) -> FileDelivery:
     """The target's delivery, connecting through *proxy* (SFTP: host key pinned, as the
     proxy's port is not the one in known_hosts)."""
     if target.kind.startswith("sftp"):
-        return target.rebuild(port=proxy.port, retry=retry, known_hosts=None,
-                              host_key_fingerprint=target.server.fingerprint)  # fmt: skip
+        return target.rebuild(
+            port=proxy.port,
+            retry=retry,
+            known_hosts=None,
+            host_key_fingerprint=target.server.fingerprint,
+        )
     return target.rebuild(port=proxy.port, retry=retry)
 
 
-@pytest.fixture(params=["sftp-openssh", "sftp-asyncssh", "ftps-pyftpdlib", "ftps-vsftpd",
-                        "ftp-plain-pyftpdlib"])  # fmt: skip
+@pytest.fixture(
+    params=["sftp-openssh", "sftp-asyncssh", "ftps-pyftpdlib", "ftps-vsftpd", "ftp-plain-pyftpdlib"]
+)
 def proxied(request: pytest.FixtureRequest) -> Iterator[tuple[Target, CuttingProxy]]:
     target = build_target(request, str(request.param))
     with CuttingProxy(target.server.port) as proxy:
@@ -78,7 +50,7 @@ def test_LL8_cut_mid_transfer_never_leaves_a_partial_file_under_the_final_name(
     target, proxy = proxied
     data = os.urandom(SIZE)
     delivery = _via(target, proxy, Retry(attempts=1))
-    file = _cut_once("kunden.csv", data, proxy)
+    file = cut_once("kunden.csv", data, proxy)
     with delivery:  # type: ignore[attr-defined]
         with pytest.raises(DeliveryFailed) as info:
             delivery.upload(file)
@@ -86,7 +58,8 @@ def test_LL8_cut_mid_transfer_never_leaves_a_partial_file_under_the_final_name(
         assert info.value.item == "kunden.csv"
         assert target.fetch("kunden.csv") is None
         for name in target.listing():  # only a temporary name may hold partial content
-            assert name.startswith(".kunden.csv.") and name.endswith(".part")
+            assert name.startswith(".kunden.csv.")
+            assert name.endswith(".part")
         # The next run completes.
         delivery.upload(file)
     assert target.fetch("kunden.csv") == data
@@ -100,7 +73,7 @@ def test_LL8_retry_after_a_cut_completes_the_same_upload(
     data = os.urandom(SIZE)
     delivery = _via(target, proxy, FAST_RETRY)
     with delivery:  # type: ignore[attr-defined]
-        receipt = delivery.upload(_cut_once("brillen.csv", data, proxy))
+        receipt = delivery.upload(cut_once("brillen.csv", data, proxy))
     assert receipt.size == SIZE
     assert proxy.cuts == 1
     assert proxy.connections >= 2  # reconnected after the cut
@@ -115,7 +88,7 @@ def test_LL8_cut_replacing_an_old_file_keeps_the_old_file_intact(
     data = os.urandom(SIZE)
     delivery = _via(target, proxy, Retry(attempts=1))
     with delivery:  # type: ignore[attr-defined]
-        delivery.upload(_cut_once("hoergeraete.csv", old, proxy))  # smaller than CUT_AT: no cut
+        delivery.upload(cut_once("hoergeraete.csv", old, proxy))  # smaller than CUT_AT: no cut
         with pytest.raises(DeliveryFailed):
-            delivery.upload(_cut_once("hoergeraete.csv", data, proxy))
+            delivery.upload(cut_once("hoergeraete.csv", data, proxy))
         assert target.fetch("hoergeraete.csv") == old

@@ -57,9 +57,10 @@ def test_LL8_unknown_host_key_is_refused(ssh: SshServer, tmp_path: Path) -> None
     folder = ssh.folder(f"unknown-{tmp_path.name}")
     known = tmp_path / "known_hosts"
     known.write_text("")
-    with _delivery(ssh, folder, known_hosts=known) as delivery, pytest.raises(
-        HostKeyRejected
-    ) as info:
+    with (
+        _delivery(ssh, folder, known_hosts=known) as delivery,
+        pytest.raises(HostKeyRejected) as info,
+    ):
         delivery.upload(outgoing("a.csv", b"x"))
     assert info.value.code == "delivery.host_key_rejected"
     assert info.value.fingerprint == ssh.fingerprint
@@ -70,8 +71,9 @@ def test_LL8_unknown_host_key_is_refused(ssh: SshServer, tmp_path: Path) -> None
 
 def test_LL8_missing_known_hosts_file_means_unknown(ssh: SshServer, tmp_path: Path) -> None:
     folder = ssh.folder(f"nofile-{tmp_path.name}")
-    with _delivery(ssh, folder, known_hosts=tmp_path / "absent") as delivery, pytest.raises(
-        HostKeyRejected
+    with (
+        _delivery(ssh, folder, known_hosts=tmp_path / "absent") as delivery,
+        pytest.raises(HostKeyRejected),
     ):
         delivery.upload(outgoing("a.csv", b"x"))
     assert not (tmp_path / "absent").exists()
@@ -81,9 +83,10 @@ def test_LL8_changed_host_key_is_refused(ssh: SshServer, tmp_path: Path) -> None
     folder = ssh.folder(f"changed-{tmp_path.name}")
     known = tmp_path / "known_hosts"
     known.write_text(_other_host_key_line(tmp_path, ssh))
-    with _delivery(ssh, folder, known_hosts=known) as delivery, pytest.raises(
-        HostKeyRejected
-    ) as info:
+    with (
+        _delivery(ssh, folder, known_hosts=known) as delivery,
+        pytest.raises(HostKeyRejected) as info,
+    ):
         delivery.upload(outgoing("a.csv", b"x"))
     assert "changed" in info.value.reason
     assert info.value.message("de").startswith("Der Hostschlüssel")
@@ -97,9 +100,10 @@ def test_LL8_changed_host_key_is_refused_even_when_new_keys_are_accepted(
     known = tmp_path / "known_hosts"
     line = _other_host_key_line(tmp_path, ssh)
     known.write_text(line)
-    with _delivery(
-        ssh, folder, known_hosts=known, accept_new_host_key=True
-    ) as delivery, pytest.raises(HostKeyRejected):
+    with (
+        _delivery(ssh, folder, known_hosts=known, accept_new_host_key=True) as delivery,
+        pytest.raises(HostKeyRejected),
+    ):
         delivery.upload(outgoing("a.csv", b"x"))
     assert known.read_text() == line
 
@@ -118,9 +122,7 @@ def test_LL8_new_host_key_is_added_only_when_configured(ssh: SshServer, tmp_path
 
 def test_LL8_pinned_fingerprint_is_accepted(ssh: SshServer, tmp_path: Path) -> None:
     folder = ssh.folder(f"pinned-{tmp_path.name}")
-    with _delivery(
-        ssh, folder, known_hosts=None, host_key_fingerprint=ssh.fingerprint
-    ) as delivery:
+    with _delivery(ssh, folder, known_hosts=None, host_key_fingerprint=ssh.fingerprint) as delivery:
         delivery.upload(outgoing("a.csv", b"pinned"))
     assert (folder / "a.csv").read_bytes() == b"pinned"
 
@@ -138,9 +140,10 @@ def test_LL8_pinned_fingerprint_accepts_padding_and_missing_prefix(
 def test_LL8_wrong_pinned_fingerprint_is_refused(ssh: SshServer, tmp_path: Path) -> None:
     folder = ssh.folder(f"badpin-{tmp_path.name}")
     wrong = fingerprint(b"not the key")
-    with _delivery(ssh, folder, host_key_fingerprint=wrong) as delivery, pytest.raises(
-        HostKeyRejected
-    ) as info:
+    with (
+        _delivery(ssh, folder, host_key_fingerprint=wrong) as delivery,
+        pytest.raises(HostKeyRejected) as info,
+    ):
         delivery.upload(outgoing("a.csv", b"x"))
     assert wrong in info.value.reason
     assert info.value.fingerprint == ssh.fingerprint
@@ -150,9 +153,10 @@ def test_LL8_wrong_pinned_fingerprint_is_refused(ssh: SshServer, tmp_path: Path)
 def test_LL8_host_key_refusal_is_not_retried(ssh: SshServer, tmp_path: Path) -> None:
     folder = ssh.folder(f"noretry-{tmp_path.name}")
     slow = Retry(attempts=5, backoff=30.0)  # a retry would hang the test
-    with _delivery(
-        ssh, folder, host_key_fingerprint=fingerprint(b"x"), retry=slow
-    ) as delivery, pytest.raises(HostKeyRejected):
+    with (
+        _delivery(ssh, folder, host_key_fingerprint=fingerprint(b"x"), retry=slow) as delivery,
+        pytest.raises(HostKeyRejected),
+    ):
         delivery.upload(outgoing("a.csv", b"x"))
 
 
@@ -163,8 +167,9 @@ def test_LL8_password_login(asyncssh_server: SshServer, tmp_path: Path) -> None:
     ssh = asyncssh_server
     folder = ssh.folder(f"pw-{tmp_path.name}")
     assert ssh.password is not None
-    with _delivery(ssh, folder, key_file=None, password=Secret(ssh.password),
-                   known_hosts=ssh.known_hosts) as delivery:  # fmt: skip
+    with _delivery(
+        ssh, folder, key_file=None, password=Secret(ssh.password), known_hosts=ssh.known_hosts
+    ) as delivery:
         delivery.upload(outgoing("a.csv", b"pw"))
     assert (folder / "a.csv").read_bytes() == b"pw"
 
@@ -176,8 +181,14 @@ def test_LL8_wrong_password_fails_without_showing_it(
     folder = ssh.folder(f"badpw-{tmp_path.name}")
     secret = "wrong-Pässword-4711"
     caplog.set_level(logging.DEBUG)
-    delivery = _delivery(ssh, folder, key_file=None, password=Secret(secret),
-                         known_hosts=ssh.known_hosts, retry=Retry(attempts=3, backoff=30))  # fmt: skip
+    delivery = _delivery(
+        ssh,
+        folder,
+        key_file=None,
+        password=Secret(secret),
+        known_hosts=ssh.known_hosts,
+        retry=Retry(attempts=3, backoff=30),
+    )
     with delivery, pytest.raises(DeliveryFailed) as info:
         delivery.upload(outgoing("a.csv", b"x"))
     error = info.value
@@ -199,8 +210,9 @@ def test_LL8_encrypted_key_with_passphrase(openssh_server: SshServer, tmp_path: 
     authorized.write_text(before + (tmp_path / "enc_key.pub").read_text())
     try:
         folder = ssh.folder(f"enc-{tmp_path.name}")
-        with _delivery(ssh, folder, key_file=key, passphrase=Secret("Geheim 1"),
-                       known_hosts=ssh.known_hosts) as delivery:  # fmt: skip
+        with _delivery(
+            ssh, folder, key_file=key, passphrase=Secret("Geheim 1"), known_hosts=ssh.known_hosts
+        ) as delivery:
             delivery.upload(outgoing("a.csv", b"k"))
         assert (folder / "a.csv").read_bytes() == b"k"
     finally:
@@ -219,8 +231,14 @@ def test_LL8_unreachable_server_fails_after_retries_naming_host_and_file() -> No
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now
-    delivery = SftpDelivery("127.0.0.1", port=port, username="u", password=Secret("pw-x"),
-                            host_key_fingerprint="SHA256:x", retry=FAST_RETRY)  # fmt: skip
+    delivery = SftpDelivery(
+        "127.0.0.1",
+        port=port,
+        username="u",
+        password=Secret("pw-x"),
+        host_key_fingerprint="SHA256:x",
+        retry=FAST_RETRY,
+    )
     with pytest.raises(DeliveryFailed) as info:
         delivery.upload(outgoing("a.csv", b"x"))
     assert f"127.0.0.1:{port}" in str(info.value)
@@ -314,6 +332,7 @@ def test_LL8_server_without_posix_rename_replaces_by_remove_and_rename(
 def test_LL8_permission_denied_is_not_retried(request: pytest.FixtureRequest) -> None:
     target: Target = build_target(request, "sftp-asyncssh")
     delivery = target.rebuild(remote_dir="/does/not/exist", retry=Retry(attempts=4, backoff=30))
+    assert isinstance(delivery, SftpDelivery)
     with delivery, pytest.raises(DeliveryFailed) as info:
         delivery.upload(outgoing("a.csv", b"x"))
     assert "after" not in info.value.reason
