@@ -333,13 +333,20 @@ class SftpDelivery:
         try:
             with file.open() as src:
                 while chunk := src.read(size):
+                    last = offset + len(chunk) >= file.size
+                    if last:
+                        # The last write, the size check and the close leave together.
+                        sftp.amparex_cork = []
                     acks.send(p.CMD_WRITE, handle, int64(offset), chunk, size=len(chunk))
                     offset += len(chunk)
+                    if last:
+                        break
                     while acks.in_flight > IN_FLIGHT:
                         acks.wait_oldest()
-                    if offset > file.size:
-                        break
+                if offset == file.size and src.read(1):
+                    offset += 1  # more content than announced
         except BaseException:
+            sftp.amparex_cork = None
             if conn.alive:
                 try:
                     acks.send(p.CMD_CLOSE, handle)
@@ -349,6 +356,7 @@ class SftpDelivery:
             raise
         if offset != file.size:
             acks.send(p.CMD_CLOSE, handle)
+            sftp.amparex_flush()
             acks.wait_all()
             raise _LocalSizeMismatch(
                 f"local content has {'more than ' if offset > file.size else ''}"
@@ -357,6 +365,7 @@ class SftpDelivery:
         # The size check and the close travel with the last writes: no extra round trip.
         acks.send(p.CMD_FSTAT, handle)
         acks.send(p.CMD_CLOSE, handle)
+        sftp.amparex_flush()
         answers = acks.wait_all()
         return int(answers[-2].st_size)
 
@@ -527,6 +536,20 @@ def _client_class(paramiko: ModuleType) -> type[Any]:
 
     class _AmparexSFTPClient(paramiko.SFTPClient):  # type: ignore[misc,name-defined]
         amparex_extensions: dict[str, bytes]
+        amparex_cork: list[bytes] | None = None
+
+        def _send_packet(self, t: int, packet: Any) -> None:
+            # While corked, requests collect and leave in one write (fewer SSH packets).
+            if self.amparex_cork is None:
+                super()._send_packet(t, packet)
+                return
+            data = packet.asbytes()
+            self.amparex_cork.append(struct_mod.pack(">I", len(data) + 1) + bytes((t,)) + data)
+
+        def amparex_flush(self) -> None:
+            corked, self.amparex_cork = self.amparex_cork, None
+            if corked:
+                self._write_all(b"".join(corked))
 
         def _send_version(self) -> int:
             message = paramiko.Message()
