@@ -6,6 +6,7 @@ folder of its own. Certificates come from a throw-away CA (:mod:`tests.plugins._
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -106,12 +107,8 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
 def _pyftpd(
     tmp_path_factory: pytest.TempPathFactory, pki: TestPki, tls: bool
 ) -> Iterator[FtpServer]:
-    try:
-        import pyftpdlib  # noqa: F401
-
-        if tls:
-            import OpenSSL  # noqa: F401
-    except ImportError:
+    needed = ["pyftpdlib", "OpenSSL"] if tls else ["pyftpdlib"]
+    if any(importlib.util.find_spec(name) is None for name in needed):
         peer_missing("pyftpdlib / pyopenssl are not installed (test dependency group)")
     root = tmp_path_factory.mktemp("pyftpd-root")
     port = free_port()

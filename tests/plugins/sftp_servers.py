@@ -209,7 +209,7 @@ def asyncssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSer
 
     connections: set[Any] = set()
 
-    class Server(asyncssh.SSHServer):
+    class Server(asyncssh.SSHServer):  # type: ignore[misc,unused-ignore]
         def connection_made(self, conn: Any) -> None:
             connections.add(conn)
 
