@@ -190,6 +190,11 @@ class SftpDelivery:
         timeout: Seconds for connecting, the handshake and authentication.
         retry: Attempts and backoff for transient errors.
         max_write: Upper bound of one write request, in bytes.
+
+    Raises:
+        MissingExtraError: paramiko is not installed (``pip install "amparex-core[sftp]"``).
+        TypeError: *password* or *passphrase* is not a
+            :class:`~amparex_core.domain.secret.Secret`.
     """
 
     def __init__(
@@ -210,6 +215,7 @@ class SftpDelivery:
         retry: Retry | None = None,
         max_write: int = MAX_WRITE,
     ) -> None:
+        require("paramiko", "sftp")  # a missing extra shows up here, named
         if password is not None and not isinstance(password, Secret):
             raise TypeError("password must be a Secret")
         if passphrase is not None and not isinstance(passphrase, Secret):
