@@ -15,7 +15,8 @@ def test_LL8_importing_the_delivery_adapters_loads_no_protocol_library() -> None
         "import sys\n"
         "import amparex_core, amparex_adapters.delivery.sftp, amparex_adapters.delivery.ftp\n"
         "import amparex_adapters.delivery.folder, amparex_adapters.delivery.files\n"
-        "print(sorted(m for m in ('paramiko', 'ftplib', 'ssl', 'cryptography') if m in sys.modules))\n"
+        "libs = ('paramiko', 'ftplib', 'ssl', 'cryptography')\n"
+        "print(sorted(m for m in libs if m in sys.modules))\n"
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
