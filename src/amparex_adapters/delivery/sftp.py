@@ -188,6 +188,8 @@ class SftpDelivery:
             file (trust on first use). Off by default; a changed key is refused anyway.
         keepalive: Seconds between SSH keepalive messages (0: none).
         timeout: Seconds for connecting, the handshake and authentication.
+        io_timeout: Seconds an upload waits for the server to answer or to accept more
+            data before it counts the connection as broken.
         retry: Attempts and backoff for transient errors.
         max_write: Upper bound of one write request, in bytes.
 
@@ -212,6 +214,7 @@ class SftpDelivery:
         accept_new_host_key: bool = False,
         keepalive: int = 30,
         timeout: float = 15.0,
+        io_timeout: float = 60.0,
         retry: Retry | None = None,
         max_write: int = MAX_WRITE,
     ) -> None:
@@ -236,6 +239,7 @@ class SftpDelivery:
         self.accept_new_host_key = accept_new_host_key
         self.keepalive = keepalive
         self.timeout = timeout
+        self.io_timeout = io_timeout
         self.retry = retry or Retry()
         self.max_write = max(1024, max_write)
         self.destination = f"sftp://{username}@{host}:{port}/{remote_dir.lstrip('/')}"
@@ -421,6 +425,7 @@ class SftpDelivery:
             sftp = _client_class(paramiko).from_transport(transport)
             if sftp is None:
                 raise OSError("the server refused the SFTP subsystem")
+            sftp.get_channel().settimeout(self.io_timeout)
             conn = _Connection(paramiko, transport, sftp)
             conn.write_size = self._negotiate_write_size(conn)
         except BaseException:

@@ -7,6 +7,7 @@ import io
 import select
 import socket
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import BinaryIO, Self
@@ -36,6 +37,7 @@ class CuttingProxy:
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._threads: list[threading.Thread] = []
         self._stopping = False
+        self._stalled = threading.Event()
         self.connections = 0
         self.cuts = 0
         self._acceptor = threading.Thread(target=self._accept, name="proxy-accept", daemon=True)
@@ -68,6 +70,12 @@ class CuttingProxy:
         peers = {a: b, b: a}
         try:
             while True:
+                if self._stalled.is_set():  # a black hole: nothing moves, nothing closes
+                    if self._stopping:
+                        return
+                    self._stalled.wait(0.05)
+                    time.sleep(0.05)
+                    continue
                 readable, _, _ = select.select([a, b], [], [], 0.2)
                 if self._stopping:
                     return
@@ -96,6 +104,10 @@ class CuttingProxy:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+
+    def stall(self) -> None:
+        """Stop forwarding without closing anything (a silently dead network path)."""
+        self._stalled.set()
 
     def cut(self) -> None:
         """Break every open connection now."""

@@ -7,14 +7,16 @@ the retry of the same upload) completes it.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from amparex_adapters.delivery._common import Retry
 from amparex_core.domain.errors import DeliveryFailed
+from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.ports.delivery import FileDelivery
-from tests.integration.delivery.proxy import CuttingProxy, cut_once
+from tests.integration.delivery.proxy import CUT_AT, CuttingProxy, TriggerReader, cut_once
 from tests.integration.delivery.targets import FAST_RETRY, Target, build_target
 
 pytestmark = pytest.mark.integration
@@ -92,3 +94,28 @@ def test_LL8_cut_replacing_an_old_file_keeps_the_old_file_intact(
         with pytest.raises(DeliveryFailed):
             delivery.upload(cut_once("hoergeraete.csv", data, proxy))
         assert target.fetch("hoergeraete.csv") == old
+
+
+def test_LL8_silently_dead_network_fails_after_the_io_timeout_instead_of_hanging(
+    proxied: tuple[Target, CuttingProxy],
+) -> None:
+    target, proxy = proxied
+    data = os.urandom(SIZE)
+    if target.kind.startswith("sftp"):
+        delivery = target.rebuild(
+            port=proxy.port,
+            retry=Retry(attempts=1),
+            known_hosts=None,
+            host_key_fingerprint=target.server.fingerprint,
+            io_timeout=1.0,
+        )
+    else:
+        delivery = target.rebuild(port=proxy.port, retry=Retry(attempts=1), timeout=1.0)
+    file = OutgoingFile(
+        name="stall.csv", size=SIZE, open=lambda: TriggerReader(data, CUT_AT, proxy.stall)
+    )
+    started = time.monotonic()
+    with delivery, pytest.raises(DeliveryFailed):  # type: ignore[attr-defined]
+        delivery.upload(file)
+    assert time.monotonic() - started < 20
+    assert target.fetch("stall.csv") is None
