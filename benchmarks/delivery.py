@@ -4,6 +4,8 @@ Cases (each prints one line ``name  ours  baseline  ratio``):
 
 * ``sftp_256MiB``      one 256 MiB file, SftpDelivery vs ``sftp -b`` (target >= 1.10)
 * ``sftp_500x50KiB``   500 files of 50 KiB over one connection each side (target >= 1.25)
+* ``sftp_500x50KiB_vs_put+rename``  the same, against ``sftp -b`` doing what we do
+  (``put`` to a temporary name, then ``rename``): equal work on both sides (no target)
 * ``ftps_256MiB``      one 256 MiB file, FtpDelivery vs ``curl --ssl-reqd`` (target >= 1.0)
 
 ``ours`` and ``baseline`` are wall-clock seconds (best of ``--runs``), connection set-up
@@ -236,6 +238,17 @@ def bench_sftp(work: Path, runs: int, size_mib: int, files: int, *, big: bool = 
             batch.write_text("".join(f"put {p} {d}/{p.name}\n" for p in smalls))
             subprocess.run(_sftp_cmd(server, batch), check=True, stdout=subprocess.DEVNULL)
 
+        def base_small_safe(i: int) -> None:
+            d = fresh("bss", i)
+            batch = work / "batch-small-safe"
+            batch.write_text(
+                "".join(
+                    f"put {p} {d}/.{p.name}.part\nrename {d}/.{p.name}.part {d}/{p.name}\n"
+                    for p in smalls
+                )
+            )
+            subprocess.run(_sftp_cmd(server, batch), check=True, stdout=subprocess.DEVNULL)
+
         def reset() -> None:
             for old in out.iterdir():
                 shutil.rmtree(old)
@@ -248,6 +261,11 @@ def bench_sftp(work: Path, runs: int, size_mib: int, files: int, *, big: bool = 
         ours_small(99)
         base_small(99)
         _line(f"sftp_{files}x50KiB", *_compare(runs, ours_small, base_small, reset))
+        # The same work on both sides: sftp's put to a temporary name, then rename.
+        _line(
+            f"sftp_{files}x50KiB_vs_put+rename",
+            *_compare(runs, ours_small, base_small_safe, reset),
+        )
         shutil.rmtree(out)
 
 

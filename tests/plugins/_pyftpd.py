@@ -35,6 +35,7 @@ def main(argv: list[str]) -> None:
 
         handler = PlainHandler
     handler.authorizer = authorizer
+    handler.auth_failed_timeout = 0.05  # no 3 s penalty for the wrong-password tests
     handler.passive_ports = None
     handler.banner = "amparex test ftpd"
     server = FTPServer(("127.0.0.1", int(port)), handler)
