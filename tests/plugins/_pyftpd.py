@@ -1,11 +1,14 @@
 """Run pyftpdlib as a separate process for the tests (``python _pyftpd.py ...``).
 
 Arguments: port, root folder, user, password, then ``tls`` (FTPS required) or ``plain``,
-then the certificate and key files for ``tls``. Prints ``ready`` when it listens.
+then the certificate and key files for ``tls``. With ``AMPAREX_FTPD_STRICT_RENAME=1`` in
+the environment, RNTO onto an existing file is refused (as some servers do).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 
 
@@ -34,6 +37,16 @@ def main(argv: list[str]) -> None:
             pass
 
         handler = PlainHandler
+    if os.environ.get("AMPAREX_FTPD_STRICT_RENAME") == "1":
+        from pyftpdlib.filesystems import AbstractedFS
+
+        class StrictRenameFS(AbstractedFS):  # type: ignore[misc]
+            def rename(self, src: str, dst: str) -> None:
+                if os.path.exists(dst):
+                    raise OSError(errno.EEXIST, "target exists")
+                super().rename(src, dst)
+
+        handler.abstracted_fs = StrictRenameFS
     handler.authorizer = authorizer
     handler.auth_failed_timeout = 0.05  # no 3 s penalty for the wrong-password tests
     handler.passive_ports = None

@@ -105,7 +105,7 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
 
 
 def _pyftpd(
-    tmp_path_factory: pytest.TempPathFactory, pki: TestPki, tls: bool
+    tmp_path_factory: pytest.TempPathFactory, pki: TestPki, tls: bool, strict_rename: bool = False
 ) -> Iterator[FtpServer]:
     needed = ["pyftpdlib", "OpenSSL"] if tls else ["pyftpdlib"]
     if any(importlib.util.find_spec(name) is None for name in needed):
@@ -116,8 +116,12 @@ def _pyftpd(
     if tls:
         args += [str(pki.cert_file), str(pki.key_file)]
     script = Path(__file__).with_name("_pyftpd.py")
+    env = dict(os.environ, AMPAREX_FTPD_STRICT_RENAME="1" if strict_rename else "0")
     proc = subprocess.Popen(
-        [sys.executable, str(script), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, str(script), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     try:
         wait_for_ftp(port, proc)
@@ -138,6 +142,14 @@ def pyftpd_plain(
 ) -> Iterator[FtpServer]:
     """pyftpdlib speaking plain FTP."""
     yield from _pyftpd(tmp_path_factory, test_pki, tls=False)
+
+
+@pytest.fixture(scope="session")
+def pyftpd_strict_rename(
+    tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki
+) -> Iterator[FtpServer]:
+    """pyftpdlib (FTPS) that refuses to rename onto an existing file, as some servers do."""
+    yield from _pyftpd(tmp_path_factory, test_pki, tls=True, strict_rename=True)
 
 
 def vsftpd_config(root: Path, port: int, pki: TestPki, empty: Path) -> str:

@@ -222,3 +222,34 @@ def test_LL8_unreadable_local_file_is_not_retried(
         delivery.upload(file)
     assert "FileNotFoundError" in info.value.reason
     assert target.listing() == []
+
+
+def test_LL8_server_refusing_rename_onto_a_file_gets_delete_then_rename(
+    pyftpd_strict_rename: FtpServer,
+) -> None:
+    server = pyftpd_strict_rename
+    folder = server.folder("strict")
+    delivery = FtpDelivery(
+        server.host,
+        port=server.port,
+        username=server.username,
+        password=Secret(server.password),
+        ca_file=server.pki.ca_file,
+        remote_dir=server.remote(folder),
+        retry=Retry(attempts=1),
+    )
+    with delivery:
+        delivery.upload(outgoing("a.csv", b"old"))
+        delivery.upload(outgoing("a.csv", b"new content"))
+    assert sorted(p.name for p in folder.iterdir()) == ["a.csv"]
+    assert (folder / "a.csv").read_bytes() == b"new content"
+    # The server really refuses a plain RNFR/RNTO onto an existing file:
+    (folder / "b.csv").write_bytes(b"b")
+    raw = ftplib.FTP_TLS(context=ssl.create_default_context(cafile=str(server.pki.ca_file)))
+    try:
+        raw.connect(server.host, server.port, timeout=10)
+        raw.login(server.username, server.password)
+        with pytest.raises(ftplib.error_perm):
+            raw.rename(f"{server.remote(folder)}/b.csv", f"{server.remote(folder)}/a.csv")
+    finally:
+        raw.close()
