@@ -320,7 +320,7 @@ class PdfFormRenderer:
         try:
             return field.expression.render(context)
         except jinja2.UndefinedError as exc:
-            raise _invalid(document_id, field.name, f"{exc.message}") from None
+            raise _invalid(document_id, field.name, exc.message or str(exc)) from None
         except jinja2.TemplateError as exc:
             raise _invalid(document_id, field.name, str(exc)) from None
         except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
