@@ -266,18 +266,18 @@ def png_pixels(data: bytes) -> tuple[int, int, int, bytes]:
     prev = bytearray(stride)
     for y in range(height):
         start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        method, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         for x in range(stride):
             left = line[x - channels] if x >= channels else 0
             up = prev[x]
             upleft = prev[x - channels] if x >= channels else 0
-            if kind == 1:
+            if method == 1:
                 line[x] = (line[x] + left) & 0xFF
-            elif kind == 2:
+            elif method == 2:
                 line[x] = (line[x] + up) & 0xFF
-            elif kind == 3:
+            elif method == 3:
                 line[x] = (line[x] + (left + up) // 2) & 0xFF
-            elif kind == 4:
+            elif method == 4:
                 p = left + up - upleft
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - upleft)
                 pred = left if pa <= pb and pa <= pc else (up if pb <= pc else upleft)
