@@ -1,10 +1,9 @@
-"""Hypothesis strategies for every domain object (themselves tested in tests/unit/test_strategies.py)."""
+"""Hypothesis strategies for every domain object (tested in tests/unit/test_strategies.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import string
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
@@ -51,7 +50,7 @@ from amparex_core.domain.templates import (
 ZONES = ["Europe/Berlin", "UTC", "America/Santiago", "Australia/Lord_Howe", "Pacific/Apia"]
 
 # Names people type: letters incl. German ones, digits, inner and outer white space.
-name_chars = st.sampled_from(list(string.ascii_letters + string.digits + "äöüÄÖÜßẞ -_.") + [" "])
+name_chars = st.sampled_from([*(string.ascii_letters + string.digits + "äöüÄÖÜßẞ -_."), " "])
 names = st.text(name_chars, min_size=1, max_size=20).filter(lambda s: s.strip())
 ids = st.text(string.ascii_letters + string.digits, min_size=1, max_size=8)
 branches_ids = st.sampled_from(["F01", "F02", "F03"])
@@ -71,7 +70,9 @@ absolute_dirs = st.sampled_from(
 )
 
 
-def card_order_settings(*, with_contract: bool | None = None) -> st.SearchStrategy[CardOrderSettings]:
+def card_order_settings(
+    *, with_contract: bool | None = None
+) -> st.SearchStrategy[CardOrderSettings]:
     """Card-order settings; with or without contract, or either."""
     contract = st.text(string.digits, min_size=4, max_size=8).map(lambda d: f"KV-{d}")
     if with_contract is True:
@@ -106,7 +107,11 @@ def interface_configs(
 ) -> InterfaceConfig:
     """Valid configurations of any kind (or of *kind*)."""
     kind = kind or draw(st.sampled_from(list(InterfaceKind)))
-    display = draw(display_names or st.none() | st.sampled_from(["Loyalty Lab", "loyalty  lab ", "Zweitlabor", "Straße", "STRASSE"]))
+    display = draw(
+        display_names
+        or st.none()
+        | st.sampled_from(["Loyalty Lab", "loyalty  lab ", "Zweitlabor", "Straße", "STRASSE"])
+    )
     branch = draw(st.none() | branches_ids)
     start = draw(st.none() | dates)
     config_id = draw(st.uuids().map(lambda u: u.hex))
@@ -209,10 +214,7 @@ prices = st.builds(
     PriceList,
     currency=st.just("EUR"),
     prices=st.fixed_dictionaries(
-        {
-            item: st.decimals(min_value=0, max_value=100, places=2)
-            for item in CostItem
-        }
+        {item: st.decimals(min_value=0, max_value=100, places=2) for item in CostItem}
     ),
 )
 money = st.builds(
@@ -258,4 +260,6 @@ def issued_cards(draw: st.DrawFn, fmt: CardNumberFormat | None = None) -> Issued
     )
 
 
-decimals = st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**9, max_value=10**9)
+decimals = st.decimals(
+    allow_nan=False, allow_infinity=False, places=2, min_value=-(10**9), max_value=10**9
+)

@@ -164,7 +164,10 @@ class World:
             },
         )
         config = self.interfaces.configure(
-            InterfaceKind.LOYALTY_LAB, settings, workstation=workstation, **kwargs  # type: ignore[arg-type]
+            InterfaceKind.LOYALTY_LAB,
+            settings,
+            workstation=workstation,
+            **kwargs,  # type: ignore[arg-type]
         )
         return config.id
 

@@ -1,4 +1,4 @@
-"""Fixtures that run each contract suite over every adapter of its port (tests/contract/factories.py)."""
+"""Fixtures that run each contract suite over every adapter of its port (see factories.py)."""
 
 from __future__ import annotations
 

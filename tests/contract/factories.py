@@ -67,9 +67,7 @@ FILE_DELIVERIES: dict[
 PARCEL_DELIVERIES: dict[
     str, Callable[[pytest.FixtureRequest], tuple[ParcelDelivery, Callable[[str], Any]]]
 ] = {
-    "memory": lambda request: (lambda d: (d, lambda pid: d.parcels.get(pid)))(
-        RecordingParcelDelivery()
-    ),
+    "memory": lambda request: (lambda d: (d, d.parcels.get))(RecordingParcelDelivery()),
 }
 """Parcel deliveries: ``(delivery, received)`` where ``received(parcel_id)`` is what arrived."""
 

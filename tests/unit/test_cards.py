@@ -33,7 +33,9 @@ UID = CardUid(bytes.fromhex("04A22B9C"))
 
 
 @given(s.card_uids, s.uid_forms)
-def test_CR5_every_reported_form_normalises_to_one_canonical_uid(uid: CardUid, form: UidForm) -> None:
+def test_CR5_every_reported_form_normalises_to_one_canonical_uid(
+    uid: CardUid, form: UidForm
+) -> None:
     assert CardUid.parse(uid.render(form), form) == uid
 
 
@@ -266,7 +268,9 @@ def test_CR4_cards_from_orders_are_issued_at_dispatch_and_identifiable() -> None
     world = World()
     world.card_ordering()
     world.template()
-    order = world.orders.place(template="BASIS", holder_id="K1", branch="F01", process_ref="V").order
+    order = world.orders.place(
+        template="BASIS", holder_id="K1", branch="F01", process_ref="V"
+    ).order
     assert world.storage.get_card(order.card_number) is None
     world.clock.advance(dt.timedelta(days=8))
     world.orders.dispatch()

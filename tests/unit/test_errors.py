@@ -63,5 +63,7 @@ def test_builtin_bases_match_the_meaning() -> None:
 
 
 def test_absent_facts_show_as_a_dash() -> None:
-    error = errors.InterfaceNotAvailable(kind="card_order", branch=None, workstation=None, on="2026-01-01")
+    error = errors.InterfaceNotAvailable(
+        kind="card_order", branch=None, workstation=None, on="2026-01-01"
+    )
     assert "branch -" in error.message("en")

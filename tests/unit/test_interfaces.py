@@ -182,12 +182,13 @@ def test_IF7_configs_collide_exactly_when_kind_scope_place_and_name_agree(
 def test_IF7_display_names_compare_trimmed_folded_and_casefolded() -> None:
     assert name_key("Loyalty  Lab ") == name_key("loyalty lab")
     assert name_key("STRASSE") == name_key("Straße")
-    assert ll_config(display_name="Loyalty  Lab ").uniqueness_key() == ll_config(
-        display_name="loyalty lab", workstation="kasse-1"
-    ).uniqueness_key()
-    assert ll_config(display_name="A").uniqueness_key() != ll_config(
-        display_name="B"
-    ).uniqueness_key()
+    assert (
+        ll_config(display_name="Loyalty  Lab ").uniqueness_key()
+        == ll_config(display_name="loyalty lab", workstation="kasse-1").uniqueness_key()
+    )
+    assert (
+        ll_config(display_name="A").uniqueness_key() != ll_config(display_name="B").uniqueness_key()
+    )
 
 
 @given(st.text(max_size=12), st.text(max_size=12))
@@ -264,7 +265,9 @@ def test_IF9_resolution_returns_available_ones_most_specific_first(
     found = resolve(
         configs, kind=InterfaceKind.CARD_ORDER, branch=branch, workstation=workstation, on=on
     )
-    expected = {c.id for c in configs if c.is_available(branch=branch, workstation=workstation, on=on)}
+    expected = {
+        c.id for c in configs if c.is_available(branch=branch, workstation=workstation, on=on)
+    }
     assert {c.id for c in found} == expected
     ranks = [c.specificity for c in found]
     assert ranks == sorted(ranks)
@@ -314,7 +317,7 @@ def test_IF9_update_and_remove() -> None:
 def test_LL2_customer_number_required() -> None:
     for value in ("", "   ", None):
         with pytest.raises(errors.CustomerNumberRequired) as info:
-            LoyaltyLabSettings(customer_number=value, directory="/srv/ll")  # type: ignore[arg-type]
+            LoyaltyLabSettings(customer_number=value, directory="/srv/ll")
         assert info.value.code == "loyalty_lab.customer_number_required"
         assert "Kunden-Nr." in info.value.message("de")
 
@@ -339,7 +342,7 @@ def test_LL3_four_slots_in_manual_order_and_empty_slots_dropped() -> None:
     settings = LoyaltyLabSettings(
         customer_number="1",
         directory="/srv/ll",
-        statistics={"hearing_aids": "ST-4", StatisticKind.CUSTOMERS: "ST-1", "glasses": "  "},  # type: ignore[dict-item]
+        statistics={"hearing_aids": "ST-4", StatisticKind.CUSTOMERS: "ST-1", "glasses": "  "},
     )
     assert list(settings.statistics) == [StatisticKind.CUSTOMERS, StatisticKind.HEARING_AIDS]
     assert [k.german for k in StatisticKind] == [
@@ -405,6 +408,8 @@ def test_CO1_key_never_in_repr_or_str_of_the_configuration() -> None:
     config = co_config(settings=CardOrderSettings(contract="KV-1", key="top-secret-key"))
     for text in (repr(config), str(config), repr(config.settings), f"{config.settings}"):
         assert "top-secret-key" not in text
-    assert config.settings.key is not None and config.settings.key.reveal() == "top-secret-key"
+    assert isinstance(config.settings, CardOrderSettings)
+    assert config.settings.key is not None
+    assert config.settings.key.reveal() == "top-secret-key"
     assert CardOrderSettings(contract="KV", key="  ").has_contract is False
     assert CardOrderSettings(contract=" ", key="k").has_contract is False

@@ -163,10 +163,14 @@ def test_LL8_a_live_claim_blocks_and_an_abandoned_one_is_taken_over() -> None:
     world.storage.claim_upload(
         config_id, NAMES[0], facts, now=world.clock.now(), lease=dt.timedelta(minutes=30)
     )
-    report = {r.name: r.outcome for r in world.loyalty_lab.upload(branch=None, workstation="KASSE-1")}
+    report = {
+        r.name: r.outcome for r in world.loyalty_lab.upload(branch=None, workstation="KASSE-1")
+    }
     assert report[NAMES[0]] is UploadOutcome.IN_PROGRESS
     world.clock.advance(dt.timedelta(hours=1))
-    report = {r.name: r.outcome for r in world.loyalty_lab.upload(branch=None, workstation="KASSE-1")}
+    report = {
+        r.name: r.outcome for r in world.loyalty_lab.upload(branch=None, workstation="KASSE-1")
+    }
     assert report[NAMES[0]] is UploadOutcome.UPLOADED
     assert world.storage.get_upload(config_id, NAMES[0]).attempts == 2  # type: ignore[union-attr]
 
@@ -213,3 +217,10 @@ def test_LL5_background_start_hands_over_unexpected_errors() -> None:
     future = world.loyalty_lab.start_in_background(branch=None, workstation="KASSE-1")
     with pytest.raises(AttributeError):
         future.result(timeout=10)
+
+
+def test_LL1_uploading_a_card_order_configuration_is_refused() -> None:
+    world = World()
+    config = world.interfaces.get(world.card_ordering())
+    with pytest.raises(errors.InterfaceSettingsMismatch):
+        world.loyalty_lab.upload_config(config, world.files)

@@ -104,7 +104,7 @@ def format_value(value: object, dialect: CsvDialect) -> str:
     return str(value)
 
 
-def _writer(buffer: io.StringIO, dialect: CsvDialect, quoting: int = csv.QUOTE_MINIMAL) -> Any:
+def _writer(buffer: io.StringIO, dialect: CsvDialect, quoting: Any = csv.QUOTE_MINIMAL) -> Any:
     return csv.writer(
         buffer,
         delimiter=dialect.separator,
