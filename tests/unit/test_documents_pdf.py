@@ -10,15 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    FloatObject,
-    NameObject,
-    NumberObject,
-    TextStringObject,
-)
+from pypdf import PdfReader
 
 from amparex_adapters.documents.pdf import PdfFormRenderer
 from amparex_adapters.documents.samples import (
@@ -29,6 +21,7 @@ from amparex_adapters.documents.samples import (
 from amparex_core.domain.errors import DocumentTemplateInvalid
 from amparex_core.domain.masterdata import DocumentKind, DocumentTemplate
 from amparex_core.ports.documents import DocumentPart, DocumentRenderer
+from tests.pdfforms import form
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,42 +68,6 @@ def context(i: int = 1, **overrides: str) -> dict[str, str]:
     )
     values.update(overrides)
     return values
-
-
-def form(*fields: tuple[str, str | None], size: tuple[float, float] = (242.65, 153.01)) -> bytes:
-    """A one-page PDF form with text fields ``(name, value or None)``."""
-    writer = PdfWriter()
-    page = writer.add_blank_page(width=size[0], height=size[1])
-    refs = ArrayObject()
-    for index, (name, value) in enumerate(fields):
-        widget = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Annot"),
-                NameObject("/Subtype"): NameObject("/Widget"),
-                NameObject("/FT"): NameObject("/Tx"),
-                NameObject("/T"): TextStringObject(name),
-                NameObject("/DA"): TextStringObject("/Helv 9 Tf 0 g"),
-                NameObject("/F"): NumberObject(4),
-                NameObject("/Rect"): ArrayObject(
-                    [
-                        FloatObject(10),
-                        FloatObject(10 + 20 * index),
-                        FloatObject(230),
-                        FloatObject(28 + 20 * index),
-                    ]
-                ),
-            }
-        )
-        if value is not None:
-            widget[NameObject("/V")] = TextStringObject(value)
-        refs.append(writer._add_object(widget))
-    page[NameObject("/Annots")] = refs
-    writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
-        {NameObject("/Fields"): ArrayObject(refs)}
-    )
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def document(content: bytes, id: str = "DOC-T") -> DocumentTemplate:  # noqa: A002

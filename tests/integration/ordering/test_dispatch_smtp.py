@@ -32,6 +32,7 @@ from amparex_core.domain.orders import Batch, OrderStatus
 from amparex_core.domain.templates import CardTemplate, ShipTo
 from amparex_core.ports.delivery import ParcelDelivery
 from amparex_core.services import OrderService, TemplateService
+from tests.pdfforms import form
 from tests.peers import require_executable
 from tests.plugins.smtp_server import ReceivedMail, SmtpServer
 from tests.world import World, address
@@ -218,8 +219,6 @@ def test_CO16_a_crash_between_sending_and_recording_resends_the_same_batch(
 
 def test_CO8_a_card_template_with_a_misspelt_field_is_refused_when_registered() -> None:
     """CO8: the PDF renderer validates a document template when a card template uses it."""
-    from tests.unit.test_documents_pdf import form
-
     chain_world = World()
     broken = DocumentTemplate(
         "DOC-TYPO",
