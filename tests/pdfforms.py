@@ -25,13 +25,21 @@ def form(
     *fields: tuple[str, str | None],
     size: tuple[float, float] = CARD_SIZE,
     da: str = "/Helv 9 Tf 0 g",
+    field_flags: int = 0,
+    annotation_flags: int = 4,
+    height: float = 18,
 ) -> bytes:
-    """A one-page PDF form with text fields ``(name, value or None)``, stacked upwards."""
+    """A one-page PDF form with text fields ``(name, value or None)``, stacked upwards.
+
+    Every field gets the default appearance *da*, the field flags *field_flags* (``/Ff``;
+    4096 is multi-line), the annotation flags *annotation_flags* (``/F``; 4 is print,
+    2 hidden) and the height *height*.
+    """
     writer = PdfWriter()
     page = writer.add_blank_page(width=size[0], height=size[1])
     refs = ArrayObject()
     for index, (name, value) in enumerate(fields):
-        bottom = 10 + 20 * index
+        bottom = 10 + (height + 2) * index
         widget = DictionaryObject(
             {
                 NameObject("/Type"): NameObject("/Annot"),
@@ -39,9 +47,10 @@ def form(
                 NameObject("/FT"): NameObject("/Tx"),
                 NameObject("/T"): TextStringObject(name),
                 NameObject("/DA"): TextStringObject(da),
-                NameObject("/F"): NumberObject(4),
+                NameObject("/F"): NumberObject(annotation_flags),
+                NameObject("/Ff"): NumberObject(field_flags),
                 NameObject("/Rect"): ArrayObject(
-                    FloatObject(v) for v in (10, bottom, size[0] - 10, bottom + 18)
+                    FloatObject(v) for v in (10, bottom, size[0] - 10, bottom + height)
                 ),
             }
         )
