@@ -31,7 +31,7 @@ from amparex_core.domain.masterdata import Customer, DocumentKind, DocumentTempl
 from amparex_core.domain.orders import Batch, OrderStatus
 from amparex_core.domain.templates import CardTemplate, ShipTo
 from amparex_core.ports.delivery import ParcelDelivery
-from amparex_core.services import OrderService, TemplateService
+from amparex_core.services import InformationRequest, OrderService, TemplateService
 from tests.pdfforms import form
 from tests.peers import require_executable
 from tests.plugins.smtp_server import ReceivedMail, SmtpServer
@@ -59,7 +59,13 @@ class CrashingStorage(MemoryStorage):
 class Chain:
     """A World whose order service renders PDFs and mails them to *delivery*."""
 
-    def __init__(self, delivery: ParcelDelivery, storage: MemoryStorage | None = None) -> None:
+    def __init__(
+        self,
+        delivery: ParcelDelivery,
+        storage: MemoryStorage | None = None,
+        *,
+        contract: bool = True,
+    ) -> None:
         self.world = World(storage)
         self.world.masterdata.add(*sample_document_templates())
         self.renderer = PdfFormRenderer()
@@ -76,7 +82,7 @@ class Chain:
             clock=self.world.clock,
             chain=self.world.chain,
         )
-        self.world.card_ordering()
+        self.world.card_ordering(contract=contract)
         self.templates.create(
             CardTemplate(
                 name="GOLD",
@@ -154,7 +160,8 @@ def check_batch_pdf(pdf: bytes, manifest: dict[str, Any]) -> None:
 def test_CO16_CO18_a_batch_of_1000_orders_arrives_by_mail_with_every_card_filled(
     smtp_server: SmtpServer,
 ) -> None:
-    """CO16, CO18, CO5: 1,000 orders -> one mail: manifest + one PDF, letters before cards."""
+    """CO16, CO18, CO5, CO1: 1,000 orders -> one mail: manifest + one PDF, letters before
+    cards, and the contract key nowhere."""
     chain = Chain(smtp_server.delivery())
     order_ids = chain.place(1000)
     chain.after_period()
@@ -176,6 +183,9 @@ def test_CO16_CO18_a_batch_of_1000_orders_arrives_by_mail_with_every_card_filled
     manifest = json.loads(files[f"{batch.order_number}-manifest.json"][1])
     assert [o["order_id"] for o in manifest["orders"]] == list(batch.order_ids)
     check_batch_pdf(pdf, manifest)
+    # CO1: the contract key is in no header, body or attachment.
+    assert b"geheim-123" not in mail.content
+    assert all(b"geheim-123" not in data for _, data in files.values())
     assert all(o.status is OrderStatus.DISPATCHED for o in chain.orders.list_orders())
 
 
@@ -215,6 +225,26 @@ def test_CO16_a_crash_between_sending_and_recording_resends_the_same_batch(
     chain.world.clock.advance(dt.timedelta(hours=1))
     assert chain.orders.dispatch().batches == ()
     assert len(smtp_server.messages) == 2
+
+
+def test_CO2_an_information_request_is_mailed_through_the_same_channel(
+    smtp_server: SmtpServer,
+) -> None:
+    """CO2, CO18: "Informationen anfordern" works without a contract and goes by mail."""
+    chain = Chain(smtp_server.delivery(), contract=False)
+    receipt = chain.orders.request_information(
+        InformationRequest(contact_name="Jana Kasse", email="jana@example.org", branch="F01")
+    )
+    (mail,) = smtp_server.messages
+    message = mail.message()
+    assert message["Message-ID"] == receipt.reference
+    assert message["Subject"] == "Informationen anfordern: Kartenvertrag Optik Muster"
+    (attachment,) = list(message.iter_attachments())
+    payload = attachment.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    facts = json.loads(payload)
+    assert facts["contact_name"] == "Jana Kasse"
+    assert facts["customer_number"] == "AX-100"
 
 
 def test_CO8_a_card_template_with_a_misspelt_field_is_refused_when_registered() -> None:
