@@ -199,10 +199,14 @@ class SmtpParcelDelivery:
 
         Raises:
             DeliveryFailed: After retries, the server refused or the connection broke; or
-                its certificate or the login was refused (not retried).
+                its certificate or the login was refused, or the parcel cannot be an e-mail
+                (a line break in the subject) (not retried).
         """
-        message = self.build_message(parcel)
-        raw = message.as_bytes(policy=email.policy.SMTP)
+        try:
+            message = self.build_message(parcel)
+            raw = message.as_bytes(policy=email.policy.SMTP)
+        except (ValueError, TypeError) as exc:
+            raise self._failed(parcel, f"the message cannot be built: {exc}") from None
         reason = "no attempt was made"
         for attempt in range(self.attempts):
             if attempt:

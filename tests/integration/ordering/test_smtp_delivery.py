@@ -189,3 +189,15 @@ def test_CO18_constructor_refuses_unsafe_or_incomplete_settings() -> None:
         SmtpParcelDelivery(
             "mail.example", sender="a@example.org", recipients="b", message_id_domain="a b"
         )
+
+
+def test_CO18_a_parcel_that_cannot_be_a_mail_is_refused_before_connecting(
+    smtp_server: SmtpServer,
+) -> None:
+    """CO18: a line break in the subject would inject headers; nothing is sent."""
+    bad = Parcel(
+        id="batch-x", subject="Bestellung\r\nBcc: spy@example.org", body="", attachments=[]
+    )
+    with pytest.raises(DeliveryFailed, match="cannot be built"):
+        smtp_server.delivery().send(bad)
+    assert smtp_server.messages == []
