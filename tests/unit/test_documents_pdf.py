@@ -18,6 +18,7 @@ from amparex_adapters.documents.samples import (
     sample_cover_letter,
     sample_document_templates,
 )
+from amparex_core.domain.batches import ORDER_CONTEXT_FIELDS
 from amparex_core.domain.errors import DocumentTemplateInvalid
 from amparex_core.domain.masterdata import DocumentKind, DocumentTemplate
 from amparex_core.ports.documents import DocumentPart, DocumentRenderer
@@ -25,32 +26,8 @@ from tests.pdfforms import form
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CONTEXT_FIELDS = frozenset(
-    {
-        "card_number",
-        "holder_name",
-        "holder_id",
-        "salutation",
-        "recipient_name",
-        "address_line1",
-        "address_line2",
-        "address_line3",
-        "address_line4",
-        "street",
-        "postal_code",
-        "city",
-        "country",
-        "valid_until",
-        "template_name",
-        "card_type",
-        "card_kind",
-        "comment",
-        "ordering_branch",
-        "ordering_branch_name",
-        "order_date",
-        "order_id",
-    }
-)
+CONTEXT_FIELDS = ORDER_CONTEXT_FIELDS
+"""What every order context has (the lead's domain); the samples must validate against it."""
 
 
 def context(i: int = 1, **overrides: str) -> dict[str, str]:
