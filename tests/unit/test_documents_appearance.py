@@ -5,7 +5,15 @@ from __future__ import annotations
 import io
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from amparex_adapters.documents.pdf import PdfFormRenderer
 from amparex_core.domain.errors import DocumentTemplateInvalid
@@ -86,3 +94,50 @@ def test_CO16_empty_values_draw_nothing() -> None:
         [DocumentPart(template(form(("holder_name", None))), {"holder_name": ""})]
     )
     assert PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip() == ""
+
+
+def test_CO16_a_field_with_two_widgets_is_printed_in_both_places() -> None:
+    """CO16: a parent field (value and /DA inherited) shown by two widgets, filled per part."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=300, height=200)
+    parent = DictionaryObject(
+        {
+            NameObject("/FT"): NameObject("/Tx"),
+            NameObject("/T"): TextStringObject("holder"),
+            NameObject("/V"): TextStringObject("{{ holder_name | upper }}"),
+            NameObject("/DA"): TextStringObject("/Helv 10 Tf 0 g"),
+        }
+    )
+    parent_ref = writer._add_object(parent)
+    kids = ArrayObject()
+    for i in range(2):
+        kid = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Widget"),
+                NameObject("/Parent"): parent_ref,
+                NameObject("/F"): NumberObject(4),
+                NameObject("/Rect"): ArrayObject(
+                    FloatObject(v) for v in (10, 10 + 40 * i, 290, 30 + 40 * i)
+                ),
+            }
+        )
+        kids.append(writer._add_object(kid))
+    parent[NameObject("/Kids")] = kids
+    page[NameObject("/Annots")] = ArrayObject(kids)
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject([parent_ref])}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    renderer = PdfFormRenderer()
+    with pytest.raises(DocumentTemplateInvalid):
+        renderer.validate(template(out.getvalue()), frozenset({"name"}))
+    pdf = renderer.render(
+        [
+            DocumentPart(template(out.getvalue()), {"holder_name": "Erika"}),
+            DocumentPart(template(out.getvalue()), {"holder_name": "Max"}),
+        ]
+    )
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert texts == ["ERIKA\nERIKA", "MAX\nMAX"]
