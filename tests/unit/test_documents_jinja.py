@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
 
+from amparex_adapters._extras import MissingExtraError
 from amparex_adapters.documents.jinja import INLINE, JinjaTemplates
 from amparex_core.domain.errors import DocumentTemplateInvalid
 from amparex_core.domain.masterdata import DocumentKind, DocumentTemplate
@@ -74,3 +77,20 @@ def test_CO8_document_templates_of_the_master_data_render_by_media_type() -> Non
     binary = DocumentTemplate("BIN", "Bin", DocumentKind.TEXT, "text/plain", b"\xff\xfe\x00")
     with pytest.raises(DocumentTemplateInvalid, match="UTF-8"):
         texts.render_document(binary, {})
+
+
+@pytest.mark.parametrize(
+    ("module", "blocked", "extra"),
+    [
+        ("amparex_adapters.documents.pdf", "pypdf", "pdf"),
+        ("amparex_adapters.documents.jinja", "jinja2", "jinja"),
+    ],
+)
+def test_a_missing_extra_is_named(
+    monkeypatch: pytest.MonkeyPatch, module: str, blocked: str, extra: str
+) -> None:
+    """Importing an adapter without its extra says which extra to install."""
+    monkeypatch.setitem(sys.modules, blocked, None)
+    monkeypatch.delitem(sys.modules, module, raising=False)
+    with pytest.raises(MissingExtraError, match=rf"amparex-core\[{extra}\]"):
+        importlib.import_module(module)
