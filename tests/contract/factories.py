@@ -70,6 +70,7 @@ def _smtp_delivery(
     request: pytest.FixtureRequest,
 ) -> tuple[ParcelDelivery, Callable[[str], Any]]:
     """SMTP to the aiosmtpd fixture; ``received`` rebuilds the parcel from the last mail."""
+    from amparex_adapters.delivery.smtp import message_id_for
     from amparex_core.domain.parcels import Attachment, Parcel
 
     server = request.getfixturevalue("smtp_server")
@@ -77,7 +78,7 @@ def _smtp_delivery(
     def received(parcel_id: str) -> Parcel | None:
         for mail in reversed(server.messages):
             message = mail.message()
-            if message["X-Amparex-Parcel"] != parcel_id:
+            if message["Message-ID"] != message_id_for(parcel_id):
                 continue
             body = message.get_body(("plain",))
             return Parcel(

@@ -7,7 +7,8 @@ One parcel is one message: the parcel's subject and plain-text body, every attac
 derives from the parcel ID — ``<{parcel id}@{message_id_domain}>`` — so a batch sent again
 after a crash carries the same ``Message-ID`` and the card vendor (its mail system, or the
 person reading the mailbox) recognises it as the same batch, not a second order (CO16). The
-header ``X-Amparex-Parcel`` carries the parcel ID as it is.
+header ``X-Amparex-Parcel`` carries the parcel ID in the same quoted form (IDs made of
+``A-Z a-z 0-9 _ -``, such as the library's own, appear unchanged).
 
 Transport security is on unless explicitly switched off: ``security="starttls"`` (the
 default, port 587) requires the server to offer STARTTLS and never falls back to plain
@@ -47,6 +48,10 @@ Security = Literal["starttls", "tls", "plain"]
 DEFAULT_PORTS: Final[dict[str, int]] = {"starttls": 587, "tls": 465, "plain": 25}
 """The port used when none is given, by :data:`Security`."""
 
+_POLICY: Final = email.policy.SMTP.clone(max_line_length=998)
+"""CRLF line ends; headers folded only past RFC 5322's hard limit, so a long Message-ID
+stays on one line and reads back unchanged."""
+
 _ID_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 _DOMAIN = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$"
@@ -64,10 +69,14 @@ def message_id_for(parcel_id: str, domain: str = "amparex-core") -> str:
     >>> message_id_for("B 42/ü", "cards.example.com")
     '<B=2042=2F=C3=BC@cards.example.com>'
     """
-    left = _ID_SAFE.sub(
-        lambda m: "".join(f"={byte:02X}" for byte in m.group().encode("utf-8")), parcel_id
+    return f"<{_quoted(parcel_id)}@{domain}>"
+
+
+def _quoted(parcel_id: str) -> str:
+    return _ID_SAFE.sub(
+        lambda m: "".join(f"={byte:02X}" for byte in m.group().encode("utf-8", "surrogatepass")),
+        parcel_id,
     )
-    return f"<{left}@{domain}>"
 
 
 class _PermanentError(Exception):
@@ -170,13 +179,13 @@ class SmtpParcelDelivery:
 
     def build_message(self, parcel: Parcel) -> EmailMessage:
         """The e-mail for *parcel*: subject, body, attachments, deterministic ``Message-ID``."""
-        message = EmailMessage(policy=email.policy.SMTP)
+        message = EmailMessage(policy=_POLICY)
         message["From"] = self.sender
         message["To"] = ", ".join(self.recipients)
         message["Subject"] = parcel.subject
         message["Date"] = email.utils.formatdate(localtime=False, usegmt=True)
         message["Message-ID"] = self.message_id(parcel)
-        message["X-Amparex-Parcel"] = parcel.id
+        message["X-Amparex-Parcel"] = _quoted(parcel.id)
         message.set_content(parcel.body, subtype="plain", charset="utf-8")
         for attachment in parcel.attachments:
             maintype, _, subtype = attachment.content_type.partition("/")
@@ -191,6 +200,10 @@ class SmtpParcelDelivery:
             )
         return message
 
+    def message_bytes(self, parcel: Parcel) -> bytes:
+        """The e-mail for *parcel* as sent: CRLF line ends, headers on one line each."""
+        return self.build_message(parcel).as_bytes(policy=_POLICY)
+
     def send(self, parcel: Parcel) -> DeliveryReceipt:
         """Send *parcel* as one e-mail (CO16, CO18).
 
@@ -203,8 +216,7 @@ class SmtpParcelDelivery:
                 (a line break in the subject) (not retried).
         """
         try:
-            message = self.build_message(parcel)
-            raw = message.as_bytes(policy=email.policy.SMTP)
+            raw = self.message_bytes(parcel)
         except (ValueError, TypeError) as exc:
             raise self._failed(parcel, f"the message cannot be built: {exc}") from None
         reason = "no attempt was made"
