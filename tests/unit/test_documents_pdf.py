@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -244,3 +244,16 @@ def test_sample_templates_are_what_the_script_makes() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@settings(max_examples=25)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 999_999)), min_size=1, max_size=8))
+def test_CO16_every_part_becomes_its_own_pages_in_order(plan: list[tuple[bool, int]]) -> None:
+    """CO16: for any sequence of letters and cards, page i shows part i's card number."""
+    card, letter = sample_card_face(), sample_cover_letter()
+    parts = [DocumentPart(letter if is_letter else card, context(n)) for is_letter, n in plan]
+    pages = texts(PdfFormRenderer().render(parts))
+    assert len(pages) == len(parts)
+    for page, (is_letter, n) in zip(pages, plan, strict=True):
+        assert f"927600{n:06d}" in page
+        assert ("Ihre neue Kundenkarte" in page) == is_letter
