@@ -63,7 +63,9 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── DeliveryFailed                  delivery.failed
     │   └── HostKeyRejected                 delivery.host_key_rejected
     └── ReaderError
-        └── ReaderUnavailable               reader.unavailable
+        ├── ReaderUnavailable               reader.unavailable
+        ├── CardRemoved                     reader.card_removed
+        └── CardUnreadable                  reader.card_unreadable
 
 A new rule may add codes; an existing code never changes meaning.
 """
@@ -85,9 +87,11 @@ __all__ = [
     "CardError",
     "CardExpired",
     "CardNumberInvalid",
+    "CardRemoved",
     "CardUidInvalid",
     "CardUidTaken",
     "CardUnknown",
+    "CardUnreadable",
     "CardWriteFailed",
     "ClientSideRequired",
     "ContractRequired",
@@ -289,8 +293,7 @@ class InterfaceNotAvailable(InterfaceError, LookupError):
 
     code: ClassVar[str] = "interface.not_available"
     en: ClassVar[str] = (
-        "No interface {kind} is available for branch {branch}, workstation {workstation} "
-        "on {on}."
+        "No interface {kind} is available for branch {branch}, workstation {workstation} on {on}."
     )
     de: ClassVar[str] = (
         "Für Filiale {branch}, Arbeitsplatz {workstation} ist am {on} keine Schnittstelle "
@@ -582,12 +585,9 @@ class AddressMissing(OrderError, LookupError):
     """No address, or no leading branch, for the ship-to (CO5)."""
 
     code: ClassVar[str] = "order.address_missing"
-    en: ClassVar[str] = (
-        "The card cannot be shipped to {ship_to}: {holder_id} has no {missing}."
-    )
+    en: ClassVar[str] = "The card cannot be shipped to {ship_to}: {holder_id} has no {missing}."
     de: ClassVar[str] = (
-        "Die Karte kann nicht an {ship_to} verschickt werden: für {holder_id} fehlt "
-        "{missing_de}."
+        "Die Karte kann nicht an {ship_to} verschickt werden: für {holder_id} fehlt {missing_de}."
     )
     ship_to: str
     holder_id: str
@@ -644,8 +644,7 @@ class OrderNotCancellable(OrderError, ValueError):
     code: ClassVar[str] = "order.not_cancellable"
     en: ClassVar[str] = "Order {order_id} is {status} and can no longer be cancelled."
     de: ClassVar[str] = (
-        "Die Bestellung {order_id} hat den Status {status} und kann nicht mehr "
-        "storniert werden."
+        "Die Bestellung {order_id} hat den Status {status} und kann nicht mehr storniert werden."
     )
     order_id: str
     status: str
@@ -796,7 +795,9 @@ class DeliveryFailed(DeliveryError):
 
     code: ClassVar[str] = "delivery.failed"
     en: ClassVar[str] = "Delivering '{item}' to {destination} failed: {reason}."
-    de: ClassVar[str] = "Die Übertragung von '{item}' an {destination} ist fehlgeschlagen: {reason}."
+    de: ClassVar[str] = (
+        "Die Übertragung von '{item}' an {destination} ist fehlgeschlagen: {reason}."
+    )
     destination: str
     item: str
     reason: str
@@ -808,9 +809,7 @@ class HostKeyRejected(DeliveryError):
 
     code: ClassVar[str] = "delivery.host_key_rejected"
     en: ClassVar[str] = "The host key of {host} was rejected ({fingerprint}): {reason}."
-    de: ClassVar[str] = (
-        "Der Hostschlüssel von {host} wurde abgelehnt ({fingerprint}): {reason}."
-    )
+    de: ClassVar[str] = "Der Hostschlüssel von {host} wurde abgelehnt ({fingerprint}): {reason}."
     host: str
     fingerprint: str
     reason: str
@@ -830,6 +829,34 @@ class ReaderUnavailable(ReaderError):
     code: ClassVar[str] = "reader.unavailable"
     en: ClassVar[str] = "The card reader {reader} is not available: {reason}."
     de: ClassVar[str] = "Das Kartenlesegerät {reader} ist nicht verfügbar: {reason}."
+    reader: str
+    reason: str
+
+
+@_error
+class CardRemoved(ReaderError):
+    """The card left the reader before it was read to the end (CR1)."""
+
+    code: ClassVar[str] = "reader.card_removed"
+    en: ClassVar[str] = (
+        "The card was removed from {reader} before it could be read: present it again."
+    )
+    de: ClassVar[str] = (
+        "Die Karte wurde vom Kartenlesegerät {reader} entfernt, bevor sie gelesen war: "
+        "bitte erneut auflegen."
+    )
+    reader: str
+
+
+@_error
+class CardUnreadable(ReaderError):
+    """The reader saw a card but could not read its identity (CR1)."""
+
+    code: ClassVar[str] = "reader.card_unreadable"
+    en: ClassVar[str] = "The card on {reader} could not be read: {reason}."
+    de: ClassVar[str] = (
+        "Die Karte am Kartenlesegerät {reader} konnte nicht gelesen werden: {reason}."
+    )
     reader: str
     reason: str
 
