@@ -25,7 +25,7 @@ import struct
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 __all__ = [
     "CONTACTLESS_ATR",
@@ -111,10 +111,8 @@ class VirtualCard:
         self._stop.set()
         sock, self._sock = self._sock, None
         if sock is not None:
-            try:
+            with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

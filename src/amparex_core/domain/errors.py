@@ -293,7 +293,8 @@ class InterfaceNotAvailable(InterfaceError, LookupError):
 
     code: ClassVar[str] = "interface.not_available"
     en: ClassVar[str] = (
-        "No interface {kind} is available for branch {branch}, workstation {workstation} on {on}."
+        "No interface {kind} is available for branch {branch}, workstation {workstation} "
+        "on {on}."
     )
     de: ClassVar[str] = (
         "Für Filiale {branch}, Arbeitsplatz {workstation} ist am {on} keine Schnittstelle "
@@ -585,9 +586,12 @@ class AddressMissing(OrderError, LookupError):
     """No address, or no leading branch, for the ship-to (CO5)."""
 
     code: ClassVar[str] = "order.address_missing"
-    en: ClassVar[str] = "The card cannot be shipped to {ship_to}: {holder_id} has no {missing}."
+    en: ClassVar[str] = (
+        "The card cannot be shipped to {ship_to}: {holder_id} has no {missing}."
+    )
     de: ClassVar[str] = (
-        "Die Karte kann nicht an {ship_to} verschickt werden: für {holder_id} fehlt {missing_de}."
+        "Die Karte kann nicht an {ship_to} verschickt werden: für {holder_id} fehlt "
+        "{missing_de}."
     )
     ship_to: str
     holder_id: str
@@ -644,7 +648,8 @@ class OrderNotCancellable(OrderError, ValueError):
     code: ClassVar[str] = "order.not_cancellable"
     en: ClassVar[str] = "Order {order_id} is {status} and can no longer be cancelled."
     de: ClassVar[str] = (
-        "Die Bestellung {order_id} hat den Status {status} und kann nicht mehr storniert werden."
+        "Die Bestellung {order_id} hat den Status {status} und kann nicht mehr "
+        "storniert werden."
     )
     order_id: str
     status: str
@@ -795,9 +800,7 @@ class DeliveryFailed(DeliveryError):
 
     code: ClassVar[str] = "delivery.failed"
     en: ClassVar[str] = "Delivering '{item}' to {destination} failed: {reason}."
-    de: ClassVar[str] = (
-        "Die Übertragung von '{item}' an {destination} ist fehlgeschlagen: {reason}."
-    )
+    de: ClassVar[str] = "Die Übertragung von '{item}' an {destination} ist fehlgeschlagen: {reason}."
     destination: str
     item: str
     reason: str
@@ -809,7 +812,9 @@ class HostKeyRejected(DeliveryError):
 
     code: ClassVar[str] = "delivery.host_key_rejected"
     en: ClassVar[str] = "The host key of {host} was rejected ({fingerprint}): {reason}."
-    de: ClassVar[str] = "Der Hostschlüssel von {host} wurde abgelehnt ({fingerprint}): {reason}."
+    de: ClassVar[str] = (
+        "Der Hostschlüssel von {host} wurde abgelehnt ({fingerprint}): {reason}."
+    )
     host: str
     fingerprint: str
     reason: str

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -29,7 +30,7 @@ NUMBER = "927600000016"
 
 
 @pytest.fixture
-def reader(pcscd: PcscDaemon) -> PcscReader:
+def reader(pcscd: PcscDaemon) -> Iterator[PcscReader]:
     with PcscReader(pcscd.reader) as reader:
         yield reader
 
@@ -199,7 +200,12 @@ def test_CR1_no_pcscd_is_reader_unavailable(pcscd: PcscDaemon, tmp_path: object)
     )
     env = dict(os.environ, PCSCLITE_CSOCK_NAME=f"{tmp_path}/no-pcscd.comm")
     result = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
+        [sys.executable, "-c", script],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.stdout.startswith("reader.unavailable the PC/SC service (pcscd) is not running")
 
