@@ -1,1 +1,35 @@
 """Use cases: where domain objects meet ports. Each service gets its ports in its constructor."""
+
+from .cards import CardDesk, Identification
+from .interfaces import InterfaceService
+from .loyalty_lab import ExportResult, LoyaltyLab, StartupReport, UploadResult
+from .orders import (
+    BatchOutcome,
+    BatchResult,
+    ChainSettings,
+    DispatchReport,
+    InformationRequest,
+    OrderService,
+    PlacedOrder,
+)
+from .progress import Progress
+from .templates import TemplateService
+
+__all__ = [
+    "BatchOutcome",
+    "BatchResult",
+    "CardDesk",
+    "ChainSettings",
+    "DispatchReport",
+    "ExportResult",
+    "Identification",
+    "InformationRequest",
+    "InterfaceService",
+    "LoyaltyLab",
+    "OrderService",
+    "PlacedOrder",
+    "Progress",
+    "StartupReport",
+    "TemplateService",
+    "UploadResult",
+]

@@ -1,0 +1,102 @@
+"""An export target in memory: folders as dictionaries (tests, demos)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import threading
+from collections.abc import Iterable
+from typing import BinaryIO
+
+from amparex_core.domain.errors import ExportDirectoryInvalid
+from amparex_core.domain.interfaces import is_absolute_directory
+from amparex_core.domain.uploads import FileFacts
+
+__all__ = ["MemoryExportTarget"]
+
+
+class MemoryExportTarget:
+    """A :class:`~amparex_core.ports.exports.ExportTarget` whose folders live in memory.
+
+    Only directories passed to the constructor (or :meth:`make_directory`) exist. A file
+    becomes visible only once all its chunks were produced, and an existing file is never
+    replaced, as on a real file system.
+    """
+
+    def __init__(self, directories: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._folders: dict[str, dict[str, tuple[bytes, int]]] = {d: {} for d in directories}
+        self._tick = itertools.count(1)
+
+    def make_directory(self, directory: str) -> None:
+        """Create an (empty) folder."""
+        with self._lock:
+            self._folders.setdefault(directory, {})
+
+    def _folder(self, directory: str) -> dict[str, tuple[bytes, int]]:
+        if not is_absolute_directory(directory):
+            raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        try:
+            return self._folders[directory]
+        except KeyError:
+            raise ExportDirectoryInvalid(directory=directory, reason="it does not exist") from None
+
+    def check_directory(self, directory: str) -> None:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.check_directory`."""
+        with self._lock:
+            self._folder(directory)
+
+    def exists(self, directory: str, name: str) -> bool:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.exists`."""
+        with self._lock:
+            return name in self._folder(directory)
+
+    def write_new(self, directory: str, name: str, chunks: Iterable[bytes]) -> bool:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.write_new`."""
+        with self._lock:
+            self._folder(directory)
+        content = b"".join(chunks)
+        with self._lock:
+            folder = self._folder(directory)
+            if name in folder:
+                return False
+            folder[name] = (content, next(self._tick))
+            return True
+
+    def list_files(self, directory: str) -> list[str]:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.list_files`."""
+        with self._lock:
+            return sorted(self._folder(directory))
+
+    def _get(self, directory: str, name: str) -> tuple[bytes, int]:
+        with self._lock:
+            try:
+                return self._folder(directory)[name]
+            except KeyError:
+                raise FileNotFoundError(f"{directory}/{name}") from None
+
+    def facts(self, directory: str, name: str, *, with_hash: bool = True) -> FileFacts:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.facts`."""
+        content, tick = self._get(directory, name)
+        digest = hashlib.sha256(content).hexdigest() if with_hash else ""
+        return FileFacts(size=len(content), sha256=digest, mtime_ns=tick)
+
+    def open(self, directory: str, name: str) -> BinaryIO:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.open`."""
+        return io.BytesIO(self._get(directory, name)[0])
+
+    def read(self, directory: str, name: str) -> bytes:
+        """The content of a file (for tests)."""
+        return self._get(directory, name)[0]
+
+    def overwrite(self, directory: str, name: str, content: bytes) -> None:
+        """Change a file behind the library's back, as a user might (for tests)."""
+        with self._lock:
+            self._folder(directory)[name] = (content, next(self._tick))
+
+    def remove_stale(self, directory: str) -> int:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.remove_stale`; nothing is stale."""
+        with self._lock:
+            self._folder(directory)
+        return 0

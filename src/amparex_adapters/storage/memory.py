@@ -1,0 +1,401 @@
+"""An in-memory store: the full storage contract, for tests, demos and host-application tests.
+
+:class:`MemoryStorage` enforces every uniqueness and idempotency rule exactly like a
+database does (unique keys checked inside one lock, all-or-nothing writes), so a service
+tested against it behaves the same against SQLite or PostgreSQL. It is thread-safe; it
+is not shared between processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+
+import attrs
+
+from amparex_core.domain.cards import CardUid, IssuedCard
+from amparex_core.domain.errors import (
+    CardAlreadyRegistered,
+    CardDuplicate,
+    CardUidTaken,
+    CardUnknown,
+    InterfaceDuplicate,
+    InterfaceUnknown,
+    OrderUnknown,
+    TemplateDuplicate,
+    TemplateUnknown,
+)
+from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
+from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef
+from amparex_core.domain.templates import CardTemplate
+from amparex_core.domain.text import name_key
+from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadRecord, UploadState
+
+__all__ = ["MemoryStorage"]
+
+
+def _duplicate(config: InterfaceConfig, existing: InterfaceConfig) -> InterfaceDuplicate:
+    return InterfaceDuplicate(
+        kind=config.kind.value,
+        display_name=config.display_name,
+        scope=config.policy.scope.value,
+        existing_id=existing.id,
+        existing_display_name=existing.display_name,
+    )
+
+
+def _interface_sort_key(config: InterfaceConfig) -> tuple[str, str, str]:
+    return (config.kind.value, name_key(config.display_name), config.id)
+
+
+class MemoryStorage:
+    """Every storage port in memory (:class:`~amparex_core.ports.storage.Storage`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._interfaces: dict[str, InterfaceConfig] = {}
+        self._templates: dict[str, CardTemplate] = {}
+        self._orders: dict[str, CardOrder] = {}
+        self._orders_by_ref: dict[str, str] = {}
+        self._batches: dict[str, Batch] = {}
+        self._serials: dict[str, int] = {}
+        self._cards: dict[str, IssuedCard] = {}
+        self._cards_by_uid: dict[bytes, str] = {}
+        self._uploads: dict[tuple[str, str], UploadRecord] = {}
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    # ------------------------------------------------------------ interfaces
+
+    def _colliding(self, config: InterfaceConfig) -> InterfaceConfig | None:
+        key = config.uniqueness_key()
+        for other in self._interfaces.values():
+            if other.id != config.id and other.uniqueness_key() == key:
+                return other
+        return None
+
+    def add_interface(self, config: InterfaceConfig) -> None:
+        """See :meth:`~amparex_core.ports.storage.InterfaceStore.add_interface`."""
+        with self._lock:
+            if config.id in self._interfaces:
+                raise _duplicate(config, self._interfaces[config.id])
+            existing = self._colliding(config)
+            if existing is not None:
+                raise _duplicate(config, existing)
+            self._interfaces[config.id] = config
+
+    def replace_interface(self, config: InterfaceConfig) -> None:
+        """See :meth:`~amparex_core.ports.storage.InterfaceStore.replace_interface`."""
+        with self._lock:
+            if config.id not in self._interfaces:
+                raise InterfaceUnknown(interface_id=config.id)
+            existing = self._colliding(config)
+            if existing is not None:
+                raise _duplicate(config, existing)
+            self._interfaces[config.id] = config
+
+    def get_interface(self, interface_id: str) -> InterfaceConfig:
+        """See :meth:`~amparex_core.ports.storage.InterfaceStore.get_interface`."""
+        with self._lock:
+            try:
+                return self._interfaces[interface_id]
+            except KeyError:
+                raise InterfaceUnknown(interface_id=interface_id) from None
+
+    def remove_interface(self, interface_id: str) -> InterfaceConfig:
+        """See :meth:`~amparex_core.ports.storage.InterfaceStore.remove_interface`."""
+        with self._lock:
+            try:
+                return self._interfaces.pop(interface_id)
+            except KeyError:
+                raise InterfaceUnknown(interface_id=interface_id) from None
+
+    def search_interfaces(
+        self, *, kind: InterfaceKind | None = None, with_workstation_settings: bool = False
+    ) -> list[InterfaceConfig]:
+        """See :meth:`~amparex_core.ports.storage.InterfaceStore.search_interfaces`."""
+        with self._lock:
+            found = [
+                c
+                for c in self._interfaces.values()
+                if (kind is None or c.kind is kind)
+                and (not with_workstation_settings or c.workstation is not None)
+            ]
+        return sorted(found, key=_interface_sort_key)
+
+    def interface_candidates(
+        self, kind: InterfaceKind, *, branch: str | None, workstation: str | None
+    ) -> list[InterfaceConfig]:
+        """See :meth:`~amparex_core.ports.storage.InterfaceStore.interface_candidates`."""
+        with self._lock:
+            return [
+                c
+                for c in self._interfaces.values()
+                if c.kind is kind and c.matches_place(branch=branch, workstation=workstation)
+            ]
+
+    # ------------------------------------------------------------ templates
+
+    def add_template(self, template: CardTemplate) -> None:
+        """See :meth:`~amparex_core.ports.storage.TemplateStore.add_template`."""
+        with self._lock:
+            existing = self._templates.get(template.key)
+            if existing is not None:
+                raise TemplateDuplicate(name=template.name, existing_name=existing.name)
+            self._templates[template.key] = template
+
+    def get_template(self, name: str) -> CardTemplate:
+        """See :meth:`~amparex_core.ports.storage.TemplateStore.get_template`."""
+        with self._lock:
+            try:
+                return self._templates[name_key(name)]
+            except KeyError:
+                raise TemplateUnknown(name=name) from None
+
+    def remove_template(self, name: str) -> CardTemplate:
+        """See :meth:`~amparex_core.ports.storage.TemplateStore.remove_template`."""
+        with self._lock:
+            try:
+                return self._templates.pop(name_key(name))
+            except KeyError:
+                raise TemplateUnknown(name=name) from None
+
+    def list_templates(self) -> list[CardTemplate]:
+        """See :meth:`~amparex_core.ports.storage.TemplateStore.list_templates`."""
+        with self._lock:
+            return [self._templates[k] for k in sorted(self._templates)]
+
+    # ------------------------------------------------------------ orders
+
+    def add_order(self, order: CardOrder) -> tuple[CardOrder, bool]:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.add_order`."""
+        ref = str(order.process_ref)
+        with self._lock:
+            existing_id = self._orders_by_ref.get(ref)
+            if existing_id is not None:
+                return self._orders[existing_id], False
+            if order.id in self._orders:
+                raise ValueError(f"an order with the ID {order.id} exists")
+            self._orders[order.id] = order
+            self._orders_by_ref[ref] = order.id
+            return order, True
+
+    def get_order(self, order_id: str) -> CardOrder:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.get_order`."""
+        with self._lock:
+            try:
+                return self._orders[order_id]
+            except KeyError:
+                raise OrderUnknown(order_id=order_id) from None
+
+    def order_by_process_ref(self, process_ref: ProcessRef) -> CardOrder | None:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.order_by_process_ref`."""
+        with self._lock:
+            order_id = self._orders_by_ref.get(str(process_ref))
+            return None if order_id is None else self._orders[order_id]
+
+    def list_orders(self, *, status: OrderStatus | None = None) -> list[CardOrder]:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.list_orders`."""
+        with self._lock:
+            found = [o for o in self._orders.values() if status is None or o.status is status]
+        return sorted(found, key=lambda o: (o.placed_at, o.id))
+
+    def pending_orders_ending_by(self, day: dt.date) -> list[CardOrder]:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.pending_orders_ending_by`."""
+        return [o for o in self.list_orders(status=OrderStatus.PENDING) if o.period.end <= day]
+
+    def update_order(self, order: CardOrder, *, expected: OrderStatus) -> bool:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.update_order`."""
+        with self._lock:
+            current = self.get_order(order.id)
+            if current.status is not expected:
+                return False
+            self._orders[order.id] = order
+            return True
+
+    def create_batch(self, batch: Batch, cards: Sequence[IssuedCard]) -> bool:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.create_batch`."""
+        with self._lock:
+            if batch.id in self._batches:
+                return False
+            orders = [self._orders.get(i) for i in batch.order_ids]
+            if any(o is None or o.status is not OrderStatus.PENDING for o in orders):
+                return False
+            numbers = [c.number for c in cards]
+            if len(set(numbers)) != len(numbers) or any(n in self._cards for n in numbers):
+                return False
+            uids = [c.uid.value for c in cards if c.uid is not None]
+            if len(set(uids)) != len(uids) or any(u in self._cards_by_uid for u in uids):
+                return False
+            for order in orders:
+                assert order is not None
+                self._orders[order.id] = order.batched(batch.id)
+            self._batches[batch.id] = batch
+            for card in cards:
+                self._put_card(card)
+            return True
+
+    def get_batch(self, batch_id: str) -> Batch | None:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.get_batch`."""
+        with self._lock:
+            return self._batches.get(batch_id)
+
+    def list_batches(self, *, open_only: bool = False) -> list[Batch]:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.list_batches`."""
+        with self._lock:
+            found = [
+                b for b in self._batches.values() if not open_only or b.status is BatchStatus.OPEN
+            ]
+        return sorted(found, key=lambda b: (b.number, b.id))
+
+    def mark_batch_delivered(self, batch_id: str, *, at: dt.datetime, receipt: str) -> Batch:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.mark_batch_delivered`."""
+        with self._lock:
+            batch = self._batches.get(batch_id)
+            if batch is None:
+                raise LookupError(f"no batch has the ID {batch_id}")
+            if batch.status is BatchStatus.DELIVERED:
+                return batch
+            delivered = batch.delivered(at, receipt)
+            self._batches[batch_id] = delivered
+            for order_id in batch.order_ids:
+                order = self._orders[order_id]
+                if order.status is OrderStatus.BATCHED:
+                    self._orders[order_id] = order.dispatched()
+            return delivered
+
+    def next_serial(self, sequence: str) -> int:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.next_serial`."""
+        with self._lock:
+            value = self._serials.get(sequence, 0) + 1
+            self._serials[sequence] = value
+            return value
+
+    # ------------------------------------------------------------ cards
+
+    def _put_card(self, card: IssuedCard) -> None:
+        self._cards[card.number] = card
+        if card.uid is not None:
+            self._cards_by_uid[card.uid.value] = card.number
+
+    def add_card(self, card: IssuedCard) -> None:
+        """See :meth:`~amparex_core.ports.storage.CardStore.add_card`."""
+        with self._lock:
+            if card.number in self._cards:
+                raise CardDuplicate(card_number=card.number)
+            if card.uid is not None and card.uid.value in self._cards_by_uid:
+                raise CardUidTaken(uid=card.uid.hex, card_number=self._cards_by_uid[card.uid.value])
+            self._put_card(card)
+
+    def get_card(self, number: str) -> IssuedCard | None:
+        """See :meth:`~amparex_core.ports.storage.CardStore.get_card`."""
+        with self._lock:
+            return self._cards.get(number)
+
+    def card_by_uid(self, uid: CardUid) -> IssuedCard | None:
+        """See :meth:`~amparex_core.ports.storage.CardStore.card_by_uid`."""
+        with self._lock:
+            number = self._cards_by_uid.get(uid.value)
+            return None if number is None else self._cards[number]
+
+    def set_card_uid(self, number: str, uid: CardUid) -> IssuedCard:
+        """See :meth:`~amparex_core.ports.storage.CardStore.set_card_uid`."""
+        with self._lock:
+            card = self._cards.get(number)
+            if card is None:
+                raise CardUnknown(what="number", value=number)
+            if card.uid == uid:
+                return card
+            holder = self._cards_by_uid.get(uid.value)
+            if holder is not None:
+                raise CardUidTaken(uid=uid.hex, card_number=holder)
+            if card.uid is not None:
+                raise CardAlreadyRegistered(card_number=number, uid=card.uid.hex)
+            linked = card.with_uid(uid)
+            self._put_card(linked)
+            return linked
+
+    def block_card(self, number: str, *, at: dt.datetime) -> IssuedCard:
+        """See :meth:`~amparex_core.ports.storage.CardStore.block_card`."""
+        with self._lock:
+            card = self._cards.get(number)
+            if card is None:
+                raise CardUnknown(what="number", value=number)
+            blocked = card.block(at)
+            self._cards[number] = blocked
+            return blocked
+
+    def list_cards(self) -> list[IssuedCard]:
+        """See :meth:`~amparex_core.ports.storage.CardStore.list_cards`."""
+        with self._lock:
+            return [self._cards[n] for n in sorted(self._cards)]
+
+    # ------------------------------------------------------------ upload ledger
+
+    def claim_upload(
+        self,
+        destination: str,
+        name: str,
+        facts: FileFacts,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> tuple[ClaimResult, UploadRecord | None]:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.claim_upload`."""
+        key = (destination, name)
+        with self._lock:
+            record = self._uploads.get(key)
+            if record is not None and record.state is UploadState.UPLOADED:
+                return ClaimResult.ALREADY_UPLOADED, record
+            if record is not None and not record.claim_expired(now, lease):
+                return ClaimResult.IN_PROGRESS, record
+            attempts = 1 if record is None else record.attempts + 1
+            claimed = UploadRecord(
+                destination=destination,
+                name=name,
+                facts=facts,
+                state=UploadState.CLAIMED,
+                claimed_at=now,
+                attempts=attempts,
+            )
+            self._uploads[key] = claimed
+            return ClaimResult.CLAIMED, claimed
+
+    def complete_upload(
+        self, destination: str, name: str, *, receipt: str, now: dt.datetime
+    ) -> UploadRecord:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.complete_upload`."""
+        with self._lock:
+            record = self._uploads.get((destination, name))
+            if record is None:
+                raise LookupError(f"no upload of {name} to {destination} was claimed")
+            if record.state is UploadState.UPLOADED:
+                return record
+            done = attrs.evolve(
+                record, state=UploadState.UPLOADED, uploaded_at=now, receipt=receipt
+            )
+            self._uploads[(destination, name)] = done
+            return done
+
+    def release_upload(self, destination: str, name: str) -> None:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.release_upload`."""
+        with self._lock:
+            record = self._uploads.get((destination, name))
+            if record is not None and record.state is UploadState.CLAIMED:
+                del self._uploads[(destination, name)]
+
+    def get_upload(self, destination: str, name: str) -> UploadRecord | None:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.get_upload`."""
+        with self._lock:
+            return self._uploads.get((destination, name))
+
+    def list_uploads(self, destination: str | None = None) -> list[UploadRecord]:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.list_uploads`."""
+        with self._lock:
+            return [
+                self._uploads[k]
+                for k in sorted(self._uploads)
+                if destination is None or k[0] == destination
+            ]

@@ -1,0 +1,190 @@
+"""Configure, search, remove and resolve interfaces (IF1–IF9, LL1–LL4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+from amparex_core.domain.errors import (
+    ExportDirectoryInvalid,
+    InterfaceNotAvailable,
+    StatisticFormatNotCsv,
+    StatisticTemplateUnknown,
+)
+from amparex_core.domain.interfaces import (
+    InterfaceConfig,
+    InterfaceKind,
+    InterfaceSettings,
+    LoyaltyLabSettings,
+    resolve,
+)
+from amparex_core.domain.masterdata import FileFormat
+from amparex_core.ports.exports import ExportTarget
+from amparex_core.ports.masterdata import MasterData
+from amparex_core.ports.storage import InterfaceStore
+
+__all__ = ["InterfaceService", "new_id"]
+
+
+def new_id() -> str:
+    """A fresh random ID (32 hex digits)."""
+    return uuid.uuid4().hex
+
+
+class InterfaceService:
+    """Use cases of interface configuration.
+
+    Args:
+        store: Where configurations live; it enforces uniqueness (IF7, IF8).
+        masterdata: Checks that statistic templates exist and are CSV (LL3); without it
+            these checks are skipped.
+        exports: Checks that a Loyalty Lab directory is usable (LL4) when configuring on
+            the workstation itself; without it only the path's form is checked.
+        id_factory: Makes IDs of new configurations.
+    """
+
+    def __init__(
+        self,
+        store: InterfaceStore,
+        *,
+        masterdata: MasterData | None = None,
+        exports: ExportTarget | None = None,
+        id_factory: Callable[[], str] = new_id,
+    ) -> None:
+        self._store = store
+        self._masterdata = masterdata
+        self._exports = exports
+        self._new_id = id_factory
+
+    def configure(
+        self,
+        kind: InterfaceKind,
+        settings: InterfaceSettings,
+        *,
+        display_name: str | None = None,
+        branch: str | None = None,
+        workstation: str | None = None,
+        client_side: bool | None = None,
+        start: dt.date | None = None,
+    ) -> InterfaceConfig:
+        """Configure a new interface.
+
+        Returns:
+            The stored configuration with its new ID.
+
+        Raises:
+            InterfaceDuplicate: The kind is configured in that scope under that display
+                name already (IF7); the error names the existing configuration.
+            InterfaceSettingsMismatch: *settings* belong to another kind (IF1).
+            WorkstationRequired: A workstation-only kind without workstation (LL1).
+            ClientSideRequired: A client-side kind configured server-side (LL1, IF6).
+            ServerSideRequired: A server-side kind configured client-side (IF6).
+            StatisticTemplateUnknown: A statistic slot names no template (LL3).
+            StatisticFormatNotCsv: A statistic template is not CSV (LL3).
+            ExportDirectoryInvalid: The directory cannot be used (LL4).
+        """
+        config = InterfaceConfig(
+            id=self._new_id(),
+            kind=kind,
+            settings=settings,
+            display_name=display_name,  # None: the kind's default
+            branch=branch,
+            workstation=workstation,
+            client_side=kind.policy.default_client_side if client_side is None else client_side,
+            start=start,
+        )
+        self._check_references(config)
+        self._store.add_interface(config)
+        return config
+
+    def update(self, config: InterfaceConfig) -> InterfaceConfig:
+        """Replace a stored configuration by a changed one with the same ID.
+
+        Raises:
+            InterfaceUnknown: No configuration has that ID.
+            InterfaceDuplicate: The change collides with another configuration (IF7).
+        """
+        self._check_references(config)
+        self._store.replace_interface(config)
+        return config
+
+    def _check_references(self, config: InterfaceConfig) -> None:
+        settings = config.settings
+        if not isinstance(settings, LoyaltyLabSettings):
+            return
+        if self._masterdata is not None:
+            for statistic, template_id in settings.statistics.items():
+                template = self._masterdata.statistic_template(template_id)
+                if template is None:
+                    raise StatisticTemplateUnknown(
+                        template_id=template_id, statistic=statistic.value
+                    )
+                if template.file_format is not FileFormat.CSV:
+                    raise StatisticFormatNotCsv(
+                        template_id=template_id, file_format=template.file_format.value
+                    )
+        if self._exports is not None:
+            self._exports.check_directory(settings.directory)
+        elif not settings.directory:  # pragma: no cover - refused by the settings
+            raise ExportDirectoryInvalid(directory="", reason="empty")
+
+    def get(self, interface_id: str) -> InterfaceConfig:
+        """The configuration with *interface_id*.
+
+        Raises:
+            InterfaceUnknown: There is none.
+        """
+        return self._store.get_interface(interface_id)
+
+    def remove(self, interface_id: str) -> InterfaceConfig:
+        """Remove a configuration and return it.
+
+        Raises:
+            InterfaceUnknown: There is none.
+        """
+        return self._store.remove_interface(interface_id)
+
+    def search(
+        self, *, kind: InterfaceKind | None = None, with_workstation_settings: bool = False
+    ) -> list[InterfaceConfig]:
+        """Configurations, optionally of one kind, optionally only the workstation ones (IF4)."""
+        return self._store.search_interfaces(
+            kind=kind, with_workstation_settings=with_workstation_settings
+        )
+
+    def available(
+        self,
+        kind: InterfaceKind,
+        *,
+        branch: str | None,
+        workstation: str | None,
+        on: dt.date,
+    ) -> list[InterfaceConfig]:
+        """The configurations available there and then, most specific first (IF9).
+
+        Returns:
+            Possibly an empty list.
+        """
+        candidates = self._store.interface_candidates(kind, branch=branch, workstation=workstation)
+        return resolve(candidates, kind=kind, branch=branch, workstation=workstation, on=on)
+
+    def resolve(
+        self,
+        kind: InterfaceKind,
+        *,
+        branch: str | None,
+        workstation: str | None,
+        on: dt.date,
+    ) -> list[InterfaceConfig]:
+        """Like :meth:`available`, but nothing available is an error (IF9).
+
+        Raises:
+            InterfaceNotAvailable: Nothing of *kind* is available there and then.
+        """
+        found = self.available(kind, branch=branch, workstation=workstation, on=on)
+        if not found:
+            raise InterfaceNotAvailable(
+                kind=kind.value, branch=branch, workstation=workstation, on=on.isoformat()
+            )
+        return found

@@ -1,0 +1,325 @@
+"""The Loyalty Lab start-up job: export the statistics, upload new files (LL5–LL8).
+
+At every program start (:meth:`LoyaltyLab.start`) each available Loyalty Lab
+configuration of the workstation (IF9) exports its statistics: for each one the file is
+looked for first, and the statistic runs only when the file is missing (LL6); the file
+appears atomically (LL7, the export target's job). Then every file of the directory that
+was not uploaded yet goes to Loyalty Lab's server, each exactly once (LL8): the upload
+ledger claims a file before it is sent and records it after; a failed upload releases the
+claim and is retried on the next run; a file whose content changed after its upload is
+reported, never sent again silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import tzinfo
+
+import attrs
+
+from amparex_core.domain.csvdialect import encode_csv
+from amparex_core.domain.errors import (
+    AmparexError,
+    StatisticFormatNotCsv,
+    StatisticTemplateUnknown,
+)
+from amparex_core.domain.interfaces import (
+    InterfaceConfig,
+    InterfaceKind,
+    LoyaltyLabSettings,
+    plan_exports,
+)
+from amparex_core.domain.masterdata import FileFormat, StatisticTemplate
+from amparex_core.domain.parcels import OutgoingFile
+from amparex_core.domain.periods import local_date
+from amparex_core.domain.statistics import ExportOutcome, StatisticExport
+from amparex_core.domain.uploads import ClaimResult, UploadOutcome
+from amparex_core.ports.clock import Clock
+from amparex_core.ports.delivery import FileDelivery
+from amparex_core.ports.exports import ExportTarget
+from amparex_core.ports.masterdata import MasterData
+from amparex_core.ports.statistics import StatisticSource
+from amparex_core.ports.storage import UploadLedger
+from amparex_core.services.interfaces import InterfaceService
+from amparex_core.services.progress import Progress
+
+__all__ = ["ExportResult", "LoyaltyLab", "StartupReport", "UploadResult"]
+
+DEFAULT_LEASE = dt.timedelta(minutes=30)
+
+
+@attrs.frozen
+class ExportResult:
+    """One planned export of one start (LL5, LL6)."""
+
+    export: StatisticExport
+    outcome: ExportOutcome
+    error: AmparexError | None = None
+
+
+@attrs.frozen
+class UploadResult:
+    """One file of the outbox in one run (LL8)."""
+
+    interface_id: str
+    name: str
+    outcome: UploadOutcome
+    receipt: str | None = None
+    error: AmparexError | None = None
+
+
+class Phase(enum.Enum):
+    """What a start-up run is doing, for progress reports."""
+
+    EXPORT = "export"
+    UPLOAD = "upload"
+
+
+@attrs.frozen
+class StartupReport:
+    """Everything one program start did."""
+
+    exports: tuple[ExportResult, ...]
+    uploads: tuple[UploadResult, ...]
+
+    @property
+    def written(self) -> list[ExportResult]:
+        """The exports written in this run."""
+        return [r for r in self.exports if r.outcome is ExportOutcome.WRITTEN]
+
+    @property
+    def uploaded(self) -> list[UploadResult]:
+        """The files uploaded in this run."""
+        return [r for r in self.uploads if r.outcome is UploadOutcome.UPLOADED]
+
+    @property
+    def errors(self) -> list[AmparexError]:
+        """Every error of the run; empty when everything worked."""
+        found = [r.error for r in self.exports if r.error is not None]
+        return found + [r.error for r in self.uploads if r.error is not None]
+
+
+class LoyaltyLab:
+    """Use cases of the Loyalty Lab interface on one workstation.
+
+    Args:
+        interfaces: Resolves the workstation's Loyalty Lab configurations (IF9).
+        masterdata: Statistic templates (LL3).
+        statistics: Runs statistic templates (LL5).
+        exports: The workstation folder (LL4, LL6, LL7).
+        ledger: Which files went out (LL8).
+        clock: The time.
+        tz: The chain's time zone: the export day is the local date.
+        delivery_for: The delivery for a configuration (Loyalty Lab's server); ``None``
+            exports without uploading.
+        lease: How long a claimed upload is protected before another run may take over.
+    """
+
+    def __init__(
+        self,
+        *,
+        interfaces: InterfaceService,
+        masterdata: MasterData,
+        statistics: StatisticSource,
+        exports: ExportTarget,
+        ledger: UploadLedger,
+        clock: Clock,
+        tz: tzinfo,
+        delivery_for: Callable[[InterfaceConfig], FileDelivery] | None = None,
+        lease: dt.timedelta = DEFAULT_LEASE,
+    ) -> None:
+        self._interfaces = interfaces
+        self._masterdata = masterdata
+        self._statistics = statistics
+        self._exports = exports
+        self._ledger = ledger
+        self._clock = clock
+        self._tz = tz
+        self._delivery_for = delivery_for
+        self._lease = lease
+
+    def configurations(self, *, branch: str | None, workstation: str) -> list[InterfaceConfig]:
+        """The Loyalty Lab configurations available on *workstation* today (IF9, LL1)."""
+        return self._interfaces.available(
+            InterfaceKind.LOYALTY_LAB,
+            branch=branch,
+            workstation=workstation,
+            on=local_date(self._clock.now(), self._tz),
+        )
+
+    # ------------------------------------------------------------ export
+
+    def export(
+        self,
+        *,
+        branch: str | None,
+        workstation: str,
+        progress: Progress | None = None,
+    ) -> list[ExportResult]:
+        """Export every statistic of every available configuration once (LL5, LL6).
+
+        A file that exists is left alone and its statistic is not run. A failing
+        statistic is reported and does not stop the others.
+        """
+        on = local_date(self._clock.now(), self._tz)
+        plans: list[StatisticExport] = []
+        for config in self.configurations(branch=branch, workstation=workstation):
+            plans.extend(plan_exports(config, on))
+        results: list[ExportResult] = []
+        cleaned: set[str] = set()
+        for done, plan in enumerate(plans, start=1):
+            results.append(self._export_one(plan, cleaned))
+            if progress is not None:
+                progress(done, len(plans), plan.file_name)
+        return results
+
+    def _template(self, plan: StatisticExport) -> StatisticTemplate:
+        template = self._masterdata.statistic_template(plan.template_id)
+        if template is None:
+            raise StatisticTemplateUnknown(
+                template_id=plan.template_id, statistic=plan.statistic.value
+            )
+        if template.file_format is not FileFormat.CSV:
+            raise StatisticFormatNotCsv(
+                template_id=template.id, file_format=template.file_format.value
+            )
+        return template
+
+    def _export_one(self, plan: StatisticExport, cleaned: set[str]) -> ExportResult:
+        try:
+            if self._exports.exists(plan.directory, plan.file_name):
+                return ExportResult(plan, ExportOutcome.EXISTS)
+            if plan.directory not in cleaned:
+                self._exports.remove_stale(plan.directory)
+                cleaned.add(plan.directory)
+            template = self._template(plan)
+            with self._statistics.run(template) as result:
+                chunks = encode_csv(template.dialect, result.columns, result.rows)
+                written = self._exports.write_new(plan.directory, plan.file_name, chunks)
+        except AmparexError as exc:
+            return ExportResult(plan, ExportOutcome.FAILED, error=exc)
+        return ExportResult(plan, ExportOutcome.WRITTEN if written else ExportOutcome.EXISTS)
+
+    # ------------------------------------------------------------ upload
+
+    def upload(
+        self,
+        *,
+        branch: str | None,
+        workstation: str,
+        progress: Progress | None = None,
+    ) -> list[UploadResult]:
+        """Upload every file not yet uploaded, of every available configuration (LL8)."""
+        results: list[UploadResult] = []
+        if self._delivery_for is None:
+            return results
+        for config in self.configurations(branch=branch, workstation=workstation):
+            results.extend(self.upload_config(config, self._delivery_for(config), progress))
+        return results
+
+    def upload_config(
+        self,
+        config: InterfaceConfig,
+        delivery: FileDelivery,
+        progress: Progress | None = None,
+    ) -> list[UploadResult]:
+        """Upload the new files of one configuration's directory through *delivery* (LL8)."""
+        settings = config.settings
+        assert isinstance(settings, LoyaltyLabSettings)
+        directory = settings.directory
+        try:
+            names = self._exports.list_files(directory)
+        except AmparexError as exc:
+            return [UploadResult(config.id, directory, UploadOutcome.FAILED, error=exc)]
+        results: list[UploadResult] = []
+        for done, name in enumerate(names, start=1):
+            results.append(self._upload_one(config.id, directory, name, delivery))
+            if progress is not None:
+                progress(done, len(names), name)
+        return results
+
+    def _upload_one(
+        self, destination: str, directory: str, name: str, delivery: FileDelivery
+    ) -> UploadResult:
+        record = self._ledger.get_upload(destination, name)
+        if record is not None and record.facts.sha256 and record.uploaded_at is not None:
+            quick = self._exports.facts(directory, name, with_hash=False)
+            if (quick.size, quick.mtime_ns) == (record.facts.size, record.facts.mtime_ns):
+                return UploadResult(destination, name, UploadOutcome.ALREADY_UPLOADED)
+            full = self._exports.facts(directory, name)
+            outcome = (
+                UploadOutcome.ALREADY_UPLOADED
+                if full.sha256 == record.facts.sha256
+                else UploadOutcome.CHANGED_AFTER_UPLOAD
+            )
+            return UploadResult(destination, name, outcome, receipt=record.receipt)
+        facts = self._exports.facts(directory, name)
+        claim, claimed = self._ledger.claim_upload(
+            destination, name, facts, now=self._clock.now(), lease=self._lease
+        )
+        if claim is ClaimResult.ALREADY_UPLOADED:
+            known = None if claimed is None else claimed.receipt
+            return UploadResult(destination, name, UploadOutcome.ALREADY_UPLOADED, known)
+        if claim is ClaimResult.IN_PROGRESS:
+            return UploadResult(destination, name, UploadOutcome.IN_PROGRESS)
+        outgoing = OutgoingFile(
+            name=name,
+            size=facts.size,
+            open=lambda: self._exports.open(directory, name),
+            sha256=facts.sha256,
+        )
+        try:
+            receipt = delivery.upload(outgoing)
+        except AmparexError as exc:
+            self._ledger.release_upload(destination, name)
+            return UploadResult(destination, name, UploadOutcome.FAILED, error=exc)
+        except BaseException:
+            self._ledger.release_upload(destination, name)
+            raise
+        self._ledger.complete_upload(
+            destination, name, receipt=receipt.reference, now=self._clock.now()
+        )
+        return UploadResult(destination, name, UploadOutcome.UPLOADED, receipt=receipt.reference)
+
+    # ------------------------------------------------------------ start-up
+
+    def start(
+        self,
+        *,
+        branch: str | None,
+        workstation: str,
+        progress: Callable[[Phase, int, int, str], None] | None = None,
+    ) -> StartupReport:
+        """The job of a program start: export, then upload (LL5–LL8)."""
+
+        def phase(p: Phase) -> Progress | None:
+            if progress is None:
+                return None
+            return lambda done, total, item: progress(p, done, total, item)
+
+        exports = self.export(branch=branch, workstation=workstation, progress=phase(Phase.EXPORT))
+        uploads = self.upload(branch=branch, workstation=workstation, progress=phase(Phase.UPLOAD))
+        return StartupReport(exports=tuple(exports), uploads=tuple(uploads))
+
+    def start_in_background(self, *, branch: str | None, workstation: str) -> Future[StartupReport]:
+        """Run :meth:`start` in a daemon thread, so a host application's start is not blocked.
+
+        Returns:
+            A future with the :class:`StartupReport` (or the unexpected exception).
+        """
+        future: Future[StartupReport] = Future()
+
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():  # pragma: no cover - race
+                return
+            try:
+                future.set_result(self.start(branch=branch, workstation=workstation))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
+                future.set_exception(exc)
+
+        threading.Thread(target=work, name="amparex-loyalty-lab-startup", daemon=True).start()
+        return future

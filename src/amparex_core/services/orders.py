@@ -1,0 +1,498 @@
+"""Place, cancel and dispatch card orders; request information from the vendor (CO1–CO18)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections.abc import Callable
+from datetime import tzinfo
+
+import attrs
+
+from amparex_core.domain.batches import (
+    document_sequence,
+    manifest_attachments,
+    order_context,
+    resolve_recipient,
+)
+from amparex_core.domain.cards import CardNumberFormat, HolderRef, IssuedCard
+from amparex_core.domain.errors import (
+    AmparexError,
+    BranchUnknown,
+    ContractRequired,
+    DocumentTemplateUnknown,
+    HolderUnknown,
+    NoTemplateDefined,
+    OrderNotCancellable,
+)
+from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
+from amparex_core.domain.masterdata import Customer, Employee, HolderKind
+from amparex_core.domain.money import CostItem, CostLine, PriceList
+from amparex_core.domain.orders import (
+    Batch,
+    CardOrder,
+    OrderStatus,
+    ProcessRef,
+    batch_total,
+    check_validity,
+    due_groups,
+)
+from amparex_core.domain.parcels import Attachment, DeliveryReceipt, Parcel
+from amparex_core.domain.periods import local_date
+from amparex_core.domain.templates import CardTemplate, CardType
+from amparex_core.ports.clock import Clock
+from amparex_core.ports.delivery import ParcelDelivery
+from amparex_core.ports.documents import DocumentPart, DocumentRenderer
+from amparex_core.ports.masterdata import MasterData
+from amparex_core.ports.storage import OrderStore, TemplateStore
+from amparex_core.services.interfaces import InterfaceService, new_id
+from amparex_core.services.progress import Progress
+
+__all__ = [
+    "BatchOutcome",
+    "BatchResult",
+    "ChainSettings",
+    "DispatchReport",
+    "InformationRequest",
+    "OrderService",
+    "PlacedOrder",
+    "Progress",
+]
+
+CARD_NUMBER_SEQUENCE = "card_number"
+BATCH_SEQUENCE = "batch"
+
+
+@attrs.frozen
+class ChainSettings:
+    """Facts about the chain the order use cases need.
+
+    Attributes:
+        name: The chain's name, for letters and the information request.
+        tz: The chain's time zone; periods and order dates are computed in it (CO6).
+        prices: The price list (CO15).
+        card_numbers: The format of card numbers.
+    """
+
+    name: str
+    tz: tzinfo
+    prices: PriceList
+    card_numbers: CardNumberFormat = attrs.field(factory=CardNumberFormat)
+
+
+@attrs.frozen
+class PlacedOrder:
+    """The answer to placing an order: the order, and whether this call created it (CO13)."""
+
+    order: CardOrder
+    created: bool
+
+
+class BatchOutcome(enum.Enum):
+    """What happened to one batch in a dispatch run."""
+
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@attrs.frozen
+class BatchResult:
+    """One batch of a dispatch run."""
+
+    batch: Batch
+    outcome: BatchOutcome
+    resent: bool = False
+    error: AmparexError | None = None
+
+
+@attrs.frozen
+class DispatchReport:
+    """Everything one dispatch run did."""
+
+    batches: tuple[BatchResult, ...]
+    skipped_conflicts: int = 0
+
+    @property
+    def delivered(self) -> list[Batch]:
+        """The batches that reached the vendor in this run."""
+        return [r.batch for r in self.batches if r.outcome is BatchOutcome.DELIVERED]
+
+    @property
+    def failed(self) -> list[BatchResult]:
+        """The batches that stay open for the next run."""
+        return [r for r in self.batches if r.outcome is BatchOutcome.FAILED]
+
+
+@attrs.frozen
+class InformationRequest:
+    """Who asks the vendor for a card contract (Informationen anfordern, CO2)."""
+
+    contact_name: str
+    email: str
+    phone: str | None = None
+    branch: str | None = None
+    message: str | None = None
+
+
+_CARD_ITEMS = {CardType.CHIP: CostItem.CARD_CHIP, CardType.NFC_RFID: CostItem.CARD_NFC_RFID}
+
+
+def cost_lines(template: CardTemplate, prices: PriceList) -> tuple[CostLine, ...]:
+    """The cost lines of one card of *template* (CO12, CO15)."""
+    lines = [prices.line(_CARD_ITEMS[template.card_type])]
+    if template.gift_box:
+        lines.append(prices.line(CostItem.GIFT_BOX))
+    if template.roller_clip:
+        lines.append(prices.line(CostItem.ROLLER_CLIP))
+    return tuple(lines)
+
+
+class OrderService:
+    """Use cases of card ordering.
+
+    Args:
+        store: Orders, batches and counters (and issued cards, created at batching).
+        templates: Card templates.
+        interfaces: Resolves the card-ordering configuration (CO1, IF9).
+        masterdata: Holders, branches, document templates.
+        renderer: Fills and merges the batch documents (CO16).
+        delivery: Where batches and information requests go (CO18).
+        clock: The time.
+        chain: Time zone, prices, card-number format.
+        id_factory: Makes IDs of orders and batches.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: OrderStore,
+        templates: TemplateStore,
+        interfaces: InterfaceService,
+        masterdata: MasterData,
+        renderer: DocumentRenderer,
+        delivery: ParcelDelivery,
+        clock: Clock,
+        chain: ChainSettings,
+        id_factory: Callable[[], str] = new_id,
+    ) -> None:
+        self._store = store
+        self._templates = templates
+        self._interfaces = interfaces
+        self._masterdata = masterdata
+        self._renderer = renderer
+        self._delivery = delivery
+        self._clock = clock
+        self._chain = chain
+        self._new_id = id_factory
+
+    # ------------------------------------------------------------ placing
+
+    def place(
+        self,
+        *,
+        template: str,
+        holder_id: str,
+        branch: str,
+        process_ref: ProcessRef | str,
+        workstation: str | None = None,
+        valid_until: dt.date | None = None,
+    ) -> PlacedOrder:
+        """Order a card from a process (step) (CO1, CO3, CO5, CO9, CO13, CO15).
+
+        Placing again with the same process reference returns the first order and orders
+        nothing (CO13), whatever the other arguments.
+
+        Args:
+            template: Name of the card template.
+            holder_id: The customer (customer card) or employee (employee card).
+            branch: The ordering branch.
+            process_ref: The process or process step, ``"PROCESS"`` or ``"PROCESS/STEP"``.
+            workstation: The computer ordering, for interface resolution (IF9).
+            valid_until: The card's valid-until date (CO9).
+
+        Raises:
+            InterfaceNotAvailable: No card-ordering interface is available (CO1, IF9).
+            ContractRequired: The interface has no card contract and key (CO1).
+            NoTemplateDefined: No card template exists (CO3).
+            TemplateUnknown: No template has that name (CO3).
+            ValidityRequired: The template requires a valid-until date (CO9).
+            ValidityNotAfterOrderDate: The date is not after the order date (CO9).
+            HolderUnknown: The holder is not in the master data.
+            BranchUnknown: The ordering branch is not in the master data.
+            AddressMissing: The ship-to has no address or leading branch (CO5).
+            PriceMissing: The price list lacks an item (CO15).
+        """
+        ref = process_ref if isinstance(process_ref, ProcessRef) else ProcessRef.parse(process_ref)
+        existing = self._store.order_by_process_ref(ref)
+        if existing is not None:
+            return PlacedOrder(existing, created=False)
+        now = self._clock.now()
+        today = local_date(now, self._chain.tz)
+        config = self._interfaces.resolve(
+            InterfaceKind.CARD_ORDER, branch=branch, workstation=workstation, on=today
+        )[0]
+        settings = config.settings
+        assert isinstance(settings, CardOrderSettings)
+        if not settings.has_contract or settings.contract is None:
+            raise ContractRequired(interface_id=config.id)
+        if not self._templates.list_templates():
+            raise NoTemplateDefined()
+        card_template = self._templates.get_template(template)
+        check_validity(card_template, valid_until, today)
+        holder = self._holder(card_template, holder_id)
+        ordering_branch = self._masterdata.branch(branch)
+        if ordering_branch is None:
+            raise BranchUnknown(branch=branch)
+        leading = (
+            None
+            if holder.leading_branch is None
+            else self._masterdata.branch(holder.leading_branch)
+        )
+        recipient = resolve_recipient(
+            card_template.ship_to,
+            holder=holder,
+            ordering_branch=ordering_branch,
+            leading_branch=leading,
+        )
+        lines = cost_lines(card_template, self._chain.prices)
+        serial = self._store.next_serial(CARD_NUMBER_SEQUENCE)
+        order = CardOrder.place(
+            id=self._new_id(),
+            process_ref=ref,
+            interface_id=config.id,
+            contract=settings.contract,
+            template=card_template,
+            holder=HolderRef.for_card(card_template.kind, holder.id),
+            holder_name=holder.display_name,
+            ordering_branch=ordering_branch.id,
+            recipient=recipient,
+            card_number=self._chain.card_numbers.make(serial),
+            valid_until=valid_until,
+            placed_at=now,
+            tz=self._chain.tz,
+            cost_lines=lines,
+        )
+        stored, created = self._store.add_order(order)
+        return PlacedOrder(stored, created)
+
+    def _holder(self, template: CardTemplate, holder_id: str) -> Customer | Employee:
+        holder: Customer | Employee | None
+        if template.kind.holder_kind is HolderKind.CUSTOMER:
+            holder = self._masterdata.customer(holder_id)
+        else:
+            holder = self._masterdata.employee(holder_id)
+        if holder is None:
+            raise HolderUnknown(holder_kind=template.kind.holder_kind.value, holder_id=holder_id)
+        return holder
+
+    def cancel(self, order_id: str) -> CardOrder:
+        """Cancel an order that is not yet in a batch (CO17).
+
+        Raises:
+            OrderUnknown: No order has that ID.
+            OrderNotCancellable: It is batched, dispatched or cancelled already.
+        """
+        order = self._store.get_order(order_id)
+        cancelled = order.cancel(self._clock.now())
+        if not self._store.update_order(cancelled, expected=OrderStatus.PENDING):
+            current = self._store.get_order(order_id)
+            raise OrderNotCancellable(order_id=order_id, status=current.status.value)
+        return cancelled
+
+    def get(self, order_id: str) -> CardOrder:
+        """The order with *order_id*.
+
+        Raises:
+            OrderUnknown: There is none.
+        """
+        return self._store.get_order(order_id)
+
+    def list_orders(self, *, status: OrderStatus | None = None) -> list[CardOrder]:
+        """Orders, optionally of one status, oldest first."""
+        return self._store.list_orders(status=status)
+
+    # ------------------------------------------------------------ dispatching
+
+    def dispatch(
+        self, *, now: dt.datetime | None = None, progress: Progress | None = None
+    ) -> DispatchReport:
+        """Batch the due orders and deliver every open batch (CO6, CO15, CO16).
+
+        Batches left open by an earlier run (the delivery failed, or the process died
+        between sending and recording) are delivered again first, with the same batch ID,
+        so the vendor never receives a second, different batch. Then every order whose
+        shipping period has ended goes into exactly one new batch per interface and period.
+
+        Args:
+            now: The instant to dispatch at; the clock's time by default.
+            progress: Called after each batch.
+
+        Returns:
+            What was delivered and what stays open.
+        """
+        at = self._clock.now() if now is None else now
+        results: list[BatchResult] = []
+        conflicts = 0
+        todo: list[tuple[Batch, bool]] = [
+            (b, True) for b in self._store.list_batches(open_only=True)
+        ]
+        day = local_date(at, self._chain.tz)
+        candidates = self._store.pending_orders_ending_by(day)
+        for (interface_id, period_key), orders in due_groups(candidates, at, self._chain.tz):
+            batch = Batch(
+                id=self._new_id(),
+                number=self._store.next_serial(BATCH_SEQUENCE),
+                interface_id=interface_id,
+                period_key=period_key,
+                order_ids=[o.id for o in orders],
+                total=batch_total(orders, self._chain.prices.currency),
+                created_at=at,
+            )
+            cards = [
+                IssuedCard(
+                    number=o.card_number,
+                    holder=o.holder,
+                    card_type=o.template.card_type,
+                    kind=o.template.kind,
+                    issued_on=day,
+                    valid_until=o.valid_until,
+                    order_id=o.id,
+                )
+                for o in orders
+            ]
+            if self._store.create_batch(batch, cards):
+                todo.append((batch, False))
+            else:
+                conflicts += 1
+        for done, (batch, resent) in enumerate(todo, start=1):
+            results.append(self._deliver(batch, resent=resent))
+            if progress is not None:
+                progress(done, len(todo), batch.order_number)
+        return DispatchReport(batches=tuple(results), skipped_conflicts=conflicts)
+
+    def parcel_for(self, batch: Batch) -> Parcel:
+        """The parcel of *batch*: manifest (CSV, JSON) and one PDF of cards and letters (CO16).
+
+        Deterministic: the same batch always gives the same parcel ID, names and content.
+
+        Raises:
+            DocumentTemplateUnknown: A document template vanished from the master data.
+            DocumentTemplateInvalid: The renderer cannot fill a template.
+        """
+        orders = [self._store.get_order(order_id) for order_id in batch.order_ids]
+        parts: list[DocumentPart] = []
+        branch_names: dict[str, str] = {}
+        for document_id, order in document_sequence(orders):
+            document = self._masterdata.document_template(document_id)
+            if document is None:
+                raise DocumentTemplateUnknown(
+                    template=order.template.name, document_id=document_id, role="document"
+                )
+            if order.ordering_branch not in branch_names:
+                branch = self._masterdata.branch(order.ordering_branch)
+                branch_names[order.ordering_branch] = (
+                    order.ordering_branch if branch is None else branch.name
+                )
+            context = order_context(order, ordering_branch_name=branch_names[order.ordering_branch])
+            parts.append(DocumentPart(template=document, context=context))
+        pdf = self._renderer.render(parts)
+        customer_number = self._customer_number(batch.interface_id)
+        subject = f"Kartenbestellung {customer_number} {batch.order_number}"
+        body = (
+            f"Kartenbestellung / card order {batch.order_number}\n"
+            f"Kunden-Nr. / customer number: {customer_number}\n"
+            f"Kartenvertrag / contract: {orders[0].contract if orders else '-'}\n"
+            f"Zeitraum / period: {batch.period_key}\n"
+            f"Karten / cards: {len(orders)}\n"
+            f"Summe / total: {batch.total}\n"
+        )
+        attachments = (
+            *manifest_attachments(batch, orders),
+            Attachment(f"{batch.order_number}-cards.pdf", self._renderer.media_type, pdf),
+        )
+        return Parcel(id=batch.id, subject=subject, body=body, attachments=attachments)
+
+    def _customer_number(self, interface_id: str) -> str:
+        try:
+            config = self._interfaces.get(interface_id)
+        except AmparexError:
+            return "-"
+        settings = config.settings
+        if isinstance(settings, CardOrderSettings) and settings.customer_number:
+            return settings.customer_number
+        return "-"
+
+    def _deliver(self, batch: Batch, *, resent: bool) -> BatchResult:
+        try:
+            parcel = self.parcel_for(batch)
+            receipt = self._delivery.send(parcel)
+        except AmparexError as exc:
+            return BatchResult(batch, BatchOutcome.FAILED, resent=resent, error=exc)
+        delivered = self._store.mark_batch_delivered(
+            batch.id, at=self._clock.now(), receipt=receipt.reference
+        )
+        return BatchResult(delivered, BatchOutcome.DELIVERED, resent=resent)
+
+    def batches(self, *, open_only: bool = False) -> list[Batch]:
+        """Batches, by number."""
+        return self._store.list_batches(open_only=open_only)
+
+    # ------------------------------------------------------------ information
+
+    def request_information(
+        self,
+        request: InformationRequest,
+        *,
+        branch: str | None = None,
+        workstation: str | None = None,
+    ) -> DeliveryReceipt:
+        """Ask the card vendor for a card contract (Informationen anfordern, CO2).
+
+        Works without a contract: it needs a card-ordering configuration only to name the
+        chain's customer number when there is one.
+
+        Raises:
+            DeliveryFailed: The request could not be sent.
+        """
+        now = self._clock.now()
+        customer_number = "-"
+        found = self._interfaces.available(
+            InterfaceKind.CARD_ORDER,
+            branch=branch or request.branch,
+            workstation=workstation,
+            on=local_date(now, self._chain.tz),
+        )
+        if found:
+            customer_number = self._customer_number(found[0].id)
+        facts = {
+            "chain": self._chain.name,
+            "branch": request.branch or branch,
+            "customer_number": customer_number,
+            "contact_name": request.contact_name,
+            "email": request.email,
+            "phone": request.phone,
+            "message": request.message,
+            "requested_at": now.isoformat(),
+        }
+        body = "\n".join(
+            [
+                "Informationen anfordern: Kundenkartenbestellung / information request: "
+                "customer card ordering",
+                "",
+                *(f"{key}: {value if value is not None else '-'}" for key, value in facts.items()),
+            ]
+        )
+        parcel = Parcel(
+            id=f"info-{self._new_id()}",
+            subject=f"Informationen anfordern: Kartenvertrag {self._chain.name}",
+            body=body,
+            attachments=(
+                Attachment(
+                    "information-request.json",
+                    "application/json",
+                    json.dumps(facts, ensure_ascii=False, sort_keys=True, indent=2).encode(),
+                ),
+            ),
+        )
+        return self._delivery.send(parcel)
