@@ -78,6 +78,7 @@ RENDERERS: dict[str, Callable[[pytest.FixtureRequest], DocumentRenderer]] = {
 
 READERS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     "scripted": lambda request: _scripted(),
+    "pcsc": lambda request: _pcsc(request),
 }
 """Card readers: a factory returns ``(writer, present, remove)``; ``present(uid_bytes)``
 puts a blank writable card with that UID on the reader, ``remove()`` takes it away."""
@@ -89,6 +90,15 @@ def _scripted() -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]
 
     reader = ScriptedReader()
     return reader, lambda uid: reader.present(VirtualCard(CardUid(uid))), reader.remove
+
+
+def _pcsc(
+    request: pytest.FixtureRequest,
+) -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]]:
+    """PcscReader on pcscd's vpcd reader; ``present`` inserts a virtual contactless card."""
+    from tests.plugins.pcsc import pcsc_reader_for_contract
+
+    return pcsc_reader_for_contract(request)
 
 
 CLOCKS: dict[str, Callable[[pytest.FixtureRequest], Clock]] = {

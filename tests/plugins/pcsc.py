@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -20,7 +21,7 @@ import pytest
 from tests.peers import peer_missing, require_executable
 from tests.plugins._vpcd import VPCD_PORT, VirtualCard
 
-__all__ = ["PcscDaemon", "pcscd", "virtual_card"]
+__all__ = ["PcscDaemon", "pcsc_reader_for_contract", "pcscd", "reader_is_empty", "virtual_card"]
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 VPCD_READER = "Virtual PCD 00 00"
@@ -135,3 +136,35 @@ def virtual_card(pcscd: PcscDaemon) -> Iterator[VirtualCard]:
     finally:
         card.remove()
         assert reader_is_empty(pcscd.reader), "the virtual card did not leave the reader"
+
+
+def pcsc_reader_for_contract(
+    request: pytest.FixtureRequest,
+) -> tuple[Any, Callable[[bytes], None], Callable[[], None]]:
+    """``(reader, present, remove)`` for the reader contract suite (tests/contract).
+
+    ``present(uid)`` inserts a contactless virtual card with that UID and an empty
+    card-number file; ``remove()`` takes it out and waits until pcscd has noticed.
+    """
+    from amparex_adapters.readers.pcsc import CARD_NUMBER_FILE_ID, PcscReader
+
+    daemon: PcscDaemon = request.getfixturevalue("pcscd")
+    reader = PcscReader(daemon.reader)
+    cards: list[VirtualCard] = []
+
+    def present(uid: bytes) -> None:
+        card = VirtualCard(uid, files={CARD_NUMBER_FILE_ID: bytearray(32)}, port=daemon.port)
+        card.insert()
+        cards.append(card)
+
+    def remove() -> None:
+        while cards:
+            cards.pop().remove()
+        assert reader_is_empty(daemon.reader), "the virtual card did not leave the reader"
+
+    def finish() -> None:
+        remove()
+        reader.close()
+
+    request.addfinalizer(finish)
+    return reader, present, remove
