@@ -79,6 +79,7 @@ RENDERERS: dict[str, Callable[[pytest.FixtureRequest], DocumentRenderer]] = {
 READERS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     "scripted": lambda request: _scripted(),
     "pcsc": lambda request: _pcsc(request),
+    "nfc": lambda request: _nfc(request),
 }
 """Card readers: a factory returns ``(writer, present, remove)``; ``present(uid_bytes)``
 puts a blank writable card with that UID on the reader, ``remove()`` takes it away."""
@@ -99,6 +100,15 @@ def _pcsc(
     from tests.plugins.pcsc import pcsc_reader_for_contract
 
     return pcsc_reader_for_contract(request)
+
+
+def _nfc(
+    request: pytest.FixtureRequest,
+) -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]]:
+    """NfcReader on nfcpy's UDP driver; ``present`` brings an emulated NTAG213 in."""
+    from tests.plugins.nfc import nfc_reader_for_contract
+
+    return nfc_reader_for_contract(request)
 
 
 CLOCKS: dict[str, Callable[[pytest.FixtureRequest], Clock]] = {
