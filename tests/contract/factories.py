@@ -78,8 +78,8 @@ RENDERERS: dict[str, Callable[[pytest.FixtureRequest], DocumentRenderer]] = {
 
 READERS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     "scripted": lambda request: _scripted(),
-    "pcsc": lambda request: _pcsc(request),
-    "nfc": lambda request: _nfc(request),
+    "pcsc": lambda request: _pcsc(request),  # noqa: PLW0108 - defined below
+    "nfc": lambda request: _nfc(request),  # noqa: PLW0108 - defined below
 }
 """Card readers: a factory returns ``(writer, present, remove)``; ``present(uid_bytes)``
 puts a blank writable card with that UID on the reader, ``remove()`` takes it away."""
