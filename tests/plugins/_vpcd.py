@@ -119,6 +119,10 @@ class VirtualCard:
             self._thread = None
         self.removed.set()
 
+    def tear_during_update(self, n: int = 1) -> None:
+        """Pull the card out in the middle of the n-th UPDATE BINARY from now on."""
+        self.remove_during_update = self._updates + n
+
     # ---------------------------------------------------------------- protocol
 
     def _serve(self, sock: socket.socket) -> None:
