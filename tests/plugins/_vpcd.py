@@ -49,6 +49,7 @@ SW_INS_NOT_SUPPORTED = b"\x6d\x00"
 SW_NO_EF_SELECTED = b"\x69\x86"
 SW_WRONG_OFFSET = b"\x6b\x00"
 SW_WRONG_LENGTH = b"\x67\x00"
+SW_END_OF_FILE = b"\x62\x82"
 
 
 class VirtualCard:
@@ -76,6 +77,8 @@ class VirtualCard:
         self.port = port
         self.apdus: list[bytes] = []
         self.remove_during_update: int | None = None
+        self.exact_length_only = False
+        """Answer 6700 to a READ BINARY past the end of the file (instead of 6282)."""
         self._updates = 0
         self._selected: int | None = None
         self._sock: socket.socket | None = None
@@ -179,7 +182,12 @@ class VirtualCard:
             le = apdu[4] if len(apdu) == 5 else 0
             if offset > len(data):
                 return SW_WRONG_OFFSET
-            return bytes(data[offset : offset + (le or 256)]) + SW_OK
+            wanted = le or 256
+            if offset + wanted > len(data):
+                if self.exact_length_only:
+                    return SW_WRONG_LENGTH
+                return bytes(data[offset:]) + SW_END_OF_FILE
+            return bytes(data[offset : offset + wanted]) + SW_OK
         if ins == 0xD6:
             if self._selected is None:
                 return SW_NO_EF_SELECTED
@@ -197,9 +205,17 @@ class VirtualCard:
         return SW_INS_NOT_SUPPORTED
 
 
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
 def _recv_exact(sock: socket.socket, size: int) -> bytes | None:
     chunks = bytearray()
     while len(chunks) < size:
+        if _QUICKACK is not None:
+            # vpcd writes the length and the payload of a frame separately; acknowledging
+            # at once keeps Nagle's algorithm on its side from holding the payload back
+            # for a delayed ACK (40 ms a frame).
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
         chunk = sock.recv(size - len(chunks))
         if not chunk:
             return None

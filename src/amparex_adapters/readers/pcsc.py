@@ -72,7 +72,7 @@ MAX_CARD_NUMBER_DIGITS: Final = 19
 """The longest card number the file format holds (one length byte, ASCII digits)."""
 
 _SW_OK: Final = 0x9000
-_SW_FILE_NOT_FOUND: Final = 0x6A82
+_SW_END_OF_FILE: Final = 0x6282
 
 
 def encode_card_number_file(card_number: str) -> bytes:
@@ -422,13 +422,15 @@ class PcscReader:
         sw = session.select(self.card_number_file)
         if sw != _SW_OK:
             return None, False
-        head, sw = session.read_binary(0, 1)
-        if sw != _SW_OK or not head:
+        # One READ BINARY for the length byte and the longest number; a file shorter
+        # than that answers 6282 (end of file reached) with what it has.
+        data, sw = session.read_binary(0, 1 + MAX_CARD_NUMBER_DIGITS)
+        if sw in (_SW_OK, _SW_END_OF_FILE):
+            return decode_card_number_file(data), True
+        head, sw = session.read_binary(0, 1)  # a card that wants the exact length
+        if sw != _SW_OK or not head or not 1 <= head[0] <= MAX_CARD_NUMBER_DIGITS:
             return None, True
-        length = head[0]
-        if not 1 <= length <= MAX_CARD_NUMBER_DIGITS:
-            return None, True
-        digits, sw = session.read_binary(1, length)
+        digits, sw = session.read_binary(1, head[0])
         if sw != _SW_OK:
             return None, True
         return decode_card_number_file(head + digits), True

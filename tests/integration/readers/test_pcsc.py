@@ -110,6 +110,20 @@ def test_CR1_contact_card_identity_from_ef_gdo(reader: PcscReader, pcscd: PcscDa
     assert seen.card_number == NUMBER
 
 
+@pytest.mark.parametrize("exact_length_only", [False, True])
+def test_CR1_card_number_in_a_short_file(
+    reader: PcscReader, pcscd: PcscDaemon, exact_length_only: bool
+) -> None:
+    """A file just long enough: read to its end (6282) or, if the card insists, exactly."""
+    card = VirtualCard(
+        port=pcscd.port, files={CARD_NUMBER_FILE_ID: bytearray(encode_card_number_file(NUMBER))}
+    )
+    card.exact_length_only = exact_length_only
+    with _inserted(card, pcscd):
+        seen = reader.wait_for_card(timeout=5)
+    assert seen is not None and seen.card_number == NUMBER
+
+
 def test_CR4_encode_and_read_back(reader: PcscReader, virtual_card: VirtualCard) -> None:
     virtual_card.insert()
     written = reader.write_card_number(NUMBER, timeout=5)
