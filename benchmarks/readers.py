@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.plugins._udptag import UdpType2Tag  # noqa: E402
-from tests.plugins._vpcd import VPCD_PORT, VirtualCard  # noqa: E402
+from tests.plugins._udptag import UdpType2Tag
+from tests.plugins._vpcd import VPCD_PORT, VirtualCard
 
 READER = "Virtual PCD 00 00"
 NUMBER = "927600000016"
@@ -79,7 +79,8 @@ def bench_pcsc(rounds: int) -> None:
         with PcscReader(READER) as reader:
             reader.write_card_number(NUMBER, timeout=5)
             seen = reader.wait_for_card(5)
-            assert seen is not None and seen.card_number == NUMBER
+            assert seen is not None
+            assert seen.card_number == NUMBER
             ours = _median_ms(lambda: reader.wait_for_card(5), rounds)
 
         _, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
@@ -114,7 +115,8 @@ def bench_nfc(rounds: int) -> None:
         with NfcReader(tag.path) as reader:
             reader.write_card_number(NUMBER, timeout=5)
             seen = reader.wait_for_card(5)
-            assert seen is not None and seen.card_number == NUMBER
+            assert seen is not None
+            assert seen.card_number == NUMBER
             ours = _median_ms(lambda: reader.wait_for_card(5), rounds)
 
         clf = nfc.ContactlessFrontend(tag.path)
