@@ -6,6 +6,9 @@
 * ``nfc``: :class:`NfcReader.wait_for_card` (sense, activate, read the NDEF message) vs a
   bare nfcpy ``ContactlessFrontend.connect(rdwr=…)`` that returns at the tag's discovery.
 
+* ``pcsc_insert_to_identity``: the same, timed from the card's insertion — dominated by
+  pcscd's polling of the (virtual) slot; the baseline waits with ``SCardGetStatusChange``.
+
 Both run against the virtual cards of the test suite (pcscd + vpcd, nfcpy's UDP driver);
 pcscd is reused when running, else started (as root) and stopped afterwards. Prints one
 line per case: ``name  ours  baseline  ratio`` (median milliseconds per identification).
@@ -44,7 +47,23 @@ def _median_ms(run: Callable[[], object], rounds: int) -> float:
 
 
 def _line(name: str, ours: float, baseline: float) -> None:
-    print(f"{name}  {ours:.3f}ms  {baseline:.3f}ms  {ours / baseline:.2f}")
+    print(f"{name:28s}  {ours:10.3f}ms  {baseline:10.3f}ms  {ours / baseline:6.2f}x")
+
+
+def _insertion_ms(card: VirtualCard, identify: Callable[[], object], rounds: int) -> float:
+    """Median time from inserting *card* to *identify* returning (pcscd polls the slot)."""
+    from tests.plugins.pcsc import reader_is_empty
+
+    samples = []
+    for _ in range(rounds):
+        card.remove()
+        if not reader_is_empty(READER):
+            raise SystemExit("the virtual card did not leave the reader")
+        started = time.perf_counter()
+        card.insert()
+        identify()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
 
 
 def _pcscd_up() -> bool:
@@ -95,8 +114,21 @@ def bench_pcsc(rounds: int) -> None:
 
         assert bare() == card.uid
         baseline = _median_ms(bare, rounds)
-        scard.SCardReleaseContext(context)
         _line("pcsc_identity", ours, baseline)
+
+        def bare_wait() -> bytes:
+            state = scard.SCARD_STATE_UNAWARE
+            while True:
+                _, states = scard.SCardGetStatusChange(context, 5000, [(READER, state)])
+                if states[0][1] & scard.SCARD_STATE_PRESENT:
+                    return bare()
+                state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+
+        with PcscReader(READER) as reader:
+            ours_inserted = _insertion_ms(card, lambda: reader.wait_for_card(5), rounds=10)
+        baseline_inserted = _insertion_ms(card, bare_wait, rounds=10)
+        _line("pcsc_insert_to_identity", ours_inserted, baseline_inserted)
+        scard.SCardReleaseContext(context)
     finally:
         card.remove()
         if process is not None:
@@ -136,7 +168,6 @@ def bench_nfc(rounds: int) -> None:
 
 
 def main() -> None:
-    print("name  ours  baseline  ratio")
     bench_pcsc(rounds=200)
     bench_nfc(rounds=100)
 
