@@ -57,6 +57,7 @@ __all__ = [
     "decode_card_number_file",
     "encode_card_number_file",
     "list_readers",
+    "write_plan",
 ]
 
 CARD_NUMBER_FILE_ID: Final = 0x4B4E
@@ -113,6 +114,22 @@ def decode_card_number_file(data: bytes) -> str | None:
     if not all(0x30 <= b <= 0x39 for b in digits):
         return None
     return digits.decode("ascii")
+
+
+def write_plan(card_number: str) -> list[tuple[int, bytes]]:
+    """The UPDATE BINARYs that store *card_number*, in order: ``(offset, data)``.
+
+    The length byte is cleared first and set last, so a card torn away at any point holds
+    its old number (before the first write lands), no number, or the complete new one.
+
+    >>> write_plan("42")
+    [(0, b'\\x00'), (1, b'42'), (0, b'\\x02')]
+
+    Raises:
+        ValueError: *card_number* is not 1 to 19 ASCII digits.
+    """
+    content = encode_card_number_file(card_number)
+    return [(0, b"\x00"), (1, content[1:]), (0, content[:1])]
 
 
 def _scard() -> ModuleType:
@@ -514,7 +531,7 @@ class PcscReader:
             ReaderUnavailable: No such reader, or pcscd is not running.
         """
         try:
-            content = encode_card_number_file(card_number)
+            plan = write_plan(card_number)
         except ValueError as exc:
             raise CardWriteFailed(card_number=card_number, reason=str(exc)) from exc
         session = self._session_for_writing(card_number, timeout)
@@ -525,9 +542,8 @@ class PcscReader:
                     card_number=card_number,
                     reason=f"the card has no card-number file {self.card_number_file:04X}",
                 )
-            self._update(session, card_number, 0, b"\x00")
-            self._update(session, card_number, 1, content[1:])
-            self._update(session, card_number, 0, content[:1])
+            for offset, data in plan:
+                self._update(session, card_number, offset, data)
             number, _ = self._read_card_number(session)
             if number != card_number:
                 raise CardWriteFailed(
