@@ -117,13 +117,13 @@ def decode_card_number_file(data: bytes) -> str | None:
 
 
 def write_plan(card_number: str) -> list[tuple[int, bytes]]:
-    """The UPDATE BINARYs that store *card_number*, in order: ``(offset, data)``.
+    r"""The UPDATE BINARYs that store *card_number*, in order: ``(offset, data)``.
 
     The length byte is cleared first and set last, so a card torn away at any point holds
     its old number (before the first write lands), no number, or the complete new one.
 
     >>> write_plan("42")
-    [(0, b'\\x00'), (1, b'42'), (0, b'\\x02')]
+    [(0, b'\x00'), (1, b'42'), (0, b'\x02')]
 
     Raises:
         ValueError: *card_number* is not 1 to 19 ASCII digits.
