@@ -196,6 +196,8 @@ RENDERERS: dict[
 
 READERS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     "scripted": lambda request: _scripted(),
+    "pcsc": lambda request: _pcsc(request),  # noqa: PLW0108 - defined below
+    "nfc": lambda request: _nfc(request),  # noqa: PLW0108 - defined below
 }
 """Card readers: a factory returns ``(writer, present, remove)``; ``present(uid_bytes)``
 puts a blank writable card with that UID on the reader, ``remove()`` takes it away."""
@@ -207,6 +209,24 @@ def _scripted() -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]
 
     reader = ScriptedReader()
     return reader, lambda uid: reader.present(VirtualCard(CardUid(uid))), reader.remove
+
+
+def _pcsc(
+    request: pytest.FixtureRequest,
+) -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]]:
+    """PcscReader on pcscd's vpcd reader; ``present`` inserts a virtual contactless card."""
+    from tests.plugins.pcsc import pcsc_reader_for_contract
+
+    return pcsc_reader_for_contract(request)
+
+
+def _nfc(
+    request: pytest.FixtureRequest,
+) -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]]:
+    """NfcReader on nfcpy's UDP driver; ``present`` brings an emulated NTAG213 in."""
+    from tests.plugins.nfc import nfc_reader_for_contract
+
+    return nfc_reader_for_contract(request)
 
 
 CLOCKS: dict[str, Callable[[pytest.FixtureRequest], Clock]] = {
