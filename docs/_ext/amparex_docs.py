@@ -40,10 +40,22 @@ def _rst_message(template: str) -> str:
     return re.sub(r"``(?=\w)", r"``\\ ", "".join(parts)).replace("\\ ``{", "``{")
 
 
+_ERROR_MODULES = ("amparex_adapters.cli.errors",)
+"""Modules outside the domain that define error classes, imported before listing."""
+
+
 def error_table() -> str:
     """The error-code table as reST: one section and ``list-table`` per family of errors."""
+    import importlib
+
     from amparex_core.domain.errors import AmparexError, all_error_classes
 
+    # The command's own refusals (configuration, secrets) live with the command.
+    for module in _ERROR_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
     families: dict[type[AmparexError], list[type[AmparexError]]] = {}
     for cls in all_error_classes():
         family = next(b for b in reversed(cls.__mro__) if b in AmparexError.__subclasses__())
