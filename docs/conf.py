@@ -48,8 +48,9 @@ html_css_files = ["amparex.css"]
 # ---------------------------------------------------------------- autodoc and napoleon
 
 autodoc_member_order = "bysource"
+add_module_names = False
 autodoc_typehints = "signature"
-autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_default_options = {"members": True}
 autodoc_preserve_defaults = True
 autodoc_type_aliases: dict[str, str] = {}
 napoleon_google_docstring = True
