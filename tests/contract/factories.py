@@ -58,10 +58,48 @@ EXPORT_TARGETS: dict[str, Callable[[pytest.FixtureRequest], tuple[ExportTarget, 
 }
 """Export targets: ``(target, an existing empty directory)``."""
 
+
+def _real_files(kind: str) -> Callable[[pytest.FixtureRequest], tuple[FileDelivery, Any]]:
+    """A file delivery against its real peer (sshd, asyncssh, pyftpdlib, vsftpd, a folder)."""
+    from tests.integration.delivery.targets import build_target
+
+    def factory(request: pytest.FixtureRequest) -> tuple[FileDelivery, Any]:
+        target = build_target(request, kind)
+        return target.delivery, target.fetch
+
+    return factory
+
+
+def _parcels_as_files(kind: str) -> Callable[[pytest.FixtureRequest], tuple[ParcelDelivery, Any]]:
+    """Parcels as ``<id>-<name>`` files over a real file delivery; arrived = README there."""
+    from amparex_adapters.delivery.files import README_NAME, FilesParcelDelivery
+    from tests.integration.delivery.targets import build_target
+
+    def factory(request: pytest.FixtureRequest) -> tuple[ParcelDelivery, Any]:
+        target = build_target(request, kind)
+
+        def received(parcel_id: str) -> dict[str, bytes | None] | None:
+            if target.fetch(f"{parcel_id}-{README_NAME}") is None:
+                return None
+            prefix = f"{parcel_id}-"
+            return {n: target.fetch(n) for n in target.listing() if n.startswith(prefix)}
+
+        return FilesParcelDelivery(target.delivery), received
+
+    return factory
+
+
 FILE_DELIVERIES: dict[
     str, Callable[[pytest.FixtureRequest], tuple[FileDelivery, Callable[[str], bytes | None]]]
 ] = {
     "memory": lambda request: (lambda d: (d, d.files.get))(RecordingFileDelivery()),
+    "folder": _real_files("folder"),
+    "sftp-openssh": _real_files("sftp-openssh"),
+    "sftp-asyncssh": _real_files("sftp-asyncssh"),
+    "sftp-asyncssh-password": _real_files("sftp-asyncssh-password"),
+    "ftps-pyftpdlib": _real_files("ftps-pyftpdlib"),
+    "ftps-vsftpd": _real_files("ftps-vsftpd"),
+    "ftp-plain-pyftpdlib": _real_files("ftp-plain-pyftpdlib"),
 }
 """File deliveries: ``(delivery, fetch)`` where ``fetch(name)`` reads the remote file."""
 
@@ -103,6 +141,9 @@ PARCEL_DELIVERIES: dict[
     str, Callable[[pytest.FixtureRequest], tuple[ParcelDelivery, Callable[[str], Any]]]
 ] = {
     "memory": lambda request: (lambda d: (d, d.parcels.get))(RecordingParcelDelivery()),
+    "files-folder": _parcels_as_files("folder"),
+    "files-sftp-openssh": _parcels_as_files("sftp-openssh"),
+    "files-ftps-vsftpd": _parcels_as_files("ftps-vsftpd"),
     "smtp": _smtp_delivery,
 }
 """Parcel deliveries: ``(delivery, received)`` where ``received(parcel_id)`` is what arrived."""
@@ -155,6 +196,8 @@ RENDERERS: dict[
 
 READERS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     "scripted": lambda request: _scripted(),
+    "pcsc": lambda request: _pcsc(request),  # noqa: PLW0108 - defined below
+    "nfc": lambda request: _nfc(request),  # noqa: PLW0108 - defined below
 }
 """Card readers: a factory returns ``(writer, present, remove)``; ``present(uid_bytes)``
 puts a blank writable card with that UID on the reader, ``remove()`` takes it away."""
@@ -166,6 +209,24 @@ def _scripted() -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]
 
     reader = ScriptedReader()
     return reader, lambda uid: reader.present(VirtualCard(CardUid(uid))), reader.remove
+
+
+def _pcsc(
+    request: pytest.FixtureRequest,
+) -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]]:
+    """PcscReader on pcscd's vpcd reader; ``present`` inserts a virtual contactless card."""
+    from tests.plugins.pcsc import pcsc_reader_for_contract
+
+    return pcsc_reader_for_contract(request)
+
+
+def _nfc(
+    request: pytest.FixtureRequest,
+) -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]]:
+    """NfcReader on nfcpy's UDP driver; ``present`` brings an emulated NTAG213 in."""
+    from tests.plugins.nfc import nfc_reader_for_contract
+
+    return nfc_reader_for_contract(request)
 
 
 CLOCKS: dict[str, Callable[[pytest.FixtureRequest], Clock]] = {
