@@ -6,6 +6,7 @@ and the doctest builder (the tutorial's code runs against the in-memory adapters
 
 from __future__ import annotations
 
+import glob
 import sys
 from pathlib import Path
 
@@ -65,11 +66,16 @@ napoleon_use_rtype = False
 nitpicky = True
 
 
-def _inventory(*candidates: str) -> str | None:
-    """A local copy of an inventory (Debian's doc packages), else fetch from the web."""
-    for candidate in candidates:
-        if Path(candidate).is_file():
-            return candidate
+def _inventory(*patterns: str) -> str | None:
+    """A local copy of an inventory (Debian's doc packages), else fetch from the web.
+
+    The build machines reach no documentation site, so scripts/system-packages.txt
+    installs the doc packages; a machine without them falls back to the web.
+    """
+    for pattern in patterns:
+        for candidate in sorted(glob.glob(pattern), reverse=True):
+            if Path(candidate).is_file():
+                return candidate
     return None
 
 
@@ -78,7 +84,7 @@ intersphinx_mapping = {
         "https://docs.python.org/3",
         _inventory(
             "/usr/share/doc/python3/html/objects.inv",
-            "/usr/share/doc/python3.11/html/objects.inv",
+            "/usr/share/doc/python3.1[0-9]/html/objects.inv",
         ),
     ),
     "attrs": (
