@@ -192,7 +192,7 @@ class _Encoder:
                 texts = self._quoted(texts)
             columns.append(texts)
         if width == 1:
-            lines: Iterable[str] = ['""' if text == "" else text for text in columns[0]]
+            lines: Iterable[str] = [self._doubled if text == "" else text for text in columns[0]]
         else:
             lines = map(self._sep.join, zip(*columns, strict=True))
         return self._term.join(lines) + self._term
