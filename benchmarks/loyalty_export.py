@@ -14,7 +14,8 @@ Cases (each prints ``name  ours  baseline  ratio``, the baseline measured in the
 ``peak_rss_baseline_1m``
     Peak RSS of our export of 1,000,000 rows against the bare loop's.
 ``startup_all_present``
-    One :meth:`LoyaltyLab.export` (the start-up export) of a workstation whose four files
+    One :meth:`LoyaltyLab.start` (export, then upload; no delivery configured) of a
+    workstation whose four files
     of the day exist: milliseconds per start against four bare ``os.stat`` calls; target
     <= 1 ms, and no query may run (checked).
 
@@ -239,7 +240,7 @@ def bench_startup(db: Path, work: Path, starts: int = 2000) -> None:
     runs_before = connects
     start = time.perf_counter()
     for _ in range(starts):
-        results = service.export(branch=None, workstation="WS-01")
+        results = service.start(branch=None, workstation="WS-01").exports
     took = (time.perf_counter() - start) / starts
     if connects != runs_before or any(r.outcome is not ExportOutcome.EXISTS for r in results):
         raise RuntimeError("a statistic ran although its file existed (LL6)")
