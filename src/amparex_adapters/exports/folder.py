@@ -80,6 +80,10 @@ _DIR_FSYNC_UNSUPPORTED: Final = frozenset({errno.EINVAL, errno.EBADF, errno.EACC
 _WRITE_BUFFER: Final = 1 << 20
 _RENAME_NOREPLACE: Final = 1
 _AT_FDCWD: Final = -100
+_PROCESS_QUERY_LIMITED_INFORMATION: Final = 0x1000
+_ERROR_ACCESS_DENIED: Final = 5
+_ERROR_INVALID_PARAMETER: Final = 87
+_STILL_ACTIVE: Final = 259
 
 
 def _host_tag() -> str:
@@ -87,10 +91,35 @@ def _host_tag() -> str:
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
+def _windows_pid_alive(pid: int) -> bool | None:  # pragma: no cover - Windows only
+    """``OpenProcess`` + ``GetExitCodeProcess``: ``os.kill(pid, 0)`` would kill it there."""
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(_PROCESS_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:
+        code = ctypes.get_last_error()  # type: ignore[attr-defined]
+        if code == _ERROR_INVALID_PARAMETER:
+            return False  # no such process
+        return True if code == _ERROR_ACCESS_DENIED else None
+    try:
+        status = wintypes.DWORD()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(status)):
+            return None
+        return status.value == _STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
 def _pid_alive(pid: int) -> bool | None:
     """Whether process *pid* runs on this computer; ``None`` when that cannot be told."""
-    if os.name != "posix":
-        return None  # os.kill(pid, 0) would send CTRL_C_EVENT on Windows
+    if os.name == "nt":  # pragma: no cover - Windows only
+        try:
+            return _windows_pid_alive(pid)
+        except (OSError, AttributeError):
+            return None
+    if os.name != "posix":  # pragma: no cover
+        return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

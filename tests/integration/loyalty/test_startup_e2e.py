@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import subprocess
 import sys
 import warnings
 from collections.abc import Iterator
@@ -186,10 +187,9 @@ def test_LL7_a_start_after_a_crash_removes_the_crashed_writers_temp_file(
     """LL7: the temp file of a writer that died is cleaned up; no partial file is seen."""
     from amparex_adapters.exports.folder import _host_tag
 
-    pid = os.fork() if sys.platform != "win32" else 0
-    if pid == 0:  # pragma: no cover - the short-lived child
-        os._exit(0)
-    os.waitpid(pid, 0)
+    writer = subprocess.Popen([sys.executable, "-c", "pass"])  # a writer that is gone
+    writer.wait()
+    pid = writer.pid
     stale = workstation.directory / f"{TEMP_PREFIX}{_host_tag()}-{pid}-deadbeef0000.part"
     stale.write_bytes(b"nr;name\r\n1;halb")
     report = workstation.service.start(branch=None, workstation="KASSE-1")
