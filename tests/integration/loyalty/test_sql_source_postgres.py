@@ -151,5 +151,5 @@ def test_LL5_postgres_memory_stays_flat(url: str) -> None:
         finally:
             tracemalloc.stop()
 
-    small, big = peak(1_000), peak(100_000)
+    small, big = peak(500), peak(50_000)
     assert big < 1.5 * small + 512 * 1024, (small, big)
