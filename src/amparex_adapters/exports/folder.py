@@ -166,7 +166,12 @@ def _rename_reserved(source: str, target: str) -> bool:
     except FileExistsError:
         return False
     os.close(fd)
-    os.replace(source, target)
+    try:
+        os.replace(source, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(target)  # our own empty reservation, never another's file
+        raise
     return True
 
 
