@@ -112,6 +112,7 @@ def test_LL7_sigkill_at_random_points_never_leaves_a_partial_file(
     window = 2.5 * (time.perf_counter() - start)
     hashes: dict[str, str] = {}
     temps_after_kill = 0
+    seen_temps: set[str] = set()
     for kill in range(kills):
         ready_r, ready_w = os.pipe()
 
@@ -130,8 +131,11 @@ def test_LL7_sigkill_at_random_points_never_leaves_a_partial_file(
             if path.name not in hashes:
                 _assert_complete(path)
                 hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        temps_after_kill += any(p.name.startswith(TEMP_PREFIX) for p in tmp_path.iterdir())
+        left = {p.name for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)}
+        temps_after_kill += bool(left - seen_temps)  # this kill hit a write under way
+        seen_temps |= left
     temps = [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    print(f"{kills} kills: {len(hashes)} complete files, {temps_after_kill} kills mid-write")
     # The kills hit both phases: finished files and writes under way.
     assert len(hashes) >= kills // 10, (len(hashes), temps_after_kill)
     assert temps_after_kill >= kills // 10, (len(hashes), temps_after_kill)
