@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path as _Path
 
 from hypothesis import HealthCheck, settings
 
@@ -19,8 +20,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # Fixture plugins of real peers (PostgreSQL, servers, daemons): every module in
 # tests/plugins/ is loaded, so a contract suite anywhere can use their fixtures.
-from pathlib import Path as _Path
-
 pytest_plugins = sorted(
     f"tests.plugins.{path.stem}"
     for path in (_Path(__file__).parent / "plugins").glob("*.py")

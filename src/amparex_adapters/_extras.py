@@ -26,5 +26,5 @@ def require(module: str, extra: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingExtraError(
-            f"this adapter needs {module!r}: pip install \"amparex-core[{extra}]\""
+            f'this adapter needs {module!r}: pip install "amparex-core[{extra}]"'
         ) from exc

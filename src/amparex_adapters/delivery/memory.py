@@ -49,9 +49,7 @@ class RecordingFileDelivery:
                 )
             self.files[file.name] = content
             self.uploads.append(file.name)
-        return DeliveryReceipt(
-            destination=self.destination, reference=file.name, size=len(content)
-        )
+        return DeliveryReceipt(destination=self.destination, reference=file.name, size=len(content))
 
 
 class RecordingParcelDelivery:

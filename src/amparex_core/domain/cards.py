@@ -227,7 +227,7 @@ class CardNumberFormat:
     @property
     def capacity(self) -> int:
         """How many serials fit."""
-        return 10 ** (self.length - 1 - len(self.prefix)) - 1
+        return int(10 ** (self.length - 1 - len(self.prefix))) - 1
 
     def make(self, serial: int) -> str:
         """The card number of *serial* (1, 2, …)."""

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -42,7 +42,7 @@ def _line_terminator(_inst: object, _attribute: attrs.Attribute[str], value: str
 
 @attrs.frozen
 class CsvDialect:
-    """How a statistic template (or a manifest) writes CSV.
+    r"""How a statistic template (or a manifest) writes CSV.
 
     Attributes:
         separator: Field separator, ``;`` by default.
@@ -104,13 +104,13 @@ def format_value(value: object, dialect: CsvDialect) -> str:
     return str(value)
 
 
-def _writer(buffer: io.StringIO, dialect: CsvDialect) -> csv.writer:  # type: ignore[valid-type]
+def _writer(buffer: io.StringIO, dialect: CsvDialect, quoting: Any = csv.QUOTE_MINIMAL) -> Any:
     return csv.writer(
         buffer,
         delimiter=dialect.separator,
         quotechar=dialect.quote_char,
         lineterminator=dialect.line_terminator,
-        quoting=csv.QUOTE_MINIMAL,
+        quoting=quoting,
         doublequote=True,
         strict=True,
     )
@@ -144,6 +144,9 @@ def encode_csv(
     encoder = codecs.getincrementalencoder(dialect.encoding)("strict")
     buffer = io.StringIO()
     writer = _writer(buffer, dialect)
+    # csv quotes only the line terminator's own characters: a lone "\r" in a "\n" file
+    # (or the reverse) would break the record, so such rows are written fully quoted.
+    quoting_writer = _writer(buffer, dialect, csv.QUOTE_ALL)
     width = len(columns)
     if dialect.header:
         writer.writerow(columns)
@@ -151,7 +154,11 @@ def encode_csv(
     for row in rows:
         if len(row) != width:
             raise ValueError(f"a row has {len(row)} values, the header {width} columns")
-        writer.writerow([format_value(v, dialect) for v in row])
+        fields = [format_value(v, dialect) for v in row]
+        if any("\r" in f or "\n" in f for f in fields):
+            quoting_writer.writerow(fields)
+        else:
+            writer.writerow(fields)
         pending += 1
         if pending >= chunk_rows:
             yield encoder.encode(buffer.getvalue())

@@ -76,7 +76,7 @@ A new rule may add codes; an existing code never changes meaning.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
 
 import attrs
 
@@ -202,7 +202,13 @@ class _Facts(dict[str, Any]):
         return "{" + key + "}"
 
 
-_error = attrs.define(auto_exc=True, slots=False, kw_only=True)
+_T = TypeVar("_T", bound=type[AmparexError])
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field,))
+def _error(cls: _T) -> _T:
+    """Make *cls* an attrs exception whose fields are its facts (keyword-only)."""
+    return attrs.define(auto_exc=True, slots=False, kw_only=True)(cls)
 
 
 # ---------------------------------------------------------------- interfaces
@@ -299,8 +305,7 @@ class InterfaceNotAvailable(InterfaceError, LookupError):
 
     code: ClassVar[str] = "interface.not_available"
     en: ClassVar[str] = (
-        "No interface {kind} is available for branch {branch}, workstation {workstation} "
-        "on {on}."
+        "No interface {kind} is available for branch {branch}, workstation {workstation} on {on}."
     )
     de: ClassVar[str] = (
         "Für Filiale {branch}, Arbeitsplatz {workstation} ist am {on} keine Schnittstelle "
@@ -592,12 +597,9 @@ class AddressMissing(OrderError, LookupError):
     """No address, or no leading branch, for the ship-to (CO5)."""
 
     code: ClassVar[str] = "order.address_missing"
-    en: ClassVar[str] = (
-        "The card cannot be shipped to {ship_to}: {holder_id} has no {missing}."
-    )
+    en: ClassVar[str] = "The card cannot be shipped to {ship_to}: {holder_id} has no {missing}."
     de: ClassVar[str] = (
-        "Die Karte kann nicht an {ship_to} verschickt werden: für {holder_id} fehlt "
-        "{missing_de}."
+        "Die Karte kann nicht an {ship_to} verschickt werden: für {holder_id} fehlt {missing_de}."
     )
     ship_to: str
     holder_id: str
@@ -654,8 +656,7 @@ class OrderNotCancellable(OrderError, ValueError):
     code: ClassVar[str] = "order.not_cancellable"
     en: ClassVar[str] = "Order {order_id} is {status} and can no longer be cancelled."
     de: ClassVar[str] = (
-        "Die Bestellung {order_id} hat den Status {status} und kann nicht mehr "
-        "storniert werden."
+        "Die Bestellung {order_id} hat den Status {status} und kann nicht mehr storniert werden."
     )
     order_id: str
     status: str
@@ -806,7 +807,9 @@ class DeliveryFailed(DeliveryError):
 
     code: ClassVar[str] = "delivery.failed"
     en: ClassVar[str] = "Delivering '{item}' to {destination} failed: {reason}."
-    de: ClassVar[str] = "Die Übertragung von '{item}' an {destination} ist fehlgeschlagen: {reason}."
+    de: ClassVar[str] = (
+        "Die Übertragung von '{item}' an {destination} ist fehlgeschlagen: {reason}."
+    )
     destination: str
     item: str
     reason: str
@@ -818,9 +821,7 @@ class HostKeyRejected(DeliveryError):
 
     code: ClassVar[str] = "delivery.host_key_rejected"
     en: ClassVar[str] = "The host key of {host} was rejected ({fingerprint}): {reason}."
-    de: ClassVar[str] = (
-        "Der Hostschlüssel von {host} wurde abgelehnt ({fingerprint}): {reason}."
-    )
+    de: ClassVar[str] = "Der Hostschlüssel von {host} wurde abgelehnt ({fingerprint}): {reason}."
     host: str
     fingerprint: str
     reason: str
@@ -923,8 +924,9 @@ def all_error_classes() -> list[type[AmparexError]]:
     pending: list[type[AmparexError]] = [AmparexError]
     while pending:
         cls = pending.pop(0)
+        sub: type[AmparexError]
         for sub in cls.__subclasses__():
             pending.append(sub)
-            if attrs.has(sub) and sub.code != cls.code:
+            if "__attrs_attrs__" in vars(sub) and sub.code != cls.code:
                 found.append(sub)
     return found

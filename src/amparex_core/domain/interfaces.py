@@ -14,7 +14,7 @@ import enum
 import string
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Final
+from typing import Final, cast
 
 import attrs
 
@@ -84,6 +84,10 @@ def _optional_text(value: str | None) -> str | None:
     return value or None
 
 
+def _required_text(value: str | None) -> str:
+    return (value or "").strip()
+
+
 def _optional_secret(value: Secret | str | None) -> Secret | None:
     if value is None:
         return None
@@ -131,17 +135,15 @@ def _check_pattern(pattern: str) -> None:
     for needed in ("statistic", "date"):
         if needed not in fields:
             raise FilePatternInvalid(pattern=pattern, reason=f"{{{needed}}} is required")
-    sample = pattern.format(
-        customer_number="4711", statistic="customers", date=dt.date(2026, 1, 2)
-    )
+    sample = pattern.format(customer_number="4711", statistic="customers", date=dt.date(2026, 1, 2))
     if _FORBIDDEN_IN_NAMES & set(sample) or sample.startswith(".") or sample != sample.strip():
         raise FilePatternInvalid(pattern=pattern, reason="it makes no plain file name")
 
 
 def is_absolute_directory(path: str) -> bool:
-    """Whether *path* is an absolute POSIX or Windows folder path (LL4).
+    r"""Whether *path* is an absolute POSIX or Windows folder path (LL4).
 
-    >>> is_absolute_directory("/srv/loyalty"), is_absolute_directory(r"C:\\LoyaltyLab")
+    >>> is_absolute_directory("/srv/loyalty"), is_absolute_directory(r"C:\LoyaltyLab")
     (True, True)
     >>> is_absolute_directory("exports")
     False
@@ -177,7 +179,7 @@ class LoyaltyLabSettings:
             most once per day.
     """
 
-    customer_number: str = attrs.field(converter=lambda v: (v or "").strip())
+    customer_number: str = attrs.field(converter=_required_text)
     directory: str
     statistics: Mapping[StatisticKind, str] = attrs.field(
         factory=dict, converter=_statistics, hash=False
@@ -333,11 +335,11 @@ class InterfaceConfig:
             raise InterfaceSettingsMismatch(
                 kind=self.kind.value, settings_kind=_kind_of(self.settings)
             )
-        if self.display_name is None:
+        if cast("str | None", self.display_name) is None:
             object.__setattr__(self, "display_name", policy.default_display_name)
         if not name_key(self.display_name):
             raise DisplayNameRequired(kind=self.kind.value)
-        if self.client_side is None:
+        if cast("bool | None", self.client_side) is None:
             object.__setattr__(self, "client_side", policy.default_client_side)
         if policy.workstation_only and self.workstation is None:
             raise WorkstationRequired(kind=self.kind.value)
@@ -386,9 +388,7 @@ class InterfaceConfig:
             display_name=name_key(self.display_name),
         )
 
-    def is_available(
-        self, *, branch: str | None, workstation: str | None, on: dt.date
-    ) -> bool:
+    def is_available(self, *, branch: str | None, workstation: str | None, on: dt.date) -> bool:
         """Whether this configuration may be used there and then (IF2, IF3, IF5).
 
         Args:

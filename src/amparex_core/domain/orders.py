@@ -46,6 +46,22 @@ __all__ = [
 ]
 
 
+def _stripped(value: str) -> str:
+    return value.strip()
+
+
+def _optional_text(value: str | None) -> str | None:
+    return None if value is None else (value.strip() or None)
+
+
+def _cost_lines(value: Iterable[CostLine]) -> tuple[CostLine, ...]:
+    return tuple(value)
+
+
+def _ids(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class ProcessRef:
     """The process (Vorgang) and optional step (Vorgangsschritt) an order comes from (CO13).
@@ -56,10 +72,8 @@ class ProcessRef:
     'V-2026-0042'
     """
 
-    process: str = attrs.field(converter=str.strip)
-    step: str | None = attrs.field(
-        default=None, converter=lambda s: None if s is None else (s.strip() or None)
-    )
+    process: str = attrs.field(converter=_stripped)
+    step: str | None = attrs.field(default=None, converter=_optional_text)
 
     def __attrs_post_init__(self) -> None:
         if not self.process:
@@ -164,7 +178,7 @@ class CardOrder:
     placed_at: dt.datetime
     order_date: dt.date
     period: Period
-    cost_lines: tuple[CostLine, ...] = attrs.field(converter=tuple)
+    cost_lines: tuple[CostLine, ...] = attrs.field(converter=_cost_lines)
     status: OrderStatus = OrderStatus.PENDING
     batch_id: str | None = None
     cancelled_at: dt.datetime | None = None
@@ -283,7 +297,7 @@ class Batch:
     number: int
     interface_id: str
     period_key: str
-    order_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    order_ids: tuple[str, ...] = attrs.field(converter=_ids)
     total: Money
     created_at: dt.datetime
     status: BatchStatus = BatchStatus.OPEN
@@ -297,9 +311,7 @@ class Batch:
 
     def delivered(self, at: dt.datetime, receipt: str) -> Batch:
         """This batch, confirmed delivered."""
-        return attrs.evolve(
-            self, status=BatchStatus.DELIVERED, delivered_at=at, receipt=receipt
-        )
+        return attrs.evolve(self, status=BatchStatus.DELIVERED, delivered_at=at, receipt=receipt)
 
 
 def due_groups(

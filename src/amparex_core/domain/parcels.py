@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 import attrs
@@ -36,6 +36,10 @@ class Attachment:
     data: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
 
 
+def _attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Parcel:
     """Documents that travel together to the card vendor (CO16, CO18, CO2).
@@ -51,7 +55,7 @@ class Parcel:
     id: str
     subject: str
     body: str
-    attachments: tuple[Attachment, ...] = attrs.field(converter=tuple)
+    attachments: tuple[Attachment, ...] = attrs.field(converter=_attachments)
 
 
 @attrs.frozen

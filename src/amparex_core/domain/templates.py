@@ -52,6 +52,10 @@ def _name(value: str) -> str:
     return " ".join(value.split())
 
 
+def _stripped(value: str) -> str:
+    return value.strip()
+
+
 def _optional(value: str | None) -> str | None:
     if value is None:
         return None
@@ -83,7 +87,7 @@ class CardTemplate:
     """
 
     name: str = attrs.field(converter=_name)
-    document_template: str = attrs.field(converter=str.strip)
+    document_template: str = attrs.field(converter=_stripped)
     ship_to: ShipTo = ShipTo.ORDERING_BRANCH
     interval: ShippingInterval = ShippingInterval.WEEKLY
     comment: str | None = attrs.field(default=None, converter=_optional)

@@ -8,7 +8,7 @@ __all__ = ["name_key"]
 
 
 def name_key(text: str) -> str:
-    """The form under which two names compare equal.
+    r"""The form under which two names compare equal.
 
     Leading and trailing white space is removed, inner runs of white space fold to one
     space, and the text is Unicode case folded after NFKC normalisation, so
@@ -21,7 +21,7 @@ def name_key(text: str) -> str:
     Returns:
         The comparison key; empty when *text* is empty or white space only.
 
-    >>> name_key("  Loyalty \\t Lab ") == name_key("LOYALTY LAB")
+    >>> name_key("  Loyalty \t Lab ") == name_key("LOYALTY LAB")
     True
     >>> name_key("Straße") == name_key("STRASSE")
     True

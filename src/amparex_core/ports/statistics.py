@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
@@ -13,11 +13,15 @@ from amparex_core.domain.masterdata import StatisticTemplate
 __all__ = ["StatisticResult", "StatisticSource"]
 
 
+def _columns(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class StatisticResult:
     """The outcome of running a statistic: column names and a lazy stream of rows."""
 
-    columns: tuple[str, ...] = attrs.field(converter=tuple)
+    columns: tuple[str, ...] = attrs.field(converter=_columns)
     rows: Iterator[Sequence[object]] = attrs.field(eq=False, repr=False)
 
 

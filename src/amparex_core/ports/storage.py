@@ -1,5 +1,4 @@
-"""The storage ports: interface configurations, card templates, orders, issued cards and the
-upload ledger.
+"""The storage ports: configurations, card templates, orders, issued cards, upload ledger.
 
 Every write is atomic: it happens whole or not at all. The uniqueness and idempotency rules
 are the store's job — a store enforces them with its own means (a unique index, a
@@ -149,8 +148,11 @@ class OrderStore(Protocol):
         ...
 
     def pending_orders_ending_by(self, day: dt.date) -> list[CardOrder]:
-        """Pending orders whose period ends on or before *day* (CO6), sorted like
-        :meth:`list_orders`."""
+        """Pending orders whose period ends on or before *day* (CO6).
+
+        Returns:
+            Sorted like :meth:`list_orders`.
+        """
         ...
 
     def update_order(self, order: CardOrder, *, expected: OrderStatus) -> bool:

@@ -31,6 +31,5 @@ __all__ = [
     "Progress",
     "StartupReport",
     "TemplateService",
-    "TemplateService",
     "UploadResult",
 ]

@@ -88,7 +88,7 @@ class InterfaceService:
             id=self._new_id(),
             kind=kind,
             settings=settings,
-            display_name=display_name,  # type: ignore[arg-type]  # None: the kind's default
+            display_name=display_name,  # None: the kind's default
             branch=branch,
             workstation=workstation,
             client_side=kind.policy.default_client_side if client_side is None else client_side,
@@ -166,9 +166,7 @@ class InterfaceService:
         Returns:
             Possibly an empty list.
         """
-        candidates = self._store.interface_candidates(
-            kind, branch=branch, workstation=workstation
-        )
+        candidates = self._store.interface_candidates(kind, branch=branch, workstation=workstation)
         return resolve(candidates, kind=kind, branch=branch, workstation=workstation, on=on)
 
     def resolve(

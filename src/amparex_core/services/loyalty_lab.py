@@ -24,6 +24,7 @@ import attrs
 from amparex_core.domain.csvdialect import encode_csv
 from amparex_core.domain.errors import (
     AmparexError,
+    InterfaceSettingsMismatch,
     StatisticFormatNotCsv,
     StatisticTemplateUnknown,
 )
@@ -99,7 +100,8 @@ class StartupReport:
     @property
     def errors(self) -> list[AmparexError]:
         """Every error of the run; empty when everything worked."""
-        return [r.error for r in (*self.exports, *self.uploads) if r.error is not None]
+        found = [r.error for r in self.exports if r.error is not None]
+        return found + [r.error for r in self.uploads if r.error is not None]
 
 
 class LoyaltyLab:
@@ -228,7 +230,10 @@ class LoyaltyLab:
     ) -> list[UploadResult]:
         """Upload the new files of one configuration's directory through *delivery* (LL8)."""
         settings = config.settings
-        assert isinstance(settings, LoyaltyLabSettings)
+        if not isinstance(settings, LoyaltyLabSettings):
+            raise InterfaceSettingsMismatch(
+                kind=InterfaceKind.LOYALTY_LAB.value, settings_kind=config.kind.value
+            )
         directory = settings.directory
         try:
             names = self._exports.list_files(directory)
@@ -261,8 +266,8 @@ class LoyaltyLab:
             destination, name, facts, now=self._clock.now(), lease=self._lease
         )
         if claim is ClaimResult.ALREADY_UPLOADED:
-            receipt = None if claimed is None else claimed.receipt
-            return UploadResult(destination, name, UploadOutcome.ALREADY_UPLOADED, receipt)
+            known = None if claimed is None else claimed.receipt
+            return UploadResult(destination, name, UploadOutcome.ALREADY_UPLOADED, known)
         if claim is ClaimResult.IN_PROGRESS:
             return UploadResult(destination, name, UploadOutcome.IN_PROGRESS)
         outgoing = OutgoingFile(
@@ -304,9 +309,7 @@ class LoyaltyLab:
         uploads = self.upload(branch=branch, workstation=workstation, progress=phase(Phase.UPLOAD))
         return StartupReport(exports=tuple(exports), uploads=tuple(uploads))
 
-    def start_in_background(
-        self, *, branch: str | None, workstation: str
-    ) -> Future[StartupReport]:
+    def start_in_background(self, *, branch: str | None, workstation: str) -> Future[StartupReport]:
         """Run :meth:`start` in a daemon thread, so a host application's start is not blocked.
 
         Returns:
@@ -319,7 +322,7 @@ class LoyaltyLab:
                 return
             try:
                 future.set_result(self.start(branch=branch, workstation=workstation))
-            except BaseException as exc:  # handed to the caller through the future
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
                 future.set_exception(exc)
 
         threading.Thread(target=work, name="amparex-loyalty-lab-startup", daemon=True).start()

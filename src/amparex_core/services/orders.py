@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import tzinfo
 
 import attrs
@@ -26,7 +26,7 @@ from amparex_core.domain.errors import (
     NoTemplateDefined,
     OrderNotCancellable,
 )
-from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, InterfaceKind
+from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
 from amparex_core.domain.masterdata import Customer, Employee, HolderKind
 from amparex_core.domain.money import CostItem, CostLine, PriceList
 from amparex_core.domain.orders import (
@@ -233,8 +233,9 @@ class OrderService:
             InterfaceKind.CARD_ORDER, branch=branch, workstation=workstation, on=today
         )[0]
         settings = config.settings
-        assert isinstance(settings, CardOrderSettings)
-        if not settings.has_contract or settings.contract is None:
+        if not isinstance(settings, CardOrderSettings) or settings.contract is None:
+            raise ContractRequired(interface_id=config.id)
+        if not settings.has_contract:
             raise ContractRequired(interface_id=config.id)
         if not self._templates.list_templates():
             raise NoTemplateDefined()
@@ -245,7 +246,9 @@ class OrderService:
         if ordering_branch is None:
             raise BranchUnknown(branch=branch)
         leading = (
-            None if holder.leading_branch is None else self._masterdata.branch(holder.leading_branch)
+            None
+            if holder.leading_branch is None
+            else self._masterdata.branch(holder.leading_branch)
         )
         recipient = resolve_recipient(
             card_template.ship_to,
@@ -306,7 +309,7 @@ class OrderService:
         """
         return self._store.get_order(order_id)
 
-    def list(self, *, status: OrderStatus | None = None) -> list[CardOrder]:
+    def list_orders(self, *, status: OrderStatus | None = None) -> list[CardOrder]:
         """Orders, optionally of one status, oldest first."""
         return self._store.list_orders(status=status)
 
@@ -332,7 +335,9 @@ class OrderService:
         at = self._clock.now() if now is None else now
         results: list[BatchResult] = []
         conflicts = 0
-        todo: list[tuple[Batch, bool]] = [(b, True) for b in self._store.list_batches(open_only=True)]
+        todo: list[tuple[Batch, bool]] = [
+            (b, True) for b in self._store.list_batches(open_only=True)
+        ]
         day = local_date(at, self._chain.tz)
         candidates = self._store.pending_orders_ending_by(day)
         for (interface_id, period_key), orders in due_groups(candidates, at, self._chain.tz):
@@ -390,9 +395,7 @@ class OrderService:
                 branch_names[order.ordering_branch] = (
                     order.ordering_branch if branch is None else branch.name
                 )
-            context = order_context(
-                order, ordering_branch_name=branch_names[order.ordering_branch]
-            )
+            context = order_context(order, ordering_branch_name=branch_names[order.ordering_branch])
             parts.append(DocumentPart(template=document, context=context))
         pdf = self._renderer.render(parts)
         customer_number = self._customer_number(batch.interface_id)
@@ -494,4 +497,3 @@ class OrderService:
             ),
         )
         return self._delivery.send(parcel)
-

@@ -1,0 +1,95 @@
+"""The hexagon's boundaries, checked on the source and on a fresh interpreter."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).parents[2] / "src"
+STDLIB = sys.stdlib_module_names
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted((SRC / "amparex_core" / "domain").glob("*.py")), ids=lambda p: p.name
+)
+def test_domain_imports_only_the_standard_library_and_attrs(path: Path) -> None:
+    foreign = imports_of(path) - STDLIB - {"attrs", "__future__"}
+    assert not foreign, f"{path.name} imports {foreign}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((SRC / "amparex_core").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(SRC)),
+)
+def test_core_never_imports_adapters_or_io_libraries(path: Path) -> None:
+    forbidden = {
+        "amparex_adapters",
+        "socket",
+        "sqlite3",
+        "ftplib",
+        "smtplib",
+        "paramiko",
+        "psycopg",
+        "os",
+        "shutil",
+    }
+    assert not imports_of(path) & forbidden
+
+
+def test_importing_amparex_core_loads_no_adapter_library() -> None:
+    code = (
+        "import sys, amparex_core, amparex_core.services, amparex_core.ports;"
+        "heavy = {'paramiko','psycopg','smartcard','nfc','pypdf','jinja2','ssl','socket',"
+        "'sqlite3','amparex_adapters'};"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_public_names_are_importable_from_the_package() -> None:
+    import amparex_core
+
+    for name in (
+        "InterfaceKind",
+        "InterfaceConfig",
+        "CardOrderSettings",
+        "LoyaltyLabSettings",
+        "Secret",
+        "CardTemplate",
+        "ShipTo",
+        "ShippingInterval",
+        "CardType",
+        "CardKind",
+        "CardOrder",
+        "OrderStatus",
+        "StatisticKind",
+        "StatisticTemplate",
+        "StatisticExport",
+        "AmparexError",
+    ):
+        assert hasattr(amparex_core, name), name
+
+
+def test_missing_extra_names_the_extra() -> None:
+    from amparex_adapters._extras import MissingExtraError, require
+
+    with pytest.raises(MissingExtraError, match=r"amparex-core\[sftp\]"):
+        require("amparex_no_such_module", "sftp")
+    assert require("json", "none").dumps([]) == "[]"
