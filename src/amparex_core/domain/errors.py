@@ -857,9 +857,7 @@ class MasterDataInvalid(MasterDataError, ValueError):
     """A master-data bundle has bad records; nothing of it was imported."""
 
     code: ClassVar[str] = "masterdata.invalid"
-    en: ClassVar[str] = (
-        "The master data {source} were not imported: {count} problem(s): {listing}."
-    )
+    en: ClassVar[str] = "The master data {source} were not imported: {count} problem(s): {listing}."
     de: ClassVar[str] = (
         "Die Stammdaten {source} wurden nicht importiert: {count} Fehler: {listing}."
     )
