@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol, TypeVar
 
@@ -143,6 +144,16 @@ class _Refused(Exception):
     """Roll back and report ``False`` (create_batch)."""
 
 
+@functools.lru_cache(maxsize=8192)
+def _interface(text: str) -> InterfaceConfig:
+    """Decode a stored configuration, cached by its JSON text.
+
+    Configurations are read far more often than written (every resolution), and being
+    frozen they can be shared.
+    """
+    return codec.interface_from_json(codec.load(text))
+
+
 def _interface_sort_key(config: InterfaceConfig) -> tuple[str, str, str]:
     return (config.kind.value, name_key(config.display_name), config.id)
 
@@ -244,7 +255,7 @@ class SqlStorage(abc.ABC):
     def _interface_by(self, cur: Cursor, interface_id: str) -> InterfaceConfig | None:
         cur.execute("SELECT data FROM interfaces WHERE id = ?", (interface_id,))
         row = cur.fetchone()
-        return None if row is None else codec.interface_from_json(codec.load(row[0]))
+        return None if row is None else _interface(row[0])
 
     def _interface_holding(
         self, cur: Cursor, key: str, *, other_than: str
@@ -253,7 +264,7 @@ class SqlStorage(abc.ABC):
             "SELECT data FROM interfaces WHERE unique_key = ? AND id <> ?", (key, other_than)
         )
         row = cur.fetchone()
-        return None if row is None else codec.interface_from_json(codec.load(row[0]))
+        return None if row is None else _interface(row[0])
 
     def add_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.add_interface`."""
@@ -320,7 +331,7 @@ class SqlStorage(abc.ABC):
             rows = cur.fetchall()
             if not rows:
                 raise InterfaceUnknown(interface_id=interface_id)
-            return codec.interface_from_json(codec.load(rows[0][0]))
+            return _interface(rows[0][0])
 
         return self._write(work)
 
@@ -336,7 +347,7 @@ class SqlStorage(abc.ABC):
         if with_workstation_settings:
             sql += " AND workstation_key IS NOT NULL"
         rows = self._read(lambda cur: cur.execute(sql, params).fetchall())
-        found = [codec.interface_from_json(codec.load(r[0])) for r in rows]
+        found = [_interface(r[0]) for r in rows]
         return sorted(found, key=_interface_sort_key)
 
     def interface_candidates(
@@ -356,7 +367,7 @@ class SqlStorage(abc.ABC):
                 params,
             ).fetchall()
         )
-        return [codec.interface_from_json(codec.load(r[0])) for r in rows]
+        return [_interface(r[0]) for r in rows]
 
     # ------------------------------------------------------------ templates
 
