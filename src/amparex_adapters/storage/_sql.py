@@ -211,10 +211,20 @@ class SqlStorage(abc.ABC):
     def _read(self, work: Callable[[Cursor], T]) -> T:
         """Run *work* on a consistent view without writing."""
 
-    def _retrying(self, work: Callable[[Cursor], T]) -> T:
+    def _write_one(self, work: Callable[[Cursor], T]) -> T:
+        """Run *work* whose only write is its first statement; later statements only read.
+
+        Such work needs no explicit transaction where each statement is atomic on its own
+        (PostgreSQL in autocommit mode saves the ``BEGIN`` and ``COMMIT`` round trips).
+        By default it runs like :meth:`_write`.
+        """
+        return self._write(work)
+
+    def _retrying(self, work: Callable[[Cursor], T], *, one: bool = False) -> T:
+        run = self._write_one if one else self._write
         for _ in range(_RETRIES):
             try:
-                return self._write(work)
+                return run(work)
             except Retry:
                 continue
         raise RuntimeError("the store kept losing a race")  # pragma: no cover
@@ -285,7 +295,7 @@ class SqlStorage(abc.ABC):
                 raise Retry  # the holder went away meanwhile: try again
             raise _duplicate(config, existing)
 
-        self._retrying(work)
+        self._retrying(work, one=True)
 
     def replace_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.replace_interface`."""
@@ -393,7 +403,7 @@ class SqlStorage(abc.ABC):
                 raise Retry
             raise TemplateDuplicate(name=template.name, existing_name=existing.name)
 
-        self._retrying(work)
+        self._retrying(work, one=True)
 
     def get_template(self, name: str) -> CardTemplate:
         """See :meth:`~amparex_core.ports.storage.TemplateStore.get_template`."""
@@ -458,7 +468,7 @@ class SqlStorage(abc.ABC):
                 raise ValueError(f"an order with the ID {order.id} exists")
             raise Retry
 
-        return self._retrying(work)
+        return self._retrying(work, one=True)
 
     def get_order(self, order_id: str) -> CardOrder:
         """See :meth:`~amparex_core.ports.storage.OrderStore.get_order`."""
@@ -530,7 +540,7 @@ class SqlStorage(abc.ABC):
                 raise OrderUnknown(order_id=order.id)
             return False
 
-        return self._write(work)
+        return self._write_one(work)
 
     def create_batch(self, batch: Batch, cards: Sequence[IssuedCard]) -> bool:
         """See :meth:`~amparex_core.ports.storage.OrderStore.create_batch`."""
@@ -626,7 +636,7 @@ class SqlStorage(abc.ABC):
             )
             return int(cur.fetchall()[0][0])
 
-        return self._write(work)
+        return self._write_one(work)
 
     # ------------------------------------------------------------ cards
 
@@ -654,7 +664,7 @@ class SqlStorage(abc.ABC):
                 raise CardUidTaken(uid=uid, card_number=holder.number)
             raise Retry
 
-        self._retrying(work)
+        self._retrying(work, one=True)
 
     def get_card(self, number: str) -> IssuedCard | None:
         """See :meth:`~amparex_core.ports.storage.CardStore.get_card`."""
@@ -810,7 +820,7 @@ class SqlStorage(abc.ABC):
 
     def release_upload(self, destination: str, name: str) -> None:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.release_upload`."""
-        self._write(
+        self._write_one(
             lambda cur: cur.execute(
                 "DELETE FROM uploads WHERE destination = ? AND name = ? AND state = ?",
                 (destination, name, UploadState.CLAIMED.value),
