@@ -296,3 +296,16 @@ def test_unreadable_bundles_are_refused(
 def test_a_missing_bundle_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MasterDataInvalid, match="cannot be read"):
         load_bundle(tmp_path / "none.toml")
+
+
+def test_many_problems_are_counted_and_the_message_stays_short(bundle_dir: Path) -> None:
+    path = bundle_dir / "many.toml"
+    path.write_text("".join(f'[[branches]]\nid = "F{i}"\n' for i in range(12)), encoding="utf-8")
+    with pytest.raises(MasterDataInvalid) as caught:
+        load_bundle(path)
+    assert len(caught.value.problems) == 12
+    assert caught.value.problems[11] == "line 23, branches[12].name: is required"
+    message = str(caught.value)
+    assert "12 problem(s)" in message
+    assert message.count("is required") == 10
+    assert "…" in message
