@@ -209,7 +209,7 @@ class SqlStorage(abc.ABC):
 
     @abc.abstractmethod
     def _read(self, work: Callable[[Cursor], T]) -> T:
-        """Run *work* on a consistent view without writing."""
+        """Run *work*, which only reads; each statement sees what was committed before it."""
 
     def _write_one(self, work: Callable[[Cursor], T]) -> T:
         """Run *work* whose only write is its first statement; later statements only read.
