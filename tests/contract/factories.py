@@ -9,7 +9,9 @@ copying a suite.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -20,9 +22,12 @@ from amparex_adapters.delivery.memory import RecordingFileDelivery, RecordingPar
 from amparex_adapters.documents.text import TextPdfRenderer
 from amparex_adapters.exports.memory import MemoryExportTarget
 from amparex_adapters.masterdata.memory import MemoryMasterData
+from amparex_adapters.masterdata.sql import SqlMasterData
 from amparex_adapters.readers.scripted import ScriptedReader
 from amparex_adapters.statistics.memory import MemoryStatisticSource
 from amparex_adapters.storage.memory import MemoryStorage
+from amparex_adapters.storage.postgres import PostgresStorage
+from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.masterdata import DocumentKind, DocumentTemplate
 from amparex_core.ports import (
     CardWriter,
@@ -37,13 +42,51 @@ from amparex_core.ports import (
 
 Factory = Callable[[pytest.FixtureRequest], Any]
 
+_files = itertools.count(1)
+
+
+def _sqlite_file(request: pytest.FixtureRequest) -> SqliteStorage:
+    folder: Path = request.getfixturevalue("tmp_path")
+    return SqliteStorage(folder / f"store-{next(_files)}.sqlite")
+
+
+def _sqlite_memory(request: pytest.FixtureRequest) -> SqliteStorage:
+    return SqliteStorage()
+
+
+def _postgres(request: pytest.FixtureRequest) -> PostgresStorage:
+    from tests.plugins.postgres import PgCluster
+
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return PostgresStorage(cluster.fresh_schema())
+
+
 STORAGE: dict[str, Callable[[pytest.FixtureRequest], Storage]] = {
     "memory": lambda request: MemoryStorage(),
+    "sqlite-file": _sqlite_file,
+    "sqlite-memory": _sqlite_memory,
+    "postgres": _postgres,
 }
-"""Stores. Each call gives a new, empty store."""
+"""Stores. Each call gives a new, empty store (PostgreSQL: a fresh schema of the private
+test cluster of ``tests/plugins/postgres.py``)."""
+
+
+def _sql_masterdata(
+    make_store: Callable[[pytest.FixtureRequest], SqliteStorage | PostgresStorage],
+) -> Callable[[pytest.FixtureRequest], tuple[MasterData, Callable[..., None]]]:
+    def factory(request: pytest.FixtureRequest) -> tuple[MasterData, Callable[..., None]]:
+        store = make_store(request)
+        request.addfinalizer(store.close)
+        data = SqlMasterData(store)
+        return data, data.add
+
+    return factory
+
 
 MASTERDATA: dict[str, Callable[[pytest.FixtureRequest], tuple[MasterData, Callable[..., None]]]] = {
     "memory": lambda request: (lambda m: (m, m.add))(MemoryMasterData()),
+    "sql-sqlite": _sql_masterdata(_sqlite_file),
+    "sql-postgres": _sql_masterdata(_postgres),
 }
 """Master data: ``(port, add)`` where ``add(*records)`` fills it."""
 
