@@ -235,13 +235,14 @@ class FtpDelivery:
 
         try:
             ftp.rename(tmp, final)
-        except ftplib.error_perm:
+            return
+        except ftplib.error_perm as refused:
             # Some servers refuse RNTO onto an existing file: delete it, then rename.
             try:
                 ftp.delete(final)
             except ftplib.error_perm:
-                raise
-            ftp.rename(tmp, final)
+                raise refused from None  # nothing to replace: report the rename's refusal
+        ftp.rename(tmp, final)
 
     @staticmethod
     def _delete_quietly(ftp: ftplib.FTP, path: str) -> None:
