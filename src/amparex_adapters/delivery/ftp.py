@@ -222,8 +222,9 @@ class FtpDelivery:
                     f"remote size {remote} after upload, expected {file.size}"
                 )
             self._rename(ftp, tmp, file.name)
-        except BaseException:
-            self._delete_quietly(ftp, tmp)
+        except BaseException as exc:
+            if not isinstance(exc, TimeoutError):  # a silent peer would only time out again
+                self._delete_quietly(ftp, tmp)
             raise
         self._last_used = time.monotonic()
         final = f"{self.remote_dir.rstrip('/')}/{file.name}" if self.remote_dir else file.name

@@ -323,8 +323,9 @@ class SftpDelivery:
                     f"remote size {remote_size} after upload, expected {file.size}"
                 )
             self._rename(conn, tmp, final)
-        except BaseException:
-            self._remove_quietly(conn, tmp)
+        except BaseException as exc:
+            if not isinstance(exc, TimeoutError):  # a silent peer would only time out again
+                self._remove_quietly(conn, tmp)
             raise
         return DeliveryReceipt(destination=self.destination, reference=final, size=file.size)
 
@@ -355,9 +356,9 @@ class SftpDelivery:
                         acks.wait_oldest()
                 if offset == file.size and src.read(1):
                     offset += 1  # more content than announced
-        except BaseException:
+        except BaseException as exc:
             sftp.amparex_cork = None
-            if conn.alive:
+            if conn.alive and not isinstance(exc, TimeoutError):
                 try:
                     acks.send(p.CMD_CLOSE, handle)
                     acks.wait_all()
