@@ -325,6 +325,8 @@ def main(argv: list[str] | None = None) -> None:
         "--baseline-cipher",
         help="cipher of the sftp baseline (default: OpenSSH's choice, chacha20-poly1305)",
     )
+    if argv is None:  # run by benchmarks/__main__.py: its arguments are module names
+        argv = sys.argv[1:] if __name__ == "__main__" else []
     args = parser.parse_args(argv)
     if args.baseline_cipher:
         SFTP_BASELINE_OPTIONS[:] = ["-o", f"Ciphers={args.baseline_cipher}"]
