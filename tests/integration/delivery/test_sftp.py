@@ -395,3 +395,15 @@ def test_LL8_neither_key_nor_password_is_a_clear_permanent_error(
     with delivery, pytest.raises(DeliveryFailed) as info:
         delivery.upload(outgoing("a.csv", b"x"))
     assert "no key file and no password" in info.value.reason
+
+
+def test_LL8_hashed_known_hosts_entries_are_understood(ssh: SshServer, tmp_path: Path) -> None:
+    keygen = require_executable("ssh-keygen", hint="the Debian package openssh-client")
+    known = tmp_path / "known_hosts"
+    known.write_text(ssh.known_hosts.read_text())
+    subprocess.run([keygen, "-q", "-H", "-f", str(known)], check=True, capture_output=True)
+    assert "127.0.0.1" not in known.read_text()  # hashed: the name is not readable
+    folder = ssh.folder(f"hashed-{tmp_path.name}")
+    with _delivery(ssh, folder, known_hosts=known) as delivery:
+        delivery.upload(outgoing("a.csv", b"h"))
+    assert (folder / "a.csv").read_bytes() == b"h"
