@@ -43,11 +43,13 @@ class PcscDaemon:
         reader: Name of the virtual reader the test card goes into.
         port: vpcd's TCP port of that reader.
         started: Whether the fixture started pcscd (and will stop it).
+        private: Whether that pcscd is a private one (its own mount namespace).
     """
 
     reader: str
     port: int
     started: bool
+    private: bool = False
 
 
 def _service_readers() -> list[str] | None:
@@ -102,7 +104,7 @@ def _free_port_pair() -> int:
 
 
 def start_private_pcscd(
-    executable: str, folder: Path
+    executable: str, folder: Path, port: int | None = None
 ) -> tuple[subprocess.Popen[bytes], str, int] | None:
     """Start a pcscd of its own (root only): ``(process, socket path, vpcd port)``.
 
@@ -115,9 +117,9 @@ def start_private_pcscd(
         return None
     run = folder / "run"
     conf = folder / "reader.conf.d"
-    run.mkdir()
-    conf.mkdir()
-    port = _free_port_pair()
+    run.mkdir(parents=True, exist_ok=True)
+    conf.mkdir(parents=True, exist_ok=True)
+    port = port or _free_port_pair()
     (conf / "vpcd").write_text(
         'FRIENDLYNAME "Virtual PCD"\n'
         f"DEVICENAME   /dev/null:0x{port:04X}\n"
@@ -216,7 +218,12 @@ def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscDaemon]:
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         peer_missing(f"pcscd runs without the vpcd reader {VPCD_READER!r}: {readers}\n{tail}")
     try:
-        yield PcscDaemon(reader=VPCD_READER, port=port, started=process is not None)
+        yield PcscDaemon(
+            reader=VPCD_READER,
+            port=port,
+            started=process is not None,
+            private=private is not None,
+        )
     finally:
         if process is not None:
             _stop(process)

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from amparex_adapters.readers.pcsc import (
 from amparex_core.domain.cards import CardTechnology, CardUid, UidForm
 from amparex_core.domain.errors import CardUnreadable, CardWriteFailed, ReaderUnavailable
 from amparex_core.ports.readers import CardReader, CardWriter
+from tests.peers import require_executable
 from tests.plugins._vpcd import CONTACT_ATR, CONTACTLESS_ATR, VirtualCard
 from tests.plugins.pcsc import PcscDaemon, reader_is_empty
 
@@ -311,3 +313,66 @@ class _inserted:  # noqa: N801 - reads like contextlib helpers
     def __exit__(self, *exc: object) -> None:
         self.card.remove()
         assert reader_is_empty(self.pcscd.reader)
+
+
+_RESTART_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from tests.plugins.pcsc import VPCD_READER, _stop, start_private_pcscd
+from amparex_adapters.readers.pcsc import PcscReader
+from amparex_core.domain.errors import ReaderUnavailable
+
+folder = Path(sys.argv[1])
+started = start_private_pcscd(sys.argv[2], folder)
+assert started is not None
+process, comm, port = started
+os.environ["PCSCLITE_CSOCK_NAME"] = comm
+reader = PcscReader(VPCD_READER)
+deadline = time.monotonic() + 10
+while VPCD_READER not in reader.readers():
+    assert time.monotonic() < deadline
+    time.sleep(0.1)
+print("before", reader.wait_for_card(0.05))
+_stop(process)
+try:
+    reader.wait_for_card(0.05)
+except ReaderUnavailable as exc:
+    print("stopped", exc.code)
+again = start_private_pcscd(sys.argv[2], folder, port)
+assert again is not None
+try:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if VPCD_READER in reader.readers():
+                break
+        except ReaderUnavailable:
+            pass
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    print("after", reader.wait_for_card(0.05))
+finally:
+    _stop(again[0])
+"""
+
+
+def test_CR1_reader_recovers_when_pcscd_comes_back(tmp_path: Path, pcscd: PcscDaemon) -> None:
+    """pcscd stops (ReaderUnavailable) and starts again: the same reader object works on."""
+    if not pcscd.private:
+        pytest.skip("restarting pcscd needs a private one (root and unshare)")
+    executable = require_executable("pcscd", hint="the Debian package pcscd")
+    env = {k: v for k, v in os.environ.items() if k != "PCSCLITE_CSOCK_NAME"}
+    result = subprocess.run(
+        [sys.executable, "-c", _RESTART_SCRIPT, str(tmp_path / "pcscd"), executable],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[3],
+    )
+    assert result.stdout.splitlines() == [
+        "before None",
+        "stopped reader.unavailable",
+        "after None",
+    ], result.stderr
