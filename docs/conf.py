@@ -29,6 +29,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.graphviz",
     "sphinx.ext.viewcode",
+    "sphinx_click",
     "amparex_docs",
 ]
 
