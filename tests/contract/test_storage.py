@@ -34,6 +34,7 @@ from amparex_core.domain.templates import CardKind, CardTemplate, CardType, Ship
 from amparex_core.domain.text import name_key
 from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadState
 from amparex_core.ports import Storage
+from amparex_core.services import PlacedOrder
 from tests import strategies as s
 from tests.contract import factories
 from tests.world import BERLIN, World
@@ -607,3 +608,77 @@ def test_LL8_ledger_state_machine(store_name: str, request: pytest.FixtureReques
         {"make_store": lambda self: factories.STORAGE[store_name](request)},
     )
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+def contest(workers: int, attempt: Callable[[int], object]) -> list[object]:
+    """Run *attempt(n)* in *workers* threads released at the same moment; collect results."""
+    import threading
+
+    barrier = threading.Barrier(workers)
+    results: list[object] = [None] * workers
+
+    def run(n: int) -> None:
+        barrier.wait()
+        try:
+            results[n] = attempt(n)
+        except errors.AmparexError as exc:
+            results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_IF8_concurrent_configurations_of_one_scope_have_one_winner(storage: Storage) -> None:
+    for round_ in range(10):
+
+        def attempt(n: int, r: int = round_) -> object:
+            storage.add_interface(co(f"r{r}-{n}", display_name=f"Karten {r}"))
+            return None
+
+        results = contest(8, attempt)
+        assert sum(r is None for r in results) == 1
+        assert all(isinstance(r, errors.InterfaceDuplicate) for r in results if r is not None)
+    assert len(storage.search_interfaces()) == 10
+
+
+def test_CO13_concurrent_placing_with_one_process_reference_orders_one_card(
+    storage: Storage,
+) -> None:
+    world = World(storage)
+    world.card_ordering()
+    world.template()
+    for round_ in range(10):
+
+        def attempt(n: int, r: int = round_) -> object:
+            return world.orders.place(
+                template="BASIS", holder_id="K1", branch="F01", process_ref=f"P{r}"
+            )
+
+        placed = [r for r in contest(8, attempt) if isinstance(r, PlacedOrder)]
+        assert len(placed) == 8
+        assert sum(p.created for p in placed) == 1
+        assert len({p.order.id for p in placed}) == 1
+    assert len(storage.list_orders()) == 10
+
+
+def test_CR3_concurrent_registration_of_one_uid_has_one_winner(storage: Storage) -> None:
+    for round_ in range(10):
+        for n in range(8):
+            storage.add_card(card(f"{round_}-{n}"))
+        uid = CardUid(bytes([round_, 1, 2, 3]))
+
+        def attempt(n: int, r: int = round_, u: CardUid = uid) -> object:
+            return storage.set_card_uid(f"{r}-{n}", u)
+
+        results = contest(8, attempt)
+        winners = [r for r in results if isinstance(r, IssuedCard)]
+        assert len(winners) == 1
+        assert all(isinstance(r, errors.CardUidTaken) for r in results if r not in winners)
+        assert storage.card_by_uid(uid) == winners[0]

@@ -217,3 +217,10 @@ def test_LL5_background_start_hands_over_unexpected_errors() -> None:
     future = world.loyalty_lab.start_in_background(branch=None, workstation="KASSE-1")
     with pytest.raises(AttributeError):
         future.result(timeout=10)
+
+
+def test_LL1_uploading_a_card_order_configuration_is_refused() -> None:
+    world = World()
+    config = world.interfaces.get(world.card_ordering())
+    with pytest.raises(errors.InterfaceSettingsMismatch):
+        world.loyalty_lab.upload_config(config, world.files)

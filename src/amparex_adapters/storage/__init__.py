@@ -1,1 +1,76 @@
-"""Adapters of the storage port."""
+"""Adapters of the storage port, and :func:`open_storage` to pick one by URL.
+
+* ``sqlite:///abs/path.sqlite`` — :class:`~amparex_adapters.storage.sqlite.SqliteStorage`
+  on that file (the folder must exist);
+* ``sqlite://`` — SQLite in memory, living as long as the object;
+* ``postgresql://user@host:port/db`` (or ``postgres://``) —
+  :class:`~amparex_adapters.storage.postgres.PostgresStorage` (extra ``postgres``);
+* ``memory://`` — :class:`~amparex_adapters.storage.memory.MemoryStorage`.
+
+Adapters are imported only when their URL is opened, so ``import amparex_adapters.storage``
+loads no database driver.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import TYPE_CHECKING
+
+from amparex_core.domain.errors import StorageUnavailable
+
+if TYPE_CHECKING:
+    from amparex_core.ports.storage import Storage
+
+__all__ = ["open_storage"]
+
+_SCHEMES = ("sqlite://", "postgresql://", "postgres://", "memory://")
+
+
+def open_storage(url: str) -> Storage:
+    """Open the store a URL names.
+
+    Args:
+        url: ``sqlite:///abs/path.sqlite``, ``sqlite://``, ``postgresql://…`` or
+            ``memory://``. A SQLite path must be absolute (four slashes in all:
+            ``sqlite:////var/lib/amparex/db.sqlite`` reads as ``/var/lib/…``, and so does
+            ``sqlite:///var/lib/…``).
+
+    Returns:
+        The open store; the caller closes it.
+
+    Raises:
+        StorageUnavailable: An unknown scheme, a relative SQLite path, or a store that
+            cannot be opened.
+        StorageSchemaTooNew: The database was written by a newer amparex-core.
+        MissingExtraError: The store's extra is not installed.
+    """
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep:
+        raise StorageUnavailable(
+            store=url, reason=f"not a storage URL; use one of {', '.join(_SCHEMES)}"
+        )
+    if scheme == "memory":
+        from .memory import MemoryStorage
+
+        return MemoryStorage()
+    if scheme == "sqlite":
+        from .sqlite import SqliteStorage
+
+        path = urllib.parse.unquote(rest.partition("?")[0])
+        if path in ("", "/:memory:", ":memory:"):
+            return SqliteStorage()
+        if not path.startswith("/"):
+            raise StorageUnavailable(
+                store=url, reason="a SQLite path must be absolute: sqlite:///abs/path.sqlite"
+            )
+        if path.startswith("//"):
+            path = path[1:]
+        return SqliteStorage(path)
+    if scheme in ("postgresql", "postgres"):
+        from .postgres import PostgresStorage
+
+        return PostgresStorage(url)
+    raise StorageUnavailable(
+        store=f"{scheme}://…", reason=f"unknown scheme {scheme!r}; use one of {', '.join(_SCHEMES)}"
+    )

@@ -229,8 +229,7 @@ class MemoryStorage:
             uids = [c.uid.value for c in cards if c.uid is not None]
             if len(set(uids)) != len(uids) or any(u in self._cards_by_uid for u in uids):
                 return False
-            for order in orders:
-                assert order is not None
+            for order in filter(None, orders):
                 self._orders[order.id] = order.batched(batch.id)
             self._batches[batch.id] = batch
             for card in cards:

@@ -62,8 +62,11 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     ├── DeliveryError
     │   ├── DeliveryFailed                  delivery.failed
     │   └── HostKeyRejected                 delivery.host_key_rejected
-    └── ReaderError
-        └── ReaderUnavailable               reader.unavailable
+    ├── ReaderError
+    │   └── ReaderUnavailable               reader.unavailable
+    └── StorageError
+        ├── StorageUnavailable              storage.unavailable
+        └── StorageSchemaTooNew             storage.schema_too_new
 
 A new rule may add codes; an existing code never changes meaning.
 """
@@ -125,6 +128,9 @@ __all__ = [
     "StatisticFailed",
     "StatisticFormatNotCsv",
     "StatisticTemplateUnknown",
+    "StorageError",
+    "StorageSchemaTooNew",
+    "StorageUnavailable",
     "TemplateDuplicate",
     "TemplateError",
     "TemplateNameRequired",
@@ -833,6 +839,42 @@ class ReaderUnavailable(ReaderError):
     de: ClassVar[str] = "Das Kartenlesegerät {reader} ist nicht verfügbar: {reason}."
     reader: str
     reason: str
+
+
+# ---------------------------------------------------------------- storage
+
+
+class StorageError(AmparexError):
+    """Base of the errors of the store itself (a database that cannot be used)."""
+
+
+@_error
+class StorageUnavailable(StorageError):
+    """The store cannot be opened or reached (a missing folder, a server that is down)."""
+
+    code: ClassVar[str] = "storage.unavailable"
+    en: ClassVar[str] = "The store {store} cannot be used: {reason}."
+    de: ClassVar[str] = "Der Datenspeicher {store} kann nicht verwendet werden: {reason}."
+    store: str
+    reason: str
+
+
+@_error
+class StorageSchemaTooNew(StorageError):
+    """The database was written by a newer version of the library; it is not touched."""
+
+    code: ClassVar[str] = "storage.schema_too_new"
+    en: ClassVar[str] = (
+        "The store {store} has schema version {found}; this version of amparex-core "
+        "supports up to {supported}. Update amparex-core."
+    )
+    de: ClassVar[str] = (
+        "Der Datenspeicher {store} hat die Schemaversion {found}; diese Version von "
+        "amparex-core unterstützt höchstens {supported}. Bitte amparex-core aktualisieren."
+    )
+    store: str
+    found: int
+    supported: int
 
 
 def all_error_classes() -> list[type[AmparexError]]:

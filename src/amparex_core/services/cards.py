@@ -99,8 +99,7 @@ class CardDesk:
         if card.blocked:
             raise CardBlocked(card_number=card.number)
         today = local_date(self._clock.now(), self._tz)
-        if card.expired_on(today):
-            assert card.valid_until is not None
+        if card.valid_until is not None and card.expired_on(today):
             raise CardExpired(card_number=card.number, valid_until=card.valid_until.isoformat())
 
     def _holder(self, card: IssuedCard) -> Customer | Employee:

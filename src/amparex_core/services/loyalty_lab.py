@@ -24,6 +24,7 @@ import attrs
 from amparex_core.domain.csvdialect import encode_csv
 from amparex_core.domain.errors import (
     AmparexError,
+    InterfaceSettingsMismatch,
     StatisticFormatNotCsv,
     StatisticTemplateUnknown,
 )
@@ -229,7 +230,10 @@ class LoyaltyLab:
     ) -> list[UploadResult]:
         """Upload the new files of one configuration's directory through *delivery* (LL8)."""
         settings = config.settings
-        assert isinstance(settings, LoyaltyLabSettings)
+        if not isinstance(settings, LoyaltyLabSettings):
+            raise InterfaceSettingsMismatch(
+                kind=InterfaceKind.LOYALTY_LAB.value, settings_kind=config.kind.value
+            )
         directory = settings.directory
         try:
             names = self._exports.list_files(directory)

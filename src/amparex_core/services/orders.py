@@ -233,8 +233,9 @@ class OrderService:
             InterfaceKind.CARD_ORDER, branch=branch, workstation=workstation, on=today
         )[0]
         settings = config.settings
-        assert isinstance(settings, CardOrderSettings)
-        if not settings.has_contract or settings.contract is None:
+        if not isinstance(settings, CardOrderSettings) or settings.contract is None:
+            raise ContractRequired(interface_id=config.id)
+        if not settings.has_contract:
             raise ContractRequired(interface_id=config.id)
         if not self._templates.list_templates():
             raise NoTemplateDefined()

@@ -1,0 +1,166 @@
+"""The shared store of a branch chain on PostgreSQL (psycopg 3 and its connection pool).
+
+Needs the extra ``postgres`` (``pip install "amparex-core[postgres]"``).
+
+The schema and its migrations are those of the SQLite store. Each write runs in one
+READ COMMITTED transaction: inserts that must happen once use ``INSERT … ON CONFLICT DO
+NOTHING`` against a unique constraint (IF8, CO13, CR3, LL8), and rules that span rows lock
+the rows they read with ``SELECT … FOR UPDATE`` in a fixed order. A transaction that
+PostgreSQL aborts for a deadlock or a serialisation failure is run again. Migrations run
+under a transaction-scoped advisory lock, so many workstations may open the store at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import urllib.parse
+from collections.abc import Callable, Sequence
+from typing import Any, Final, TypeVar
+
+from amparex_adapters._extras import require
+from amparex_core.domain.errors import StorageUnavailable
+
+from ._sql import Conflict, Cursor, SqlStorage
+
+__all__ = ["PostgresStorage", "describe_conninfo"]
+
+T = TypeVar("T")
+
+_MIGRATION_LOCK: Final = 0x616D70_61726578  # "amp" "arex"
+_RETRIES: Final = 10
+
+
+def describe_conninfo(conninfo: str) -> str:
+    """A connection string fit for messages: without a password.
+
+    >>> describe_conninfo("postgresql://shop:s3cret@db.example:5432/amparex")
+    'postgresql://shop@db.example:5432/amparex'
+    """
+    if "://" not in conninfo:
+        parts = [p for p in conninfo.split() if not p.lower().startswith("password")]
+        return " ".join(parts)
+    url = urllib.parse.urlsplit(conninfo)
+    netloc = url.hostname or ""
+    if url.port is not None:
+        netloc = f"{netloc}:{url.port}"
+    if url.username:
+        netloc = f"{url.username}@{netloc}"
+    return urllib.parse.urlunsplit((url.scheme, netloc, url.path, "", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _pg(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class _PgCursor:
+    """A psycopg cursor that takes the ``?`` placeholders of the shared SQL."""
+
+    __slots__ = ("_cur",)
+
+    def __init__(self, cur: Any) -> None:
+        self._cur = cur
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cur.rowcount)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _PgCursor:
+        self._cur.execute(_pg(sql), params)
+        return self
+
+    def fetchone(self) -> Any:
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cur.fetchall())
+
+
+class PostgresStorage(SqlStorage):
+    """Every storage port on a PostgreSQL database.
+
+    Args:
+        conninfo: A libpq connection string or URL
+            (``postgresql://user@host:5432/db``); a password in it is never shown.
+        min_size: Connections the pool keeps open.
+        max_size: Connections the pool opens at most.
+        timeout: Seconds to wait for a connection before giving up.
+
+    Raises:
+        MissingExtraError: psycopg is not installed (extra ``postgres``).
+        StorageUnavailable: The server cannot be reached or refuses the login.
+        StorageSchemaTooNew: The database was written by a newer amparex-core.
+    """
+
+    _for_update = " FOR UPDATE"
+    _blob_type = "BYTEA"
+
+    def __init__(
+        self, conninfo: str, *, min_size: int = 1, max_size: int = 4, timeout: float = 30.0
+    ) -> None:
+        self._psycopg = require("psycopg", "postgres")
+        pool_module = require("psycopg_pool", "postgres")
+        self.store_name = describe_conninfo(conninfo)
+        self._timeout = timeout
+        self._pool = pool_module.ConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"autocommit": True},
+            timeout=timeout,
+            open=False,
+            name="amparex",
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+        except pool_module.PoolTimeout as exc:
+            self._pool.close()
+            raise StorageUnavailable(
+                store=self.store_name, reason="no connection to the server"
+            ) from exc
+        try:
+            self._write(self._migrate_locked)
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def _migrate_locked(self, cur: Cursor) -> int:
+        cur.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+        return self._migrate(cur)
+
+    # ------------------------------------------------------------ transactions
+
+    def _write(self, work: Callable[[Cursor], T]) -> T:
+        errors = self._psycopg.errors
+        for attempt in range(_RETRIES):
+            try:
+                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                    return work(_PgCursor(cur))
+            except errors.UniqueViolation as exc:
+                raise Conflict(exc.sqlstate or "23505") from exc
+            except (errors.SerializationFailure, errors.DeadlockDetected):
+                if attempt == _RETRIES - 1:
+                    raise
+                continue
+            except self._psycopg.OperationalError as exc:
+                raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, work: Callable[[Cursor], T]) -> T:
+        try:
+            with self._pool.connection() as conn, conn.cursor() as cur:
+                return work(_PgCursor(cur))
+        except self._psycopg.OperationalError as exc:
+            raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._pool.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresStorage({self.store_name!r})"
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,134 @@
+"""The embedded store on the standard library's :mod:`sqlite3` (one shop, a demo, a laptop).
+
+>>> store = SqliteStorage()          # in memory; SqliteStorage("/var/lib/amparex/db.sqlite")
+>>> store.next_serial("cards"), store.next_serial("cards")
+(1, 2)
+>>> store.close()
+
+A file database runs in WAL mode with ``synchronous=FULL`` (an acknowledged order or
+upload survives a power loss), a busy timeout so that concurrent workstations wait
+instead of failing, and foreign keys on. Every write is one ``BEGIN IMMEDIATE``
+transaction: writers are serialised by SQLite's own lock, so a rule that spans rows
+(a batch takes many orders) sees a stable database, and the unique indexes enforce the
+uniqueness rules (IF8, CO13, CR3, LL8) whatever any other process does.
+
+One :class:`SqliteStorage` holds one connection, guarded by a lock, so it may be shared
+between threads; processes each open their own.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final, TypeVar
+
+from amparex_core.domain.errors import StorageUnavailable
+
+from ._sql import Conflict, Cursor, SqlStorage
+
+__all__ = ["SqliteStorage"]
+
+T = TypeVar("T")
+
+_MEMORY: Final = ":memory:"
+
+
+class SqliteStorage(SqlStorage):
+    """Every storage port on one SQLite database file (or in memory).
+
+    Args:
+        path: The database file; ``None`` or ``":memory:"`` for a private in-memory
+            database that lives as long as this object. The folder must exist.
+        timeout: Seconds a writer waits for another process's write lock.
+
+    Raises:
+        StorageUnavailable: The file cannot be opened or is not a database.
+        StorageSchemaTooNew: The database was written by a newer amparex-core.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0
+    ) -> None:
+        target = _MEMORY if path is None or str(path) == _MEMORY else os.fspath(path)
+        self.path: str = target
+        self.store_name = "sqlite://" if target == _MEMORY else f"sqlite:///{target}"
+        self._lock = threading.RLock()
+        try:
+            if target != _MEMORY and not Path(target).parent.is_dir():
+                raise StorageUnavailable(
+                    store=self.store_name, reason="the folder of the database does not exist"
+                )
+            self._conn = sqlite3.connect(
+                target, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if target != _MEMORY:
+                self._conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._write(self._migrate)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # ------------------------------------------------------------ transactions
+
+    def _write(self, work: Callable[[Cursor], T]) -> T:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+            try:
+                result = work(self._conn.cursor())
+            except sqlite3.IntegrityError as exc:
+                self._conn.rollback()
+                if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
+                    raise Conflict(str(exc)) from exc
+                raise
+            except sqlite3.DatabaseError as exc:
+                self._rollback_quietly()
+                raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+            except BaseException:
+                self._rollback_quietly()
+                raise
+            try:
+                self._conn.commit()
+            except sqlite3.Error as exc:
+                self._rollback_quietly()
+                raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+            return result
+
+    def _rollback_quietly(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.rollback()
+
+    def _read(self, work: Callable[[Cursor], T]) -> T:
+        with self._lock:
+            try:
+                return work(self._conn.cursor())
+            except sqlite3.DatabaseError as exc:
+                raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+
+    def integrity_check(self) -> list[str]:
+        """The answer of ``PRAGMA integrity_check``: ``["ok"]`` for a sound database."""
+        return self._read(
+            lambda cur: [str(r[0]) for r in cur.execute("PRAGMA integrity_check").fetchall()]
+        )
+
+    def close(self) -> None:
+        """Close the connection (a WAL file database is checkpointed by SQLite)."""
+        with self._lock:
+            self._conn.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteStorage({self.path!r})"
