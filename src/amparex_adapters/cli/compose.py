@@ -64,6 +64,42 @@ def load_adapter(module: str, *, feature: str, extra: str | None = None) -> Modu
         raise
 
 
+def database_connector(url: str, *, label: str) -> Callable[[], Any]:
+    """A function opening a DB-API connection to the SQL database *url* names.
+
+    ``sqlite:///abs/path`` opens the file with :mod:`sqlite3`; ``postgresql://…`` with
+    psycopg (extra ``postgres``).
+
+    Raises:
+        ConfigInvalid: The URL names no SQL database.
+        ExtraMissing: psycopg is not installed.
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
+        import sqlite3
+
+        path = rest[1:] if rest.startswith("//") else rest
+        path = path.partition("?")[0]
+
+        def connect_sqlite() -> Any:
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+        return connect_sqlite
+    if sep and scheme in ("postgresql", "postgres"):
+        try:
+            psycopg = importlib.import_module("psycopg")
+        except ImportError as exc:
+            raise ExtraMissing(feature="statistics on PostgreSQL", extra="postgres") from exc
+
+        def connect_postgres() -> Any:
+            return psycopg.connect(url)
+
+        return connect_postgres
+    raise ConfigInvalid(
+        path=label, key="statistics.url", reason="a sqlite:///abs/path or postgresql:// URL"
+    )
+
+
 class _NoParcelDelivery:
     """Stands in when ``[card_order.delivery]`` is not configured: every send is refused."""
 
@@ -168,30 +204,24 @@ class Composition:
 
     @cached_property
     def masterdata(self) -> MasterData:
-        """The host application's master data (``[masterdata] url``)."""
+        """Master data in the store's tables (SQLite, PostgreSQL); in memory for memory://."""
+        storage = self.storage
+        sql = load_adapter("amparex_adapters.storage._sql", feature="the SQL store")
+        if not isinstance(storage, sql.SqlStorage):
+            from amparex_adapters.masterdata.memory import MemoryMasterData
+
+            return MemoryMasterData()
         module = load_adapter("amparex_adapters.masterdata.sql", feature="SQL master data")
-        url = self.config.masterdata_url
-        try:
-            data: MasterData = module.open_masterdata(url)
-        except MissingExtraError as exc:
-            raise ExtraMissing(feature="master data on PostgreSQL", extra="postgres") from exc
-        close = getattr(data, "close", None)
-        if close is not None:
-            self._closers.append(close)
+        data: MasterData = module.SqlMasterData(storage)
         return data
 
     @cached_property
     def statistics(self) -> StatisticSource:
         """Runs statistic templates on the master-data database (LL5)."""
         module = load_adapter("amparex_adapters.statistics.sql", feature="SQL statistics")
-        url = self.config.masterdata_url
-        try:
-            source: StatisticSource = module.open_statistic_source(url)
-        except MissingExtraError as exc:
-            raise ExtraMissing(feature="statistics on PostgreSQL", extra="postgres") from exc
-        close = getattr(source, "close", None)
-        if close is not None:
-            self._closers.append(close)
+        source: StatisticSource = module.SqlStatisticSource(
+            database_connector(self.config.statistics_url, label=self.config.label)
+        )
         return source
 
     @cached_property

@@ -11,8 +11,8 @@ Every key, with its default::
     path = "amparex.sqlite"      # a SQLite file, relative to the config's folder
     url = "postgresql://amparex@db.example/amparex"   # instead: sqlite:///abs, memory://
 
-    [masterdata]
-    url = "<storage.url>"        # the host application's master data (SQL)
+    [statistics]
+    url = "<storage.url>"        # the database statistic templates run on (SQLite, PostgreSQL)
 
     [chain]
     name = "Filialkette"
@@ -137,8 +137,8 @@ class StorageConfig:
 
 
 @attrs.frozen
-class MasterDataConfig:
-    """``[masterdata]``: the host application's master data; default: the storage URL."""
+class StatisticsConfig:
+    """``[statistics]``: the database statistic templates query; default: the store's."""
 
     url: str | None = None
 
@@ -241,7 +241,7 @@ class Config:
     """
 
     storage: StorageConfig = attrs.field(factory=StorageConfig)
-    masterdata: MasterDataConfig = attrs.field(factory=MasterDataConfig)
+    statistics: StatisticsConfig = attrs.field(factory=StatisticsConfig)
     chain: ChainConfig = attrs.field(factory=ChainConfig)
     workstation: WorkstationConfig = attrs.field(factory=WorkstationConfig)
     loyalty_lab: LoyaltyLabConfig = attrs.field(factory=LoyaltyLabConfig)
@@ -269,9 +269,9 @@ class Config:
         return f"sqlite:///{self.resolve_path(self.storage.path).resolve()}"
 
     @property
-    def masterdata_url(self) -> str:
-        """The master-data URL; the storage URL by default."""
-        return self.masterdata.url or self.storage_url
+    def statistics_url(self) -> str:
+        """The database the statistic templates run on; the store's by default."""
+        return self.statistics.url or self.storage_url
 
     @property
     def workstation_name(self) -> str:
