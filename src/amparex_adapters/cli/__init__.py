@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError as exc:
         missing = getattr(exc, "name", None) or "click"
         print(
-            f'amparex: error [config.extra_missing]: the command needs {missing!r}: '
+            f"amparex: error [config.extra_missing]: the command needs {missing!r}: "
             'pip install "amparex-core[cli]"',
             file=sys.stderr,
         )

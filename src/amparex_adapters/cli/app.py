@@ -129,9 +129,7 @@ class AmparexGroup(click.Group):
                 traceback.print_exc()
             text = state.scrub(" ".join(str(exc).split())) or type(exc).__name__
             hint = "" if state.debug else " (run with --debug for details)"
-            click.echo(
-                f"amparex: error [internal]: {type(exc).__name__}: {text}{hint}", err=True
-            )
+            click.echo(f"amparex: error [internal]: {type(exc).__name__}: {text}{hint}", err=True)
             ctx.exit(1)
 
 
@@ -238,7 +236,7 @@ def interfaces_add() -> None:
 @click.option("--contract", help="The card contract (Kartenvertrag); its key: AMPAREX_CARD_KEY.")
 @click.option("--customer-number", help="The chain's customer number at the card vendor.")
 @click.pass_context
-def add_card_order(
+def add_card_order(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
     display_name: str | None,
     branch: str | None,
@@ -277,7 +275,7 @@ def add_card_order(
 @click.option("--hearing-aids", help="Statistic template of hearing aids.")
 @click.option("--file-pattern", default=DEFAULT_FILE_PATTERN, show_default=True)
 @click.pass_context
-def add_loyalty_lab(
+def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
     display_name: str | None,
     branch: str | None,
@@ -380,7 +378,7 @@ def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
 @click.option("--branch")
 @click.option("--message")
 @click.pass_context
-def interfaces_request_information(
+def interfaces_request_information(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
     contact_name: str,
     email: str,
@@ -420,13 +418,15 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
 
 @cli.group()
 def templates() -> None:
-    """Card templates (Vorlagen zur Kartenbestellung): BASIS, GOLD, …"""
+    """Card templates (Vorlagen zur Kartenbestellung): BASIS, GOLD and so on."""
 
 
 @templates.command("add")
 @click.argument("name")
 @click.option("--document", "document_template", required=True, help="Card print template ID.")
-@click.option("--cover-letter", help="Cover letter print template ID (required for ship-to customer).")
+@click.option(
+    "--cover-letter", help="Cover letter print template ID (required for ship-to customer)."
+)
 @click.option("--ship-to", type=_choice(ShipTo), default="ordering-branch", show_default=True)
 @click.option("--interval", type=_choice(ShippingInterval), default="weekly", show_default=True)
 @click.option("--comment", help="Sent with every order (CO7).")
@@ -436,7 +436,7 @@ def templates() -> None:
 @click.option("--gift-box", is_flag=True, help="Ship each card in a gift box (CO12).")
 @click.option("--roller-clip", is_flag=True, help="Add a roller clip (employee cards, CO12).")
 @click.pass_context
-def templates_add(
+def templates_add(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
     name: str,
     document_template: str,
@@ -532,7 +532,7 @@ def orders() -> None:
 @click.option("--process", "process_ref", required=True, help="PROCESS or PROCESS/STEP (CO13).")
 @click.option("--valid-until", callback=_date, help="Valid-until date YYYY-MM-DD (CO9).")
 @click.pass_context
-def orders_place(
+def orders_place(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
     template: str,
     holder: str,
@@ -817,7 +817,7 @@ def _reader_spec(_ctx: click.Context, _param: click.Parameter, value: str | None
     if value is None:
         return None
     kind, sep, arg = value.partition(":")
-    if kind == "pcsc" or kind == "scripted" and not sep or kind == "nfc" and arg:
+    if kind == "pcsc" or (kind == "scripted" and not sep) or (kind == "nfc" and arg):
         return value
     raise click.BadParameter(f"{value!r}: use {_READER_HELP}")
 
@@ -962,7 +962,8 @@ def masterdata_import(ctx: click.Context, file: str) -> None:
         raise click.UsageError("master data can be imported into a SQLite or PostgreSQL store only")
     counts = data.import_bundle(Path(file))
     click.echo(
-        "imported " + ", ".join(f"{count} {section.replace('_', ' ')}" for section, count in counts.items())
+        "imported "
+        + ", ".join(f"{count} {section.replace('_', ' ')}" for section, count in counts.items())
     )
 
 
@@ -977,9 +978,7 @@ def demo(ctx: click.Context, directory: str, customers: int) -> None:
     """Build a self-contained demo chain in DIRECTORY and run the main job on it."""
     from .demo import run_demo
 
-    summary = run_demo(
-        Path(directory), customers=customers, echo=click.echo, lang=_state(ctx).lang
-    )
+    summary = run_demo(Path(directory), customers=customers, echo=click.echo, lang=_state(ctx).lang)
     if summary.errors:
         ctx.exit(1)
 

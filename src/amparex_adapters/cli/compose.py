@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable
 from functools import cached_property
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
@@ -271,8 +271,7 @@ class Composition:
                 options["key_file"] = self.config.resolve_path(cfg.key_file)
             if cfg.known_hosts:
                 options["known_hosts"] = self.config.resolve_path(cfg.known_hosts)
-            delivery = module.SftpDelivery(cfg.host, **options)
-            return delivery
+            return cast("FileDelivery", module.SftpDelivery(cfg.host, **options))
         if kind in ("ftp", "ftps"):
             module = load_adapter(
                 "amparex_adapters.delivery.ftp", feature="FTP delivery", extra="ftp"
@@ -288,8 +287,7 @@ class Composition:
             }
             if cfg.ca_file:
                 ftp_options["ca_file"] = self.config.resolve_path(cfg.ca_file)
-            delivery = module.FtpDelivery(cfg.host, **ftp_options)
-            return delivery
+            return cast("FileDelivery", module.FtpDelivery(cfg.host, **ftp_options))
         raise ConfigInvalid(  # pragma: no cover - checked when loading
             path=self.config.label, key=f"{section}.kind", reason=f"unknown kind {kind!r}"
         )
@@ -327,8 +325,7 @@ class Composition:
             return delivery
         files = load_adapter("amparex_adapters.delivery.files", feature="parcels as files")
         transport = self.file_delivery("card_order.delivery", cfg, "parcel")
-        delivery = files.FilesParcelDelivery(transport)
-        return delivery
+        return cast("ParcelDelivery", files.FilesParcelDelivery(transport))
 
     def reader(self, spec: str | None = None) -> CardReader:
         """The card reader *spec* names (``pcsc[:NAME]``, ``nfc:PATH``, ``scripted``).

@@ -289,11 +289,11 @@ def _converter() -> Any:
 
     def decimal(value: object, _type: object) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f"a decimal amount such as \"2.50\" expected, not {value!r}")
+            raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}')
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
-            raise ValueError(f"a decimal amount such as \"2.50\" expected, not {value!r}") from None
+            raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}') from None
         if not amount.is_finite() or amount < 0:
             raise ValueError(f"a non-negative amount expected, not {value!r}")
         return amount
@@ -333,7 +333,7 @@ def _first_problem(exc: Exception) -> tuple[str, str]:
     """The dotted key and the reason of the first problem cattrs found."""
     import cattrs
 
-    messages = cattrs.transform_error(exc, path="$") if isinstance(exc, Exception) else []
+    messages = cattrs.transform_error(exc, path="$")
     if not messages:  # pragma: no cover - cattrs always names one
         return "-", str(exc)
     found = _WHERE.match(messages[0])
@@ -404,7 +404,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     if unknown:
         raise ConfigInvalid(path=label, key=unknown[0], reason="unknown section")
     try:
-        parsed = _converter().structure(dict(data), Config)
+        parsed: Config = _converter().structure(dict(data), Config)
     except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups
         key, reason = _first_problem(exc)
         raise ConfigInvalid(path=label, key=key, reason=reason) from None
@@ -421,7 +421,9 @@ def _check(config: Config) -> None:
         ZoneInfo(config.chain.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigInvalid(
-            path=label, key="chain.time_zone", reason=f"unknown time zone {config.chain.time_zone!r}"
+            path=label,
+            key="chain.time_zone",
+            reason=f"unknown time zone {config.chain.time_zone!r}",
         ) from None
     prefix, length = config.chain.card_number_prefix, config.chain.card_number_length
     if prefix and not (prefix.isdigit() and prefix.isascii()):

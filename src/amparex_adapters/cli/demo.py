@@ -25,7 +25,9 @@ second run finds everything done and says so.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib
 import os
 import random
 import secrets as secrets_module
@@ -37,7 +39,7 @@ from typing import Any, Final
 
 import attrs
 
-from amparex_core.domain.errors import AmparexError, InterfaceDuplicate, TemplateDuplicate
+from amparex_core.domain.errors import InterfaceDuplicate, TemplateDuplicate
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind, LoyaltyLabSettings
 from amparex_core.domain.masterdata import (
     Branch,
@@ -62,19 +64,87 @@ BRANCHES: Final = (
     ("F02", "Optik & Hören Muster Köln", "Hohe Straße 52", "50667", "Köln"),
     ("F03", "Optik & Hören Muster Leipzig", "Petersstraße 20", "04109", "Leipzig"),
 )
-FIRST_NAMES: Final = (
-    "Anna Ben Clara David Emma Felix Greta Hannah Ida Jonas Karl Lea Lena Lukas Marie Max "
-    "Mia Noah Paul Paula Sophie Tom Ursula Werner Zoe Jürgen Björn Sören Käthe Günther"
-).split()
-LAST_NAMES: Final = (
-    "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Schäfer "
-    "Koch Bauer Richter Klein Wolf Schröder Neumann Schwarz Zimmermann Braun Krüger Hofmann "
-    "Hartmann Lange Schmitt Werner Krause Meier Lehmann Köhler Weiß"
-).split()
-STREETS: Final = (
-    "Hauptstraße Bahnhofstraße Gartenweg Lindenallee Schillerstraße Goethestraße "
-    "Am Markt Kirchgasse Mühlenweg Rosenstraße Birkenweg Bergstraße"
-).split(" ")
+FIRST_NAMES: Final = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Emma",
+    "Felix",
+    "Greta",
+    "Hannah",
+    "Ida",
+    "Jonas",
+    "Karl",
+    "Lea",
+    "Lena",
+    "Lukas",
+    "Marie",
+    "Max",
+    "Mia",
+    "Noah",
+    "Paul",
+    "Paula",
+    "Sophie",
+    "Tom",
+    "Ursula",
+    "Werner",
+    "Zoe",
+    "Jürgen",
+    "Björn",
+    "Sören",
+    "Käthe",
+    "Günther",
+]
+LAST_NAMES: Final = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Schmitt",
+    "Werner",
+    "Krause",
+    "Meier",
+    "Lehmann",
+    "Köhler",
+    "Weiß",
+]
+STREETS: Final = [
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Gartenweg",
+    "Lindenallee",
+    "Schillerstraße",
+    "Goethestraße",
+    "Am",
+    "Markt",
+    "Kirchgasse",
+    "Mühlenweg",
+    "Rosenstraße",
+    "Birkenweg",
+    "Bergstraße",
+]
 FRAMES: Final = ("Titan Flex", "Acetat Havanna", "Metall Rund", "Randlos Air", "Sport Wrap")
 LENSES: Final = ("Einstärke", "Gleitsicht", "Bifokal", "Arbeitsplatz")
 CONTACT_LENSES: Final = ("Tageslinse", "Monatslinse", "Torisch Monat", "Multifokal Tag")
@@ -176,7 +246,7 @@ class GeneratedChain:
 
 def generate_chain(customers: int, *, today: dt.date, seed: int = 4711) -> GeneratedChain:
     """Three branches, *customers* customers and their sales, the same for the same seed."""
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 - made-up demo data, not security
     branches = tuple(
         Branch(
             id=bid,
@@ -336,8 +406,8 @@ def _mark_seeded(path: Path, at: dt.datetime) -> None:
 
 def _pdf_available() -> bool:
     try:
-        import amparex_adapters.documents.pdf  # noqa: F401
-        import amparex_adapters.documents.samples  # noqa: F401
+        importlib.import_module("amparex_adapters.documents.pdf")
+        importlib.import_module("amparex_adapters.documents.samples")
     except ImportError:
         return False
     return True
@@ -345,14 +415,15 @@ def _pdf_available() -> bool:
 
 def _document_templates(pdf: bool) -> tuple[list[DocumentTemplate], str, str]:
     if pdf:
-        from amparex_adapters.documents.samples import (
-            SAMPLE_CARD_FACE_ID,
-            SAMPLE_COVER_LETTER_ID,
-            sample_document_templates,
+        samples = importlib.import_module("amparex_adapters.documents.samples")
+        return (
+            list(samples.sample_document_templates()),
+            str(samples.SAMPLE_CARD_FACE_ID),
+            str(samples.SAMPLE_COVER_LETTER_ID),
         )
-
-        return sample_document_templates(), SAMPLE_CARD_FACE_ID, SAMPLE_COVER_LETTER_ID
-    card = DocumentTemplate("demo-card", "Kundenkarte (Text)", DocumentKind.CARD, "text/plain", TEXT_CARD)
+    card = DocumentTemplate(
+        "demo-card", "Kundenkarte (Text)", DocumentKind.CARD, "text/plain", TEXT_CARD
+    )
     letter = DocumentTemplate(
         "demo-letter", "Anschreiben (Text)", DocumentKind.LETTER, "text/plain", TEXT_LETTER
     )
@@ -415,7 +486,9 @@ file = "secrets.toml"
 # ------------------------------------------------------------------ the run
 
 
-def _seed(app: Any, directory: Path, customers: int, pdf: bool, echo: Callable[[str], None]) -> None:
+def _seed(
+    app: Any, directory: Path, customers: int, pdf: bool, echo: Callable[[str], None]
+) -> None:
     from amparex_adapters.clock.manual import ManualClock
 
     database = directory / "amparex.sqlite"
@@ -442,7 +515,7 @@ def _seed(app: Any, directory: Path, customers: int, pdf: bool, echo: Callable[[
     outbox.mkdir(exist_ok=True)
     (directory / "loyalty-lab-server").mkdir(exist_ok=True)
     (directory / "card-vendor").mkdir(exist_ok=True)
-    try:
+    with contextlib.suppress(InterfaceDuplicate):
         interfaces.configure(
             InterfaceKind.CARD_ORDER,
             CardOrderSettings(
@@ -451,9 +524,7 @@ def _seed(app: Any, directory: Path, customers: int, pdf: bool, echo: Callable[[
                 customer_number="AX-10001",
             ),
         )
-    except InterfaceDuplicate:
-        pass
-    try:
+    with contextlib.suppress(InterfaceDuplicate):
         interfaces.configure(
             InterfaceKind.LOYALTY_LAB,
             LoyaltyLabSettings(
@@ -464,8 +535,6 @@ def _seed(app: Any, directory: Path, customers: int, pdf: bool, echo: Callable[[
             workstation=app.workstation,
             branch=None,
         )
-    except InterfaceDuplicate:
-        pass
     for template in (
         CardTemplate(
             name="BASIS",
@@ -488,10 +557,8 @@ def _seed(app: Any, directory: Path, customers: int, pdf: bool, echo: Callable[[
             gift_box=True,
         ),
     ):
-        try:
+        with contextlib.suppress(TemplateDuplicate):
             app.templates.create(template)
-        except TemplateDuplicate:
-            pass
     # Orders placed eight days ago: every weekly and daily period is over, so all are due.
     placed_at = now - dt.timedelta(days=8)
     past = OrderService(
@@ -505,7 +572,7 @@ def _seed(app: Any, directory: Path, customers: int, pdf: bool, echo: Callable[[
         chain=app.chain,
     )
     valid_until = placed_at.astimezone(app.tz).date() + dt.timedelta(days=2 * 365)
-    rnd = random.Random(11)
+    rnd = random.Random(11)  # noqa: S311 - made-up demo data, not security
     holders = rnd.sample(chain.customers, 12)
     for number, holder in enumerate(holders, start=1):
         gold = number % 3 == 0
@@ -615,7 +682,9 @@ def _print_summary(
     echo(f"configuration:   {config_path}")
     echo(f"secrets file:    {d / 'secrets.toml'} (mode 0600; the key is never printed)")
     echo(f"database:        {d / 'amparex.sqlite'}")
-    echo(f"renderer:        {'PDF forms (sample templates)' if pdf else 'text (pdf extra missing)'}")
+    echo(
+        f"renderer:        {'PDF forms (sample templates)' if pdf else 'text (pdf extra missing)'}"
+    )
     echo("Loyalty Lab export (LL5–LL7):")
     for path in summary.written:
         echo(f"  written        {path}")

@@ -7,7 +7,7 @@ of the library, so the command reports them the same way: one line
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import ClassVar, TypeVar, dataclass_transform
 
 import attrs
 
@@ -16,9 +16,9 @@ from amparex_core.domain.errors import AmparexError
 __all__ = [
     "AdapterUnavailable",
     "CliError",
-    "NoCardPresented",
     "ConfigInvalid",
     "ExtraMissing",
+    "NoCardPresented",
     "SecretMissing",
     "SecretsFileInsecure",
 ]
@@ -27,6 +27,7 @@ __all__ = [
 _T = TypeVar("_T", bound=type[AmparexError])
 
 
+@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field,))
 def _error(cls: _T) -> _T:
     return attrs.define(auto_exc=True, slots=False, kw_only=True)(cls)
 
@@ -102,9 +103,7 @@ class AdapterUnavailable(CliError, LookupError):
 
     code: ClassVar[str] = "config.adapter_unavailable"
     en: ClassVar[str] = "{feature} is not available in this installation ({module} is missing)."
-    de: ClassVar[str] = (
-        "{feature} ist in dieser Installation nicht verfügbar ({module} fehlt)."
-    )
+    de: ClassVar[str] = "{feature} ist in dieser Installation nicht verfügbar ({module} fehlt)."
     feature: str
     module: str
 

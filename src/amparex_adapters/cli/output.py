@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from amparex_core.domain.cards import IssuedCard
-from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, LoyaltyLabSettings
+from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig
 from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.secret import REDACTED
 from amparex_core.domain.statistics import StatisticKind
@@ -64,15 +64,13 @@ def interface_json(config: InterfaceConfig) -> dict[str, Any]:
             "customer_number": settings.customer_number,
             "key": REDACTED if settings.key is not None else None,
         }
-    elif isinstance(settings, LoyaltyLabSettings):
+    else:
         shown = {
             "customer_number": settings.customer_number,
             "directory": settings.directory,
             "file_pattern": settings.file_pattern,
             "statistics": {k.value: settings.statistics.get(k) for k in StatisticKind},
         }
-    else:  # pragma: no cover - a third kind
-        shown = {}
     return {
         "id": config.id,
         "kind": config.kind.value,
