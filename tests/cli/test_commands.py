@@ -54,7 +54,9 @@ def test_CO1_a_contract_without_key_is_refused(chain: Chain) -> None:
 
 def test_IF7_a_second_configuration_is_refused_in_one_line_naming_the_first(chain: Chain) -> None:
     first = add_card_ordering(chain)
-    result = chain.run("interfaces", "add", "card-order", "--display-name", "kundenkartenbestellung  BEI amparex ")
+    result = chain.run(
+        "interfaces", "add", "card-order", "--display-name", "kundenkartenbestellung  BEI amparex "
+    )
     assert result.exit_code == 1
     line = error_line(result.stderr)
     assert line.startswith("amparex: error [interface.duplicate]: The interface ")
@@ -80,9 +82,7 @@ def test_IF7_messages_are_german_with_lang_de_or_a_german_locale(chain: Chain) -
 def test_LL1_loyalty_lab_is_configured_for_this_workstation(chain: Chain) -> None:
     card = add_card_ordering(chain)
     lab = add_loyalty_lab(chain)
-    listed = json.loads(
-        chain.ok("interfaces", "list", "--kind", "loyalty-lab", "--json").stdout
-    )
+    listed = json.loads(chain.ok("interfaces", "list", "--kind", "loyalty-lab", "--json").stdout)
     assert [c["id"] for c in listed] == [lab]
     assert listed[0]["workstation"] == "KASSE-1"
     assert listed[0]["client_side"] is True
@@ -122,9 +122,7 @@ def test_IF4_the_list_can_be_limited_to_workstation_settings(chain: Chain) -> No
 def test_LL2_LL3_bad_loyalty_lab_settings_are_refused(
     chain: Chain, args: tuple[str, ...], code: str
 ) -> None:
-    result = chain.run(
-        "interfaces", "add", "loyalty-lab", "--directory", str(chain.outbox), *args
-    )
+    result = chain.run("interfaces", "add", "loyalty-lab", "--directory", str(chain.outbox), *args)
     assert result.exit_code == 1
     assert error_line(result.stderr).startswith(f"amparex: error [{code}]: ")
     assert json.loads(chain.ok("interfaces", "list", "--json").stdout) == []
@@ -205,9 +203,7 @@ def test_CO4_templates_add_list_remove(chain: Chain) -> None:
     ],
     ids=["CO8-unknown", "CO8-cover-letter", "CO12"],
 )
-def test_CO8_CO12_bad_templates_are_refused(
-    chain: Chain, args: tuple[str, ...], code: str
-) -> None:
+def test_CO8_CO12_bad_templates_are_refused(chain: Chain, args: tuple[str, ...], code: str) -> None:
     result = chain.run("templates", "add", "PLATIN", *args)
     assert result.exit_code == 1
     assert error_line(result.stderr).startswith(f"amparex: error [{code}]: ")
@@ -238,8 +234,12 @@ def test_usage_errors_exit_2(chain: Chain) -> None:
 def test_CO13_orders_place_is_idempotent_per_process(chain: Chain) -> None:
     add_card_ordering(chain)
     add_templates(chain)
-    first = chain.ok("orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "VG-1/2")
-    again = chain.ok("orders", "place", "--template", "GOLD", "--holder", "K2", "--process", "VG-1/2")
+    first = chain.ok(
+        "orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "VG-1/2"
+    )
+    again = chain.ok(
+        "orders", "place", "--template", "GOLD", "--holder", "K2", "--process", "VG-1/2"
+    )
     order_id = first.stdout.split()[0]
     assert "placed" in first.stdout and "Erika Mustermann" in first.stdout
     assert again.stdout.split()[0] == order_id and "already placed" in again.stdout
@@ -274,7 +274,9 @@ def test_CO3_CO9_order_refusals(chain: Chain) -> None:
     assert error_line(past.stderr).startswith(
         "amparex: error [order.validity_not_after_order_date]: "
     )
-    unknown = chain.run("orders", "place", "--template", "PLATIN", "--holder", "K1", "--process", "D")
+    unknown = chain.run(
+        "orders", "place", "--template", "PLATIN", "--holder", "K1", "--process", "D"
+    )
     assert error_line(unknown.stderr).startswith("amparex: error [template.unknown]: ")
     assert json.loads(chain.ok("orders", "list", "--json").stdout) == []
 
