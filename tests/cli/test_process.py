@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -104,27 +105,54 @@ def test_LL8_a_failed_upload_exits_1_and_is_retried(chain: Chain) -> None:
     assert "uploaded extra.csv" in chain.sub("outbox", "upload").stdout
 
 
-def test_LL8_outbox_watch_uploads_as_files_appear_and_stops_on_sigterm(chain: Chain) -> None:
-    add_loyalty_lab(chain)
+def _start_watch(chain: Chain) -> subprocess.Popen[bytes]:
+    """Start ``outbox watch`` and wait until it announces that it watches (signals armed)."""
     watcher = subprocess.Popen(
         [sys.executable, "-m", "amparex_adapters.cli", "--config", str(chain.config),
          "outbox", "watch", "--interval", "0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=environment(chain.env), cwd=chain.root,
     )  # fmt: skip
+    assert watcher.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + 30
+    with selectors.DefaultSelector() as selector:
+        selector.register(watcher.stderr, selectors.EVENT_READ)
+        while b"watching the outbox" not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                watcher.kill()
+                watcher.communicate()
+                pytest.fail(f"outbox watch did not start: {seen!r}")
+            chunk = os.read(watcher.stderr.fileno(), 4096)
+            if not chunk:
+                pytest.fail(f"outbox watch ended: {seen!r}")
+            seen += chunk
+    return watcher
+
+
+def _stop(watcher: subprocess.Popen[bytes], sig: int) -> tuple[str, str]:
     try:
-        time.sleep(0.5)
+        watcher.send_signal(sig)
+        out, err = watcher.communicate(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.communicate()
+    return out.decode(), err.decode()
+
+
+def test_LL8_outbox_watch_uploads_as_files_appear_and_stops_on_sigterm(chain: Chain) -> None:
+    add_loyalty_lab(chain)
+    watcher = _start_watch(chain)
+    try:
         (chain.outbox / "late.csv").write_bytes(b"late\r\n")
         deadline = time.monotonic() + 20
         while not (chain.server / "late.csv").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert (chain.server / "late.csv").read_bytes() == b"late\r\n"
-        watcher.send_signal(signal.SIGTERM)
-        out, err = watcher.communicate(timeout=20)
     finally:
-        if watcher.poll() is None:
-            watcher.kill()
-            watcher.communicate()
+        out, err = _stop(watcher, signal.SIGTERM)
     assert watcher.returncode == 0, err
     assert "uploaded late.csv" in out
     assert "stopped; 1 file(s) uploaded" in err
@@ -133,20 +161,8 @@ def test_LL8_outbox_watch_uploads_as_files_appear_and_stops_on_sigterm(chain: Ch
 
 def test_LL8_outbox_watch_stops_on_sigint(chain: Chain) -> None:
     add_loyalty_lab(chain)
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "amparex_adapters.cli", "--config", str(chain.config),
-         "outbox", "watch", "--interval", "0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=environment(chain.env), cwd=chain.root,
-    )  # fmt: skip
-    try:
-        time.sleep(0.5)
-        watcher.send_signal(signal.SIGINT)
-        _, err = watcher.communicate(timeout=20)
-    finally:
-        if watcher.poll() is None:
-            watcher.kill()
-            watcher.communicate()
+    watcher = _start_watch(chain)
+    _, err = _stop(watcher, signal.SIGINT)
     assert watcher.returncode == 0, err
     assert "stopped; 0 file(s) uploaded" in err
 

@@ -789,8 +789,8 @@ def outbox_watch(
         elif result.error is not None:
             report_error(state, result.error)
 
-    click.echo(f"watching the outbox of {where} every {interval:g} s; Ctrl-C stops", err=True)
     with _stop_on_signals(stop):
+        click.echo(f"watching the outbox of {where} every {interval:g} s; Ctrl-C stops", err=True)
         count = watch_outbox(
             app.loyalty_lab,
             branch=branch,
