@@ -131,15 +131,15 @@ class Cursor(Protocol):
         ...
 
 
-class Conflict(Exception):  # noqa: N818 - internal signal, not an error of the library
+class Conflict(Exception):
     """A unique constraint refused a write; the transaction was rolled back."""
 
 
-class Retry(Exception):  # noqa: N818 - internal signal
+class Retry(Exception):
     """The operation lost a race it can win by running again (rolled back first)."""
 
 
-class _Refused(Exception):  # noqa: N818 - internal signal
+class _Refused(Exception):
     """Roll back and report ``False`` (create_batch)."""
 
 
