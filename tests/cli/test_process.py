@@ -287,3 +287,52 @@ def test_CO1_a_broken_secrets_file_does_not_echo_its_content(chain: Chain) -> No
 def test_CO1_secrets_are_never_taken_from_the_command_line(chain: Chain) -> None:
     result = chain.sub("interfaces", "add", "card-order", "--key", "x")
     assert result.returncode == 2
+
+
+def _on_a_terminal(chain: Chain, *args: str, env: dict[str, str | None]) -> str:
+    """Run the command with stdout on a pseudo-terminal; return what it showed there."""
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "amparex_adapters.cli", "--config", str(chain.config), *args],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=environment({**chain.env, "TERM": "xterm", "COLUMNS": "120", **env}),
+        cwd=chain.root,
+    )
+    os.close(follower)
+    shown = b""
+    deadline = time.monotonic() + 60
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(leader, selectors.EVENT_READ)
+            while time.monotonic() < deadline:
+                if not selector.select(deadline - time.monotonic()):
+                    break
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # EIO: the process closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+    finally:
+        os.close(leader)
+        if process.wait(timeout=60) != 0:
+            pytest.fail(process.stderr.read().decode() if process.stderr else "failed")
+        if process.stderr:
+            process.stderr.close()
+    return shown.decode("utf-8", errors="replace")
+
+
+def test_LL5_progress_bars_on_a_terminal_but_not_under_ci_or_in_a_pipe(chain: Chain) -> None:
+    add_loyalty_lab(chain)
+    shown = _on_a_terminal(chain, "startup", env={})
+    assert "━" in shown and "export" in shown and "upload" in shown and "4/4" in shown
+    for name in (p.name for p in chain.outbox.iterdir()):
+        (chain.outbox / name).unlink()
+    quiet = _on_a_terminal(chain, "startup", env={"CI": "true"})
+    assert "━" not in quiet and "exported" in quiet
+    piped = chain.sub("outbox", "upload")
+    assert "━" not in piped.stdout
