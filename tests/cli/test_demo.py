@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .chain import environment
+from .chain import environment, require_adapters
 
 CLEAN_ENV: dict[str, str | None] = {
     "AMPAREX_CONFIG": None,
@@ -47,6 +47,7 @@ def _snapshot(root: Path) -> dict[str, int]:
 def test_LL5_LL6_LL8_CO16_demo_runs_the_main_job_and_a_second_run_sends_nothing(
     tmp_path: Path,
 ) -> None:
+    require_adapters("amparex_adapters.documents.pdf")
     root = tmp_path / "amparex-demo"
     started = time.perf_counter()
     first = _amparex("demo", cwd=tmp_path)  # default folder ./amparex-demo
