@@ -244,6 +244,13 @@ class Composition:
         renderer: DocumentRenderer = module.PdfFormRenderer()
         return renderer
 
+    def _build(self, section: str, factory: Callable[[], Any]) -> Any:
+        """Call an adapter's constructor; a value it refuses is a configuration error."""
+        try:
+            return factory()
+        except (ValueError, TypeError) as exc:
+            raise ConfigInvalid(path=self.config.label, key=section, reason=str(exc)) from None
+
     def file_delivery(self, section: str, cfg: DeliveryConfig, secret_prefix: str) -> FileDelivery:
         """A file delivery (folder, SFTP, FTP, FTPS) from a configuration section."""
         kind = cfg.transport if cfg.kind == "files" else cfg.kind
@@ -271,7 +278,10 @@ class Composition:
                 options["key_file"] = self.config.resolve_path(cfg.key_file)
             if cfg.known_hosts:
                 options["known_hosts"] = self.config.resolve_path(cfg.known_hosts)
-            return cast("FileDelivery", module.SftpDelivery(cfg.host, **options))
+            return cast(
+                "FileDelivery",
+                self._build(section, lambda: module.SftpDelivery(cfg.host, **options)),
+            )
         if kind in ("ftp", "ftps"):
             module = load_adapter(
                 "amparex_adapters.delivery.ftp", feature="FTP delivery", extra="ftp"
@@ -287,7 +297,10 @@ class Composition:
             }
             if cfg.ca_file:
                 ftp_options["ca_file"] = self.config.resolve_path(cfg.ca_file)
-            return cast("FileDelivery", module.FtpDelivery(cfg.host, **ftp_options))
+            return cast(
+                "FileDelivery",
+                self._build(section, lambda: module.FtpDelivery(cfg.host, **ftp_options)),
+            )
         raise ConfigInvalid(  # pragma: no cover - checked when loading
             path=self.config.label, key=f"{section}.kind", reason=f"unknown kind {kind!r}"
         )
@@ -316,13 +329,18 @@ class Composition:
                 "security": cfg.security,
                 "allow_plain": cfg.allow_plain,
                 "username": cfg.username,
-                "password": self.secrets.get("smtp_password"),
+                "password": self.secrets.get("smtp_password") if cfg.username else None,
                 "timeout": cfg.timeout,
             }
             if cfg.ca_file:
                 options["ca_file"] = self.config.resolve_path(cfg.ca_file)
-            delivery: ParcelDelivery = module.SmtpParcelDelivery(cfg.host, cfg.port, **options)
-            return delivery
+            return cast(
+                "ParcelDelivery",
+                self._build(
+                    "card_order.delivery",
+                    lambda: module.SmtpParcelDelivery(cfg.host, cfg.port, **options),
+                ),
+            )
         files = load_adapter("amparex_adapters.delivery.files", feature="parcels as files")
         transport = self.file_delivery("card_order.delivery", cfg, "parcel")
         return cast("ParcelDelivery", files.FilesParcelDelivery(transport))

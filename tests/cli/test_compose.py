@@ -1,0 +1,102 @@
+"""The composition root: each configured adapter is built with the configuration's values."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from amparex_adapters.cli.compose import Composition, load_adapter
+from amparex_adapters.cli.config import Secrets, structure_config
+from amparex_adapters.cli.errors import AdapterUnavailable, ConfigInvalid
+
+from .chain import require_adapters
+
+PASSWORDS = {
+    "AMPAREX_UPLOAD_PASSWORD": "pw-upload-0815",
+    "AMPAREX_SMTP_PASSWORD": "pw-smtp-0815",
+    "AMPAREX_PARCEL_PASSWORD": "pw-parcel-0815",
+}
+
+
+def _compose(data: dict[str, Any]) -> Composition:
+    config = structure_config(data)
+    return Composition(config, Secrets(config, environ=PASSWORDS))
+
+
+@pytest.mark.parametrize(
+    ("upload", "parcels", "expected"),
+    [
+        (
+            {"kind": "sftp", "host": "h", "username": "u", "known_hosts": "/dev/null"},
+            {"kind": "smtp", "host": "m", "sender": "a@b.example", "recipients": ["c@d.example"]},
+            ("SftpDelivery", "sftp://u@h:22/.", "SmtpParcelDelivery", "smtp://m:587"),
+        ),
+        (
+            {"kind": "ftps", "host": "h", "username": "u", "port": 2121},
+            {"kind": "files", "transport": "sftp", "host": "h", "username": "u"},
+            ("FtpDelivery", "ftps://u@h:2121/.", "FilesParcelDelivery", "sftp://u@h:22/."),
+        ),
+        (
+            {"kind": "ftp", "host": "h", "username": "u", "allow_plain": True},
+            {"kind": "files", "transport": "ftps", "host": "h", "username": "u"},
+            ("FtpDelivery", "ftp://u@h:21/.", "FilesParcelDelivery", "ftps://u@h:21/."),
+        ),
+        (
+            {"kind": "folder", "folder": "/srv/up"},
+            {"kind": "folder", "folder": "/srv/cards"},
+            ("FolderDelivery", "file:///srv/up", "FilesParcelDelivery", "file:///srv/cards"),
+        ),
+    ],
+    ids=["sftp+smtp", "ftps+files-sftp", "ftp+files-ftps", "folders"],
+)
+def test_LL8_CO18_every_delivery_kind_is_wired_and_shows_no_password(
+    upload: dict[str, Any], parcels: dict[str, Any], expected: tuple[str, ...]
+) -> None:
+    require_adapters(
+        "amparex_adapters.delivery.sftp",
+        "amparex_adapters.delivery.ftp",
+        "amparex_adapters.delivery.smtp",
+    )
+    if "paramiko" not in sys.modules:
+        pytest.importorskip("paramiko", reason="extra sftp")
+    app = _compose({"loyalty_lab": {"upload": upload}, "card_order": {"delivery": parcels}})
+    files, parcel = app.upload_delivery, app.parcel_delivery
+    assert files is not None
+    shown = (type(files).__name__, files.destination, type(parcel).__name__, parcel.destination)
+    assert shown == expected
+    for text in (*shown, repr(files), repr(parcel)):
+        assert not any(password in text for password in PASSWORDS.values())
+
+
+def test_CO18_without_a_delivery_dispatch_fails_with_a_clear_reason() -> None:
+    from amparex_core.domain.errors import DeliveryFailed
+    from amparex_core.domain.parcels import Parcel
+
+    app = _compose({})
+    assert app.upload_delivery is None
+    with pytest.raises(DeliveryFailed, match=r"no \[card_order.delivery\]"):
+        app.parcel_delivery.send(Parcel(id="p", subject="s", body="b", attachments=()))
+
+
+def test_an_adapter_missing_from_the_installation_is_named() -> None:
+    with pytest.raises(AdapterUnavailable) as caught:
+        load_adapter("amparex_adapters.nowhere", feature="the time machine")
+    assert caught.value.code == "config.adapter_unavailable"
+    assert "the time machine" in caught.value.message("en")
+
+
+def test_an_unknown_reader_kind_is_a_config_error() -> None:
+    app = _compose({"reader": {"default": "floppy"}})
+    with pytest.raises(ConfigInvalid, match=r"reader\.default"):
+        app.reader()
+
+
+def test_CR1_the_scripted_reader_shows_the_configured_card() -> None:
+    app = _compose({"reader": {"default": "scripted", "scripted_uid": "04:a2:2b:9c"}})
+    presented = app.reader().wait_for_card(0.1)
+    assert presented is not None
+    assert presented.uid.hex == "04A22B9C"
+    empty = _compose({"reader": {"default": "scripted"}})
+    assert empty.reader().wait_for_card(0.01) is None
