@@ -451,3 +451,28 @@ def test_CO1_the_key_appears_in_no_output(chain: Chain) -> None:
         chain.run("interfaces", "add", "card-order", "--contract", "X").stderr,
     ]
     assert all(CARD_KEY not in o for o in outputs)
+
+
+def test_LL8_uploading_without_a_destination_is_a_config_error(chain: Chain) -> None:
+    add_loyalty_lab(chain)
+    text = chain.config.read_text().replace(
+        '[loyalty_lab.upload]\nkind = "folder"\nfolder = "server"\n', ""
+    )
+    chain.config.write_text(text)
+    result = chain.run("outbox", "upload")
+    assert result.exit_code == 1
+    assert error_line(result.stderr).startswith(
+        f"amparex: error [config.invalid]: Configuration {chain.config}: loyalty_lab.upload: "
+    )
+    started = chain.ok("startup")
+    assert started.stdout.count("exported ") == 4
+    assert "the files stay in the outbox" in started.stdout
+
+
+def test_the_demo_leaves_a_folder_with_a_foreign_configuration_alone(chain: Chain) -> None:
+    before = chain.config.read_text()
+    result = chain.run("demo", str(chain.root))
+    assert result.exit_code == 1
+    assert error_line(result.stderr).startswith("amparex: error [demo.refused]: ")
+    assert chain.config.read_text() == before
+    assert not (chain.root / "secrets.toml").exists()

@@ -43,7 +43,7 @@ from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.ports.readers import CardWriter
 from amparex_core.services import InformationRequest, LoyaltyLab, UploadResult
 
-from .errors import NoCardPresented
+from .errors import ConfigInvalid, NoCardPresented
 
 __all__ = ["cli", "detect_lang", "watch_outbox"]
 
@@ -473,12 +473,10 @@ def templates_add(  # noqa: PLR0917 - click passes options by position
 @click.pass_context
 def templates_list(ctx: click.Context, as_json: bool) -> None:
     """List card templates."""
-    from amparex_core.services import TemplateService
-
     from .output import dumps, template_json
 
     app = _app(ctx)
-    found = TemplateService(app.storage, None).list()  # type: ignore[arg-type]
+    found = app.storage.list_templates()
     if as_json:
         click.echo(dumps([template_json(t) for t in found]))
         return
@@ -645,6 +643,15 @@ def _lab_place(app: Any, workstation: str | None, branch: str | None) -> tuple[s
     return workstation or app.workstation, branch or app.branch
 
 
+def _require_upload(app: Any) -> None:
+    if app.upload_delivery is None:
+        raise ConfigInvalid(
+            path=app.config.label,
+            key="loyalty_lab.upload",
+            reason="no upload destination is configured",
+        )
+
+
 def _print_uploads(ctx: click.Context, uploads: list[UploadResult]) -> int:
     state = _state(ctx)
     failed = 0
@@ -693,7 +700,9 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None) -> 
     if not result.exports:
         click.echo(f"no Loyalty Lab interface available on {where}")
     failed += _print_uploads(ctx, list(result.uploads))
-    if result.exports and not result.uploaded:
+    if result.exports and app.upload_delivery is None:
+        click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
+    elif result.exports and not result.uploaded:
         click.echo("nothing new to upload")
     if dispatched is not None:
         failed += _finish_dispatch(ctx, dispatched, exit_on_failure=False)
@@ -715,6 +724,7 @@ def outbox_upload(ctx: click.Context, workstation: str | None, branch: str | Non
     from .output import progress_reporter
 
     app = _app(ctx)
+    _require_upload(app)
     where, branch = _lab_place(app, workstation, branch)
     with progress_reporter(_progress_enabled(), ["upload"]) as report:
         progress = None if report is None else (lambda d, t, i: report("upload", d, t, i))
@@ -780,6 +790,7 @@ def outbox_watch(
     """Upload files as they appear in the outbox; stop cleanly on Ctrl-C or SIGTERM."""
     app = _app(ctx)
     state = _state(ctx)
+    _require_upload(app)
     where, branch = _lab_place(app, workstation, branch)
     stop = threading.Event()
 

@@ -56,6 +56,8 @@ from amparex_core.domain.templates import CardKind, CardTemplate, CardType, Ship
 from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.services import OrderService
 
+from .errors import DemoRefused
+
 __all__ = ["DemoSummary", "build_host_database", "run_demo"]
 
 CHAIN_NAME: Final = "Optik & Hören Muster"
@@ -185,6 +187,8 @@ STATISTICS: Final = {
         "FROM demo_hearing_aid_sales s ORDER BY s.receipt",
     ),
 }
+
+DEMO_MARK: Final = "# The configuration of the amparex demo"
 
 TEXT_CARD: Final = b"{template_name}\n{holder_name}\n{card_number}\n{valid_until}"
 TEXT_LETTER: Final = (
@@ -440,7 +444,7 @@ def write_config(directory: Path, *, pdf: bool) -> Path:
             out.write(f'card_key = "{secrets_module.token_hex(16)}"\n')
     if not config.exists():
         config.write_text(
-            f"""# The configuration of the amparex demo; see `amparex --help`.
+            f"""{DEMO_MARK}; see `amparex --help`.
 [storage]
 path = "amparex.sqlite"
 
@@ -613,12 +617,16 @@ def run_demo(
         What this run did.
 
     Raises:
+        DemoRefused: *directory* holds a configuration that is not the demo's.
         AmparexError: The demo could not be built (a refusal of the library).
     """
     from .compose import Composition
     from .config import Secrets, load_config
 
     directory = directory.expanduser().resolve()
+    existing = directory / "amparex.toml"
+    if existing.exists() and not existing.read_text(encoding="utf-8").startswith(DEMO_MARK):
+        raise DemoRefused(directory=str(directory))
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     seeded = _seeded(directory / "amparex.sqlite")

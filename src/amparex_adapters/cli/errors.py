@@ -17,6 +17,7 @@ __all__ = [
     "AdapterUnavailable",
     "CliError",
     "ConfigInvalid",
+    "DemoRefused",
     "ExtraMissing",
     "NoCardPresented",
     "SecretMissing",
@@ -117,3 +118,19 @@ class NoCardPresented(CliError, LookupError):
     de: ClassVar[str] = "Innerhalb von {timeout} Sekunden wurde {reader} keine Karte vorgelegt."
     reader: str
     timeout: str
+
+
+@_error
+class DemoRefused(CliError, ValueError):
+    """The demo folder holds a configuration that is not the demo's: it is left alone."""
+
+    code: ClassVar[str] = "demo.refused"
+    en: ClassVar[str] = (
+        "{directory} holds an amparex.toml that is not the demo's; the demo touches nothing "
+        "there. Choose another folder."
+    )
+    de: ClassVar[str] = (
+        "{directory} enthält eine amparex.toml, die nicht zur Demo gehört; die Demo ändert "
+        "dort nichts. Bitte einen anderen Ordner wählen."
+    )
+    directory: str
