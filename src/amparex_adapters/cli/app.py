@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -41,9 +41,14 @@ from amparex_core.domain.templates import (
 )
 from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.ports.readers import CardWriter
-from amparex_core.services import InformationRequest, LoyaltyLab, UploadResult
+from amparex_core.services import DispatchReport, InformationRequest, LoyaltyLab, UploadResult
 
 from .errors import ConfigInvalid, NoCardPresented
+
+if TYPE_CHECKING:
+    from amparex_core.ports.clock import Clock
+
+    from .compose import Composition
 
 __all__ = ["cli", "detect_lang", "watch_outbox"]
 
@@ -67,11 +72,11 @@ class State:
         self.config_path = config_path
         self.lang = lang
         self.debug = debug
-        self._app: Any = None
+        self._app: Composition | None = None
         self.secret_values: list[str] = []
-        self.clock: Any = None
+        self.clock: Clock | None = None
 
-    def app(self, ctx: click.Context) -> Any:
+    def app(self, ctx: click.Context) -> Composition:
         """The :class:`~.compose.Composition` (loads the configuration on first use)."""
         if self._app is None:
             from .compose import Composition
@@ -136,7 +141,7 @@ class AmparexGroup(click.Group):
 pass_state = click.make_pass_decorator(State)
 
 
-def _app(ctx: click.Context) -> Any:
+def _app(ctx: click.Context) -> Composition:
     return _state(ctx).app(ctx)
 
 
@@ -611,12 +616,16 @@ def orders_dispatch(ctx: click.Context, now: dt.datetime | None) -> None:
     _finish_dispatch(ctx, result)
 
 
-def _run_dispatch(app: Any, now: dt.datetime | None, report: Any) -> Any:
+def _run_dispatch(
+    app: Composition, now: dt.datetime | None, report: Callable[[str, int, int, str], None] | None
+) -> DispatchReport:
     progress = None if report is None else (lambda d, t, i: report("dispatch", d, t, i))
     return app.orders.dispatch(now=now, progress=progress)
 
 
-def _finish_dispatch(ctx: click.Context, result: Any, *, exit_on_failure: bool = True) -> int:
+def _finish_dispatch(
+    ctx: click.Context, result: DispatchReport, *, exit_on_failure: bool = True
+) -> int:
     state = _state(ctx)
     for r in result.batches:
         batch = r.batch
@@ -639,11 +648,13 @@ def _finish_dispatch(ctx: click.Context, result: Any, *, exit_on_failure: bool =
 # ================================================================== start-up and outbox
 
 
-def _lab_place(app: Any, workstation: str | None, branch: str | None) -> tuple[str, str | None]:
+def _lab_place(
+    app: Composition, workstation: str | None, branch: str | None
+) -> tuple[str, str | None]:
     return workstation or app.workstation, branch or app.branch
 
 
-def _require_upload(app: Any) -> None:
+def _require_upload(app: Composition) -> None:
     if app.upload_delivery is None:
         raise ConfigInvalid(
             path=app.config.label,
@@ -833,7 +844,7 @@ def _reader_spec(_ctx: click.Context, _param: click.Parameter, value: str | None
     raise click.BadParameter(f"{value!r}: use {_READER_HELP}")
 
 
-def _timeout(app: Any, timeout: float | None) -> float:
+def _timeout(app: Composition, timeout: float | None) -> float:
     return float(app.config.reader.timeout if timeout is None else timeout)
 
 
@@ -922,7 +933,8 @@ def cards_invalidate(
             raise click.UsageError(f"the reader {reader.name} cannot write cards")
         writer = reader
     card = app.desk.invalidate(number, writer=writer, timeout=_timeout(app, timeout))
-    click.echo(f"card {card.number} is invalid since {card.blocked_at.isoformat()}")
+    since = "-" if card.blocked_at is None else card.blocked_at.isoformat()
+    click.echo(f"card {card.number} is invalid since {since}")
 
 
 @cards.command("list")
@@ -967,11 +979,7 @@ def masterdata() -> None:
 @click.pass_context
 def masterdata_import(ctx: click.Context, file: str) -> None:
     """Import branches, customers, employees and templates from a JSON or TOML bundle."""
-    app = _app(ctx)
-    data = app.masterdata
-    if not hasattr(data, "import_bundle"):
-        raise click.UsageError("master data can be imported into a SQLite or PostgreSQL store only")
-    counts = data.import_bundle(Path(file))
+    counts = _app(ctx).import_masterdata(Path(file))
     click.echo(
         "imported "
         + ", ".join(f"{count} {section.replace('_', ' ')}" for section, count in counts.items())

@@ -11,14 +11,22 @@ import contextlib
 import importlib
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from types import ModuleType
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
 from amparex_core.domain.cards import CardNumberFormat, CardUid
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.interfaces import InterfaceConfig
+from amparex_core.domain.masterdata import (
+    Branch,
+    Customer,
+    DocumentTemplate,
+    Employee,
+    StatisticTemplate,
+)
 from amparex_core.domain.money import CostItem, PriceList
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.ports.clock import Clock
@@ -98,6 +106,13 @@ def database_connector(url: str, *, label: str) -> Callable[[], Any]:
     raise ConfigInvalid(
         path=label, key="statistics.url", reason="a sqlite:///abs/path or postgresql:// URL"
     )
+
+
+MasterItem = Branch | Customer | Employee | DocumentTemplate | StatisticTemplate
+
+
+class _MasterDataWriter(Protocol):
+    def add(self, *items: MasterItem) -> None: ...
 
 
 class _NoParcelDelivery:
@@ -214,6 +229,28 @@ class Composition:
         module = load_adapter("amparex_adapters.masterdata.sql", feature="SQL master data")
         data: MasterData = module.SqlMasterData(storage)
         return data
+
+    def add_masterdata(self, *items: MasterItem) -> None:
+        """Add or replace master-data records (the demo, tests)."""
+        writer = cast("_MasterDataWriter", self.masterdata)
+        writer.add(*items)
+
+    def import_masterdata(self, path: Path) -> dict[str, int]:
+        """Import a master-data bundle (TOML or JSON) into the store's tables.
+
+        Raises:
+            MasterDataInvalid: The bundle has bad records (nothing is imported).
+            ConfigInvalid: The store keeps no master-data tables (``memory://``).
+        """
+        importer = getattr(self.masterdata, "import_bundle", None)
+        if importer is None:
+            raise ConfigInvalid(
+                path=self.config.label,
+                key="storage",
+                reason="master data can be imported into a SQLite or PostgreSQL store only",
+            )
+        counts: dict[str, int] = importer(path)
+        return counts
 
     @cached_property
     def statistics(self) -> StatisticSource:

@@ -35,7 +35,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -57,6 +57,9 @@ from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.services import OrderService
 
 from .errors import DemoRefused
+
+if TYPE_CHECKING:
+    from .compose import Composition
 
 __all__ = ["DemoSummary", "build_host_database", "run_demo"]
 
@@ -491,7 +494,7 @@ file = "secrets.toml"
 
 
 def _seed(
-    app: Any, directory: Path, customers: int, pdf: bool, echo: Callable[[str], None]
+    app: Composition, directory: Path, customers: int, pdf: bool, echo: Callable[[str], None]
 ) -> None:
     from amparex_adapters.clock.manual import ManualClock
 
@@ -506,7 +509,7 @@ def _seed(
         StatisticTemplate(template_id, name, FileFormat.CSV, query)
         for template_id, name, query in STATISTICS.values()
     ]
-    app.masterdata.add(
+    app.add_masterdata(
         *chain.branches, *chain.customers, *chain.employees, *documents, *statistic_templates
     )
     echo(
@@ -647,7 +650,7 @@ def run_demo(
     return summary
 
 
-def _main_job(app: Any, directory: Path, *, created: bool, lang: str) -> DemoSummary:
+def _main_job(app: Composition, directory: Path, *, created: bool, lang: str) -> DemoSummary:
     before_vendor = set(_files(directory / "card-vendor"))
     report = app.loyalty_lab.start(branch=app.branch, workstation=app.workstation)
     dispatch = app.orders.dispatch()
