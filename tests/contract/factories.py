@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -23,6 +23,7 @@ from amparex_adapters.masterdata.memory import MemoryMasterData
 from amparex_adapters.readers.scripted import ScriptedReader
 from amparex_adapters.statistics.memory import MemoryStatisticSource
 from amparex_adapters.storage.memory import MemoryStorage
+from amparex_core.domain.masterdata import DocumentKind, DocumentTemplate
 from amparex_core.ports import (
     CardWriter,
     Clock,
@@ -57,27 +58,146 @@ EXPORT_TARGETS: dict[str, Callable[[pytest.FixtureRequest], tuple[ExportTarget, 
 }
 """Export targets: ``(target, an existing empty directory)``."""
 
+
+def _real_files(kind: str) -> Callable[[pytest.FixtureRequest], tuple[FileDelivery, Any]]:
+    """A file delivery against its real peer (sshd, asyncssh, pyftpdlib, vsftpd, a folder)."""
+    from tests.integration.delivery.targets import build_target
+
+    def factory(request: pytest.FixtureRequest) -> tuple[FileDelivery, Any]:
+        target = build_target(request, kind)
+        return target.delivery, target.fetch
+
+    return factory
+
+
+def _parcels_as_files(kind: str) -> Callable[[pytest.FixtureRequest], tuple[ParcelDelivery, Any]]:
+    """Parcels as ``<id>-<name>`` files over a real file delivery; arrived = README there."""
+    from amparex_adapters.delivery.files import README_NAME, FilesParcelDelivery
+    from tests.integration.delivery.targets import build_target
+
+    def factory(request: pytest.FixtureRequest) -> tuple[ParcelDelivery, Any]:
+        target = build_target(request, kind)
+
+        def received(parcel_id: str) -> dict[str, bytes | None] | None:
+            if target.fetch(f"{parcel_id}-{README_NAME}") is None:
+                return None
+            prefix = f"{parcel_id}-"
+            return {n: target.fetch(n) for n in target.listing() if n.startswith(prefix)}
+
+        return FilesParcelDelivery(target.delivery), received
+
+    return factory
+
+
 FILE_DELIVERIES: dict[
     str, Callable[[pytest.FixtureRequest], tuple[FileDelivery, Callable[[str], bytes | None]]]
 ] = {
     "memory": lambda request: (lambda d: (d, d.files.get))(RecordingFileDelivery()),
+    "folder": _real_files("folder"),
+    "sftp-openssh": _real_files("sftp-openssh"),
+    "sftp-asyncssh": _real_files("sftp-asyncssh"),
+    "sftp-asyncssh-password": _real_files("sftp-asyncssh-password"),
+    "ftps-pyftpdlib": _real_files("ftps-pyftpdlib"),
+    "ftps-vsftpd": _real_files("ftps-vsftpd"),
+    "ftp-plain-pyftpdlib": _real_files("ftp-plain-pyftpdlib"),
 }
 """File deliveries: ``(delivery, fetch)`` where ``fetch(name)`` reads the remote file."""
+
+
+def _smtp_delivery(
+    request: pytest.FixtureRequest,
+) -> tuple[ParcelDelivery, Callable[[str], Any]]:
+    """SMTP to the aiosmtpd fixture; ``received`` rebuilds the parcel from the last mail."""
+    from amparex_adapters.delivery.smtp import message_id_for
+    from amparex_core.domain.parcels import Attachment, Parcel
+
+    server = request.getfixturevalue("smtp_server")
+
+    def received(parcel_id: str) -> Parcel | None:
+        for mail in reversed(server.messages):
+            message = mail.message()
+            if message["Message-ID"] != message_id_for(parcel_id):
+                continue
+            body = message.get_body(("plain",))
+            return Parcel(
+                id=parcel_id,
+                subject=str(message["Subject"]),
+                body="" if body is None else body.get_content(),
+                attachments=[
+                    Attachment(
+                        str(part.get_filename()),
+                        part.get_content_type(),
+                        part.get_payload(decode=True),
+                    )
+                    for part in message.iter_attachments()
+                ],
+            )
+        return None
+
+    return server.delivery(), received
+
 
 PARCEL_DELIVERIES: dict[
     str, Callable[[pytest.FixtureRequest], tuple[ParcelDelivery, Callable[[str], Any]]]
 ] = {
     "memory": lambda request: (lambda d: (d, d.parcels.get))(RecordingParcelDelivery()),
+    "files-folder": _parcels_as_files("folder"),
+    "files-sftp-openssh": _parcels_as_files("sftp-openssh"),
+    "files-ftps-vsftpd": _parcels_as_files("ftps-vsftpd"),
+    "smtp": _smtp_delivery,
 }
 """Parcel deliveries: ``(delivery, received)`` where ``received(parcel_id)`` is what arrived."""
 
-RENDERERS: dict[str, Callable[[pytest.FixtureRequest], DocumentRenderer]] = {
-    "text": lambda request: TextPdfRenderer(),
+
+class RendererSamples(NamedTuple):
+    """Templates in a renderer's own format, for the renderer suite.
+
+    ``card`` reads ``holder_name`` and ``card_number``; ``letter`` prints
+    ``Dear <holder_name>``; ``broken`` cannot be read at all.
+    """
+
+    card: DocumentTemplate
+    letter: DocumentTemplate
+    broken: DocumentTemplate
+
+
+TEXT_SAMPLES = RendererSamples(
+    card=DocumentTemplate(
+        "CARD", "card", DocumentKind.CARD, "text/plain", b"{holder_name} {card_number}"
+    ),
+    letter=DocumentTemplate(
+        "LETTER", "letter", DocumentKind.LETTER, "text/plain", b"Dear {holder_name}"
+    ),
+    broken=DocumentTemplate("B", "b", DocumentKind.CARD, "text/plain", b"\xff\xfe{"),
+)
+
+
+def _pdf_renderer(request: pytest.FixtureRequest) -> tuple[DocumentRenderer, RendererSamples]:
+    from amparex_adapters.documents.pdf import PdfFormRenderer
+    from tests.pdfforms import form_template
+
+    samples = RendererSamples(
+        card=form_template("CARD", ("holder_name", "{{ holder_name }}"), ("card_number", None)),
+        letter=form_template(
+            "LETTER", ("greeting", "Dear {{ holder_name }}"), kind=DocumentKind.LETTER
+        ),
+        broken=DocumentTemplate("B", "b", DocumentKind.CARD, "application/pdf", b"\xff\xfe{"),
+    )
+    return PdfFormRenderer(), samples
+
+
+RENDERERS: dict[
+    str, Callable[[pytest.FixtureRequest], tuple[DocumentRenderer, RendererSamples]]
+] = {
+    "text": lambda request: (TextPdfRenderer(), TEXT_SAMPLES),
+    "pdf": _pdf_renderer,
 }
-"""Document renderers."""
+"""Document renderers: ``(renderer, templates in its format)``."""
 
 READERS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     "scripted": lambda request: _scripted(),
+    "pcsc": lambda request: _pcsc(request),  # noqa: PLW0108 - defined below
+    "nfc": lambda request: _nfc(request),  # noqa: PLW0108 - defined below
 }
 """Card readers: a factory returns ``(writer, present, remove)``; ``present(uid_bytes)``
 puts a blank writable card with that UID on the reader, ``remove()`` takes it away."""
@@ -89,6 +209,24 @@ def _scripted() -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]
 
     reader = ScriptedReader()
     return reader, lambda uid: reader.present(VirtualCard(CardUid(uid))), reader.remove
+
+
+def _pcsc(
+    request: pytest.FixtureRequest,
+) -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]]:
+    """PcscReader on pcscd's vpcd reader; ``present`` inserts a virtual contactless card."""
+    from tests.plugins.pcsc import pcsc_reader_for_contract
+
+    return pcsc_reader_for_contract(request)
+
+
+def _nfc(
+    request: pytest.FixtureRequest,
+) -> tuple[CardWriter, Callable[[bytes], None], Callable[[], None]]:
+    """NfcReader on nfcpy's UDP driver; ``present`` brings an emulated NTAG213 in."""
+    from tests.plugins.nfc import nfc_reader_for_contract
+
+    return nfc_reader_for_contract(request)
 
 
 CLOCKS: dict[str, Callable[[pytest.FixtureRequest], Clock]] = {

@@ -16,8 +16,6 @@ from amparex_core.domain.cards import CardUid
 from amparex_core.domain.masterdata import (
     Branch,
     Customer,
-    DocumentKind,
-    DocumentTemplate,
     Employee,
     FileFormat,
     StatisticTemplate,
@@ -35,6 +33,9 @@ from amparex_core.ports import (
     ParcelDelivery,
     StatisticSource,
 )
+from tests.contract.factories import TEXT_SAMPLES, RendererSamples
+
+CARD = TEXT_SAMPLES.card
 
 # ---------------------------------------------------------------- export target
 
@@ -169,39 +170,37 @@ def test_CO16_parcel_delivery_is_idempotent_per_parcel_id(
 # ---------------------------------------------------------------- renderer
 
 
-CARD = DocumentTemplate(
-    "CARD", "card", DocumentKind.CARD, "text/plain", b"{holder_name} {card_number}"
-)
-LETTER = DocumentTemplate(
-    "LETTER", "letter", DocumentKind.LETTER, "text/plain", b"Dear {holder_name}"
-)
-
-
-def test_CO8_renderer_validates_fields(renderer: DocumentRenderer) -> None:
-    assert isinstance(renderer, DocumentRenderer)
-    renderer.validate(CARD, frozenset({"holder_name", "card_number"}))
+def test_CO8_renderer_validates_fields(renderer: tuple[DocumentRenderer, RendererSamples]) -> None:
+    renderer_, samples = renderer
+    assert isinstance(renderer_, DocumentRenderer)
+    renderer_.validate(samples.card, frozenset({"holder_name", "card_number"}))
     with pytest.raises(errors.DocumentTemplateInvalid) as info:
-        renderer.validate(CARD, frozenset({"holder_name"}))
+        renderer_.validate(samples.card, frozenset({"holder_name"}))
     assert info.value.field == "card_number" and info.value.document_id == "CARD"
 
 
-def test_CO16_renderer_merges_parts_in_order(renderer: DocumentRenderer) -> None:
+def test_CO16_renderer_merges_parts_in_order(
+    renderer: tuple[DocumentRenderer, RendererSamples],
+) -> None:
+    renderer_, samples = renderer
     parts = [
-        DocumentPart(LETTER, {"holder_name": "Erika", "card_number": "1"}),
-        DocumentPart(CARD, {"holder_name": "Erika", "card_number": "927600000016"}),
-        DocumentPart(CARD, {"holder_name": "Max", "card_number": "927600000024"}),
+        DocumentPart(samples.letter, {"holder_name": "Erika", "card_number": "1"}),
+        DocumentPart(samples.card, {"holder_name": "Erika", "card_number": "927600000016"}),
+        DocumentPart(samples.card, {"holder_name": "Max", "card_number": "927600000024"}),
     ]
-    pdf = renderer.render(parts)
-    assert renderer.media_type == "application/pdf" and pdf.startswith(b"%PDF-")
+    pdf = renderer_.render(parts)
+    assert renderer_.media_type == "application/pdf" and pdf.startswith(b"%PDF-")
     assert pdf.index(b"Dear Erika") < pdf.index(b"927600000016") < pdf.index(b"927600000024")
     with pytest.raises(errors.DocumentTemplateInvalid):
-        renderer.render([DocumentPart(CARD, {"holder_name": "x"})])
+        renderer_.render([DocumentPart(samples.card, {"holder_name": "x"})])
 
 
-def test_CO8_renderer_refuses_a_broken_template(renderer: DocumentRenderer) -> None:
-    broken = DocumentTemplate("B", "b", DocumentKind.CARD, "text/plain", b"\xff\xfe{")
+def test_CO8_renderer_refuses_a_broken_template(
+    renderer: tuple[DocumentRenderer, RendererSamples],
+) -> None:
+    renderer_, samples = renderer
     with pytest.raises(errors.DocumentTemplateInvalid):
-        renderer.validate(broken, frozenset())
+        renderer_.validate(samples.broken, frozenset())
 
 
 # ---------------------------------------------------------------- readers

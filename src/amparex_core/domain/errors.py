@@ -63,7 +63,9 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── DeliveryFailed                  delivery.failed
     │   └── HostKeyRejected                 delivery.host_key_rejected
     ├── ReaderError
-    │   └── ReaderUnavailable               reader.unavailable
+    │   ├── ReaderUnavailable               reader.unavailable
+    │   ├── CardRemoved                     reader.card_removed
+    │   └── CardUnreadable                  reader.card_unreadable
     └── StorageError
         ├── StorageUnavailable              storage.unavailable
         └── StorageSchemaTooNew             storage.schema_too_new
@@ -88,9 +90,11 @@ __all__ = [
     "CardError",
     "CardExpired",
     "CardNumberInvalid",
+    "CardRemoved",
     "CardUidInvalid",
     "CardUidTaken",
     "CardUnknown",
+    "CardUnreadable",
     "CardWriteFailed",
     "ClientSideRequired",
     "ContractRequired",
@@ -837,6 +841,34 @@ class ReaderUnavailable(ReaderError):
     code: ClassVar[str] = "reader.unavailable"
     en: ClassVar[str] = "The card reader {reader} is not available: {reason}."
     de: ClassVar[str] = "Das Kartenlesegerät {reader} ist nicht verfügbar: {reason}."
+    reader: str
+    reason: str
+
+
+@_error
+class CardRemoved(ReaderError):
+    """The card left the reader before it was read to the end (CR1)."""
+
+    code: ClassVar[str] = "reader.card_removed"
+    en: ClassVar[str] = (
+        "The card was removed from {reader} before it could be read: present it again."
+    )
+    de: ClassVar[str] = (
+        "Die Karte wurde vom Kartenlesegerät {reader} entfernt, bevor sie gelesen war: "
+        "bitte erneut auflegen."
+    )
+    reader: str
+
+
+@_error
+class CardUnreadable(ReaderError):
+    """The reader saw a card but could not read its identity (CR1)."""
+
+    code: ClassVar[str] = "reader.card_unreadable"
+    en: ClassVar[str] = "The card on {reader} could not be read: {reason}."
+    de: ClassVar[str] = (
+        "Die Karte am Kartenlesegerät {reader} konnte nicht gelesen werden: {reason}."
+    )
     reader: str
     reason: str
 

@@ -1,0 +1,146 @@
+"""What the file-delivery adapters share: safe names, temporary names, retries with backoff.
+
+Private to :mod:`amparex_adapters.delivery`; nothing here knows a protocol.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import attrs
+
+from amparex_core.domain.errors import DeliveryError, DeliveryFailed
+
+__all__ = ["Retry", "check_name", "describe", "retrying", "temp_name"]
+
+_log = logging.getLogger("amparex_adapters.delivery")
+
+T = TypeVar("T")
+
+_FORBIDDEN = ("/", "\\", "\x00", "\r", "\n")
+
+
+def check_name(name: str, *, destination: str) -> str:
+    """Refuse a remote file name that could leave the target folder or hide as a temp file.
+
+    Args:
+        name: The final remote file name of an :class:`~amparex_core.domain.parcels.OutgoingFile`.
+        destination: For the error message.
+
+    Returns:
+        *name*, unchanged.
+
+    Raises:
+        DeliveryFailed: The name is empty, ``.``/``..``, starts with a dot (the prefix of
+            temporary names) or holds a path separator or control character.
+    """
+    if (
+        not name
+        or name in {".", ".."}
+        or name.startswith(".")
+        or any(ch in name for ch in _FORBIDDEN)
+    ):
+        raise DeliveryFailed(
+            destination=destination,
+            item=name,
+            reason="not a plain file name (no path separators, no leading dot)",
+        )
+    return name
+
+
+def temp_name(name: str) -> str:
+    """A temporary name next to *name*: hidden, unique per attempt, recognisable.
+
+    ``report.csv`` → ``.report.csv.3f9a0c1e.part``. A partly uploaded file only ever
+    exists under such a name (LL8).
+    """
+    return f".{name}.{secrets.token_hex(4)}.part"
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for an exception: its type and message, never more."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    kind = type(exc).__name__
+    return f"{kind}: {text}" if text else kind
+
+
+@attrs.frozen
+class Retry:
+    """How often and how patiently a delivery retries transient errors.
+
+    Attributes:
+        attempts: Attempts in all (1 means no retry).
+        backoff: Seconds to wait before the second attempt; doubles each time.
+        max_backoff: Upper bound of one wait.
+    """
+
+    attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+    backoff: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
+    max_backoff: float = attrs.field(default=10.0, validator=attrs.validators.ge(0))
+
+    def delays(self) -> list[float]:
+        """The waits between attempts, in order (``attempts - 1`` of them)."""
+        return [min(self.backoff * 2**i, self.max_backoff) for i in range(self.attempts - 1)]
+
+
+def retrying(
+    action: Callable[[], T],
+    *,
+    retry: Retry,
+    destination: str,
+    item: str,
+    is_transient: Callable[[BaseException], bool],
+    on_failure: Callable[[], None] = lambda: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run *action*, retrying transient errors with exponential backoff.
+
+    Args:
+        action: One complete attempt.
+        retry: Attempts and backoff.
+        destination: For messages (never holds a password).
+        item: The file or parcel, for messages.
+        is_transient: Whether an error is worth another attempt.
+        on_failure: Called after every failed attempt (drop a broken connection).
+        sleep: Waits between attempts.
+
+    Returns:
+        What *action* returned.
+
+    Raises:
+        DeliveryError: An :class:`~amparex_core.domain.errors.AmparexError` of *action*
+            passes through unchanged (a rejected host key is never retried).
+        DeliveryFailed: Every attempt failed, or a permanent error occurred.
+    """
+    delays = retry.delays()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return action()
+        except DeliveryError:
+            on_failure()
+            raise
+        except Exception as exc:
+            on_failure()
+            transient = is_transient(exc)
+            if not transient or attempt > len(delays):
+                suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
+                raise DeliveryFailed(
+                    destination=destination, item=item, reason=describe(exc) + suffix
+                ) from exc
+            delay = delays[attempt - 1]
+            _log.warning(
+                "delivery of %r to %s failed (%s); attempt %d of %d in %.1f s",
+                item,
+                destination,
+                describe(exc),
+                attempt + 1,
+                retry.attempts,
+                delay,
+            )
+            sleep(delay)

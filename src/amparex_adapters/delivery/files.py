@@ -1,0 +1,99 @@
+"""Parcels as files, through any file delivery (SFTP, FTP(S), a folder) — CO16, CO18.
+
+:class:`FilesParcelDelivery` turns a :class:`~amparex_core.domain.parcels.Parcel` into
+files named ``<parcel.id>-<filename>`` in the target folder of a ``FileDelivery``:
+
+* ``<id>-<attachment filename>`` for every attachment (manifest, batch PDF), in order,
+* ``<id>-README.txt`` last, holding the subject and body: it is the parcel's completion
+  mark — when it is there, every attachment is there (each name appears atomically).
+
+Flat names, not a folder per parcel: every file delivery can write them without creating
+folders, and a receiver that lists one folder sees each parcel as one group of names.
+The names derive from the parcel ID only, so sending a parcel again (after a failure
+half-way, or twice by mistake) replaces the same files and never makes a second parcel on
+the receiving side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import BinaryIO
+
+from amparex_adapters.delivery._common import check_name
+from amparex_core.domain.errors import DeliveryFailed
+from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile, Parcel
+from amparex_core.ports.delivery import FileDelivery
+
+__all__ = ["README_NAME", "FilesParcelDelivery", "remote_names"]
+
+#: File name (after ``<id>-``) of the completion mark holding subject and body.
+README_NAME = "README.txt"
+
+
+def remote_names(parcel: Parcel) -> list[str]:
+    """The remote file names of *parcel*, in upload order (attachments, then README).
+
+    Raises:
+        DeliveryFailed: Two attachments share a name, or one is named like the README.
+    """
+    names = [f"{parcel.id}-{a.filename}" for a in parcel.attachments]
+    names.append(f"{parcel.id}-{README_NAME}")
+    if len(set(names)) != len(names):
+        raise DeliveryFailed(
+            destination="-",
+            item=parcel.id,
+            reason=f"attachment names must be distinct and not {README_NAME!r}",
+        )
+    return names
+
+
+def _outgoing(name: str, data: bytes) -> OutgoingFile:
+    def opener() -> BinaryIO:
+        return io.BytesIO(data)
+
+    return OutgoingFile(
+        name=name, size=len(data), open=opener, sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+class FilesParcelDelivery:
+    """Sends parcels as files through a ``FileDelivery`` (implements ``ParcelDelivery``).
+
+    Args:
+        files: Where the files go.
+    """
+
+    def __init__(self, files: FileDelivery) -> None:
+        self.files = files
+        self.destination = files.destination
+
+    def __repr__(self) -> str:
+        return f"FilesParcelDelivery({self.files!r})"
+
+    def send(self, parcel: Parcel) -> DeliveryReceipt:
+        """Upload every attachment of *parcel*, then its README (CO16, CO18).
+
+        Returns:
+            A receipt whose ``reference`` is the README's remote path and whose ``size``
+            is the sum of all bytes sent.
+
+        Raises:
+            DeliveryFailed: An upload failed after retries (sending the parcel again
+                later completes it under the same names), or an attachment name is not a
+                plain file name or is used twice (then nothing is sent).
+        """
+        names = remote_names(parcel)
+        for name in names:  # refuse before anything is written
+            check_name(name, destination=self.destination)
+        readme = f"{parcel.subject}\n\n{parcel.body}".encode()
+        contents = [a.data for a in parcel.attachments] + [readme]
+        total = 0
+        receipt: DeliveryReceipt | None = None
+        for name, data in zip(names, contents, strict=True):
+            receipt = self.files.upload(_outgoing(name, data))
+            total += len(data)
+        assert receipt is not None
+        return DeliveryReceipt(
+            destination=self.destination, reference=receipt.reference, size=total
+        )
