@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import sys
 import threading
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from amparex_adapters._extras import MissingExtraError
 from amparex_core._version import __version__
 from amparex_core.domain.cards import CardPresentation, CardUid, UidForm
 from amparex_core.domain.errors import AmparexError
@@ -43,7 +45,7 @@ from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.ports.readers import CardWriter
 from amparex_core.services import DispatchReport, InformationRequest, LoyaltyLab, UploadResult
 
-from .errors import ConfigInvalid, NoCardPresented
+from .errors import ConfigInvalid, ExtraMissing, NoCardPresented
 
 if TYPE_CHECKING:
     from amparex_core.ports.clock import Clock
@@ -125,6 +127,16 @@ class AmparexGroup(click.Group):
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except MissingExtraError as exc:  # an adapter imported its library late
+            state = _state(ctx)
+            if state.debug:
+                traceback.print_exc()
+            found = re.search(r"amparex-core\[(\w+)\]", str(exc))
+            report_error(
+                state,
+                ExtraMissing(feature="this adapter", extra=found[1] if found else "all"),
+            )
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("amparex: interrupted", err=True)
             ctx.exit(130)
