@@ -122,7 +122,7 @@ class AmparexGroup(click.Group):
         except AmparexError as exc:
             state = _state(ctx)
             if state.debug:
-                traceback.print_exc()
+                click.echo(state.scrub(traceback.format_exc()).rstrip(), err=True)
             report_error(state, exc)
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -130,7 +130,7 @@ class AmparexGroup(click.Group):
         except MissingExtraError as exc:  # an adapter imported its library late
             state = _state(ctx)
             if state.debug:
-                traceback.print_exc()
+                click.echo(state.scrub(traceback.format_exc()).rstrip(), err=True)
             found = re.search(r"amparex-core\[(\w+)\]", str(exc))
             report_error(
                 state,
@@ -143,7 +143,7 @@ class AmparexGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - the user never sees a traceback
             state = _state(ctx)
             if state.debug:
-                traceback.print_exc()
+                click.echo(state.scrub(traceback.format_exc()).rstrip(), err=True)
             text = state.scrub(" ".join(str(exc).split())) or type(exc).__name__
             hint = "" if state.debug else " (run with --debug for details)"
             click.echo(f"amparex: error [internal]: {type(exc).__name__}: {text}{hint}", err=True)
