@@ -113,7 +113,7 @@ timeout = 10.0
     assert len(smtp_server.messages) == 1
     message = email.message_from_bytes(smtp_server.messages[0].content, policy=policy.default)
     assert message["Subject"] == "Kartenbestellung AX-100 B000001"
-    names = sorted(part.get_filename() for part in message.iter_attachments())
+    names = sorted(part.get_filename() or "" for part in message.iter_attachments())
     assert "B000001-cards.pdf" in names
     assert smtp_server.logins == [SMTP_USER]
     assert all(SMTP_PASSWORD not in output for output in chain.outputs)
