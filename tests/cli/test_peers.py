@@ -137,3 +137,40 @@ def test_IF8_the_command_runs_on_postgresql(chain: Chain, pg_url: str) -> None:
     chain.ok("orders", "dispatch", "--now", LATER)
     orders = json.loads(chain.ok("orders", "list", "--json").stdout)
     assert [o["status"] for o in orders] == ["dispatched"]
+
+
+def test_CR1_CR4_cards_encode_and_read_through_pcscd(chain: Chain, virtual_card: Any) -> None:
+    require_adapters("amparex_adapters.readers.pcsc")
+    add_card_ordering(chain)
+    add_templates(chain, ["BASIS"])
+    chain.ok("orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "P1")
+    chain.ok("orders", "dispatch", "--now", LATER)
+    number = json.loads(chain.ok("cards", "list", "--json").stdout)[0]["number"]
+    virtual_card.insert()
+    reader = "pcsc:Virtual PCD"
+    encoded = chain.ok("cards", "encode", number, "--reader", reader, "--timeout", "5")
+    uid = virtual_card.uid.hex().upper()
+    assert f"encoded card {number} on {uid}" in encoded.stdout
+    read = chain.ok("cards", "read", "--reader", reader, "--timeout", "5")
+    assert f"uid: {uid}" in read.stdout
+    assert f"card number: {number}" in read.stdout
+    assert "holder: K1 Erika Mustermann" in read.stdout
+    chain.ok("cards", "invalidate", number, "--erase", "--reader", reader, "--timeout", "5")
+    blocked = chain.run("cards", "read", "--reader", reader, "--timeout", "5")
+    assert "status: card.blocked" in blocked.stdout
+
+
+def test_CR1_CR4_cards_encode_and_read_an_nfc_tag(chain: Chain, udp_tag: Any) -> None:
+    require_adapters("amparex_adapters.readers.nfc")
+    add_card_ordering(chain)
+    add_templates(chain, ["BASIS"])
+    chain.ok("orders", "place", "--template", "BASIS", "--holder", "K2", "--process", "P1")
+    chain.ok("orders", "dispatch", "--now", LATER)
+    number = json.loads(chain.ok("cards", "list", "--json").stdout)[0]["number"]
+    udp_tag.enter()
+    reader = f"nfc:{udp_tag.path}"
+    encoded = chain.ok("cards", "encode", number, "--reader", reader, "--timeout", "5")
+    assert f"encoded card {number}" in encoded.stdout
+    read = chain.ok("cards", "read", "--reader", reader, "--timeout", "5")
+    assert f"card number: {number}" in read.stdout
+    assert "holder: K2 Max Mustermann" in read.stdout
