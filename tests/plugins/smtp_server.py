@@ -2,7 +2,7 @@
 
 Fixtures:
 
-- ``test_pki`` (session): a test CA and a server certificate for ``localhost`` and
+- ``smtp_pki`` (session): a test CA and a server certificate for ``localhost`` and
   ``127.0.0.1`` signed by it, plus a *rogue* CA and a server certificate signed by that one
   (for "an unknown CA is refused"). Made with ``cryptography``; PEM files in a temp dir.
 - ``smtp_server``: STARTTLS required, login required (``cards`` / the password in
@@ -208,7 +208,7 @@ def _make_pki(folder: Path) -> Pki:
 
 
 @pytest.fixture(scope="session")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+def smtp_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A test CA with a server certificate for localhost/127.0.0.1, and a rogue one."""
     return _make_pki(tmp_path_factory.mktemp("pki"))
 
@@ -217,7 +217,7 @@ SmtpServerFactory = Callable[..., SmtpServer]
 
 
 @pytest.fixture
-def smtp_server_factory(test_pki: Pki) -> Iterator[SmtpServerFactory]:
+def smtp_server_factory(smtp_pki: Pki) -> Iterator[SmtpServerFactory]:
     """Start SMTP servers; every one is stopped after the test."""
     _require("aiosmtpd")
     from aiosmtpd.controller import Controller
@@ -234,14 +234,14 @@ def smtp_server_factory(test_pki: Pki) -> Iterator[SmtpServerFactory]:
     ) -> SmtpServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         if certificate == "trusted":
-            context.load_cert_chain(test_pki.server_cert, test_pki.server_key)
+            context.load_cert_chain(smtp_pki.server_cert, smtp_pki.server_key)
         else:
-            context.load_cert_chain(test_pki.rogue_server_cert, test_pki.rogue_server_key)
+            context.load_cert_chain(smtp_pki.rogue_server_cert, smtp_pki.rogue_server_key)
         server = SmtpServer(
             host="127.0.0.1",
             port=free_port(),
             security=security,
-            ca_file=test_pki.ca_file,
+            ca_file=smtp_pki.ca_file,
             auth=auth,
         )
 
