@@ -416,11 +416,13 @@ def test_CR4_encode_writes_the_number_on_the_presented_card(chain: Chain) -> Non
     assert json.loads(chain.ok("cards", "list", "--json").stdout)[0]["uid"] == "04A22B9C"
 
 
-def test_CR1_a_reader_without_its_extra_names_the_extra(chain: Chain) -> None:
-    result = chain.run("cards", "read", "--reader", "nfc:usb")
+def test_CR1_a_missing_reader_or_its_missing_extra_is_one_line(chain: Chain) -> None:
+    result = chain.run("cards", "read", "--reader", "nfc:usb:0000:0000", "--timeout", "0.1")
     assert result.exit_code == 1
     line = error_line(result.stderr)
-    assert line.startswith("amparex: error [config.")
+    assert line.startswith(
+        ("amparex: error [config.extra_missing]: ", "amparex: error [reader.unavailable]: ")
+    )
 
 
 # ------------------------------------------------------------------ master data

@@ -88,9 +88,11 @@ def test_an_adapter_missing_from_the_installation_is_named() -> None:
 
 
 def test_an_unknown_reader_kind_is_a_config_error() -> None:
-    app = _compose({"reader": {"default": "floppy"}})
     with pytest.raises(ConfigInvalid, match=r"reader\.default"):
-        app.reader()
+        _compose({"reader": {"default": "floppy"}})
+    app = _compose({})
+    with pytest.raises(ConfigInvalid, match=r"reader\.default"):
+        app.reader("nfc")
 
 
 def test_CR1_the_scripted_reader_shows_the_configured_card() -> None:

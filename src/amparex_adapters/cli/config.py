@@ -40,8 +40,11 @@ Every key, with its default::
     known_hosts = "~/.ssh/known_hosts"       # sftp
     host_key_fingerprint = "SHA256:…"        # sftp, pins the host key
     key_file = "~/.ssh/id_ed25519"           # sftp
+    accept_new_host_key = false              # sftp: trust an unknown host key once
     ca_file = "/etc/ssl/loyaltylab-ca.pem"   # ftps
+    allow_plain = false                      # ftp: must be true for plain FTP
     folder = "/mnt/outbox"                   # folder
+    timeout = 30.0                           # seconds per network operation
 
     [card_order]
     renderer = "pdf"             # pdf (extra "pdf") | text
@@ -70,16 +73,12 @@ Secrets never live in the configuration file nor on the command line. Each comes
 its environment variable, else from the secrets file (TOML, same key names), which must be
 readable by its owner only (``chmod 600``); a group- or world-accessible file is refused:
 
-=====================  ==========================  ==================================
-secret                 environment variable        used for
-=====================  ==========================  ==================================
-``card_key``           ``AMPAREX_CARD_KEY``        the card contract's key (CO1)
-``upload_password``    ``AMPAREX_UPLOAD_PASSWORD`` Loyalty Lab server login
-``upload_passphrase``  ``AMPAREX_UPLOAD_PASSPHRASE`` its SFTP private key
-``smtp_password``      ``AMPAREX_SMTP_PASSWORD``   the e-mail server login
-``parcel_password``    ``AMPAREX_PARCEL_PASSWORD`` card-order files over SFTP/FTP(S)
-``parcel_passphrase``  ``AMPAREX_PARCEL_PASSPHRASE`` their SFTP private key
-=====================  ==========================  ==================================
+* ``card_key`` — ``AMPAREX_CARD_KEY``: the card contract's key (CO1);
+* ``upload_password`` — ``AMPAREX_UPLOAD_PASSWORD``: the Loyalty Lab server login;
+* ``upload_passphrase`` — ``AMPAREX_UPLOAD_PASSPHRASE``: its SFTP private key;
+* ``smtp_password`` — ``AMPAREX_SMTP_PASSWORD``: the e-mail server login;
+* ``parcel_password`` — ``AMPAREX_PARCEL_PASSWORD``: card-order files over SFTP/FTP(S);
+* ``parcel_passphrase`` — ``AMPAREX_PARCEL_PASSPHRASE``: their SFTP private key.
 
 PostgreSQL passwords go the libpq way (``PGPASSWORD`` or ``~/.pgpass``), never into the URL.
 """
@@ -438,6 +437,11 @@ def _check(config: Config) -> None:
     if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
         raise ConfigInvalid(
             path=label, key="chain.prices.currency", reason="an ISO 4217 code such as EUR"
+        )
+    kind, sep, arg = config.reader.default.partition(":")
+    if not (kind == "pcsc" or (kind == "scripted" and not sep) or (kind == "nfc" and arg)):
+        raise ConfigInvalid(
+            path=label, key="reader.default", reason="pcsc, pcsc:NAME, nfc:PATH or scripted"
         )
     if config.reader.timeout <= 0:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
