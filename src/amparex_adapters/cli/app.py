@@ -7,6 +7,7 @@ MESSAGE in German with ``--lang de`` or a German ``LC_ALL`` / ``LC_MESSAGES`` / 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -140,6 +141,10 @@ class AmparexGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("amparex: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # `amparex orders list | head`: the reader has enough
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except Exception as exc:  # noqa: BLE001 - the user never sees a traceback
             state = _state(ctx)
             if state.debug:
