@@ -240,7 +240,12 @@ def _common_interface_options(func: Callable[..., Any]) -> Callable[..., Any]:
         [
             click.option("--display-name", help="Name shown for the interface."),
             click.option("--branch", help="Only this branch may use it (IF2)."),
-            click.option("--start", callback=_date, help="Enabled from this day on (IF5)."),
+            click.option(
+                "--start",
+                callback=_date,
+                metavar="YYYY-MM-DD",
+                help="Enabled from this day on (IF5).",
+            ),
         ]
     ):
         func = option(func)
@@ -550,7 +555,7 @@ def orders() -> None:
 @click.option("--holder", required=True, help="Customer (or employee) ID.")
 @click.option("--branch", help="Ordering branch (default: [workstation] branch).")
 @click.option("--process", "process_ref", required=True, help="PROCESS or PROCESS/STEP (CO13).")
-@click.option("--valid-until", callback=_date, help="Valid-until date YYYY-MM-DD (CO9).")
+@click.option("--valid-until", callback=_date, metavar="YYYY-MM-DD", help="Valid-until date (CO9).")
 @click.pass_context
 def orders_place(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
@@ -621,7 +626,12 @@ def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
 
 
 @orders.command("dispatch")
-@click.option("--now", callback=_instant, help="Dispatch as at this ISO date-time (with offset).")
+@click.option(
+    "--now",
+    callback=_instant,
+    metavar="ISO-DATETIME",
+    help="Dispatch as at this instant, e.g. 2026-12-01T08:00+01:00.",
+)
 @click.pass_context
 def orders_dispatch(ctx: click.Context, now: dt.datetime | None) -> None:
     """Batch the due orders and deliver the batches (CO6, CO16)."""
