@@ -125,3 +125,23 @@ def test_LL5_LL6_LL8_CO16_demo_runs_the_main_job_and_a_second_run_sends_nothing(
     assert second.stdout.count("exists, kept") == 4
     assert _snapshot(root) == before
     assert first_seconds < 30
+
+
+def test_LL6_CO16_demo_in_process_with_a_small_chain(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from amparex_adapters.cli.app import cli
+
+    require_adapters("amparex_adapters.documents.pdf")
+    root = tmp_path / "small"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["demo", str(root), "--customers", "3"], env=CLEAN_ENV)
+    assert first.exit_code == 0, (first.stdout, first.stderr, first.exception)
+    assert "3 customers" in first.stdout
+    assert first.stdout.count("  written  ") == 4
+    assert first.stdout.count("  uploaded  ") == 4
+    second = runner.invoke(cli, ["--lang", "de", "demo", str(root)], env=CLEAN_ENV)
+    assert second.exit_code == 0
+    assert "Nothing rewritten and nothing sent again" in second.stdout
+    bad = runner.invoke(cli, ["demo", str(root), "--customers", "0"], env=CLEAN_ENV)
+    assert bad.exit_code == 2
