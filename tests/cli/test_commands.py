@@ -478,3 +478,24 @@ def test_the_demo_leaves_a_folder_with_a_foreign_configuration_alone(chain: Chai
     assert error_line(result.stderr).startswith("amparex: error [demo.refused]: ")
     assert chain.config.read_text() == before
     assert not (chain.root / "secrets.toml").exists()
+
+
+def test_LL5_a_failing_statistic_is_reported_and_the_others_are_exported(chain: Chain) -> None:
+    broken = chain.root / "broken.toml"
+    broken.write_text(
+        '[[statistic_templates]]\nid = "ST-BROKEN"\nname = "Kaputt"\nfile_format = "csv"\n'
+        'query = "SELECT * FROM no_such_table"\n',
+        encoding="utf-8",
+    )
+    chain.ok("masterdata", "import", str(broken))
+    chain.ok(
+        "interfaces", "add", "loyalty-lab", "--customer-number", "4711", "--directory",
+        str(chain.outbox), "--customers", "ST-BROKEN", "--glasses", "ST-GLASSES",
+    )  # fmt: skip
+    result = chain.run("startup")
+    assert result.exit_code == 1
+    assert error_line(result.stderr).startswith("amparex: error [statistic.failed]: ")
+    assert [p.name for p in chain.outbox.iterdir()] == [
+        next(p.name for p in chain.outbox.iterdir() if "_glasses_" in p.name)
+    ]
+    assert "Traceback" not in result.stdout
