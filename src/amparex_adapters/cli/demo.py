@@ -51,6 +51,7 @@ from amparex_core.domain.masterdata import (
     PostalAddress,
     StatisticTemplate,
 )
+from amparex_core.domain.orders import OrderStatus
 from amparex_core.domain.statistics import ExportOutcome, StatisticKind
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShippingInterval, ShipTo
 from amparex_core.domain.uploads import UploadOutcome
@@ -598,7 +599,8 @@ def _seed(
         process_ref="VG-0999/1",
         workstation=app.workstation,
     )
-    past.cancel(cancelled.order.id)
+    if cancelled.order.status is OrderStatus.PENDING:  # a first run that stopped half-way
+        past.cancel(cancelled.order.id)
     _mark_seeded(database, now)
 
 
@@ -646,7 +648,8 @@ def run_demo(
         summary = _main_job(app, directory, created=not seeded, lang=lang)
     finally:
         app.close()
-    _print_summary(summary, config_path, echo, time.perf_counter() - started, pdf)
+    rendered_as_pdf = config.card_order.renderer == "pdf"
+    _print_summary(summary, config_path, echo, time.perf_counter() - started, rendered_as_pdf)
     return summary
 
 
