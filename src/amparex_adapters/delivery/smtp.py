@@ -20,7 +20,9 @@ The password is a :class:`~amparex_core.domain.secret.Secret`: it is revealed on
 ``SMTP.login`` and appears in no ``repr``, receipt or error. Transient failures (the
 connection broke, a 4xx reply) are retried with exponential backoff; permanent ones (a 5xx
 reply, a refused certificate, a failed login) fail at once. Either way the caller gets a
-:class:`~amparex_core.domain.errors.DeliveryFailed` naming the server.
+:class:`~amparex_core.domain.errors.DeliveryFailed` naming the server. When the server
+accepts the message for some recipients and refuses others, that is a failure too: the
+batch stays open, and the next dispatch sends it again under the same ``Message-ID``.
 """
 
 from __future__ import annotations

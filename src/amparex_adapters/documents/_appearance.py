@@ -9,7 +9,8 @@ a few content-stream operators.
 Supported: simple fonts (Type1, including the standard 14 without embedded metrics, and
 TrueType) with a single-byte encoding; ``/DA`` font, size (0 = fit) and grey/RGB/CMYK fill
 colour; ``/Q`` left/centre/right; multi-line fields (word wrap; size 0 shrinks to fit).
-Characters the font cannot encode print as ``?``.
+Characters the font cannot encode print as ``?``. Not supported: comb fields (printed as
+ordinary text), rotated widgets (``/MK /R``), rich text (``/RV``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from pypdf.generic._font import Font
 __all__ = ["FieldFont", "FieldLayout", "UnsupportedField"]
 
 MULTILINE: Final = 1 << 12
-COMB: Final = 1 << 24
 HIDDEN_FLAGS: Final = 2 | 32  # annotation flags Hidden, NoView
 DEFAULT_MULTILINE_SIZE: Final = 12.0
 MIN_SIZE: Final = 4.0

@@ -100,7 +100,7 @@ def test_CO18_a_certificate_from_an_unknown_ca_is_refused(
 ) -> None:
     """CO18: the server certificate is verified; an unknown CA means nothing is sent."""
     server = smtp_server_factory(
-        security=security, certificate="rogue", auth=security == "starttls"
+        security=security, certificate="unknown-ca", auth=security == "starttls"
     )
     waits: list[float] = []
     with pytest.raises(DeliveryFailed) as caught:
