@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -153,9 +153,6 @@ class AmparexGroup(click.Group):
             hint = "" if state.debug else " (run with --debug for details)"
             click.echo(f"amparex: error [internal]: {type(exc).__name__}: {text}{hint}", err=True)
             ctx.exit(1)
-
-
-pass_state = click.make_pass_decorator(State)
 
 
 def _app(ctx: click.Context) -> Composition:
@@ -1027,8 +1024,3 @@ def demo(ctx: click.Context, directory: str, customers: int) -> None:
     summary = run_demo(Path(directory), customers=customers, echo=click.echo, lang=_state(ctx).lang)
     if summary.errors:
         ctx.exit(1)
-
-
-def fail(message: str) -> NoReturn:
-    """Stop with a usage error (exit status 2)."""
-    raise click.UsageError(message)
