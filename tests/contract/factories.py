@@ -9,7 +9,9 @@ copying a suite.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -20,9 +22,12 @@ from amparex_adapters.delivery.memory import RecordingFileDelivery, RecordingPar
 from amparex_adapters.documents.text import TextPdfRenderer
 from amparex_adapters.exports.memory import MemoryExportTarget
 from amparex_adapters.masterdata.memory import MemoryMasterData
+from amparex_adapters.masterdata.sql import SqlMasterData
 from amparex_adapters.readers.scripted import ScriptedReader
 from amparex_adapters.statistics.memory import MemoryStatisticSource
 from amparex_adapters.storage.memory import MemoryStorage
+from amparex_adapters.storage.postgres import PostgresStorage
+from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.masterdata import DocumentKind, DocumentTemplate
 from amparex_core.ports import (
     CardWriter,
@@ -37,13 +42,51 @@ from amparex_core.ports import (
 
 Factory = Callable[[pytest.FixtureRequest], Any]
 
+_files = itertools.count(1)
+
+
+def _sqlite_file(request: pytest.FixtureRequest) -> SqliteStorage:
+    folder: Path = request.getfixturevalue("tmp_path")
+    return SqliteStorage(folder / f"store-{next(_files)}.sqlite")
+
+
+def _sqlite_memory(request: pytest.FixtureRequest) -> SqliteStorage:
+    return SqliteStorage()
+
+
+def _postgres(request: pytest.FixtureRequest) -> PostgresStorage:
+    from tests.plugins.postgres import PgCluster
+
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    return PostgresStorage(cluster.fresh_schema())
+
+
 STORAGE: dict[str, Callable[[pytest.FixtureRequest], Storage]] = {
     "memory": lambda request: MemoryStorage(),
+    "sqlite-file": _sqlite_file,
+    "sqlite-memory": _sqlite_memory,
+    "postgres": _postgres,
 }
-"""Stores. Each call gives a new, empty store."""
+"""Stores. Each call gives a new, empty store (PostgreSQL: a fresh schema of the private
+test cluster of ``tests/plugins/postgres.py``)."""
+
+
+def _sql_masterdata(
+    make_store: Callable[[pytest.FixtureRequest], SqliteStorage | PostgresStorage],
+) -> Callable[[pytest.FixtureRequest], tuple[MasterData, Callable[..., None]]]:
+    def factory(request: pytest.FixtureRequest) -> tuple[MasterData, Callable[..., None]]:
+        store = make_store(request)
+        request.addfinalizer(store.close)
+        data = SqlMasterData(store)
+        return data, data.add
+
+    return factory
+
 
 MASTERDATA: dict[str, Callable[[pytest.FixtureRequest], tuple[MasterData, Callable[..., None]]]] = {
     "memory": lambda request: (lambda m: (m, m.add))(MemoryMasterData()),
+    "sql-sqlite": _sql_masterdata(_sqlite_file),
+    "sql-postgres": _sql_masterdata(_postgres),
 }
 """Master data: ``(port, add)`` where ``add(*records)`` fills it."""
 
@@ -53,8 +96,17 @@ def _memory_export(request: pytest.FixtureRequest) -> tuple[ExportTarget, str]:
     return target, "/exports/ll"
 
 
+def _folder_export(request: pytest.FixtureRequest) -> tuple[ExportTarget, str]:
+    from amparex_adapters.exports.folder import FolderExportTarget
+
+    directory = request.getfixturevalue("tmp_path") / "exports"
+    directory.mkdir()
+    return FolderExportTarget(), str(directory)
+
+
 EXPORT_TARGETS: dict[str, Callable[[pytest.FixtureRequest], tuple[ExportTarget, str]]] = {
     "memory": _memory_export,
+    "folder": _folder_export,
 }
 """Export targets: ``(target, an existing empty directory)``."""
 
@@ -236,6 +288,7 @@ CLOCKS: dict[str, Callable[[pytest.FixtureRequest], Clock]] = {
 
 STATISTIC_SOURCES: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     "memory": lambda request: _memory_statistics(),
+    # "sql-sqlite", "sql-postgres": SqlStatisticSource, registered at the end of this module
 }
 """Statistic sources: ``(source, template_for)`` where ``template_for(columns, rows)`` makes
 a data set with those rows and returns a statistic template whose query yields it."""
@@ -253,3 +306,86 @@ def _memory_statistics() -> tuple[Any, Callable[..., Any]]:
         return StatisticTemplate(id=query, name=query, file_format=FileFormat.CSV, query=query)
 
     return source, template_for
+
+
+def _sql_type(values: list[object]) -> str:
+    import decimal
+
+    kinds = {type(v) for v in values if v is not None}
+    for kind, name in (
+        (bool, "boolean"),
+        (int, "bigint"),
+        (float, "double precision"),
+        (decimal.Decimal, "numeric"),
+        (dt.datetime, "timestamp"),
+        (dt.date, "date"),
+    ):
+        if kinds == {kind}:
+            return name
+    return "text"
+
+
+def _sql_template_for(
+    execute: Callable[[str, list[tuple[object, ...]]], None], placeholder: str
+) -> Callable[..., Any]:
+    """``template_for`` of an SQL source: a table per data set, rows in insertion order."""
+    from amparex_core.domain.masterdata import FileFormat, StatisticTemplate
+
+    counter = iter(range(1_000_000))
+
+    def template_for(columns: list[str], rows: list[tuple[object, ...]]) -> StatisticTemplate:
+        table = f"stat_{next(counter)}"
+        types = [_sql_type([row[i] for row in rows]) for i in range(len(columns))]
+        quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
+        ddl = ", ".join(f"{c} {t}" for c, t in zip(quoted, types, strict=True))
+        execute(f"CREATE TABLE {table} (amparex_seq integer, {ddl})", [])
+        marks = ", ".join([placeholder] * (len(columns) + 1))
+        execute(
+            f"INSERT INTO {table} VALUES ({marks})",
+            [(n, *row) for n, row in enumerate(rows)],
+        )
+        query = f"SELECT {', '.join(quoted)} FROM {table} ORDER BY amparex_seq"
+        return StatisticTemplate(id=table, name=table, file_format=FileFormat.CSV, query=query)
+
+    return template_for
+
+
+def _sqlite_statistics(request: pytest.FixtureRequest) -> tuple[Any, Callable[..., Any]]:
+    import sqlite3
+
+    from amparex_adapters.statistics.sql import SqlStatisticSource
+
+    path = request.getfixturevalue("tmp_path") / "statistics.sqlite"
+
+    def execute(sql: str, rows: list[tuple[object, ...]]) -> None:
+        con = sqlite3.connect(path)
+        try:
+            with con:
+                con.executemany(sql, rows) if rows else con.execute(sql)
+        finally:
+            con.close()
+
+    source = SqlStatisticSource(lambda: sqlite3.connect(path), batch_size=1)
+    return source, _sql_template_for(execute, "?")
+
+
+def _postgres_statistics(request: pytest.FixtureRequest) -> tuple[Any, Callable[..., Any]]:
+    import psycopg
+
+    from amparex_adapters.statistics.sql import SqlStatisticSource
+
+    url: str = request.getfixturevalue("pg_url")
+
+    def execute(sql: str, rows: list[tuple[object, ...]]) -> None:
+        with psycopg.connect(url, autocommit=True) as con, con.cursor() as cur:
+            if rows:
+                cur.executemany(sql.encode(), rows)
+            else:
+                cur.execute(sql.encode())
+
+    source = SqlStatisticSource(lambda: psycopg.connect(url), batch_size=1)
+    return source, _sql_template_for(execute, "%s")
+
+
+STATISTIC_SOURCES["sql-sqlite"] = _sqlite_statistics
+STATISTIC_SOURCES["sql-postgres"] = _postgres_statistics

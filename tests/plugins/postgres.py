@@ -84,11 +84,13 @@ class PgCluster:
     Args:
         bindir: Folder of the server binaries.
         superuser: Name of the superuser ``initdb`` creates (trusted, no password).
+        durable: Keep PostgreSQL's fsync on (benchmarks); tests run without it.
     """
 
-    def __init__(self, bindir: Path, superuser: str = "amparex") -> None:
+    def __init__(self, bindir: Path, superuser: str = "amparex", *, durable: bool = False) -> None:
         self.bindir = bindir
         self.superuser = superuser
+        self.durable = durable
         self.account = _service_account()
         self.base = Path(tempfile.mkdtemp(prefix="amparex-pg-"))
         self.data = self.base / "data"
@@ -129,10 +131,9 @@ class PgCluster:
         last: subprocess.CalledProcessError | None = None
         for _ in range(3):
             self.port = free_port()
-            options = (
-                f"-h 127.0.0.1 -p {self.port} -k {self.base} -c fsync=off"
-                " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-            )
+            options = f"-h 127.0.0.1 -p {self.port} -k {self.base} -c max_connections=200"
+            if not self.durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             try:
                 self._run(
                     "pg_ctl", "-D", str(self.data), "-l", str(self.base / "log"), "-w",

@@ -224,3 +224,30 @@ def test_LL1_uploading_a_card_order_configuration_is_refused() -> None:
     config = world.interfaces.get(world.card_ordering())
     with pytest.raises(errors.InterfaceSettingsMismatch):
         world.loyalty_lab.upload_config(config, world.files)
+
+
+@pytest.mark.parametrize(
+    ("columns", "rows", "reason"),
+    [
+        (["name"], [("Ω is not in cp1252",)], "can't encode"),
+        (["a", "b"], [("only one",)], "values"),
+    ],
+)
+def test_LL7_data_that_does_not_fit_its_template_fails_that_export_only(
+    columns: list[str], rows: list[tuple[object, ...]], reason: str
+) -> None:
+    world = World()
+    world.loyalty()
+    from amparex_core.domain.csvdialect import CsvDialect
+    from amparex_core.domain.masterdata import FileFormat, StatisticTemplate
+
+    world.masterdata.add(
+        StatisticTemplate("ST-1", "x", FileFormat.CSV, "q-bad", CsvDialect(encoding="cp1252"))
+    )
+    world.statistics.add("q-bad", columns, rows)
+    report = world.loyalty_lab.export(branch=None, workstation="KASSE-1")
+    assert report[0].outcome is ExportOutcome.FAILED
+    assert isinstance(report[0].error, errors.StatisticFailed)
+    assert reason in report[0].error.reason
+    assert [r.outcome for r in report[1:]] == [ExportOutcome.WRITTEN] * 3
+    assert not world.exports.exists(LL_DIR, NAMES[0])

@@ -341,8 +341,7 @@ def batch_to_json(batch: Batch) -> Json:
 
 def batch_from_json(data: Json) -> Batch:
     """Rebuild a batch from :func:`batch_to_json`."""
-    created_at = _dt_from(data["created_at"])
-    assert created_at is not None
+    created_at = dt.datetime.fromisoformat(data["created_at"])
     return Batch(
         id=data["id"],
         number=data["number"],
@@ -377,8 +376,7 @@ def card_to_json(card: IssuedCard) -> Json:
 
 def card_from_json(data: Json) -> IssuedCard:
     """Rebuild an issued card from :func:`card_to_json`."""
-    issued_on = _date_from(data["issued_on"])
-    assert issued_on is not None
+    issued_on = dt.date.fromisoformat(data["issued_on"])
     uid = data["uid"]
     return IssuedCard(
         number=data["number"],
@@ -416,8 +414,7 @@ def upload_to_json(record: UploadRecord) -> Json:
 
 def upload_from_json(data: Json) -> UploadRecord:
     """Rebuild an upload-ledger row from :func:`upload_to_json`."""
-    claimed_at = _dt_from(data["claimed_at"])
-    assert claimed_at is not None
+    claimed_at = dt.datetime.fromisoformat(data["claimed_at"])
     facts = data["facts"]
     return UploadRecord(
         destination=data["destination"],

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol, TypeVar
 
@@ -143,6 +144,16 @@ class _Refused(Exception):
     """Roll back and report ``False`` (create_batch)."""
 
 
+@functools.lru_cache(maxsize=8192)
+def _interface(text: str) -> InterfaceConfig:
+    """Decode a stored configuration, cached by its JSON text.
+
+    Configurations are read far more often than written (every resolution), and being
+    frozen they can be shared.
+    """
+    return codec.interface_from_json(codec.load(text))
+
+
 def _interface_sort_key(config: InterfaceConfig) -> tuple[str, str, str]:
     return (config.kind.value, name_key(config.display_name), config.id)
 
@@ -198,12 +209,22 @@ class SqlStorage(abc.ABC):
 
     @abc.abstractmethod
     def _read(self, work: Callable[[Cursor], T]) -> T:
-        """Run *work* on a consistent view without writing."""
+        """Run *work*, which only reads; each statement sees what was committed before it."""
 
-    def _retrying(self, work: Callable[[Cursor], T]) -> T:
+    def _write_one(self, work: Callable[[Cursor], T]) -> T:
+        """Run *work* whose only write is its first statement; later statements only read.
+
+        Such work needs no explicit transaction where each statement is atomic on its own
+        (PostgreSQL in autocommit mode saves the ``BEGIN`` and ``COMMIT`` round trips).
+        By default it runs like :meth:`_write`.
+        """
+        return self._write(work)
+
+    def _retrying(self, work: Callable[[Cursor], T], *, one: bool = False) -> T:
+        run = self._write_one if one else self._write
         for _ in range(_RETRIES):
             try:
-                return self._write(work)
+                return run(work)
             except Retry:
                 continue
         raise RuntimeError("the store kept losing a race")  # pragma: no cover
@@ -244,7 +265,7 @@ class SqlStorage(abc.ABC):
     def _interface_by(self, cur: Cursor, interface_id: str) -> InterfaceConfig | None:
         cur.execute("SELECT data FROM interfaces WHERE id = ?", (interface_id,))
         row = cur.fetchone()
-        return None if row is None else codec.interface_from_json(codec.load(row[0]))
+        return None if row is None else _interface(row[0])
 
     def _interface_holding(
         self, cur: Cursor, key: str, *, other_than: str
@@ -253,7 +274,7 @@ class SqlStorage(abc.ABC):
             "SELECT data FROM interfaces WHERE unique_key = ? AND id <> ?", (key, other_than)
         )
         row = cur.fetchone()
-        return None if row is None else codec.interface_from_json(codec.load(row[0]))
+        return None if row is None else _interface(row[0])
 
     def add_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.add_interface`."""
@@ -274,7 +295,7 @@ class SqlStorage(abc.ABC):
                 raise Retry  # the holder went away meanwhile: try again
             raise _duplicate(config, existing)
 
-        self._retrying(work)
+        self._retrying(work, one=True)
 
     def replace_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.replace_interface`."""
@@ -320,7 +341,7 @@ class SqlStorage(abc.ABC):
             rows = cur.fetchall()
             if not rows:
                 raise InterfaceUnknown(interface_id=interface_id)
-            return codec.interface_from_json(codec.load(rows[0][0]))
+            return _interface(rows[0][0])
 
         return self._write(work)
 
@@ -336,7 +357,7 @@ class SqlStorage(abc.ABC):
         if with_workstation_settings:
             sql += " AND workstation_key IS NOT NULL"
         rows = self._read(lambda cur: cur.execute(sql, params).fetchall())
-        found = [codec.interface_from_json(codec.load(r[0])) for r in rows]
+        found = [_interface(r[0]) for r in rows]
         return sorted(found, key=_interface_sort_key)
 
     def interface_candidates(
@@ -356,7 +377,7 @@ class SqlStorage(abc.ABC):
                 params,
             ).fetchall()
         )
-        return [codec.interface_from_json(codec.load(r[0])) for r in rows]
+        return [_interface(r[0]) for r in rows]
 
     # ------------------------------------------------------------ templates
 
@@ -382,7 +403,7 @@ class SqlStorage(abc.ABC):
                 raise Retry
             raise TemplateDuplicate(name=template.name, existing_name=existing.name)
 
-        self._retrying(work)
+        self._retrying(work, one=True)
 
     def get_template(self, name: str) -> CardTemplate:
         """See :meth:`~amparex_core.ports.storage.TemplateStore.get_template`."""
@@ -447,7 +468,7 @@ class SqlStorage(abc.ABC):
                 raise ValueError(f"an order with the ID {order.id} exists")
             raise Retry
 
-        return self._retrying(work)
+        return self._retrying(work, one=True)
 
     def get_order(self, order_id: str) -> CardOrder:
         """See :meth:`~amparex_core.ports.storage.OrderStore.get_order`."""
@@ -519,7 +540,7 @@ class SqlStorage(abc.ABC):
                 raise OrderUnknown(order_id=order.id)
             return False
 
-        return self._write(work)
+        return self._write_one(work)
 
     def create_batch(self, batch: Batch, cards: Sequence[IssuedCard]) -> bool:
         """See :meth:`~amparex_core.ports.storage.OrderStore.create_batch`."""
@@ -615,7 +636,7 @@ class SqlStorage(abc.ABC):
             )
             return int(cur.fetchall()[0][0])
 
-        return self._write(work)
+        return self._write_one(work)
 
     # ------------------------------------------------------------ cards
 
@@ -643,7 +664,7 @@ class SqlStorage(abc.ABC):
                 raise CardUidTaken(uid=uid, card_number=holder.number)
             raise Retry
 
-        self._retrying(work)
+        self._retrying(work, one=True)
 
     def get_card(self, number: str) -> IssuedCard | None:
         """See :meth:`~amparex_core.ports.storage.CardStore.get_card`."""
@@ -799,7 +820,7 @@ class SqlStorage(abc.ABC):
 
     def release_upload(self, destination: str, name: str) -> None:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.release_upload`."""
-        self._write(
+        self._write_one(
             lambda cur: cur.execute(
                 "DELETE FROM uploads WHERE destination = ? AND name = ? AND state = ?",
                 (destination, name, UploadState.CLAIMED.value),

@@ -131,11 +131,22 @@ class PostgresStorage(SqlStorage):
     # ------------------------------------------------------------ transactions
 
     def _write(self, work: Callable[[Cursor], T]) -> T:
+        return self._run(work, transaction=True)
+
+    def _write_one(self, work: Callable[[Cursor], T]) -> T:
+        # Autocommit: the one writing statement is its own transaction, the reads after
+        # it see what committed meanwhile (as a READ COMMITTED transaction would).
+        return self._run(work, transaction=False)
+
+    def _run(self, work: Callable[[Cursor], T], *, transaction: bool) -> T:
         errors = self._psycopg.errors
         for attempt in range(_RETRIES):
             try:
-                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                    return work(_PgCursor(cur))
+                with self._pool.connection() as conn, conn.cursor() as cur:
+                    if not transaction:
+                        return work(_PgCursor(cur))
+                    with conn.transaction():
+                        return work(_PgCursor(cur))
             except errors.UniqueViolation as exc:
                 raise Conflict(exc.sqlstate or "23505") from exc
             except (errors.SerializationFailure, errors.DeadlockDetected):

@@ -66,6 +66,8 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── ReaderUnavailable               reader.unavailable
     │   ├── CardRemoved                     reader.card_removed
     │   └── CardUnreadable                  reader.card_unreadable
+    ├── MasterDataError
+    │   └── MasterDataInvalid               masterdata.invalid               (ValueError)
     └── StorageError
         ├── StorageUnavailable              storage.unavailable
         └── StorageSchemaTooNew             storage.schema_too_new
@@ -118,6 +120,8 @@ __all__ = [
     "InterfaceUnknown",
     "Lang",
     "LoyaltyLabError",
+    "MasterDataError",
+    "MasterDataInvalid",
     "NoTemplateDefined",
     "OrderError",
     "OrderNotCancellable",
@@ -871,6 +875,37 @@ class CardUnreadable(ReaderError):
     )
     reader: str
     reason: str
+
+
+# ---------------------------------------------------------------- master data
+
+
+class MasterDataError(AmparexError):
+    """Base of the errors of master data kept by the library itself."""
+
+
+@_error
+class MasterDataInvalid(MasterDataError, ValueError):
+    """A master-data bundle has bad records; nothing of it was imported."""
+
+    code: ClassVar[str] = "masterdata.invalid"
+    en: ClassVar[str] = "The master data {source} were not imported: {count} problem(s): {listing}."
+    de: ClassVar[str] = (
+        "Die Stammdaten {source} wurden nicht importiert: {count} Fehler: {listing}."
+    )
+    source: str
+    problems: tuple[str, ...]
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts, with the number of problems and the first ten of them."""
+        facts = super().facts
+        facts["count"] = len(self.problems)
+        shown = list(self.problems[:10])
+        if len(self.problems) > 10:
+            shown.append("…")
+        facts["listing"] = "; ".join(shown)
+        return facts
 
 
 # ---------------------------------------------------------------- storage

@@ -25,6 +25,7 @@ from amparex_core.domain.csvdialect import encode_csv
 from amparex_core.domain.errors import (
     AmparexError,
     InterfaceSettingsMismatch,
+    StatisticFailed,
     StatisticFormatNotCsv,
     StatisticTemplateUnknown,
 )
@@ -203,6 +204,11 @@ class LoyaltyLab:
                 written = self._exports.write_new(plan.directory, plan.file_name, chunks)
         except AmparexError as exc:
             return ExportResult(plan, ExportOutcome.FAILED, error=exc)
+        except (UnicodeError, ValueError) as exc:
+            # A value the dialect's encoding cannot hold, or a row of the wrong width:
+            # the statistic's data does not fit its template. Nothing was written (LL7).
+            failed = StatisticFailed(template_id=plan.template_id, reason=str(exc))
+            return ExportResult(plan, ExportOutcome.FAILED, error=failed)
         return ExportResult(plan, ExportOutcome.WRITTEN if written else ExportOutcome.EXISTS)
 
     # ------------------------------------------------------------ upload

@@ -8,12 +8,14 @@ It reports per round ``("won", id)``, ``("dup", id named by the refusal)`` or
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
 from amparex_adapters.storage import open_storage
 from amparex_core.domain.cards import CardUid
 from amparex_core.domain.errors import CardUidTaken, InterfaceDuplicate
+from amparex_core.domain.uploads import ClaimResult, FileFacts
 from amparex_core.ports.storage import Storage
 from tests.integration.storage import builders as b
 
@@ -49,6 +51,13 @@ def _attempt(store: Storage, rule: str, worker: int, round_no: int) -> Outcome:
         if rule == "order":
             placed, stored = store.add_order(b.order(f"O-{round_no:04d}-{worker}", f"P-{round_no}"))
             return ("won" if stored else "dup", placed.id)
+        if rule == "claim":
+            facts = FileFacts(size=1, sha256=f"{worker:064x}")
+            result, record = store.claim_upload(
+                "LL-1", f"f{round_no:04d}.csv", facts, now=b.T0, lease=dt.timedelta(hours=1)
+            )
+            assert record is not None
+            return ("won" if result is ClaimResult.CLAIMED else "dup", record.facts.sha256)
         if rule == "uid":
             linked = store.set_card_uid(card_number(round_no, worker), round_uid(round_no))
             return ("won", linked.number)

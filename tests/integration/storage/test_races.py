@@ -1,5 +1,6 @@
-"""Process concurrency: 8 OS processes contest one interface scope, one process reference and one
-UID at the same moment, round after round, on SQLite and on PostgreSQL (IF8, CO13, CR3).
+"""Process concurrency: 8 OS processes contest one interface scope, one process reference, one
+UID and one upload claim at the same moment, round after round, on SQLite and on PostgreSQL
+(IF8, CO13, CR3, LL8).
 
 Per rule and store: 125 rounds x 8 processes = 1,000 contested attempts. Every round must
 have exactly one winner; every other process gets the domain's answer naming the winner
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 WORKERS = 8
 ROUNDS = 125
-RULES = ("interface", "order", "uid")
+RULES = ("interface", "order", "uid", "claim")
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +93,11 @@ def _check_store(url: str, rule: str, winners: dict[int, str]) -> None:
             orders = store.list_orders()
             assert sorted(o.id for o in orders) == sorted(winners.values())
             assert {str(o.process_ref) for o in orders} == {f"P-{r}" for r in range(ROUNDS)}
+        elif rule == "claim":
+            records = store.list_uploads()
+            assert [r.name for r in records] == [f"f{r:04d}.csv" for r in range(ROUNDS)]
+            assert all(r.attempts == 1 for r in records)
+            assert [r.facts.sha256 for r in records] == [winners[r] for r in range(ROUNDS)]
         else:
             linked = [c for c in store.list_cards() if c.uid is not None]
             assert len(linked) == ROUNDS
@@ -104,10 +110,10 @@ def _check_store(url: str, rule: str, winners: dict[int, str]) -> None:
 
 
 @pytest.mark.parametrize("rule", RULES)
-def test_IF8_CO13_CR3_one_winner_per_contested_round(
+def test_IF8_CO13_CR3_LL8_one_winner_per_contested_round(
     race_pool: Pool, race_url: str, rule: str
 ) -> None:
-    """IF8 (interface scope), CO13 (process reference), CR3 (UID): 1,000 attempts each."""
+    """IF8 (interface scope), CO13 (process ref), CR3 (UID), LL8 (claim): 1,000 attempts each."""
     _prepare(race_url, rule)
     started = time.monotonic()
     results = race_pool.map(
