@@ -204,30 +204,9 @@ def error_line(stderr: str) -> str:
     return lines[0]
 
 
-NEEDED = (
-    "amparex_adapters.storage.sqlite",
-    "amparex_adapters.masterdata.sql",
-    "amparex_adapters.statistics.sql",
-    "amparex_adapters.exports.folder",
-    "amparex_adapters.delivery.folder",
-    "amparex_adapters.delivery.files",
-)
-"""The adapters the command is wired to in these tests (they land from other branches)."""
-
-
-def require_adapters(*extra: str) -> None:
-    """Skip while an adapter of another branch is not merged into this tree yet."""
-    import importlib.util
-
-    for module in (*NEEDED, *extra):
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{module} is not merged into this tree yet")
-
-
 @pytest.fixture
 def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chain]:
     """A configured chain with master data imported through ``amparex masterdata import``."""
-    require_adapters()
     root = tmp_path / "chain"
     root.mkdir()
     (root / "amparex.toml").write_text(CONFIG, encoding="utf-8")

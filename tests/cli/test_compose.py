@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import pytest
@@ -10,8 +9,6 @@ import pytest
 from amparex_adapters.cli.compose import Composition, load_adapter
 from amparex_adapters.cli.config import Secrets, structure_config
 from amparex_adapters.cli.errors import AdapterUnavailable, ConfigInvalid
-
-from .chain import require_adapters
 
 PASSWORDS = {
     "AMPAREX_UPLOAD_PASSWORD": "pw-upload-0815",
@@ -54,13 +51,6 @@ def _compose(data: dict[str, Any]) -> Composition:
 def test_LL8_CO18_every_delivery_kind_is_wired_and_shows_no_password(
     upload: dict[str, Any], parcels: dict[str, Any], expected: tuple[str, ...]
 ) -> None:
-    require_adapters(
-        "amparex_adapters.delivery.sftp",
-        "amparex_adapters.delivery.ftp",
-        "amparex_adapters.delivery.smtp",
-    )
-    if "paramiko" not in sys.modules:
-        pytest.importorskip("paramiko", reason="extra sftp")
     app = _compose({"loyalty_lab": {"upload": upload}, "card_order": {"delivery": parcels}})
     files, parcel = app.upload_delivery, app.parcel_delivery
     assert files is not None

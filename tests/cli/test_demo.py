@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .chain import environment, require_adapters
+from .chain import environment
 
 CLEAN_ENV: dict[str, str | None] = {
     "AMPAREX_CONFIG": None,
@@ -47,7 +47,6 @@ def _snapshot(root: Path) -> dict[str, int]:
 def test_LL5_LL6_LL8_CO16_demo_runs_the_main_job_and_a_second_run_sends_nothing(
     tmp_path: Path,
 ) -> None:
-    require_adapters("amparex_adapters.documents.pdf")
     root = tmp_path / "amparex-demo"
     started = time.perf_counter()
     first = _amparex("demo", cwd=tmp_path)  # default folder ./amparex-demo
@@ -132,7 +131,6 @@ def test_LL6_CO16_demo_in_process_with_a_small_chain(tmp_path: Path) -> None:
 
     from amparex_adapters.cli.app import cli
 
-    require_adapters("amparex_adapters.documents.pdf")
     root = tmp_path / "small"
     runner = CliRunner()
     first = runner.invoke(cli, ["demo", str(root), "--customers", "3"], env=CLEAN_ENV)

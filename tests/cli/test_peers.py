@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .chain import Chain, add_card_ordering, add_loyalty_lab, add_templates, require_adapters
+from .chain import Chain, add_card_ordering, add_loyalty_lab, add_templates
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,6 @@ def _replace_section(chain: Chain, section: str, body: str) -> None:
 def test_LL8_startup_uploads_over_sftp_with_the_password_from_the_environment(
     chain: Chain, asyncssh_server: Any
 ) -> None:
-    require_adapters("amparex_adapters.delivery.sftp")
     from tests.plugins.sftp_servers import ASYNCSSH_PASSWORD
 
     inbox = asyncssh_server.folder("cli-ll8")
@@ -60,7 +59,6 @@ remote_dir = "{asyncssh_server.remote(inbox)}"
 def test_LL8_a_wrong_sftp_password_is_one_line_without_the_password(
     chain: Chain, asyncssh_server: Any
 ) -> None:
-    require_adapters("amparex_adapters.delivery.sftp")
     inbox = asyncssh_server.folder("cli-ll8-wrong")
     _replace_section(
         chain,
@@ -86,7 +84,6 @@ remote_dir = "{asyncssh_server.remote(inbox)}"
 
 
 def test_CO18_dispatch_sends_the_batch_as_an_email(chain: Chain, smtp_server: Any) -> None:
-    require_adapters("amparex_adapters.delivery.smtp")
     from tests.plugins.smtp_server import SMTP_PASSWORD, SMTP_USER
 
     _replace_section(
@@ -120,7 +117,6 @@ timeout = 10.0
 
 
 def test_IF8_the_command_runs_on_postgresql(chain: Chain, pg_url: str) -> None:
-    require_adapters("amparex_adapters.storage.postgres")
     text = chain.config.read_text(encoding="utf-8")
     chain.config.write_text(text.replace('path = "amparex.sqlite"', f'url = "{pg_url}"'))
     chain.ok("masterdata", "import", str(chain.root / "bundle.toml"))
@@ -140,7 +136,6 @@ def test_IF8_the_command_runs_on_postgresql(chain: Chain, pg_url: str) -> None:
 
 
 def test_CR1_CR4_cards_encode_and_read_through_pcscd(chain: Chain, virtual_card: Any) -> None:
-    require_adapters("amparex_adapters.readers.pcsc")
     add_card_ordering(chain)
     add_templates(chain, ["BASIS"])
     chain.ok("orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "P1")
@@ -161,7 +156,6 @@ def test_CR1_CR4_cards_encode_and_read_through_pcscd(chain: Chain, virtual_card:
 
 
 def test_CR1_CR4_cards_encode_and_read_an_nfc_tag(chain: Chain, udp_tag: Any) -> None:
-    require_adapters("amparex_adapters.readers.nfc")
     add_card_ordering(chain)
     add_templates(chain, ["BASIS"])
     chain.ok("orders", "place", "--template", "BASIS", "--holder", "K2", "--process", "P1")
