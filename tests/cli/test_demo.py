@@ -143,3 +143,16 @@ def test_LL6_CO16_demo_in_process_with_a_small_chain(tmp_path: Path) -> None:
     assert "Nothing rewritten and nothing sent again" in second.stdout
     bad = runner.invoke(cli, ["demo", str(root), "--customers", "0"], env=CLEAN_ENV)
     assert bad.exit_code == 2
+
+
+def test_demo_in_a_folder_with_spaces_percent_and_hash(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from amparex_adapters.cli.app import cli
+
+    root = tmp_path / "a%41b c#d"
+    result = CliRunner().invoke(cli, ["demo", str(root), "--customers", "20"], env=CLEAN_ENV)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert (root / "amparex.sqlite").is_file()
+    assert not (tmp_path / "aAb c#d").exists()
+    assert len(list((root / "loyalty-lab-server").iterdir())) == 4

@@ -85,12 +85,14 @@ def database_connector(url: str, *, label: str) -> Callable[[], Any]:
     scheme, sep, rest = url.partition("://")
     if sep and scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
         import sqlite3
+        import urllib.parse
 
         path = rest[1:] if rest.startswith("//") else rest
-        path = path.partition("?")[0]
+        path = urllib.parse.unquote(path.partition("?")[0])
+        uri = f"file:{urllib.parse.quote(path)}?mode=ro"
 
         def connect_sqlite() -> Any:
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            return sqlite3.connect(uri, uri=True)
 
         return connect_sqlite
     if sep and scheme in ("postgresql", "postgres"):

@@ -90,6 +90,7 @@ import re
 import socket
 import stat
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -265,7 +266,8 @@ class Config:
         """The storage URL: ``url``, else the SQLite file ``path`` (default ``amparex.sqlite``)."""
         if self.storage.url:
             return self.storage.url
-        return f"sqlite:///{self.resolve_path(self.storage.path).resolve()}"
+        path = self.resolve_path(self.storage.path).resolve()
+        return f"sqlite:///{urllib.parse.quote(str(path))}"
 
     @property
     def statistics_url(self) -> str:

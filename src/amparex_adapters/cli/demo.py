@@ -33,6 +33,7 @@ import random
 import secrets as secrets_module
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -385,7 +386,7 @@ def build_host_database(path: Path, chain: GeneratedChain) -> None:
 def _seeded(path: Path) -> bool:
     if not path.exists():
         return False
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro", uri=True)
     try:
         row = connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'demo_info'"
