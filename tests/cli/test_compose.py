@@ -92,3 +92,22 @@ def test_CR1_the_scripted_reader_shows_the_configured_card() -> None:
     assert presented.uid.hex == "04A22B9C"
     empty = _compose({"reader": {"default": "scripted"}})
     assert empty.reader().wait_for_card(0.01) is None
+
+
+def test_a_missing_extra_is_named(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from amparex_adapters.cli.errors import ExtraMissing
+
+    (tmp_path / "amparex_fake_adapter.py").write_text(
+        "from amparex_adapters._extras import require\n"
+        "require('no_such_library_7f3c', 'fancy')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ExtraMissing) as caught:
+        load_adapter("amparex_fake_adapter", feature="the fancy adapter", extra="fancy")
+    assert caught.value.code == "config.extra_missing"
+    assert caught.value.message("en") == (
+        "the fancy adapter needs the extra 'fancy': pip install \"amparex-core[fancy]\"."
+    )
+    (tmp_path / "amparex_fake_plain.py").write_text("import no_such_library_7f3c\n")
+    with pytest.raises(ExtraMissing):
+        load_adapter("amparex_fake_plain", feature="the plain adapter", extra="plain")

@@ -65,7 +65,7 @@ def load_adapter(module: str, *, feature: str, extra: str | None = None) -> Modu
         raise ExtraMissing(feature=feature, extra=extra or "all") from exc
     except ModuleNotFoundError as exc:
         missing = exc.name or ""
-        if missing.startswith("amparex_"):
+        if missing == module or module.startswith(missing + "."):
             raise AdapterUnavailable(feature=feature, module=module) from exc
         if extra is not None:
             raise ExtraMissing(feature=feature, extra=extra) from exc
