@@ -98,8 +98,7 @@ def test_a_missing_extra_is_named(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
     from amparex_adapters.cli.errors import ExtraMissing
 
     (tmp_path / "amparex_fake_adapter.py").write_text(
-        "from amparex_adapters._extras import require\n"
-        "require('no_such_library_7f3c', 'fancy')\n"
+        "from amparex_adapters._extras import require\nrequire('no_such_library_7f3c', 'fancy')\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ExtraMissing) as caught:
