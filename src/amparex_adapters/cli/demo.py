@@ -28,9 +28,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import json
 import os
 import random
 import secrets as secrets_module
+import socket
 import sqlite3
 import time
 import urllib.parse
@@ -467,7 +469,8 @@ gift_box = "4.00"
 roller_clip = "1.20"
 
 [workstation]
-branch = "F01"            # the workstation name is this computer's host name
+name = {json.dumps(socket.gethostname())}    # this computer, when the demo was built
+branch = "F01"
 
 [loyalty_lab.upload]
 kind = "folder"
