@@ -186,11 +186,15 @@ def _line(name: str, ours: float, baseline: float) -> None:
     print(f"{name}  {ours:.3f}s  {baseline:.3f}s  {baseline / ours:.2f}x", flush=True)
 
 
+SFTP_BASELINE_OPTIONS: list[str] = []
+"""Extra ``-o`` options of the ``sftp`` baseline (``--baseline-cipher``)."""
+
+
 def _sftp_cmd(server: dict[str, Any], batch: Path) -> list[str]:
     return [
         _which("sftp"), "-q", "-b", str(batch), "-i", str(server["key"]), "-P", str(server["port"]),
         "-o", f"UserKnownHostsFile={server['known_hosts']}", "-o", "StrictHostKeyChecking=yes",
-        "-o", "BatchMode=yes", f"{getpass.getuser()}@127.0.0.1",
+        "-o", "BatchMode=yes", *SFTP_BASELINE_OPTIONS, f"{getpass.getuser()}@127.0.0.1",
     ]  # fmt: skip
 
 
@@ -317,7 +321,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--case", choices=["all", "sftp", "ftps"], default="all")
     parser.add_argument("--skip-big-sftp", action="store_true", help="only the small files")
+    parser.add_argument(
+        "--baseline-cipher",
+        help="cipher of the sftp baseline (default: OpenSSH's choice, chacha20-poly1305)",
+    )
+    if argv is None:  # run by benchmarks/__main__.py: its arguments are module names
+        argv = sys.argv[1:] if __name__ == "__main__" else []
     args = parser.parse_args(argv)
+    if args.baseline_cipher:
+        SFTP_BASELINE_OPTIONS[:] = ["-o", f"Ciphers={args.baseline_cipher}"]
     print("# name  ours  baseline  ratio (= baseline s / ours s; > 1: ours faster)", flush=True)
     with tempfile.TemporaryDirectory(prefix="amparex-bench-") as tmp:
         work = Path(tmp)

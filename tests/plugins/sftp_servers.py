@@ -189,7 +189,7 @@ def asyncssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSer
     """asyncssh's SFTP server in a thread of its own, chrooted to a temp folder.
 
     It accepts the client key and the password :data:`ASYNCSSH_PASSWORD` for user
-    ``amparex``.
+    ``amparex``. Writes to files named ``*disk-full*`` fail after the first one.
     """
     try:
         import asyncssh
@@ -229,8 +229,30 @@ def asyncssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSer
     started = threading.Event()
     holder: dict[str, Any] = {}
 
+    class FaultySFTPServer(asyncssh.SFTPServer):  # type: ignore[misc,unused-ignore]
+        """Fails every write after the first to a file whose name holds ``disk-full``,
+        as a server whose disk runs full mid-transfer would."""
+
+        def __init__(self, chan: Any) -> None:
+            super().__init__(chan, chroot=os.fsencode(root))
+            self._full: set[int] = set()
+            self._written: set[int] = set()
+
+        def open(self, path: bytes, pflags: int, attrs: Any) -> Any:
+            file_obj = super().open(path, pflags, attrs)
+            if b"disk-full" in path:
+                self._full.add(id(file_obj))
+            return file_obj
+
+        def write(self, file_obj: Any, offset: int, data: bytes) -> Any:
+            if id(file_obj) in self._full:
+                if id(file_obj) in self._written:
+                    raise asyncssh.SFTPFailure("No space left on device")
+                self._written.add(id(file_obj))
+            return super().write(file_obj, offset, data)
+
     def sftp_factory(chan: Any) -> Any:
-        return asyncssh.SFTPServer(chan, chroot=os.fsencode(root))
+        return FaultySFTPServer(chan)
 
     async def start() -> None:
         holder["server"] = await asyncssh.listen(

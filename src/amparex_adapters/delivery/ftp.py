@@ -222,8 +222,9 @@ class FtpDelivery:
                     f"remote size {remote} after upload, expected {file.size}"
                 )
             self._rename(ftp, tmp, file.name)
-        except BaseException:
-            self._delete_quietly(ftp, tmp)
+        except BaseException as exc:
+            if not isinstance(exc, TimeoutError):  # a silent peer would only time out again
+                self._delete_quietly(ftp, tmp)
             raise
         self._last_used = time.monotonic()
         final = f"{self.remote_dir.rstrip('/')}/{file.name}" if self.remote_dir else file.name
@@ -235,13 +236,14 @@ class FtpDelivery:
 
         try:
             ftp.rename(tmp, final)
-        except ftplib.error_perm:
+            return
+        except ftplib.error_perm as refused:
             # Some servers refuse RNTO onto an existing file: delete it, then rename.
             try:
                 ftp.delete(final)
             except ftplib.error_perm:
-                raise
-            ftp.rename(tmp, final)
+                raise refused from None  # nothing to replace: report the rename's refusal
+        ftp.rename(tmp, final)
 
     @staticmethod
     def _delete_quietly(ftp: ftplib.FTP, path: str) -> None:

@@ -110,7 +110,7 @@ def test_LL8_silently_dead_network_fails_after_the_io_timeout_instead_of_hanging
             io_timeout=1.0,
         )
     else:
-        delivery = target.rebuild(port=proxy.port, retry=Retry(attempts=1), timeout=1.0)
+        delivery = target.rebuild(port=proxy.port, retry=Retry(attempts=1), timeout=2.0)
     file = OutgoingFile(
         name="stall.csv", size=SIZE, open=lambda: TriggerReader(data, CUT_AT, proxy.stall)
     )

@@ -91,3 +91,17 @@ def test_LL8_names_that_could_escape_the_folder_are_refused(target: Target, name
 def test_LL8_unicode_names_arrive_unchanged(target: Target) -> None:
     target.delivery.upload(outgoing("Hörgerätestatistik_Köln.csv", "ä;ö;ü\n".encode()))
     assert target.fetch("Hörgerätestatistik_Köln.csv") == "ä;ö;ü\n".encode()
+
+
+def test_LL8_one_delivery_shared_by_threads_delivers_every_file(target: Target) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    contents = {f"t{i:02d}.csv": os.urandom(20_000 + i) for i in range(24)}
+    with ThreadPoolExecutor(4) as pool:
+        receipts = list(
+            pool.map(lambda item: target.delivery.upload(outgoing(*item)), contents.items())
+        )
+    assert [r.size for r in receipts] == [len(d) for d in contents.values()]
+    assert target.listing() == sorted(contents)
+    for name, data in contents.items():
+        assert target.fetch(name) == data

@@ -336,3 +336,74 @@ def test_LL8_permission_denied_is_not_retried(request: pytest.FixtureRequest) ->
     with delivery, pytest.raises(DeliveryFailed) as info:
         delivery.upload(outgoing("a.csv", b"x"))
     assert "after" not in info.value.reason
+
+
+def test_LL8_server_failing_writes_mid_file_leaves_nothing_under_the_final_name(
+    request: pytest.FixtureRequest,
+) -> None:
+    target: Target = build_target(request, "sftp-asyncssh")
+    delivery = target.delivery
+    assert isinstance(delivery, SftpDelivery)
+    data = bytes(range(256)) * 8192  # 2 MiB: several pipelined write requests
+    with pytest.raises(DeliveryFailed) as info:
+        delivery.upload(outgoing("disk-full.csv", data))
+    assert "No space left" in info.value.reason
+    assert "after 3 attempts" in info.value.reason
+    assert target.listing() == []  # the temporary file was removed too
+    delivery.upload(outgoing("fine.csv", b"ok"))  # the connection still serves
+    assert target.listing() == ["fine.csv"]
+
+
+def test_LL8_known_host_with_only_other_key_types_is_refused(
+    openssh_server: SshServer, tmp_path: Path
+) -> None:
+    ssh = openssh_server
+    keygen = require_executable("ssh-keygen", hint="the Debian package openssh-client")
+    subprocess.run([keygen, "-q", "-t", "ecdsa", "-N", "", "-f", str(tmp_path / "k")], check=True)
+    kind, blob = (tmp_path / "k.pub").read_text().split()[:2]
+    known = tmp_path / "known_hosts"
+    known.write_text(f"[{ssh.host}]:{ssh.port} {kind} {blob}\n")
+    folder = ssh.folder(f"othertype-{tmp_path.name}")
+    with (
+        _delivery(ssh, folder, known_hosts=known, accept_new_host_key=True) as delivery,
+        pytest.raises(HostKeyRejected) as info,
+    ):
+        delivery.upload(outgoing("a.csv", b"x"))
+    assert "only other key types" in info.value.reason
+    assert "ecdsa-sha2-nistp256" in info.value.reason
+    assert known.read_text().count("\n") == 1
+
+
+def test_LL8_known_hosts_defaults_to_the_users_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    delivery = SftpDelivery("example.invalid", username="u", password=Secret("x"))
+    assert delivery.known_hosts == tmp_path / ".ssh" / "known_hosts"
+    pinned = SftpDelivery("example.invalid", username="u", host_key_fingerprint="SHA256:abc")
+    assert pinned.known_hosts is None
+
+
+def test_LL8_neither_key_nor_password_is_a_clear_permanent_error(
+    openssh_server: SshServer, tmp_path: Path
+) -> None:
+    ssh = openssh_server
+    folder = ssh.folder(f"nocred-{tmp_path.name}")
+    delivery = _delivery(
+        ssh, folder, key_file=None, known_hosts=ssh.known_hosts, retry=Retry(attempts=3, backoff=30)
+    )
+    with delivery, pytest.raises(DeliveryFailed) as info:
+        delivery.upload(outgoing("a.csv", b"x"))
+    assert "no key file and no password" in info.value.reason
+
+
+def test_LL8_hashed_known_hosts_entries_are_understood(ssh: SshServer, tmp_path: Path) -> None:
+    keygen = require_executable("ssh-keygen", hint="the Debian package openssh-client")
+    known = tmp_path / "known_hosts"
+    known.write_text(ssh.known_hosts.read_text())
+    subprocess.run([keygen, "-q", "-H", "-f", str(known)], check=True, capture_output=True)
+    assert "127.0.0.1" not in known.read_text()  # hashed: the name is not readable
+    folder = ssh.folder(f"hashed-{tmp_path.name}")
+    with _delivery(ssh, folder, known_hosts=known) as delivery:
+        delivery.upload(outgoing("a.csv", b"h"))
+    assert (folder / "a.csv").read_bytes() == b"h"
