@@ -499,3 +499,52 @@ def test_LL5_a_failing_statistic_is_reported_and_the_others_are_exported(chain: 
         next(p.name for p in chain.outbox.iterdir() if "_glasses_" in p.name)
     ]
     assert "Traceback" not in result.stdout
+
+
+def test_LL5_LL8_CO16_startup_json_reports_exports_uploads_and_batches(chain: Chain) -> None:
+    add_card_ordering(chain)
+    lab = add_loyalty_lab(chain)
+    add_templates(chain, ["BASIS"])
+    chain.ok("orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "P1")
+    first = json.loads(chain.ok("startup", "--json").stdout)
+    assert set(first) == {"exports", "uploads", "batches"}
+    assert [e["statistic"] for e in first["exports"]] == [
+        "customers", "glasses", "contact_lenses", "hearing_aids",
+    ]  # fmt: skip
+    assert {e["outcome"] for e in first["exports"]} == {"written"}
+    assert all(e["interface_id"] == lab and e["error"] is None for e in first["exports"])
+    assert all(e["file"].startswith(str(chain.outbox)) for e in first["exports"])
+    assert {u["outcome"] for u in first["uploads"]} == {"uploaded"}
+    assert set(first["uploads"][0]) == {"interface_id", "name", "outcome", "receipt", "error"}
+    assert first["batches"] == []  # the order's week is not over yet
+    second = json.loads(chain.ok("startup", "--json").stdout)
+    assert {e["outcome"] for e in second["exports"]} == {"exists"}
+    assert {u["outcome"] for u in second["uploads"]} == {"already_uploaded"}
+
+
+def test_CO16_dispatch_json_and_a_failed_batch(chain: Chain) -> None:
+    add_card_ordering(chain)
+    add_templates(chain, ["BASIS"])
+    chain.ok("orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "P1")
+    chain.vendor.rmdir()
+    failed = chain.run("orders", "dispatch", "--now", "2099-01-01T08:00:00+01:00", "--json")
+    assert failed.exit_code == 1
+    assert error_line(failed.stderr).startswith("amparex: error [delivery.failed]: ")
+    batch = json.loads(failed.stdout)["batches"][0]
+    assert (batch["number"], batch["outcome"], batch["resent"]) == ("B000001", "failed", False)
+    assert batch["error"]["code"] == "delivery.failed"
+    assert (batch["total"], batch["currency"], len(batch["orders"])) == ("2.50", "EUR", 1)
+    chain.vendor.mkdir()
+    again = json.loads(chain.ok("orders", "dispatch", "--json").stdout)["batches"][0]
+    assert (again["id"], again["outcome"], again["resent"]) == (batch["id"], "delivered", True)
+    assert again["error"] is None and again["receipt"]
+    assert json.loads(chain.ok("orders", "dispatch", "--json").stdout) == {"batches": []}
+
+
+def test_LL8_outbox_upload_json(chain: Chain) -> None:
+    add_loyalty_lab(chain)
+    (chain.outbox / "extra.csv").write_bytes(b"a\r\n")
+    first = json.loads(chain.ok("outbox", "upload", "--json").stdout)
+    assert [(u["name"], u["outcome"]) for u in first["uploads"]] == [("extra.csv", "uploaded")]
+    second = json.loads(chain.ok("outbox", "upload", "--json").stdout)
+    assert [u["outcome"] for u in second["uploads"]] == ["already_uploaded"]

@@ -629,15 +629,19 @@ def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
     metavar="ISO-DATETIME",
     help="Dispatch as at this instant, e.g. 2026-12-01T08:00+01:00.",
 )
+@_json_option
 @click.pass_context
-def orders_dispatch(ctx: click.Context, now: dt.datetime | None) -> None:
+def orders_dispatch(ctx: click.Context, now: dt.datetime | None, as_json: bool) -> None:
     """Batch the due orders and deliver the batches (CO6, CO16)."""
-    from .output import progress_reporter
+    from .output import batch_json, dumps, progress_reporter
 
     app = _app(ctx)
-    with progress_reporter(_progress_enabled(), ["dispatch"]) as report:
+    with progress_reporter(_progress_enabled() and not as_json, ["dispatch"]) as report:
         result = _run_dispatch(app, now, report)
-    _finish_dispatch(ctx, result)
+    if as_json:
+        lang = _state(ctx).lang
+        click.echo(dumps({"batches": [batch_json(r, lang) for r in result.batches]}))
+    _finish_dispatch(ctx, result, quiet=as_json)
 
 
 def _run_dispatch(
@@ -648,12 +652,14 @@ def _run_dispatch(
 
 
 def _finish_dispatch(
-    ctx: click.Context, result: DispatchReport, *, exit_on_failure: bool = True
+    ctx: click.Context, result: DispatchReport, *, exit_on_failure: bool = True, quiet: bool = False
 ) -> int:
     state = _state(ctx)
     for r in result.batches:
         batch = r.batch
         if r.error is None:
+            if quiet:
+                continue
             again = " (sent again)" if r.resent else ""
             click.echo(
                 f"batch {batch.order_number}: {len(batch.order_ids)} card(s), {batch.total}, "
@@ -661,7 +667,7 @@ def _finish_dispatch(
             )
         else:
             report_error(state, r.error)
-    if not result.batches:
+    if not result.batches and not quiet:
         click.echo("no card orders due")
     failed = len(result.failed)
     if failed and exit_on_failure:
@@ -687,12 +693,13 @@ def _require_upload(app: Composition) -> None:
         )
 
 
-def _print_uploads(ctx: click.Context, uploads: list[UploadResult]) -> int:
+def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bool = False) -> int:
     state = _state(ctx)
     failed = 0
     for u in uploads:
         if u.outcome is UploadOutcome.UPLOADED:
-            click.echo(f"uploaded {u.name}: {u.receipt}")
+            if not quiet:
+                click.echo(f"uploaded {u.name}: {u.receipt}")
         elif u.outcome is UploadOutcome.CHANGED_AFTER_UPLOAD:
             click.echo(f"changed after its upload, not sent again: {u.name}", err=True)
         elif u.outcome is UploadOutcome.FAILED and u.error is not None:
@@ -704,18 +711,20 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult]) -> int:
 @cli.command("startup")
 @click.option("--workstation", help="This computer's name (default: from the configuration).")
 @click.option("--branch", help="This computer's branch (default: from the configuration).")
+@_json_option
 @click.pass_context
-def startup(ctx: click.Context, workstation: str | None, branch: str | None) -> None:
+def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_json: bool) -> None:
     """The job at every program start: Loyalty Lab export and upload, due card orders (LL5)."""
     from amparex_core.domain.periods import local_date
 
-    from .output import progress_reporter
+    from .output import batch_json, dumps, export_json, progress_reporter, upload_json
 
     app = _app(ctx)
     state = _state(ctx)
     where, branch = _lab_place(app, workstation, branch)
     failed = 0
-    with progress_reporter(_progress_enabled(), ["export", "upload", "dispatch"]) as report:
+    phases = ["export", "upload", "dispatch"]
+    with progress_reporter(_progress_enabled() and not as_json, phases) as report:
         lab: LoyaltyLab = app.loyalty_lab
         progress = None if report is None else (lambda p, d, t, i: report(p.value, d, t, i))
         result = lab.start(branch=branch, workstation=where, progress=progress)
@@ -724,23 +733,39 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None) -> 
             InterfaceKind.CARD_ORDER, branch=branch, workstation=where, on=today
         )
         dispatched = _run_dispatch(app, None, report) if ordering else None
+    if as_json:
+        click.echo(
+            dumps(
+                {
+                    "exports": [export_json(e, state.lang) for e in result.exports],
+                    "uploads": [upload_json(u, state.lang) for u in result.uploads],
+                    "batches": []
+                    if dispatched is None
+                    else [batch_json(b, state.lang) for b in dispatched.batches],
+                }
+            )
+        )
     for e in result.exports:
-        if e.outcome is ExportOutcome.WRITTEN:
-            click.echo(f"exported {Path(e.export.directory) / e.export.file_name}")
-        elif e.outcome is ExportOutcome.EXISTS:
-            click.echo(f"exists, not rewritten: {Path(e.export.directory) / e.export.file_name}")
-        elif e.error is not None:
+        path = Path(e.export.directory) / e.export.file_name
+        if e.error is not None:
             failed += 1
             report_error(state, e.error)
-    if not result.exports:
-        click.echo(f"no Loyalty Lab interface available on {where}")
-    failed += _print_uploads(ctx, list(result.uploads))
-    if result.exports and app.upload_delivery is None:
-        click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
-    elif result.exports and not result.uploaded:
-        click.echo("nothing new to upload")
+        elif as_json:
+            continue
+        elif e.outcome is ExportOutcome.WRITTEN:
+            click.echo(f"exported {path}")
+        elif e.outcome is ExportOutcome.EXISTS:
+            click.echo(f"exists, not rewritten: {path}")
+    failed += _print_uploads(ctx, list(result.uploads), quiet=as_json)
+    if not as_json:
+        if not result.exports:
+            click.echo(f"no Loyalty Lab interface available on {where}")
+        elif app.upload_delivery is None:
+            click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
+        elif not result.uploaded:
+            click.echo("nothing new to upload")
     if dispatched is not None:
-        failed += _finish_dispatch(ctx, dispatched, exit_on_failure=False)
+        failed += _finish_dispatch(ctx, dispatched, exit_on_failure=False, quiet=as_json)
     if failed:
         ctx.exit(1)
 
@@ -753,19 +778,25 @@ def outbox() -> None:
 @outbox.command("upload")
 @click.option("--workstation", help="This computer's name (default: from the configuration).")
 @click.option("--branch", help="This computer's branch (default: from the configuration).")
+@_json_option
 @click.pass_context
-def outbox_upload(ctx: click.Context, workstation: str | None, branch: str | None) -> None:
+def outbox_upload(
+    ctx: click.Context, workstation: str | None, branch: str | None, as_json: bool
+) -> None:
     """Upload every file of the outbox not uploaded yet, each exactly once (LL8)."""
-    from .output import progress_reporter
+    from .output import dumps, progress_reporter, upload_json
 
     app = _app(ctx)
     _require_upload(app)
     where, branch = _lab_place(app, workstation, branch)
-    with progress_reporter(_progress_enabled(), ["upload"]) as report:
+    with progress_reporter(_progress_enabled() and not as_json, ["upload"]) as report:
         progress = None if report is None else (lambda d, t, i: report("upload", d, t, i))
         uploads = app.loyalty_lab.upload(branch=branch, workstation=where, progress=progress)
-    failed = _print_uploads(ctx, uploads)
-    if not any(u.outcome is UploadOutcome.UPLOADED for u in uploads):
+    if as_json:
+        lang = _state(ctx).lang
+        click.echo(dumps({"uploads": [upload_json(u, lang) for u in uploads]}))
+    failed = _print_uploads(ctx, uploads, quiet=as_json)
+    if not as_json and not any(u.outcome is UploadOutcome.UPLOADED for u in uploads):
         click.echo("nothing new to upload")
     if failed:
         ctx.exit(1)

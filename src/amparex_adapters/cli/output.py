@@ -19,6 +19,16 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     "holder_name", "card_number", "ordering_branch", "ship_to", "placed_at" (ISO 8601),
     "order_date", "valid_until", "period", "total" (decimal string), "currency",
     "batch_id"}``.
+``startup --json``, ``outbox upload --json``, ``orders dispatch --json``
+    ``{"exports": [...], "uploads": [...], "batches": [...]}`` (each command fills the keys
+    of what it did). An export is ``{"interface_id", "statistic", "file" (the full path),
+    "outcome" ("written" | "exists" | "failed"), "error"}``; an upload ``{"interface_id",
+    "name", "outcome" ("uploaded" | "already_uploaded" | "in_progress" |
+    "changed_after_upload" | "failed"), "receipt", "error"}``; a batch ``{"id", "number"
+    (the order number, e.g. "B000001"), "period", "orders" (their IDs), "total",
+    "currency", "outcome" ("delivered" | "failed"), "resent", "receipt", "error"}``. An
+    ``error`` is null or ``{"code", "message"}``; failures also go to stderr as one line
+    each and the exit status is 1.
 ``cards list --json``
     a list of ``{"number", "holder_kind", "holder_id", "card_type", "kind", "issued_on",
     "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``.
@@ -30,22 +40,29 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import PurePath
 from typing import Any
 
 from amparex_core.domain.cards import IssuedCard
+from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig
 from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.secret import REDACTED
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardTemplate
+from amparex_core.services import BatchResult, ExportResult, UploadResult
 
 __all__ = [
+    "batch_json",
     "card_json",
     "dumps",
+    "error_json",
+    "export_json",
     "interface_json",
     "order_json",
     "progress_reporter",
     "template_json",
+    "upload_json",
 ]
 
 
@@ -137,6 +154,53 @@ def card_json(card: IssuedCard) -> dict[str, Any]:
         "uid": None if card.uid is None else card.uid.hex,
         "blocked": card.blocked,
         "order_id": card.order_id,
+    }
+
+
+def error_json(error: AmparexError | None, lang: str) -> dict[str, str] | None:
+    """The JSON form of a refusal: its code and message, or ``None``."""
+    if error is None:
+        return None
+    return {"code": error.code, "message": " ".join(error.message(lang).split())}
+
+
+def export_json(result: ExportResult, lang: str) -> dict[str, Any]:
+    """The JSON form of one export of a start (LL5, LL6)."""
+    plan = result.export
+    return {
+        "interface_id": plan.interface_id,
+        "statistic": plan.statistic.value,
+        "file": str(PurePath(plan.directory) / plan.file_name),
+        "outcome": result.outcome.value,
+        "error": error_json(result.error, lang),
+    }
+
+
+def upload_json(result: UploadResult, lang: str) -> dict[str, Any]:
+    """The JSON form of one file of the outbox in one run (LL8)."""
+    return {
+        "interface_id": result.interface_id,
+        "name": result.name,
+        "outcome": result.outcome.value,
+        "receipt": result.receipt,
+        "error": error_json(result.error, lang),
+    }
+
+
+def batch_json(result: BatchResult, lang: str) -> dict[str, Any]:
+    """The JSON form of one batch of a dispatch run (CO16)."""
+    batch = result.batch
+    return {
+        "id": batch.id,
+        "number": batch.order_number,
+        "period": batch.period_key,
+        "orders": list(batch.order_ids),
+        "total": str(batch.total.amount),
+        "currency": batch.total.currency,
+        "outcome": result.outcome.value,
+        "resent": result.resent,
+        "receipt": batch.receipt,
+        "error": error_json(result.error, lang),
     }
 
 
