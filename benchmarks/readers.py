@@ -10,7 +10,8 @@
   pcscd's polling of the (virtual) slot; the baseline waits with ``SCardGetStatusChange``.
 
 Both run against the virtual cards of the test suite (pcscd + vpcd, nfcpy's UDP driver);
-pcscd is reused when running, else started (as root) and stopped afterwards. Prints one
+as root a private pcscd is started like the test fixture does (else a running one is
+used, or the system's started), and stopped afterwards. Prints one
 line per case: ``name  ours  baseline  ratio`` (median milliseconds per identification).
 
 Run: ``python benchmarks/readers.py`` or ``python -m benchmarks.readers`` from the checkout.
@@ -18,10 +19,12 @@ Run: ``python benchmarks/readers.py`` or ``python -m benchmarks.readers`` from t
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -78,21 +81,37 @@ def _pcscd_up() -> bool:
 
 
 def bench_pcsc(rounds: int) -> None:
+    from tests.plugins.pcsc import start_private_pcscd
+
+    port = VPCD_PORT
+    executable = shutil.which("pcscd") or "/usr/sbin/pcscd"
+    with tempfile.TemporaryDirectory() as folder:
+        private = start_private_pcscd(executable, Path(folder))
+        process: subprocess.Popen[bytes] | None = None
+        if private is not None:  # a pcscd of our own: nobody else's card in its slot
+            process, comm, port = private
+            os.environ["PCSCLITE_CSOCK_NAME"] = comm
+        elif not _pcscd_up():
+            process = subprocess.Popen([executable, "--foreground", "--error"])
+        try:
+            _bench_pcsc(port, rounds)
+        finally:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+
+
+def _bench_pcsc(port: int, rounds: int) -> None:
     import smartcard.scard as scard
 
     from amparex_adapters.readers.pcsc import CARD_NUMBER_FILE_ID, PcscReader
 
-    process = None
-    if not _pcscd_up():
-        executable = shutil.which("pcscd") or "/usr/sbin/pcscd"
-        process = subprocess.Popen([executable, "--foreground", "--error"])
-        deadline = time.monotonic() + 15
-        while not _pcscd_up():
-            if time.monotonic() > deadline:
-                process.kill()
-                raise SystemExit("pcscd did not start with the vpcd reader")
-            time.sleep(0.1)
-    card = VirtualCard(port=VPCD_PORT, files={CARD_NUMBER_FILE_ID: bytearray(32)})
+    deadline = time.monotonic() + 15
+    while not _pcscd_up():
+        if time.monotonic() > deadline:
+            raise SystemExit("pcscd did not start with the vpcd reader")
+        time.sleep(0.1)
+    card = VirtualCard(port=port, files={CARD_NUMBER_FILE_ID: bytearray(32)})
     card.insert()
     try:
         with PcscReader(READER) as reader:
@@ -131,9 +150,6 @@ def bench_pcsc(rounds: int) -> None:
         scard.SCardReleaseContext(context)
     finally:
         card.remove()
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def bench_nfc(rounds: int) -> None:

@@ -79,6 +79,17 @@ class VirtualCard:
         self.remove_during_update: int | None = None
         self.exact_length_only = False
         """Answer 6700 to a READ BINARY past the end of the file (instead of 6282)."""
+        self.wrong_le_answer = False
+        """Answer 6Cxx (the right Le) to a READ BINARY past the end of the file."""
+        self.t0_get_response = False
+        """Answer data with 61xx and hand it out on GET RESPONSE, as T=0 cards do."""
+        self.get_data_supported = True
+        """Whether the (contactless) reader answers GET DATA."""
+        self.read_only = False
+        """Refuse UPDATE BINARY with 6982 (security status not satisfied)."""
+        self.lose_updates = False
+        """Acknowledge UPDATE BINARY with 9000 but keep the file unchanged."""
+        self._pending = b""
         self._updates = 0
         self._selected: int | None = None
         self._sock: socket.socket | None = None
@@ -156,9 +167,24 @@ class VirtualCard:
 
     def _answer(self, apdu: bytes) -> bytes | None:
         self.apdus.append(apdu)
+        if apdu[:4] == b"\x00\xc0\x00\x00" and self._pending:
+            pending, self._pending = self._pending, b""
+            return pending[: apdu[4] or 256] + SW_OK
+        response = self._process(apdu)
+        if (
+            self.t0_get_response
+            and response is not None
+            and len(response) > 2
+            and response[-2:] == SW_OK
+        ):
+            self._pending = response[:-2]
+            return bytes([0x61, len(self._pending) & 0xFF])
+        return response
+
+    def _process(self, apdu: bytes) -> bytes | None:
         cla, ins, p1, p2 = apdu[:4]
         if (cla, ins) == (0xFF, 0xCA):
-            if not self.contactless:
+            if not self.contactless or not self.get_data_supported:
                 return SW_INS_NOT_SUPPORTED
             if p1 != 0:
                 return SW_FUNC_NOT_SUPPORTED
@@ -186,6 +212,8 @@ class VirtualCard:
             if offset + wanted > len(data):
                 if self.exact_length_only:
                     return SW_WRONG_LENGTH
+                if self.wrong_le_answer:
+                    return bytes([0x6C, (len(data) - offset) & 0xFF])
                 return bytes(data[offset:]) + SW_END_OF_FILE
             return bytes(data[offset : offset + wanted]) + SW_OK
         if ins == 0xD6:
@@ -195,6 +223,10 @@ class VirtualCard:
             offset = (p1 << 8) | p2
             if offset + len(body) > len(data):
                 return SW_WRONG_LENGTH
+            if self.read_only:
+                return b"\x69\x82"
+            if self.lose_updates:
+                return SW_OK
             self._updates += 1
             if self.remove_during_update == self._updates:
                 half = body[: len(body) // 2]

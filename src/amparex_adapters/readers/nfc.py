@@ -50,6 +50,7 @@ CARD_NUMBER_RECORD_TYPE: Final = "urn:nfc:ext:amparex.com:cardno"
 
 _MAX_DIGITS: Final = 19
 _SENSE_INTERVAL: Final = 0.05
+_READ_ATTEMPTS: Final = 3
 
 
 def _nfc() -> ModuleType:
@@ -180,11 +181,23 @@ class NfcReader:
         )
 
     @staticmethod
-    def _read_number(tag: Any) -> str | None:
-        ndef = tag.ndef
-        if ndef is None:
-            return None
-        return card_number_from_records(ndef.records)
+    def _ndef(tag: Any, *, fresh: bool = False) -> Any:
+        """The tag's NDEF object, read again from the tag when *fresh*; ``None`` if none.
+
+        nfcpy reports a failed read (a short RF glitch, a Type 2 tag's 5 ms READ timeout)
+        as "no NDEF", so a read is tried up to three times before that is believed.
+        """
+        if fresh and tag.ndef is not None:
+            _ = tag.ndef.has_changed  # re-reads; drops the NDEF object when that fails
+        for _attempt in range(_READ_ATTEMPTS):
+            ndef = tag.ndef  # the cached object, or a new read of the tag
+            if ndef is not None:
+                return ndef
+        return None
+
+    def _read_number(self, tag: Any) -> str | None:
+        ndef = self._ndef(tag)
+        return None if ndef is None else card_number_from_records(ndef.records)
 
     def wait_for_card(self, timeout: float) -> CardPresentation | None:
         """Wait up to *timeout* seconds for a tag and read its identity (CR1).
@@ -207,17 +220,17 @@ class NfcReader:
             raise CardUnreadable(reader=self.name, reason=str(exc)) from exc
         return self._presentation(tag, number)
 
-    def _write(self, tag: Any, records: list[Any], card_number: str) -> str | None:
-        """Write *records*, read them back from the tag, return the number read back."""
+    def _write(self, tag: Any, records: list[Any], card_number: str) -> list[Any]:
+        """Write *records*; return the records then read back from the tag."""
         nfc = _nfc()
-        ndef = tag.ndef
+        ndef = self._ndef(tag)
         if ndef is None:
             raise CardWriteFailed(card_number=card_number, reason="the tag is not NDEF formatted")
         if not ndef.is_writeable:
             raise CardWriteFailed(card_number=card_number, reason="the tag is read-only")
         try:
             ndef.records = records
-            changed = ndef.has_changed  # reads the message from the tag again
+            read_back = self._ndef(tag, fresh=True)
         except (nfc.tag.TagCommandError, nfc.clf.CommunicationError) as exc:
             raise CardWriteFailed(
                 card_number=card_number,
@@ -225,11 +238,11 @@ class NfcReader:
             ) from exc
         except ValueError as exc:  # larger than the tag's capacity
             raise CardWriteFailed(card_number=card_number, reason=str(exc)) from exc
-        if changed or tag.ndef is None:
+        if read_back is None:
             raise CardWriteFailed(
-                card_number=card_number, reason="the tag does not read back what was written"
+                card_number=card_number, reason="the tag could not be read back after writing"
             )
-        return card_number_from_records(tag.ndef.records)
+        return list(read_back.records)
 
     def write_card_number(self, card_number: str, timeout: float) -> CardPresentation:
         """Store *card_number* as the tag's only NDEF record and verify it (CR4).
@@ -249,7 +262,7 @@ class NfcReader:
         tag = self._sense(timeout)
         if tag is None:
             raise CardWriteFailed(card_number=card_number, reason="no card was presented in time")
-        number = self._write(tag, [record], card_number)
+        number = card_number_from_records(self._write(tag, [record], card_number))
         if number != card_number:
             raise CardWriteFailed(
                 card_number=card_number, reason=f"the tag reads back {number or 'no number'}"
@@ -272,7 +285,7 @@ class NfcReader:
             previous = self._read_number(tag) or "-"
         except (nfc.tag.TagCommandError, nfc.clf.CommunicationError) as exc:
             raise CardWriteFailed(card_number="-", reason="the tag left the field") from exc
-        number = self._write(tag, [_ndef().Record()], previous)
-        if number is not None:  # pragma: no cover - an empty record never holds a number
-            raise CardWriteFailed(card_number=previous, reason="the tag still reads a number")
+        empty = _ndef().Record()
+        if self._write(tag, [empty], previous) != [empty]:
+            raise CardWriteFailed(card_number=previous, reason="the tag does not read back empty")
         return self._presentation(tag, None)

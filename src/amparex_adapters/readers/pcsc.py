@@ -250,7 +250,7 @@ def _card_error(scard: ModuleType, result: int, reader: str) -> AmparexError:
 
 
 class PcscReader:
-    """A PC/SC card reader (CR1) that can also encode contact chip cards (CR4).
+    """A PC/SC card reader (CR1) that encodes cards with a card-number file (CR4).
 
     Args:
         reader: Part of the reader's name (case-insensitive), e.g. ``"OMNIKEY"``; ``None``
@@ -309,10 +309,16 @@ class PcscReader:
             self._context = context
         return self._context
 
+    def _forget_context(self) -> None:
+        """Drop the context after a middleware failure; the next call opens a new one."""
+        context, self._context = self._context, None
+        if context is not None:
+            _scard().SCardReleaseContext(context)  # best effort: pcscd may be gone
+
     def _unavailable(self, result: int) -> ReaderUnavailable:
         """Forget the context after a middleware failure and describe it."""
         scard = _scard()
-        self._context = None
+        self._forget_context()
         if result in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
             reason = "the PC/SC service (pcscd) is not running"
         elif result == scard.SCARD_E_NO_READERS_AVAILABLE:
@@ -389,7 +395,7 @@ class PcscReader:
         )
         if result != scard.SCARD_S_SUCCESS:
             if result in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
-                self._context = None
+                self._forget_context()
             raise _card_error(scard, result, reader)
         return _Session(scard, handle, protocol, reader)
 

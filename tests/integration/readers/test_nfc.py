@@ -140,3 +140,26 @@ def test_CR1_missing_device_is_reader_unavailable() -> None:
     with NfcReader("usb:ffff:ffff") as reader, pytest.raises(ReaderUnavailable) as caught:
         reader.wait_for_card(timeout=0.1)
     assert caught.value.code == "reader.unavailable"
+
+
+def test_CR4_read_only_tag_cannot_be_encoded(reader: NfcReader, udp_tag: UdpType2Tag) -> None:
+    udp_tag.memory[15] = 0x0F  # CC: write access denied
+    udp_tag.enter()
+    with pytest.raises(CardWriteFailed, match="read-only"):
+        reader.write_card_number(NUMBER, timeout=5)
+
+
+def test_CR4_tag_too_small_for_the_record_is_a_clear_error(
+    reader: NfcReader, udp_tag: UdpType2Tag
+) -> None:
+    udp_tag.memory[14] = 0x02  # CC: a 16-byte data area
+    udp_tag.enter()
+    with pytest.raises(CardWriteFailed, match="capacity"):
+        reader.write_card_number(NUMBER, timeout=5)
+    assert udp_tag.writes == 0
+
+
+def test_CR1_unknown_device_path_is_reader_unavailable() -> None:
+    pytest.importorskip("nfc")
+    with NfcReader("tty:nonexistent") as reader, pytest.raises(ReaderUnavailable, match="no NFC"):
+        reader.wait_for_card(timeout=0.1)

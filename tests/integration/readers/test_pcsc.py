@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,10 +18,12 @@ from amparex_adapters.readers.pcsc import (
     PcscReader,
     decode_card_number_file,
     encode_card_number_file,
+    list_readers,
 )
 from amparex_core.domain.cards import CardTechnology, CardUid, UidForm
-from amparex_core.domain.errors import CardWriteFailed, ReaderUnavailable
+from amparex_core.domain.errors import CardUnreadable, CardWriteFailed, ReaderUnavailable
 from amparex_core.ports.readers import CardReader, CardWriter
+from tests.peers import require_executable
 from tests.plugins._vpcd import CONTACT_ATR, CONTACTLESS_ATR, VirtualCard
 from tests.plugins.pcsc import PcscDaemon, reader_is_empty
 
@@ -110,15 +113,19 @@ def test_CR1_contact_card_identity_from_ef_gdo(reader: PcscReader, pcscd: PcscDa
     assert seen.card_number == NUMBER
 
 
-@pytest.mark.parametrize("exact_length_only", [False, True])
+@pytest.mark.parametrize(
+    "behaviour", ["end_of_file", "exact_length_only", "wrong_le_answer", "t0_get_response"]
+)
 def test_CR1_card_number_in_a_short_file(
-    reader: PcscReader, pcscd: PcscDaemon, exact_length_only: bool
+    reader: PcscReader, pcscd: PcscDaemon, behaviour: str
 ) -> None:
-    """A file just long enough: read to its end (6282) or, if the card insists, exactly."""
+    """A file just long enough: read to its end (6282), exactly (6700), with the Le the
+    card names (6Cxx), or collected with GET RESPONSE (61xx, T=0)."""
     card = VirtualCard(
         port=pcscd.port, files={CARD_NUMBER_FILE_ID: bytearray(encode_card_number_file(NUMBER))}
     )
-    card.exact_length_only = exact_length_only
+    if behaviour != "end_of_file":
+        setattr(card, behaviour, True)
     with _inserted(card, pcscd):
         seen = reader.wait_for_card(timeout=5)
     assert seen is not None and seen.card_number == NUMBER
@@ -181,6 +188,56 @@ def test_CR4_card_without_number_file_cannot_be_encoded(
     card = VirtualCard(port=pcscd.port, files={})
     with _inserted(card, pcscd), pytest.raises(CardWriteFailed, match="no card-number file"):
         reader.write_card_number(NUMBER, timeout=5)
+
+
+def test_CR1_contactless_card_without_get_data_is_unreadable(
+    reader: PcscReader, pcscd: PcscDaemon
+) -> None:
+    card = VirtualCard(port=pcscd.port, files={})
+    card.get_data_supported = False
+    with _inserted(card, pcscd), pytest.raises(CardUnreadable, match="GET DATA") as caught:
+        reader.wait_for_card(timeout=5)
+    assert caught.value.code == "reader.card_unreadable"
+
+
+def test_CR1_contact_card_without_serial_number_is_unreadable(
+    reader: PcscReader, pcscd: PcscDaemon
+) -> None:
+    card = VirtualCard(contactless=False, port=pcscd.port, files={})
+    with _inserted(card, pcscd), pytest.raises(CardUnreadable, match=r"EF\.GDO"):
+        reader.wait_for_card(timeout=5)
+
+
+def test_CR4_card_refusing_the_write_is_a_clear_error(
+    reader: PcscReader, virtual_card: VirtualCard
+) -> None:
+    virtual_card.read_only = True
+    virtual_card.insert()
+    with pytest.raises(CardWriteFailed, match="6982"):
+        reader.write_card_number(NUMBER, timeout=5)
+    with pytest.raises(CardWriteFailed, match="6982"):
+        reader.erase_card_number(timeout=5)
+
+
+def test_CR4_read_back_that_differs_is_a_clear_error(
+    reader: PcscReader, virtual_card: VirtualCard
+) -> None:
+    virtual_card.lose_updates = True
+    virtual_card.insert()
+    with pytest.raises(CardWriteFailed, match="reads back no card number"):
+        reader.write_card_number(NUMBER, timeout=5)
+
+
+def test_CR4_card_without_number_file_cannot_be_erased(
+    reader: PcscReader, pcscd: PcscDaemon
+) -> None:
+    card = VirtualCard(port=pcscd.port, files={})
+    with _inserted(card, pcscd), pytest.raises(CardWriteFailed, match="no card-number file"):
+        reader.erase_card_number(timeout=5)
+
+
+def test_CR1_list_readers_names_the_virtual_reader(pcscd: PcscDaemon) -> None:
+    assert pcscd.reader in list_readers()
 
 
 def test_CR4_write_without_card_fails_after_timeout(reader: PcscReader) -> None:
@@ -256,3 +313,66 @@ class _inserted:  # noqa: N801 - reads like contextlib helpers
     def __exit__(self, *exc: object) -> None:
         self.card.remove()
         assert reader_is_empty(self.pcscd.reader)
+
+
+_RESTART_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from tests.plugins.pcsc import VPCD_READER, _stop, start_private_pcscd
+from amparex_adapters.readers.pcsc import PcscReader
+from amparex_core.domain.errors import ReaderUnavailable
+
+folder = Path(sys.argv[1])
+started = start_private_pcscd(sys.argv[2], folder)
+assert started is not None
+process, comm, port = started
+os.environ["PCSCLITE_CSOCK_NAME"] = comm
+reader = PcscReader(VPCD_READER)
+deadline = time.monotonic() + 10
+while VPCD_READER not in reader.readers():
+    assert time.monotonic() < deadline
+    time.sleep(0.1)
+print("before", reader.wait_for_card(0.05))
+_stop(process)
+try:
+    reader.wait_for_card(0.05)
+except ReaderUnavailable as exc:
+    print("stopped", exc.code)
+again = start_private_pcscd(sys.argv[2], folder, port)
+assert again is not None
+try:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if VPCD_READER in reader.readers():
+                break
+        except ReaderUnavailable:
+            pass
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    print("after", reader.wait_for_card(0.05))
+finally:
+    _stop(again[0])
+"""
+
+
+def test_CR1_reader_recovers_when_pcscd_comes_back(tmp_path: Path, pcscd: PcscDaemon) -> None:
+    """pcscd stops (ReaderUnavailable) and starts again: the same reader object works on."""
+    if not pcscd.private:
+        pytest.skip("restarting pcscd needs a private one (root and unshare)")
+    executable = require_executable("pcscd", hint="the Debian package pcscd")
+    env = {k: v for k, v in os.environ.items() if k != "PCSCLITE_CSOCK_NAME"}
+    result = subprocess.run(
+        [sys.executable, "-c", _RESTART_SCRIPT, str(tmp_path / "pcscd"), executable],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[3],
+    )
+    assert result.stdout.splitlines() == [
+        "before None",
+        "stopped reader.unavailable",
+        "after None",
+    ], result.stderr
