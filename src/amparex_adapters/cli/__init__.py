@@ -1,8 +1,9 @@
 """The ``amparex`` command (extra ``cli``): a TOML configuration wired to the library.
 
 ``main`` is the console script; ``python -m amparex_adapters.cli`` runs it too. The
-commands live in :mod:`.app`, the configuration in :mod:`.config`, the wiring of adapters
-in :mod:`.compose`, the demo in :mod:`.demo`.
+commands live in :mod:`amparex_adapters.cli.app`, the configuration in
+:mod:`amparex_adapters.cli.config`, the wiring of adapters in
+:mod:`amparex_adapters.cli.compose`, the demo in :mod:`amparex_adapters.cli.demo`.
 """
 
 from __future__ import annotations

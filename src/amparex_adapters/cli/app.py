@@ -1,4 +1,4 @@
-"""The ``amparex`` command: click commands over :class:`~.compose.Composition`.
+"""The ``amparex`` command: click commands over :class:`~amparex_adapters.cli.compose.Composition`.
 
 Exit status: 0 done; 1 refused (one line ``amparex: error [CODE]: MESSAGE`` on stderr,
 MESSAGE in German with ``--lang de`` or a German ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``);
@@ -80,7 +80,7 @@ class State:
         self.clock: Clock | None = None
 
     def app(self, ctx: click.Context) -> Composition:
-        """The :class:`~.compose.Composition` (loads the configuration on first use)."""
+        """The :class:`~amparex_adapters.cli.compose.Composition`, built on first use."""
         if self._app is None:
             from .compose import Composition
             from .config import Secrets, load_config

@@ -134,7 +134,7 @@ class _NoParcelDelivery:
 
 
 class Composition:
-    """Adapters and services built from one :class:`~.config.Config`, on first use.
+    """Adapters and services built on first use from one configuration.
 
     Args:
         config: The configuration.
