@@ -29,6 +29,11 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     "currency", "outcome" ("delivered" | "failed"), "resent", "receipt", "error"}``. An
     ``error`` is null or ``{"code", "message"}``; failures also go to stderr as one line
     each and the exit status is 1.
+``config show --json``
+    ``{"file", "storage_url", "statistics_url" (a password in a URL as ``********``),
+    "chain", "workstation": {"name", "branch"}, "loyalty_lab_upload", "card_order",
+    "reader" (the sections as configured), "secrets_file", "secrets": {name: "********"
+    when set, else null}}``.
 ``cards list --json``
     a list of ``{"number", "holder_kind", "holder_id", "card_type", "kind", "issued_on",
     "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``.
