@@ -336,3 +336,20 @@ def test_LL5_progress_bars_on_a_terminal_but_not_under_ci_or_in_a_pipe(chain: Ch
     assert "━" not in quiet and "exported" in quiet
     piped = chain.sub("outbox", "upload")
     assert "━" not in piped.stdout
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_library_log_records_reach_stderr_with_debug_only(debug: bool) -> None:
+    code = (
+        "import logging\n"
+        "from amparex_adapters.cli.app import _quiet_logging\n"
+        f"_quiet_logging({debug})\n"
+        "logging.getLogger('psycopg.pool').warning('error connecting')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    if debug:
+        assert done.stderr == "amparex: debug: psycopg.pool: error connecting\n"
+    else:
+        assert done.stderr == ""

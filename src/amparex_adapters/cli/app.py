@@ -87,7 +87,9 @@ class State:
 
             config = load_config(self.config_path)
             secrets = Secrets(config)
-            self.secret_values = secrets.values()
+            self.secret_values = secrets.values() + _url_passwords(
+                config.storage_url, config.statistics_url
+            )
             self._app = Composition(config, secrets, clock=self.clock)
             ctx.call_on_close(self._app.close)
         return self._app
@@ -97,6 +99,21 @@ class State:
         for value in self.secret_values:
             text = text.replace(value, "********")
         return text
+
+
+def _url_passwords(*urls: str) -> list[str]:
+    """Passwords written into URLs (discouraged), to scrub them from messages too."""
+    import urllib.parse
+
+    found = []
+    for url in urls:
+        try:
+            password = urllib.parse.urlsplit(url).password
+        except ValueError:
+            continue
+        if password:
+            found += [password, urllib.parse.unquote(password)]
+    return found
 
 
 def _state(ctx: click.Context) -> State:
@@ -219,6 +236,23 @@ def _progress_enabled() -> bool:
 def cli(ctx: click.Context, config_path: str | None, lang: str | None, debug: bool) -> None:
     """Customer-card ordering and the Loyalty Lab export of an AMPAREX-style chain."""
     ctx.obj = State(config_path, detect_lang(lang), debug)
+    _quiet_logging(debug)
+
+
+def _quiet_logging(debug: bool) -> None:
+    """Library log records go to stderr with ``--debug`` only: a refusal stays one line."""
+    import logging
+
+    root = logging.getLogger()
+    if debug:
+        if not any(getattr(h, "_amparex", False) for h in root.handlers):
+            handler = logging.StreamHandler()
+            handler._amparex = True  # type: ignore[attr-defined]
+            handler.setFormatter(logging.Formatter("amparex: debug: %(name)s: %(message)s"))
+            root.addHandler(handler)
+            root.setLevel(logging.DEBUG)
+    elif not root.handlers:
+        root.addHandler(logging.NullHandler())
 
 
 # ================================================================== interfaces
