@@ -1,0 +1,32 @@
+"""The ``amparex`` command (extra ``cli``): a TOML configuration wired to the library.
+
+``main`` is the console script; ``python -m amparex_adapters.cli`` runs it too. The
+commands live in :mod:`amparex_adapters.cli.app`, the configuration in
+:mod:`amparex_adapters.cli.config`, the wiring of adapters in
+:mod:`amparex_adapters.cli.compose`, the demo in :mod:`amparex_adapters.cli.demo`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the ``amparex`` command.
+
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``).
+    """
+    try:
+        from .app import cli
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or "click"
+        print(
+            f"amparex: error [config.extra_missing]: the command needs {missing!r}: "
+            'pip install "amparex-core[cli]"',
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+    cli.main(args=argv, prog_name="amparex")

@@ -1,0 +1,728 @@
+"""``amparex demo [DIR]``: a whole chain on the embedded default, and its main job.
+
+The first run builds, in *DIR* (default ``./amparex-demo``):
+
+* ``amparex.toml`` — the configuration the demo runs with (and the operator can go on
+  with: ``amparex --config DIR/amparex.toml orders list``), and ``secrets.toml`` (mode
+  0600) holding the demo's card-contract key;
+* ``amparex.sqlite`` — one SQLite database holding the library's store, the master data
+  (3 branches, 10,000 customers, employees, the sample document templates, four statistic
+  templates) and the host application's sales tables the statistic templates query:
+  ``demo_customers``, ``demo_glasses_sales``, ``demo_contact_lens_sales``,
+  ``demo_hearing_aid_sales``;
+* both interfaces configured for this workstation: card ordering (chain-wide, with
+  contract and key) and Loyalty Lab (the four statistics into ``DIR/outbox``);
+* the card templates BASIS (weekly, to the ordering branch) and GOLD (daily, NFC, gift
+  box, validity required, to the customer with a cover letter), and orders placed eight
+  days ago, so that their shipping periods are over and they are due.
+
+Then every run does the main job of a program start on this workstation: the four
+Loyalty Lab CSV files are written into ``DIR/outbox`` (never rewritten, LL6) and uploaded
+to the folder ``DIR/loyalty-lab-server`` (each once, LL8); due card orders are rendered
+into one batch PDF per period and delivered as files to ``DIR/card-vendor`` (CO16). A
+second run finds everything done and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import json
+import os
+import random
+import secrets as secrets_module
+import socket
+import sqlite3
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from amparex_core.domain.errors import InterfaceDuplicate, TemplateDuplicate
+from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind, LoyaltyLabSettings
+from amparex_core.domain.masterdata import (
+    Branch,
+    Customer,
+    DocumentKind,
+    DocumentTemplate,
+    Employee,
+    FileFormat,
+    PostalAddress,
+    StatisticTemplate,
+)
+from amparex_core.domain.orders import OrderStatus
+from amparex_core.domain.statistics import ExportOutcome, StatisticKind
+from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShippingInterval, ShipTo
+from amparex_core.domain.uploads import UploadOutcome
+from amparex_core.services import OrderService
+
+from .errors import DemoRefused
+
+if TYPE_CHECKING:
+    from .compose import Composition
+
+__all__ = ["DemoSummary", "build_host_database", "run_demo"]
+
+CHAIN_NAME: Final = "Optik & Hören Muster"
+BRANCHES: Final = (
+    ("F01", "Optik & Hören Muster Stuttgart", "Königstraße 10", "70173", "Stuttgart"),
+    ("F02", "Optik & Hören Muster Köln", "Hohe Straße 52", "50667", "Köln"),
+    ("F03", "Optik & Hören Muster Leipzig", "Petersstraße 20", "04109", "Leipzig"),
+)
+FIRST_NAMES: Final = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Emma",
+    "Felix",
+    "Greta",
+    "Hannah",
+    "Ida",
+    "Jonas",
+    "Karl",
+    "Lea",
+    "Lena",
+    "Lukas",
+    "Marie",
+    "Max",
+    "Mia",
+    "Noah",
+    "Paul",
+    "Paula",
+    "Sophie",
+    "Tom",
+    "Ursula",
+    "Werner",
+    "Zoe",
+    "Jürgen",
+    "Björn",
+    "Sören",
+    "Käthe",
+    "Günther",
+]
+LAST_NAMES: Final = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Schmitt",
+    "Werner",
+    "Krause",
+    "Meier",
+    "Lehmann",
+    "Köhler",
+    "Weiß",
+]
+STREETS: Final = [
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Gartenweg",
+    "Lindenallee",
+    "Schillerstraße",
+    "Goethestraße",
+    "Am",
+    "Markt",
+    "Kirchgasse",
+    "Mühlenweg",
+    "Rosenstraße",
+    "Birkenweg",
+    "Bergstraße",
+]
+FRAMES: Final = ("Titan Flex", "Acetat Havanna", "Metall Rund", "Randlos Air", "Sport Wrap")
+LENSES: Final = ("Einstärke", "Gleitsicht", "Bifokal", "Arbeitsplatz")
+CONTACT_LENSES: Final = ("Tageslinse", "Monatslinse", "Torisch Monat", "Multifokal Tag")
+HEARING_AIDS: Final = ("HdO Basic", "HdO Premium", "IdO Mini", "RIC Connect")
+
+STATISTICS: Final = {
+    StatisticKind.CUSTOMERS: (
+        "DEMO-KUNDEN",
+        "Kundenstatistik (Demo)",
+        "SELECT c.id AS kunden_nr, c.salutation AS anrede, c.first_name AS vorname, "
+        "c.last_name AS nachname, c.street AS strasse, c.postal_code AS plz, c.city AS ort, "
+        "c.email AS email, c.leading_branch AS filiale, "
+        "strftime('%Y%m%d', c.customer_since) AS kunde_seit "
+        "FROM demo_customers c ORDER BY c.id",
+    ),
+    StatisticKind.GLASSES: (
+        "DEMO-BRILLEN",
+        "Brillenstatistik (Demo)",
+        "SELECT s.receipt AS beleg, s.customer_id AS kunden_nr, s.branch_id AS filiale, "
+        "strftime('%Y%m%d', s.sold_on) AS datum, s.frame AS fassung, s.lens_type AS glasart, "
+        "replace(printf('%.2f', s.amount_cents / 100.0), '.', ',') AS betrag "
+        "FROM demo_glasses_sales s ORDER BY s.receipt",
+    ),
+    StatisticKind.CONTACT_LENSES: (
+        "DEMO-KONTAKTLINSEN",
+        "Kontaktlinsenstatistik (Demo)",
+        "SELECT s.receipt AS beleg, s.customer_id AS kunden_nr, s.branch_id AS filiale, "
+        "strftime('%Y%m%d', s.sold_on) AS datum, s.product AS produkt, s.packs AS packungen, "
+        "replace(printf('%.2f', s.amount_cents / 100.0), '.', ',') AS betrag "
+        "FROM demo_contact_lens_sales s ORDER BY s.receipt",
+    ),
+    StatisticKind.HEARING_AIDS: (
+        "DEMO-HOERGERAETE",
+        "Hörgerätestatistik (Demo)",
+        "SELECT s.receipt AS beleg, s.customer_id AS kunden_nr, s.branch_id AS filiale, "
+        "strftime('%Y%m%d', s.sold_on) AS datum, s.model AS modell, s.side AS seite, "
+        "replace(printf('%.2f', s.amount_cents / 100.0), '.', ',') AS betrag "
+        "FROM demo_hearing_aid_sales s ORDER BY s.receipt",
+    ),
+}
+
+DEMO_MARK: Final = "# The configuration of the amparex demo"
+
+TEXT_CARD: Final = b"{template_name}\n{holder_name}\n{card_number}\n{valid_until}"
+TEXT_LETTER: Final = (
+    b"{recipient_name}\n{address_line1}\n{address_line2}\n\n{salutation}\n\n"
+    b"hier ist Ihre {template_name}-Karte {card_number}.\n\n{ordering_branch_name}"
+)
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS demo_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS demo_customers (
+    id TEXT PRIMARY KEY, salutation TEXT, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+    street TEXT, postal_code TEXT, city TEXT, email TEXT, leading_branch TEXT,
+    customer_since TEXT);
+CREATE TABLE IF NOT EXISTS demo_glasses_sales (
+    receipt INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, branch_id TEXT NOT NULL,
+    sold_on TEXT NOT NULL, frame TEXT, lens_type TEXT, amount_cents INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS demo_contact_lens_sales (
+    receipt INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, branch_id TEXT NOT NULL,
+    sold_on TEXT NOT NULL, product TEXT, packs INTEGER, amount_cents INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS demo_hearing_aid_sales (
+    receipt INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, branch_id TEXT NOT NULL,
+    sold_on TEXT NOT NULL, model TEXT, side TEXT, amount_cents INTEGER NOT NULL);
+"""
+
+
+@attrs.frozen
+class DemoSummary:
+    """What one demo run did, and where everything is."""
+
+    directory: Path
+    created: bool
+    written: tuple[Path, ...]
+    existing: tuple[Path, ...]
+    uploaded: tuple[Path, ...]
+    delivered: tuple[Path, ...]
+    batches: int
+    errors: tuple[str, ...]
+
+    @property
+    def idle(self) -> bool:
+        """Whether this run wrote and sent nothing."""
+        return not (self.written or self.uploaded or self.batches)
+
+
+# ------------------------------------------------------------------ generated data
+
+
+@attrs.frozen
+class GeneratedChain:
+    """The generated master data and sales."""
+
+    branches: tuple[Branch, ...]
+    customers: tuple[Customer, ...]
+    employees: tuple[Employee, ...]
+    glasses: list[tuple[Any, ...]]
+    contact_lenses: list[tuple[Any, ...]]
+    hearing_aids: list[tuple[Any, ...]]
+
+
+def generate_chain(customers: int, *, today: dt.date, seed: int = 4711) -> GeneratedChain:
+    """Three branches, *customers* customers and their sales, the same for the same seed."""
+    rnd = random.Random(seed)  # noqa: S311 - made-up demo data, not security
+    branches = tuple(
+        Branch(
+            id=bid,
+            name=name,
+            address=PostalAddress(street=street, postal_code=plz, city=city),
+            email=f"{bid.lower()}@optik-hoeren-muster.example",
+            phone=f"+49 {rnd.randint(200, 899)} {rnd.randint(100000, 999999)}",
+        )
+        for bid, name, street, plz, city in BRANCHES
+    )
+    people: list[Customer] = []
+    glasses: list[tuple[Any, ...]] = []
+    lenses: list[tuple[Any, ...]] = []
+    aids: list[tuple[Any, ...]] = []
+    receipts = iter(range(100_001, 10_000_000))
+    for number in range(1, customers + 1):
+        bid, _, _, plz, city = BRANCHES[rnd.randrange(len(BRANCHES))]
+        first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
+        customer = Customer(
+            id=f"K{number:05d}",
+            first_name=first,
+            last_name=last,
+            address=PostalAddress(
+                street=f"{rnd.choice(STREETS)} {rnd.randint(1, 120)}",
+                postal_code=plz,
+                city=city,
+            ),
+            leading_branch=bid,
+            salutation=rnd.choice(("Frau", "Herr", None)),
+            email=f"{first.lower()}.{last.lower()}{number}@mail.example",
+        )
+        people.append(customer)
+
+        def day() -> str:
+            return (today - dt.timedelta(days=rnd.randint(1, 3 * 365))).isoformat()
+
+        for _ in range(rnd.choice((0, 1, 1, 2))):
+            glasses.append(
+                (
+                    next(receipts),
+                    customer.id,
+                    bid,
+                    day(),
+                    rnd.choice(FRAMES),
+                    rnd.choice(LENSES),
+                    rnd.randint(99, 1200) * 100 + rnd.choice((0, 50, 90)),
+                )
+            )
+        if rnd.random() < 0.35:
+            for _ in range(rnd.randint(1, 3)):
+                lenses.append(
+                    (
+                        next(receipts),
+                        customer.id,
+                        bid,
+                        day(),
+                        rnd.choice(CONTACT_LENSES),
+                        rnd.randint(1, 4),
+                        rnd.randint(20, 160) * 100 + rnd.choice((0, 95)),
+                    )
+                )
+        if rnd.random() < 0.15:
+            aids.append(
+                (
+                    next(receipts),
+                    customer.id,
+                    bid,
+                    day(),
+                    rnd.choice(HEARING_AIDS),
+                    rnd.choice(("links", "rechts", "beidseitig")),
+                    rnd.randint(800, 3500) * 100,
+                )
+            )
+    employees = tuple(
+        Employee(id=f"M{n}", first_name=first, last_name=last, branch=branch)
+        for n, (first, last, branch) in enumerate(
+            (("Jana", "Kasse", "F01"), ("Tim", "Werkstatt", "F02"), ("Ola", "Akustik", "F03")),
+            start=1,
+        )
+    )
+    return GeneratedChain(
+        branches=branches,
+        customers=tuple(people),
+        employees=employees,
+        glasses=glasses,
+        contact_lenses=lenses,
+        hearing_aids=aids,
+    )
+
+
+def build_host_database(path: Path, chain: GeneratedChain) -> None:
+    """Write the host application's tables (customers and sales) into the SQLite file."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            connection.executescript(_SCHEMA)
+            connection.executemany(
+                "INSERT OR REPLACE INTO demo_customers VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        c.id,
+                        c.salutation,
+                        c.first_name,
+                        c.last_name,
+                        c.address.street if c.address else None,
+                        c.address.postal_code if c.address else None,
+                        c.address.city if c.address else None,
+                        c.email,
+                        c.leading_branch,
+                        (dt.date(2015, 1, 1) + dt.timedelta(days=int(c.id[1:]) % 3650)).isoformat(),
+                    )
+                    for c in chain.customers
+                ),
+            )
+            for table, rows in (
+                ("demo_glasses_sales", chain.glasses),
+                ("demo_contact_lens_sales", chain.contact_lenses),
+                ("demo_hearing_aid_sales", chain.hearing_aids),
+            ):
+                connection.executemany(
+                    f"INSERT OR REPLACE INTO {table} VALUES (?,?,?,?,?,?,?)",  # noqa: S608 - fixed names
+                    rows,
+                )
+    finally:
+        connection.close()
+
+
+def _seeded(path: Path) -> bool:
+    if not path.exists():
+        return False
+    connection = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro", uri=True)
+    try:
+        row = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'demo_info'"
+        ).fetchone()
+        if row is None:
+            return False
+        done = connection.execute("SELECT value FROM demo_info WHERE key = 'seeded'").fetchone()
+        return done is not None
+    finally:
+        connection.close()
+
+
+def _mark_seeded(path: Path, at: dt.datetime) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO demo_info VALUES ('seeded', ?)", (at.isoformat(),)
+            )
+    finally:
+        connection.close()
+
+
+# ------------------------------------------------------------------ files
+
+
+def _pdf_available() -> bool:
+    try:
+        importlib.import_module("amparex_adapters.documents.pdf")
+        importlib.import_module("amparex_adapters.documents.samples")
+    except ImportError:
+        return False
+    return True
+
+
+def _document_templates(pdf: bool) -> tuple[list[DocumentTemplate], str, str]:
+    if pdf:
+        samples = importlib.import_module("amparex_adapters.documents.samples")
+        return (
+            list(samples.sample_document_templates()),
+            str(samples.SAMPLE_CARD_FACE_ID),
+            str(samples.SAMPLE_COVER_LETTER_ID),
+        )
+    card = DocumentTemplate(
+        "demo-card", "Kundenkarte (Text)", DocumentKind.CARD, "text/plain", TEXT_CARD
+    )
+    letter = DocumentTemplate(
+        "demo-letter", "Anschreiben (Text)", DocumentKind.LETTER, "text/plain", TEXT_LETTER
+    )
+    return [card, letter], card.id, letter.id
+
+
+def write_config(directory: Path, *, pdf: bool) -> Path:
+    """Write the demo's ``amparex.toml`` and ``secrets.toml`` (mode 0600) if missing."""
+    config = directory / "amparex.toml"
+    secrets_file = directory / "secrets.toml"
+    if not secrets_file.exists():
+        fd = os.open(secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(f'card_key = "{secrets_module.token_hex(16)}"\n')
+    if not config.exists():
+        config.write_text(
+            f"""{DEMO_MARK}; see `amparex --help`.
+[storage]
+path = "amparex.sqlite"
+
+[chain]
+name = "{CHAIN_NAME}"
+time_zone = "Europe/Berlin"
+card_number_prefix = "9276"
+card_number_length = 12
+
+[chain.prices]
+currency = "EUR"
+card_chip = "2.50"
+card_nfc_rfid = "3.90"
+gift_box = "4.00"
+roller_clip = "1.20"
+
+[workstation]
+name = {json.dumps(socket.gethostname())}    # this computer, when the demo was built
+branch = "F01"
+
+[loyalty_lab.upload]
+kind = "folder"
+folder = "loyalty-lab-server"
+
+[card_order]
+renderer = "{"pdf" if pdf else "text"}"
+
+[card_order.delivery]
+kind = "folder"
+folder = "card-vendor"
+
+[reader]
+default = "scripted"
+scripted_uid = "04A22B9C"
+
+[secrets]
+file = "secrets.toml"
+""",
+            encoding="utf-8",
+        )
+    return config
+
+
+# ------------------------------------------------------------------ the run
+
+
+def _seed(
+    app: Composition, directory: Path, customers: int, pdf: bool, echo: Callable[[str], None]
+) -> None:
+    from amparex_adapters.clock.manual import ManualClock
+
+    database = directory / "amparex.sqlite"
+    now = app.clock.now()
+    today = now.astimezone(app.tz).date()
+    started = time.perf_counter()
+    chain = generate_chain(customers, today=today)
+    build_host_database(database, chain)
+    documents, card_id, letter_id = _document_templates(pdf)
+    statistic_templates = [
+        StatisticTemplate(template_id, name, FileFormat.CSV, query)
+        for template_id, name, query in STATISTICS.values()
+    ]
+    app.add_masterdata(
+        *chain.branches, *chain.customers, *chain.employees, *documents, *statistic_templates
+    )
+    echo(
+        f"generated {len(chain.branches)} branches, {len(chain.customers):,} customers, "
+        f"{len(chain.glasses):,} glasses, {len(chain.contact_lenses):,} contact-lens and "
+        f"{len(chain.hearing_aids):,} hearing-aid sales in {time.perf_counter() - started:.1f} s"
+    )
+    interfaces = app.interfaces
+    outbox = directory / "outbox"
+    outbox.mkdir(exist_ok=True)
+    (directory / "loyalty-lab-server").mkdir(exist_ok=True)
+    (directory / "card-vendor").mkdir(exist_ok=True)
+    with contextlib.suppress(InterfaceDuplicate):
+        interfaces.configure(
+            InterfaceKind.CARD_ORDER,
+            CardOrderSettings(
+                contract="KV-DEMO-0001",
+                key=app.secrets.require("card_key"),
+                customer_number="AX-10001",
+            ),
+        )
+    with contextlib.suppress(InterfaceDuplicate):
+        interfaces.configure(
+            InterfaceKind.LOYALTY_LAB,
+            LoyaltyLabSettings(
+                customer_number="4711",
+                directory=str(outbox),
+                statistics={kind: spec[0] for kind, spec in STATISTICS.items()},
+            ),
+            workstation=app.workstation,
+            branch=None,
+        )
+    for template in (
+        CardTemplate(
+            name="BASIS",
+            document_template=card_id,
+            ship_to=ShipTo.ORDERING_BRANCH,
+            interval=ShippingInterval.WEEKLY,
+            card_type=CardType.CHIP,
+            kind=CardKind.CUSTOMER,
+        ),
+        CardTemplate(
+            name="GOLD",
+            document_template=card_id,
+            cover_letter=letter_id,
+            ship_to=ShipTo.CUSTOMER,
+            interval=ShippingInterval.DAILY,
+            comment="Willkommen im GOLD-Club",
+            validity_required=True,
+            card_type=CardType.NFC_RFID,
+            kind=CardKind.CUSTOMER,
+            gift_box=True,
+        ),
+    ):
+        with contextlib.suppress(TemplateDuplicate):
+            app.templates.create(template)
+    # Orders placed eight days ago: every weekly and daily period is over, so all are due.
+    placed_at = now - dt.timedelta(days=8)
+    past = OrderService(
+        store=app.storage,
+        templates=app.storage,
+        interfaces=app.interfaces_without_checks(),
+        masterdata=app.masterdata,
+        renderer=app.renderer,
+        delivery=app.parcel_delivery,
+        clock=ManualClock(placed_at),
+        chain=app.chain,
+    )
+    valid_until = placed_at.astimezone(app.tz).date() + dt.timedelta(days=2 * 365)
+    rnd = random.Random(11)  # noqa: S311 - made-up demo data, not security
+    holders = rnd.sample(chain.customers, min(12, len(chain.customers)))
+    for number, holder in enumerate(holders, start=1):
+        gold = number % 3 == 0
+        past.place(
+            template="GOLD" if gold else "BASIS",
+            holder_id=holder.id,
+            branch=holder.leading_branch or "F01",
+            process_ref=f"VG-{number:04d}/1",
+            workstation=app.workstation,
+            valid_until=valid_until if gold else None,
+        )
+    cancelled = past.place(
+        template="BASIS",
+        holder_id=chain.customers[0].id,
+        branch="F01",
+        process_ref="VG-0999/1",
+        workstation=app.workstation,
+    )
+    if cancelled.order.status is OrderStatus.PENDING:  # a first run that stopped half-way
+        past.cancel(cancelled.order.id)
+    _mark_seeded(database, now)
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    if folder.is_dir():
+        yield from sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def run_demo(
+    directory: Path,
+    *,
+    customers: int = 10_000,
+    echo: Callable[[str], None] = print,
+    lang: str = "en",
+) -> DemoSummary:
+    """Build the demo in *directory* (once) and run the main job on it.
+
+    Returns:
+        What this run did.
+
+    Raises:
+        DemoRefused: *directory* holds a configuration that is not the demo's.
+        AmparexError: The demo could not be built (a refusal of the library).
+    """
+    from .compose import Composition
+    from .config import Secrets, load_config
+
+    directory = directory.expanduser().resolve()
+    existing = directory / "amparex.toml"
+    if existing.exists() and not existing.read_text(encoding="utf-8").startswith(DEMO_MARK):
+        raise DemoRefused(directory=str(directory))
+    directory.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    seeded = _seeded(directory / "amparex.sqlite")
+    pdf = _pdf_available()
+    config_path = write_config(directory, pdf=pdf)
+    config = load_config(config_path)
+    app = Composition(config, Secrets(config, environ={}))
+    try:
+        if not seeded:
+            echo(f"building the demo chain in {directory} …")
+            _seed(app, directory, customers, pdf, echo)
+        else:
+            echo(f"the demo chain in {directory} exists; running the main job again")
+        summary = _main_job(app, directory, created=not seeded, lang=lang)
+    finally:
+        app.close()
+    rendered_as_pdf = config.card_order.renderer == "pdf"
+    _print_summary(summary, config_path, echo, time.perf_counter() - started, rendered_as_pdf)
+    return summary
+
+
+def _main_job(app: Composition, directory: Path, *, created: bool, lang: str) -> DemoSummary:
+    before_vendor = set(_files(directory / "card-vendor"))
+    report = app.loyalty_lab.start(branch=app.branch, workstation=app.workstation)
+    dispatch = app.orders.dispatch()
+    errors = [e.message(lang) for e in report.errors]
+    errors += [r.error.message(lang) for r in dispatch.failed if r.error is not None]
+    written = tuple(
+        Path(r.export.directory) / r.export.file_name
+        for r in report.exports
+        if r.outcome is ExportOutcome.WRITTEN
+    )
+    existing = tuple(
+        Path(r.export.directory) / r.export.file_name
+        for r in report.exports
+        if r.outcome is ExportOutcome.EXISTS
+    )
+    server = directory / "loyalty-lab-server"
+    uploaded = tuple(server / u.name for u in report.uploads if u.outcome is UploadOutcome.UPLOADED)
+    delivered = tuple(p for p in _files(directory / "card-vendor") if p not in before_vendor)
+    return DemoSummary(
+        directory=directory,
+        created=created,
+        written=written,
+        existing=existing,
+        uploaded=uploaded,
+        delivered=delivered,
+        batches=len(dispatch.delivered),
+        errors=tuple(errors),
+    )
+
+
+def _print_summary(
+    summary: DemoSummary,
+    config_path: Path,
+    echo: Callable[[str], None],
+    seconds: float,
+    pdf: bool,
+) -> None:
+    d = summary.directory
+    echo("")
+    echo(f"configuration:   {config_path}")
+    echo(f"secrets file:    {d / 'secrets.toml'} (mode 0600; the key is never printed)")
+    echo(f"database:        {d / 'amparex.sqlite'}")
+    echo(
+        f"renderer:        {'PDF forms (sample templates)' if pdf else 'text (pdf extra missing)'}"
+    )
+    echo("Loyalty Lab export (LL5–LL7):")
+    for path in summary.written:
+        echo(f"  written        {path}")
+    for path in summary.existing:
+        echo(f"  exists, kept   {path}")
+    echo(f"Loyalty Lab upload to {d / 'loyalty-lab-server'} (LL8):")
+    for path in summary.uploaded:
+        echo(f"  uploaded       {path}")
+    if not summary.uploaded:
+        echo("  nothing new to upload")
+    echo(f"card orders to {d / 'card-vendor'} (CO16):")
+    echo(f"  {summary.batches} batch(es) delivered")
+    for path in summary.delivered:
+        echo(f"  delivered      {path}")
+    for error in summary.errors:
+        echo(f"  error: {error}")
+    echo("")
+    if summary.idle and not summary.errors:
+        echo(
+            "Nothing rewritten and nothing sent again: the exports of today exist (LL6), "
+            "every file went out once (LL8), no card order is due (CO16)."
+        )
+    echo(f"done in {seconds:.1f} s. Go on with: amparex --config {config_path} orders list")

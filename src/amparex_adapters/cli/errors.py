@@ -1,0 +1,136 @@
+"""Refusals of the ``amparex`` command itself: configuration, secrets, missing extras.
+
+They are :class:`~amparex_core.domain.errors.AmparexError` subclasses like every refusal
+of the library, so the command reports them the same way: one line
+``amparex: error [CODE]: MESSAGE`` on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar, dataclass_transform
+
+import attrs
+
+from amparex_core.domain.errors import AmparexError
+
+__all__ = [
+    "AdapterUnavailable",
+    "CliError",
+    "ConfigInvalid",
+    "DemoRefused",
+    "ExtraMissing",
+    "NoCardPresented",
+    "SecretMissing",
+    "SecretsFileInsecure",
+]
+
+
+_T = TypeVar("_T", bound=type[AmparexError])
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field,))
+def _error(cls: _T) -> _T:
+    return attrs.define(auto_exc=True, slots=False, kw_only=True)(cls)
+
+
+class CliError(AmparexError):
+    """Base of the refusals of the command line."""
+
+
+@_error
+class ConfigInvalid(CliError, ValueError):
+    """The configuration file is missing, not TOML, or a key has a wrong value."""
+
+    code: ClassVar[str] = "config.invalid"
+    en: ClassVar[str] = "Configuration {path}: {key}: {reason}."
+    de: ClassVar[str] = "Konfiguration {path}: {key}: {reason}."
+    path: str
+    key: str
+    reason: str
+
+
+@_error
+class SecretsFileInsecure(CliError, ValueError):
+    """The secrets file can be read by other users than its owner."""
+
+    code: ClassVar[str] = "config.secrets_file_insecure"
+    en: ClassVar[str] = (
+        "The secrets file {path} has mode {mode}: it must be readable by its owner only "
+        "(chmod 600 {path})."
+    )
+    de: ClassVar[str] = (
+        "Die Geheimnisdatei {path} hat die Rechte {mode}: nur ihr Eigentümer darf sie lesen "
+        "(chmod 600 {path})."
+    )
+    path: str
+    mode: str
+
+
+@_error
+class SecretMissing(CliError, LookupError):
+    """A secret the operation needs is neither in the environment nor in the secrets file."""
+
+    code: ClassVar[str] = "config.secret_missing"
+    en: ClassVar[str] = (
+        "The secret {name} is missing: set the environment variable {variable} or the key "
+        "{name} in the secrets file."
+    )
+    de: ClassVar[str] = (
+        "Das Geheimnis {name} fehlt: Umgebungsvariable {variable} oder den Schlüssel {name} "
+        "in der Geheimnisdatei setzen."
+    )
+    name: str
+    variable: str
+
+
+@_error
+class ExtraMissing(CliError):
+    """The configuration selects an adapter whose optional dependencies are not installed."""
+
+    code: ClassVar[str] = "config.extra_missing"
+    en: ClassVar[str] = (
+        "{feature} needs the extra '{extra}': pip install \"amparex-core[{extra}]\"."
+    )
+    de: ClassVar[str] = (
+        "{feature} benötigt das Extra '{extra}': pip install \"amparex-core[{extra}]\"."
+    )
+    feature: str
+    extra: str
+
+
+@_error
+class AdapterUnavailable(CliError, LookupError):
+    """The configuration selects an adapter this installation does not have."""
+
+    code: ClassVar[str] = "config.adapter_unavailable"
+    en: ClassVar[str] = "{feature} is not available in this installation ({module} is missing)."
+    de: ClassVar[str] = "{feature} ist in dieser Installation nicht verfügbar ({module} fehlt)."
+    feature: str
+    module: str
+
+
+@_error
+class NoCardPresented(CliError, LookupError):
+    """No card was presented to the reader in time (CR1)."""
+
+    code: ClassVar[str] = "reader.no_card"
+    en: ClassVar[str] = "No card was presented to {reader} within {timeout} seconds."
+    de: ClassVar[str] = "Innerhalb von {timeout} Sekunden wurde {reader} keine Karte vorgelegt."
+    reader: str
+    timeout: str
+
+
+@_error
+class DemoRefused(CliError, ValueError):
+    """The demo folder holds a configuration that is not the demo's: it is left alone."""
+
+    code: ClassVar[str] = "demo.refused"
+    en: ClassVar[str] = (
+        "{directory} holds an amparex.toml that is not the demo's; the demo touches nothing "
+        "there. Choose another folder."
+    )
+    de: ClassVar[str] = (
+        "{directory} enthält eine amparex.toml, die nicht zur Demo gehört; die Demo ändert "
+        "dort nichts. Bitte einen anderen Ordner wählen."
+    )
+    directory: str
