@@ -69,3 +69,10 @@ def test_absent_facts_show_as_a_dash() -> None:
         kind="card_order", branch=None, workstation=None, on="2026-01-01"
     )
     assert "branch -" in error.message("en")
+
+
+def test_CO5_address_missing_reads_as_german_in_german() -> None:
+    error = errors.AddressMissing(ship_to="customer", holder_id="K2", missing="postal address")
+    assert error.message("de") == (
+        "Die Karte kann nicht an den Kunden verschickt werden: für K2 fehlt die Postanschrift."
+    )

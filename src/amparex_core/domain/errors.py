@@ -606,7 +606,8 @@ class AddressMissing(OrderError, LookupError):
     code: ClassVar[str] = "order.address_missing"
     en: ClassVar[str] = "The card cannot be shipped to {ship_to}: {holder_id} has no {missing}."
     de: ClassVar[str] = (
-        "Die Karte kann nicht an {ship_to} verschickt werden: für {holder_id} fehlt {missing_de}."
+        "Die Karte kann nicht an {ship_to_de} verschickt werden: für {holder_id} fehlt "
+        "{missing_de}."
     )
     ship_to: str
     holder_id: str
@@ -621,6 +622,11 @@ class AddressMissing(OrderError, LookupError):
             "leading branch": "die führende Filiale",
             "branch address": "die Anschrift der Filiale",
         }.get(self.missing, self.missing)
+        facts["ship_to_de"] = {
+            "customer": "den Kunden",
+            "ordering_branch": "die bestellende Filiale",
+            "customer_branch": "die Filiale des Kunden",
+        }.get(self.ship_to, self.ship_to)
         return facts
 
 
