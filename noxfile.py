@@ -1,15 +1,16 @@
-"""Development sessions: ``nox`` runs the default set (tests, lint, typecheck, docs)."""
+"""Development sessions: ``nox`` runs the default set (tests, lint, typecheck, docs, package)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs", "package"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -63,6 +64,28 @@ def docs(session: nox.Session) -> None:
     common = ["-E", "-n", "-W", "--keep-going", "docs"]
     session.run("sphinx-build", "-b", "html", *common, "docs/_build/html")
     session.run("sphinx-build", "-b", "doctest", *common, "docs/_build/doctest")
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build wheel and sdist, check them with twine, install the wheel with every extra into a
+    fresh environment and run the installed command there (``--version`` and the demo twice)."""
+    session.install("build", "twine")
+    tmp = Path(session.create_tmp())
+    for old in ("dist", "demo"):
+        shutil.rmtree(tmp / old, ignore_errors=True)
+    dist = tmp / "dist"
+    session.run("python", "-m", "build", "--outdir", str(dist), silent=True)
+    session.run("twine", "check", "--strict", *map(str, sorted(dist.iterdir())))
+    wheel = next(dist.glob("*.whl"))
+    venv = dist.parent / "installed"
+    session.run("python", "-m", "venv", "--clear", str(venv))
+    python, amparex = venv / "bin" / "python", venv / "bin" / "amparex"
+    session.run(str(python), "-m", "pip", "install", "-q", f"{wheel}[all]", external=True)
+    session.run(str(amparex), "--version", external=True)
+    demo = dist.parent / "demo"
+    for _ in range(2):
+        session.run(str(amparex), "demo", str(demo), external=True)
 
 
 @nox.session
