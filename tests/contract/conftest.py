@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,41 +20,21 @@ def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
         store.close()
 
 
-@pytest.fixture(params=sorted(factories.MASTERDATA))
-def masterdata(request: pytest.FixtureRequest) -> Any:
-    return factories.MASTERDATA[request.param](request)
+def _over(registry: dict[str, Callable[[pytest.FixtureRequest], Any]]) -> Any:
+    """A fixture parametrised over every adapter of one registry of factories.py."""
+
+    @pytest.fixture(params=sorted(registry))
+    def fixture(request: pytest.FixtureRequest) -> Any:
+        return registry[request.param](request)
+
+    return fixture
 
 
-@pytest.fixture(params=sorted(factories.EXPORT_TARGETS))
-def export_target(request: pytest.FixtureRequest) -> Any:
-    return factories.EXPORT_TARGETS[request.param](request)
-
-
-@pytest.fixture(params=sorted(factories.FILE_DELIVERIES))
-def file_delivery(request: pytest.FixtureRequest) -> Any:
-    return factories.FILE_DELIVERIES[request.param](request)
-
-
-@pytest.fixture(params=sorted(factories.PARCEL_DELIVERIES))
-def parcel_delivery(request: pytest.FixtureRequest) -> Any:
-    return factories.PARCEL_DELIVERIES[request.param](request)
-
-
-@pytest.fixture(params=sorted(factories.RENDERERS))
-def renderer(request: pytest.FixtureRequest) -> Any:
-    return factories.RENDERERS[request.param](request)
-
-
-@pytest.fixture(params=sorted(factories.READERS))
-def reader(request: pytest.FixtureRequest) -> Any:
-    return factories.READERS[request.param](request)
-
-
-@pytest.fixture(params=sorted(factories.CLOCKS))
-def clock(request: pytest.FixtureRequest) -> Any:
-    return factories.CLOCKS[request.param](request)
-
-
-@pytest.fixture(params=sorted(factories.STATISTIC_SOURCES))
-def statistic_source(request: pytest.FixtureRequest) -> Any:
-    return factories.STATISTIC_SOURCES[request.param](request)
+masterdata = _over(factories.MASTERDATA)
+export_target = _over(factories.EXPORT_TARGETS)
+file_delivery = _over(factories.FILE_DELIVERIES)
+parcel_delivery = _over(factories.PARCEL_DELIVERIES)
+renderer = _over(factories.RENDERERS)
+reader = _over(factories.READERS)
+clock = _over(factories.CLOCKS)
+statistic_source = _over(factories.STATISTIC_SOURCES)
