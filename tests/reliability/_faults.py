@@ -42,6 +42,7 @@ __all__ = [
     "OrderRig",
     "check_files_parcels",
     "check_mailed_batches",
+    "check_orders",
     "check_uploads",
     "make_stammdaten",
 ]
@@ -156,9 +157,14 @@ class LoyaltyRig:
 
     def local_files(self) -> dict[str, bytes]:
         """The complete export files (temp files left out)."""
+        return self.local_files_of(self.directory)
+
+    @staticmethod
+    def local_files_of(directory: Path) -> dict[str, bytes]:
+        """The complete export files in *directory* (temp files left out)."""
         return {
             p.name: p.read_bytes()
-            for p in sorted(self.directory.iterdir())
+            for p in sorted(directory.iterdir())
             if not p.name.startswith(TEMP_PREFIX)
         }
 
