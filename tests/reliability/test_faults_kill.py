@@ -42,6 +42,7 @@ import pytest
 
 from amparex_adapters.clock.manual import ManualClock
 from amparex_adapters.delivery.files import FilesParcelDelivery
+from amparex_adapters.exports.folder import TEMP_PREFIX
 from amparex_adapters.storage import open_storage
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.domain.statistics import StatisticKind
@@ -270,6 +271,8 @@ def test_LL7_LL8_sigkill_during_start_up_upload_never_leaves_a_partial_or_lost_f
     _completed(start)  # the rerun, not killed
     inodes, claimed = check(complete=True)
     assert claimed == 0
+    # The rerun's export removed the temp files of the killed exporters (LL7).
+    assert not [p for p in directory.iterdir() if p.name.startswith(TEMP_PREFIX)]
     # A day whose start was killed before its export has no files: the next start
     # exports its own day only (LL5). Every file that was written is on the server.
     assert len(inodes) >= 8

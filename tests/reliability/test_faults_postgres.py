@@ -13,7 +13,9 @@ fast`` while threads place orders, configure interfaces and claim uploads throug
 * the store agrees with the successes reported, and an ambiguous failure (the server may
   have committed before the connection broke) is resolved by doing it again: placing the
   same process reference gives the same order (CO13), configuring again finds the one
-  configuration (IF7, IF8), claiming again finds the file claimed or uploaded (LL8).
+  configuration (IF7, IF8), claiming again finds the file claimed or uploaded (LL8);
+* an ambiguous commit made on purpose — a proxy swallows the server's answer to the
+  order's INSERT and cuts — is settled by placing the same process reference again.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from amparex_adapters.storage.postgres import PostgresStorage
 from amparex_core.domain.errors import AmparexError, InterfaceDuplicate
 from amparex_core.domain.interfaces import InterfaceKind
 from amparex_core.domain.masterdata import Customer
+from amparex_core.domain.orders import ProcessRef
 from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadState
+from tests.integration.delivery.proxy import CuttingProxy
 from tests.peers import peer_missing
 from tests.plugins.postgres import PgCluster, find_pg_bindir
 from tests.reliability._faults import START, OrderRig
@@ -249,3 +253,35 @@ def test_CO13_first_use_after_a_restart_of_an_idle_store_succeeds(
         assert len(store.list_orders()) == 8 + pool_size // 2
     finally:
         store.close()
+
+
+def test_CO13_an_ambiguous_commit_is_settled_by_placing_the_same_process_ref_again(
+    own_cluster: PgCluster,
+) -> None:
+    """CO13: the server commits the order's INSERT but its answer never arrives (a proxy
+    swallows it and cuts): the caller gets ``storage.unavailable`` although the order is
+    stored. Placing again with the same process reference returns that order, and no
+    second one exists."""
+    url = own_cluster.fresh_schema()
+    with CuttingProxy(own_cluster.port) as proxy:
+        rig = OrderRig(
+            url.replace(f":{own_cluster.port}/", f":{proxy.port}/"), RecordingParcelDelivery()
+        )
+        store = rig.store
+        try:
+            rig.setup()
+            rig.place(1)
+            proxy.swallow_reply_after_marker(b"INSERT INTO orders")
+            with pytest.raises(AmparexError) as caught:
+                rig.place(1)
+            assert caught.value.code == "storage.unavailable"
+            assert proxy.swallowed is not None
+            stored = store.order_by_process_ref(ProcessRef.parse("V-00001/1"))
+            assert stored is not None  # the server had committed it
+            again = rig.orders.place(
+                template="BASIS", holder_id="C00001", branch="F01", process_ref="V-00001/1"
+            )
+            assert (again.created, again.order.id) == (False, stored.id)
+            assert len(store.list_orders()) == 2
+        finally:
+            store.close()

@@ -41,6 +41,7 @@ class CuttingProxy:
         self._cut_up_at: int | None = None
         self._up_total = 0
         self._reply_after: int | None = None
+        self._reply_marker: bytes | None = None
         self.connections = 0
         self.cuts = 0
         self.swallowed: bytes | None = None
@@ -74,6 +75,7 @@ class CuttingProxy:
     def _pump(self, a: socket.socket, b: socket.socket) -> None:
         peers = {a: b, b: a}
         up = 0  # bytes this connection carried from the client to the server
+        marked = False  # the client sent the armed marker: swallow the next answer
         try:
             while True:
                 if self._stalled.is_set():  # a black hole: nothing moves, nothing closes
@@ -93,12 +95,13 @@ class CuttingProxy:
                         return
                     if sock is a:
                         up += len(data)
+                        marked = marked or self._saw_marker(data)
                         keep = self._count_up(len(data))
                         if keep is not None:  # the armed offset is inside this chunk
                             b.sendall(data[:keep])
                             self.cut()
                             return
-                    elif self._swallow(up, data):
+                    elif self._swallow(up, data, marked):
                         return
                     peers[sock].sendall(data)
         except (OSError, ValueError):
@@ -135,11 +138,19 @@ class CuttingProxy:
             self._up_total += keep
             return keep
 
-    def _swallow(self, up: int, data: bytes) -> bool:
+    def _saw_marker(self, data: bytes) -> bool:
         with self._lock:
-            if self._reply_after is None or up < self._reply_after:
+            if self._reply_marker is None or self._reply_marker not in data:
                 return False
-            self._reply_after = None
+            self._reply_marker = None
+            return True
+
+    def _swallow(self, up: int, data: bytes, marked: bool) -> bool:
+        with self._lock:
+            if not marked:
+                if self._reply_after is None or up < self._reply_after:
+                    return False
+                self._reply_after = None
             self.swallowed = data
         self.cut()
         return True
@@ -159,6 +170,14 @@ class CuttingProxy:
         connection, and cut: the server has acted, the client never learns it."""
         with self._lock:
             self._reply_after = offset
+            self.swallowed = None
+
+    def swallow_reply_after_marker(self, marker: bytes) -> None:
+        """Drop the server's first answer after a client chunk holding *marker* (plain-text
+        protocols: a statement, a command), and cut: the server acted, the client never
+        learns it."""
+        with self._lock:
+            self._reply_marker = marker
             self.swallowed = None
 
     def stall(self) -> None:
