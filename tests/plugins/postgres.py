@@ -147,6 +147,18 @@ class PgCluster:
         with self.connect("postgres") as conn:
             conn.execute("CREATE DATABASE amparex")
 
+    def restart(self, mode: str = "fast") -> None:
+        """Restart the server on the same port (``pg_ctl restart -m mode``), and wait.
+
+        Every open connection is ended (``fast``: clients get "terminating connection due
+        to administrator command"). Never call this on the shared session cluster: make a
+        private :class:`PgCluster` for it.
+        """
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.base / "log"), "-m", mode, "-w",
+            "-t", "60", "restart",
+        )  # fmt: skip
+
     def stop(self) -> None:
         """Stop the server at once and remove its folder."""
         with contextlib.suppress(subprocess.SubprocessError, OSError):

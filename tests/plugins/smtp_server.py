@@ -82,7 +82,8 @@ class SmtpServer:
         if self.auth:
             kwargs.update(username=SMTP_USER, password=Secret(SMTP_PASSWORD))
         kwargs.update(overrides)
-        return SmtpParcelDelivery(self.host, self.port, **kwargs)
+        port = kwargs.pop("port", self.port)  # a proxy's port may stand in for the server's
+        return SmtpParcelDelivery(self.host, port, **kwargs)
 
 
 def _require(module: str) -> Any:

@@ -8,11 +8,22 @@ NOTHING`` against a unique constraint (IF8, CO13, CR3, LL8), and rules that span
 the rows they read with ``SELECT … FOR UPDATE`` in a fixed order. A transaction that
 PostgreSQL aborts for a deadlock or a serialisation failure is run again. Migrations run
 under a transaction-scoped advisory lock, so many workstations may open the store at once.
+
+A server restart (or a connection the server ended) is survived without reopening the
+store: before the pool hands out an idle connection it looks, without a round trip,
+whether the server has written to it (an idle connection receives nothing unless the
+server is ending it); if so the connection is tested with an empty query, and when it is
+dead it is dropped together with every other dead idle connection, and a new one is
+made. Only operations under way while the server goes away fail, with
+:class:`~amparex_core.domain.errors.StorageUnavailable`; a write that failed that way may
+or may not have committed, and doing it again is safe (placing an order, configuring,
+claiming an upload are idempotent or refused as duplicates).
 """
 
 from __future__ import annotations
 
 import functools
+import select
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
@@ -110,6 +121,7 @@ class PostgresStorage(SqlStorage):
             timeout=timeout,
             open=False,
             name="amparex",
+            check=self._check_idle,
         )
         try:
             self._pool.open(wait=True, timeout=timeout)
@@ -122,6 +134,22 @@ class PostgresStorage(SqlStorage):
             self._write(self._migrate_locked)
         except BaseException:
             self._pool.close()
+            raise
+
+    def _check_idle(self, conn: Any) -> None:
+        """Refuse a pooled connection the server has ended (the pool makes a new one).
+
+        An idle connection has nothing to read unless the server spoke: usually to say it
+        is shutting down or restarting. Only then a round trip tells whether it still works;
+        a dead one makes the pool test every idle connection, so callers after a restart
+        do not each meet one more stale connection.
+        """
+        if not conn.closed and not select.select([conn.fileno()], [], [], 0)[0]:
+            return
+        try:
+            self._pool.check_connection(conn)
+        except Exception:
+            self._pool.check()
             raise
 
     def _migrate_locked(self, cur: Cursor) -> int:

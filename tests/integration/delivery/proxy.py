@@ -38,8 +38,14 @@ class CuttingProxy:
         self._threads: list[threading.Thread] = []
         self._stopping = False
         self._stalled = threading.Event()
+        self._cut_up_at: int | None = None
+        self._up_total = 0
+        self._reply_after: int | None = None
+        self._reply_marker: bytes | None = None
         self.connections = 0
         self.cuts = 0
+        self.swallowed: bytes | None = None
+        """The server's answer that :meth:`swallow_reply_after` dropped, once it has."""
         self._acceptor = threading.Thread(target=self._accept, name="proxy-accept", daemon=True)
         self._acceptor.start()
 
@@ -68,6 +74,8 @@ class CuttingProxy:
 
     def _pump(self, a: socket.socket, b: socket.socket) -> None:
         peers = {a: b, b: a}
+        up = 0  # bytes this connection carried from the client to the server
+        marked = False  # the client sent the armed marker: swallow the next answer
         try:
             while True:
                 if self._stalled.is_set():  # a black hole: nothing moves, nothing closes
@@ -84,6 +92,16 @@ class CuttingProxy:
                     if not data:
                         with contextlib.suppress(OSError):
                             peers[sock].shutdown(socket.SHUT_WR)
+                        return
+                    if sock is a:
+                        up += len(data)
+                        marked = marked or self._saw_marker(data)
+                        keep = self._count_up(len(data))
+                        if keep is not None:  # the armed offset is inside this chunk
+                            b.sendall(data[:keep])
+                            self.cut()
+                            return
+                    elif self._swallow(up, data, marked):
                         return
                     peers[sock].sendall(data)
         except (OSError, ValueError):
@@ -104,6 +122,63 @@ class CuttingProxy:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+
+    def _count_up(self, size: int) -> int | None:
+        """Count client-to-server bytes; the bytes to forward before cutting, if armed."""
+        with self._lock:
+            at = self._cut_up_at
+            if at is None:
+                self._up_total += size
+                return None
+            if self._up_total + size < at:
+                self._up_total += size
+                return None
+            keep = at - self._up_total
+            self._cut_up_at = None
+            self._up_total += keep
+            return keep
+
+    def _saw_marker(self, data: bytes) -> bool:
+        with self._lock:
+            if self._reply_marker is None or self._reply_marker not in data:
+                return False
+            self._reply_marker = None
+            return True
+
+    def _swallow(self, up: int, data: bytes, marked: bool) -> bool:
+        with self._lock:
+            if not marked:
+                if self._reply_after is None or up < self._reply_after:
+                    return False
+                self._reply_after = None
+            self.swallowed = data
+        self.cut()
+        return True
+
+    def cut_after(self, offset: int) -> None:
+        """Cut every connection once the clients have sent *offset* more bytes in all.
+
+        The bytes up to the offset reach the server, the rest of that chunk does not;
+        counting starts now and goes on across connections.
+        """
+        with self._lock:
+            self._up_total = 0
+            self._cut_up_at = offset
+
+    def swallow_reply_after(self, offset: int) -> None:
+        """Drop the first server answer that follows *offset* client bytes on one
+        connection, and cut: the server has acted, the client never learns it."""
+        with self._lock:
+            self._reply_after = offset
+            self.swallowed = None
+
+    def swallow_reply_after_marker(self, marker: bytes) -> None:
+        """Drop the server's first answer after a client chunk holding *marker* (plain-text
+        protocols: a statement, a command), and cut: the server acted, the client never
+        learns it."""
+        with self._lock:
+            self._reply_marker = marker
+            self.swallowed = None
 
     def stall(self) -> None:
         """Stop forwarding without closing anything (a silently dead network path)."""

@@ -23,7 +23,7 @@ from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.domain.secret import Secret
 from amparex_core.ports.delivery import FileDelivery
 
-__all__ = ["FAST_RETRY", "KINDS", "Target", "build_target", "outgoing"]
+__all__ = ["FAST_RETRY", "KINDS", "Target", "build_target", "outgoing", "via_port"]
 
 #: Retries that do not slow the tests down.
 FAST_RETRY = Retry(attempts=3, backoff=0.01, max_backoff=0.05)
@@ -145,3 +145,14 @@ def build_target(request: pytest.FixtureRequest, kind: str, tmp_path: Path | Non
     target = Target(kind=kind, delivery=rebuild(), folder=folder, server=server, rebuild=rebuild)
     request.addfinalizer(target.close)
     return target
+
+
+def via_port(target: Target, port: int, **kw: Any) -> FileDelivery:
+    """The target's delivery connecting to *port* (a proxy) instead of the server's.
+
+    SFTP pins the host key by fingerprint, as the proxy's port is not the one in
+    ``known_hosts``.
+    """
+    if target.kind.startswith("sftp"):
+        kw = {"known_hosts": None, "host_key_fingerprint": target.server.fingerprint, **kw}
+    return target.rebuild(port=port, **kw)

@@ -17,7 +17,7 @@ from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.ports.delivery import FileDelivery
 from tests.integration.delivery.proxy import CUT_AT, CuttingProxy, TriggerReader, cut_once
-from tests.integration.delivery.targets import FAST_RETRY, Target, build_target
+from tests.integration.delivery.targets import FAST_RETRY, Target, build_target, via_port
 
 pytestmark = pytest.mark.integration
 
@@ -25,16 +25,8 @@ SIZE = 4 * 1024 * 1024
 
 
 def _via(target: Target, proxy: CuttingProxy, retry: Retry) -> FileDelivery:
-    """The target's delivery, connecting through *proxy* (SFTP: host key pinned, as the
-    proxy's port is not the one in known_hosts)."""
-    if target.kind.startswith("sftp"):
-        return target.rebuild(
-            port=proxy.port,
-            retry=retry,
-            known_hosts=None,
-            host_key_fingerprint=target.server.fingerprint,
-        )
-    return target.rebuild(port=proxy.port, retry=retry)
+    """The target's delivery, connecting through *proxy*."""
+    return via_port(target, proxy.port, retry=retry)
 
 
 @pytest.fixture(
