@@ -6,7 +6,9 @@ The schema and its migrations are those of the SQLite store. Each write runs in 
 READ COMMITTED transaction: inserts that must happen once use ``INSERT … ON CONFLICT DO
 NOTHING`` against a unique constraint (IF8, CO13, CR3, LL8), and rules that span rows lock
 the rows they read with ``SELECT … FOR UPDATE`` in a fixed order. A transaction that
-PostgreSQL aborts for a deadlock or a serialisation failure is run again. Migrations run
+PostgreSQL aborts for a deadlock or a serialisation failure is run again, up to ten times
+after a short random back-off; after that the caller gets ``storage.unavailable``, never a
+driver exception. Migrations run
 under a transaction-scoped advisory lock, so many workstations may open the store at once.
 
 A server restart (or a connection the server ended) is survived without reopening the
@@ -23,7 +25,9 @@ claiming an upload are idempotent or refused as duplicates).
 from __future__ import annotations
 
 import functools
+import random
 import select
+import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
@@ -39,6 +43,8 @@ T = TypeVar("T")
 
 _MIGRATION_LOCK: Final = 0x616D70_61726578  # "amp" "arex"
 _RETRIES: Final = 10
+_BACKOFF: Final = 0.002
+"""Seconds: the first retry after a deadlock waits up to this, each next one twice as long."""
 
 
 def describe_conninfo(conninfo: str) -> str:
@@ -177,9 +183,14 @@ class PostgresStorage(SqlStorage):
                         return work(_PgCursor(cur))
             except errors.UniqueViolation as exc:
                 raise Conflict(exc.sqlstate or "23505") from exc
-            except (errors.SerializationFailure, errors.DeadlockDetected):
+            except (errors.SerializationFailure, errors.DeadlockDetected) as exc:
                 if attempt == _RETRIES - 1:
-                    raise
+                    raise StorageUnavailable(
+                        store=self.store_name,
+                        reason=f"{_reason(exc)} (gave up after {_RETRIES} attempts)",
+                    ) from exc
+                # Back off a little, at random, so that the contenders do not meet again.
+                time.sleep(random.uniform(0, _BACKOFF * 2**attempt))  # noqa: S311 - jitter, not a secret
                 continue
             except self._psycopg.OperationalError as exc:
                 raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
