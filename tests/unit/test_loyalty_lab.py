@@ -157,11 +157,12 @@ def test_LL8_a_file_changed_after_upload_is_reported_not_resent() -> None:
 
 def test_LL8_a_live_claim_blocks_and_an_abandoned_one_is_taken_over() -> None:
     world = World()
-    config_id = world.loyalty()
+    world.loyalty()
+    destination = world.files.destination  # the ledger's key: where the file goes
     world.loyalty_lab.export(branch=None, workstation="KASSE-1")
     facts = world.exports.facts(LL_DIR, NAMES[0])
     world.storage.claim_upload(
-        config_id, NAMES[0], facts, now=world.clock.now(), lease=dt.timedelta(minutes=30)
+        destination, NAMES[0], facts, now=world.clock.now(), lease=dt.timedelta(minutes=30)
     )
     report = {
         r.name: r.outcome for r in world.loyalty_lab.upload(branch=None, workstation="KASSE-1")
@@ -172,7 +173,7 @@ def test_LL8_a_live_claim_blocks_and_an_abandoned_one_is_taken_over() -> None:
         r.name: r.outcome for r in world.loyalty_lab.upload(branch=None, workstation="KASSE-1")
     }
     assert report[NAMES[0]] is UploadOutcome.UPLOADED
-    assert world.storage.get_upload(config_id, NAMES[0]).attempts == 2  # type: ignore[union-attr]
+    assert world.storage.get_upload(destination, NAMES[0]).attempts == 2  # type: ignore[union-attr]
 
 
 def test_LL8_without_delivery_nothing_is_uploaded_and_interrupts_release_the_claim() -> None:
