@@ -106,6 +106,13 @@ SPELLINGS = {
 }
 
 
+#: Card templates that come and go while orders are placed (CO4, CO14).
+TEMPLATE_SPELLINGS = {
+    "Gold": ("Gold", "GOLD", " gold "),
+    "Platin": ("Platin", "PLATIN", "platin"),
+}
+
+
 def ll_file(kind: StatisticKind, day: int) -> str:
     """The export file name of *kind* on start day *day* (the default pattern)."""
     on = START.date() + dt.timedelta(days=day)
@@ -300,15 +307,29 @@ class Workstation:
         self.interfaces.remove(config.id)
         return {"args": {"id": config.id}, "ok": {"id": config.id}}
 
+    def template(self, rng: random.Random) -> dict[str, Any]:
+        """Create or delete a card template others order with (CO4, CO14)."""
+        name = rng.choice(TEMPLATE_SPELLINGS[rng.choice(tuple(TEMPLATE_SPELLINGS))])
+        if rng.random() < 0.6:
+            gift_box = rng.random() < 0.5
+            args = {"action": "create", "name": name, "gift_box": gift_box}
+            created = self.world.template(name, interval=ShippingInterval.DAILY, gift_box=gift_box)
+            return {"args": args, "ok": {"key": created.key, "gift_box": created.gift_box}}
+        deleted = self.world.templates.delete(name)
+        return {"args": {"action": "delete", "name": name}, "ok": {"key": deleted.key}}
+
     def place(self, rng: random.Random) -> dict[str, Any]:
         """Place an order under a contested process reference (CO13)."""
         ref = f"VG-{rng.randrange(PROCESS_REFS)}{rng.choice(REF_STEPS)}"
+        template = TEMPLATE
+        if rng.random() < 0.3:
+            template = rng.choice(TEMPLATE_SPELLINGS[rng.choice(tuple(TEMPLATE_SPELLINGS))])
         # F03 has no postal address: ship-to ordering branch is refused there (CO5).
         branch = rng.choice(("F01", "F01", "F02", "F03"))
         holder = rng.choice(("K1", "K2", "K3"))
-        args = {"ref": ref, "branch": branch, "holder": holder}
+        args = {"ref": ref, "branch": branch, "holder": holder, "template": template}
         placed = self.orders.place(
-            template=TEMPLATE, holder_id=holder, branch=branch, process_ref=ref
+            template=template, holder_id=holder, branch=branch, process_ref=ref
         )
         self.recent.append(ref)
         order = placed.order
@@ -426,6 +447,7 @@ OPS: dict[str, tuple[int, Callable[[Workstation, random.Random], dict[str, Any] 
     "configure": (16, Workstation.configure),
     "update": (6, Workstation.update),
     "remove": (6, Workstation.remove),
+    "template": (4, Workstation.template),
     "place": (22, Workstation.place),
     "cancel": (10, Workstation.cancel),
     "dispatch": (3, Workstation.dispatch),

@@ -55,7 +55,8 @@ ALLOWED = {
     "configure": {"interface.duplicate"},
     "update": {"interface.duplicate", "interface.unknown"},
     "remove": {"interface.unknown"},
-    "place": {"order.address_missing"},
+    "template": {"template.duplicate", "template.unknown"},
+    "place": {"order.address_missing", "template.unknown"},
     "cancel": {"order.not_cancellable"},
     "dispatch": set(),
     "register": {"card.uid_taken", "card.already_registered", "card.blocked"},
@@ -107,9 +108,10 @@ def _run_workers(job: cw.Job) -> float:
     started = time.monotonic()
     for proc in procs:
         proc.start()
+    deadline = started + 120
     try:
         for proc in procs:
-            proc.join(timeout=240)
+            proc.join(timeout=max(0.0, deadline - time.monotonic()))
     finally:
         for proc in procs:
             if proc.is_alive():
@@ -281,13 +283,42 @@ def _check_orders(store: Any, records: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
+def _check_templates(store: Any, records: list[dict[str, Any]], base: str) -> dict[str, int]:
+    """CO4, CO9, CO14, CO15: one template per name; orders keep a consistent snapshot."""
+    templates = store.list_templates()
+    keys = Counter(" ".join(t.name.split()).casefold() for t in templates)
+    assert [k for k, n in keys.items() if n > 1] == []
+    # Creations and deletions of one name alternate: each success happened exactly once.
+    balance: Counter[str] = Counter()
+    for record in _ok(records, "template"):
+        balance[record["ok"]["key"]] += 1 if record["args"]["action"] == "create" else -1
+    stored = {t.key for t in templates}
+    for key, n in balance.items():
+        assert n == (1 if key in stored else 0), (key, n)
+    for order in store.list_orders():
+        assert order.interface_id == base  # the scratch configurations never resolve (IF5)
+        lines = {line.item.value for line in order.cost_lines}
+        assert ("gift_box" in lines) == order.template.gift_box, order.id
+    return {"template_changes": len(_ok(records, "template"))}
+
+
 def _check_parcels(ftp: FtpServer, job: cw.Job, store: Any) -> None:
-    """CO16: the server holds every batch's parcel under its batch ID, no temp file."""
+    """CO16: the server holds exactly every batch's parcel, as the batch makes it."""
     remote = ftp.root / job.parcel_remote.lstrip("/")
-    names = [p.name for p in remote.iterdir()]
-    assert not [n for n in names if n.startswith(".")], names
-    ids = {b.id for b in store.list_batches()}
-    assert {n.split("-", 1)[0] for n in names} == ids
+    received = {p.name: p.read_bytes() for p in remote.iterdir()}
+    assert not [n for n in received if n.startswith(".")], sorted(received)
+    station = cw.Workstation(job)
+    try:
+        expected: dict[str, bytes] = {}
+        for batch in store.list_batches():
+            parcel = station.orders.parcel_for(batch)
+            for attachment in parcel.attachments:
+                expected[f"{parcel.id}-{attachment.filename}"] = attachment.data
+    finally:
+        station.close()
+    assert {n.split("-", 1)[0] for n in received} == {b.id for b in store.list_batches()}
+    for name, data in expected.items():
+        assert received[name] == data, name
 
 
 def _check_cards(store: Any, records: list[dict[str, Any]]) -> dict[str, int]:
@@ -387,6 +418,7 @@ def test_IF8_CO13_CR3_LL8_eight_processes_mixed_workload_on_one_store(
         figures = {
             **_check_interfaces(store, records, base),
             **_check_orders(store, records),
+            **_check_templates(store, records, base),
             **_check_cards(store, records),
             **_check_loyalty_lab(pyftpd_ftps, job, store, records),
         }
