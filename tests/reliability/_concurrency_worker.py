@@ -513,3 +513,59 @@ def read_logs(folder: Path) -> list[dict[str, Any]]:
         with path.open(encoding="utf-8") as lines:
             records.extend(json.loads(line) for line in lines if line.strip())
     return records
+
+
+# ------------------------------------------------------------------ a chain's first start
+
+_barrier: Any = None
+
+
+def init_first_start(barrier: Any) -> None:
+    """Pool initializer: keep the barrier the workers of the first start share."""
+    global _barrier  # noqa: PLW0603
+    _barrier = barrier
+
+
+def first_start(args: tuple[str, str, int]) -> dict[str, Any]:
+    """Open a store nobody has opened yet, together with the others, and configure.
+
+    Every process configures its workstation's Loyalty Lab (its own key) and the
+    chain-wide card ordering (one key for all), right after creating the schema.
+    """
+    url, export_dir, worker = args
+    _barrier.wait(timeout=60)
+    answers: dict[str, Any] = {}
+    try:
+        store = open_storage(url)
+    except Exception as exc:  # noqa: BLE001 - reported; the test fails on it
+        return {"open": repr(exc)}
+    try:
+        service = InterfaceService(store, exports=FolderExportTarget())
+        attempts: dict[str, Callable[[], InterfaceConfig]] = {
+            "ll": lambda: service.configure(
+                InterfaceKind.LOYALTY_LAB,
+                LoyaltyLabSettings(customer_number=LL_CUSTOMER, directory=export_dir),
+                workstation=WORKSTATIONS[worker],
+            ),
+            "card_order": lambda: service.configure(
+                InterfaceKind.CARD_ORDER,
+                CardOrderSettings(contract="KV-4711", key="geheim", customer_number="AX-1"),
+                display_name=rng_spelling(worker),
+            ),
+        }
+        for name, attempt in attempts.items():
+            try:
+                answers[name] = {"id": attempt().id}
+            except AmparexError as exc:
+                answers[name] = refusal(exc)
+            except Exception as exc:  # noqa: BLE001 - reported; the test fails on it
+                answers[name] = {"raw": repr(exc)}
+    finally:
+        store.close()
+    return answers
+
+
+def rng_spelling(worker: int) -> str:
+    """One of the spellings of one display name, by worker (IF7)."""
+    spellings = SPELLINGS["Karten Nord"]
+    return spellings[worker % len(spellings)]

@@ -445,3 +445,40 @@ def test_IF8_CO13_CR3_LL8_eight_processes_mixed_workload_on_one_store(
         f" refusals {dict(codes)}, figures {figures}, storm {storm:.1f}s, reruns {rerun:.1f}s"
     )
     assert by_op["place"] >= 50 and by_op["register"] + by_op["encode"] >= 50
+
+
+@pytest.mark.timeout(60)
+def test_IF8_eight_workstations_open_a_new_store_at_once(store_url: str, tmp_path: Path) -> None:
+    """IF7/IF8: a chain's first start — 8 processes create the schema and configure at once.
+
+    Each creates (or finds) the schema, configures its own workstation's Loyalty Lab and
+    contests the one chain-wide card-ordering key, spelled three ways.
+    """
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    rounds = 3
+    for round_no in range(rounds):
+        url = store_url
+        if store_url.startswith("sqlite"):
+            url = f"sqlite:///{tmp_path / f'first-{round_no}.sqlite'}"
+        elif round_no:
+            break  # PostgreSQL: one fresh schema per test is what the fixture gives
+        ctx = multiprocessing.get_context("spawn")
+        barrier = ctx.Barrier(WORKERS)
+        with ctx.Pool(WORKERS, initializer=cw.init_first_start, initargs=(barrier,)) as pool:
+            answers = pool.map(
+                cw.first_start, [(url, str(outbox), w) for w in range(WORKERS)], chunksize=1
+            )
+        assert not [a for a in answers if "open" in a], answers
+        assert all("id" in a["ll"] for a in answers), answers  # every workstation its own
+        won = [a["card_order"]["id"] for a in answers if "id" in a["card_order"]]
+        assert len(won) == 1, answers
+        lost = [a["card_order"] for a in answers if "id" not in a["card_order"]]
+        assert {r["code"] for r in lost} == {"interface.duplicate"}, lost
+        assert {r["facts"]["existing_id"] for r in lost} == set(won)
+        store = open_storage(url)
+        try:
+            configs = store.search_interfaces()
+            assert sorted(c.id for c in configs) == sorted([a["ll"]["id"] for a in answers] + won)
+        finally:
+            store.close()
