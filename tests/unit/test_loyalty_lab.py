@@ -125,6 +125,24 @@ def test_LL8_new_files_are_uploaded_exactly_once() -> None:
     assert all(r.state is UploadState.UPLOADED and r.receipt for r in records)
 
 
+def test_LL8_workstations_sharing_folder_and_server_upload_each_file_once() -> None:
+    """LL8: the ledger keys a file by where it goes, not by the configuration.
+
+    Two workstations' configurations name one folder and upload to one server: the
+    second start finds every file already uploaded.
+    """
+    world = World()
+    world.loyalty("KASSE-1")
+    world.loyalty("KASSE-2")
+    first = world.loyalty_lab.start(branch=None, workstation="KASSE-1")
+    assert sorted(r.name for r in first.uploaded) == sorted(NAMES)
+    second = world.loyalty_lab.start(branch=None, workstation="KASSE-2")
+    assert second.uploaded == []
+    assert {r.outcome for r in second.uploads} == {UploadOutcome.ALREADY_UPLOADED}
+    assert sorted(world.files.uploads) == sorted(NAMES)
+    assert {r.destination for r in world.storage.list_uploads()} == {world.files.destination}
+
+
 def test_LL8_a_failed_upload_is_retried_on_the_next_run() -> None:
     world = World()
     world.loyalty()
