@@ -89,6 +89,7 @@ TEMPLATE = "BASIS"
 PROCESS_REFS = 48
 REF_STEPS = ("", "/1", "/2")
 ISSUED = 40
+IMPORTED = 30
 UIDS = 32
 LATER = dt.date(2030, 1, 1)
 """Start of the scratch configurations: never available in the run, so they only contest
@@ -395,6 +396,24 @@ class Workstation:
             "ok": {"number": card.number, "uid": None if card.uid is None else card.uid.hex},
         }
 
+    def issue(self, rng: random.Random) -> dict[str, Any]:
+        """Import an existing card under a contested number, maybe with a taken UID (CR3)."""
+        number = self.world.card_numbers.make(9500 + rng.randrange(IMPORTED))
+        uid = pool_uid(rng.randrange(UIDS)) if rng.random() < 0.5 else None
+        args = {"number": number, "uid": None if uid is None else uid.hex}
+        card = self.desk.issue(
+            IssuedCard(
+                number=number,
+                holder=HolderRef(HolderKind.CUSTOMER, rng.choice(("K1", "K2"))),
+                card_type=CardType.CHIP,
+                kind=CardKind.CUSTOMER,
+                issued_on=START.date(),
+                valid_until=None,
+                uid=uid,
+            )
+        )
+        return {"args": args, "ok": {"number": card.number, "uid": args["uid"]}}
+
     def invalidate(self, rng: random.Random) -> dict[str, Any]:
         """Block one of two cards of the pool (CR4): later registrations are refused."""
         number = card_number(self.world, rng.randrange(2))
@@ -453,6 +472,7 @@ OPS: dict[str, tuple[int, Callable[[Workstation, random.Random], dict[str, Any] 
     "dispatch": (3, Workstation.dispatch),
     "register": (14, Workstation.register),
     "encode": (6, Workstation.encode),
+    "issue": (4, Workstation.issue),
     "invalidate": (2, Workstation.invalidate),
     "ll_start": (12, Workstation.ll_start),
 }

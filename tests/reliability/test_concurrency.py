@@ -62,6 +62,7 @@ ALLOWED = {
     "dispatch": set(),
     "register": {"card.uid_taken", "card.already_registered", "card.blocked"},
     "encode": {"card.uid_taken", "card.already_registered", "card.blocked"},
+    "issue": {"card.duplicate", "card.uid_taken"},
     "invalidate": set(),
     "ll_start": set(),
 }
@@ -333,8 +334,19 @@ def _check_cards(store: Any, records: list[dict[str, Any]]) -> dict[str, int]:
         number, uid = record["args"]["number"], record["args"]["uid"]
         assert record["ok"] == {"number": number, "uid": uid}
         assert holder[uid] == number
+    issued = _ok(records, "issue")
+    assert sorted(r["ok"]["number"] for r in issued) == sorted(
+        {r["args"]["number"] for r in issued}
+    )  # each imported number succeeded exactly once
+    for record in issued:
+        number, uid = record["args"]["number"], record["args"]["uid"]
+        assert number in cards
+        if uid is not None:
+            assert holder[uid] == number
+    for refused in _refused(records, "issue", "card.duplicate"):
+        assert refused["refused"]["facts"]["card_number"] in cards
     taken = 0
-    for op in ("register", "encode"):
+    for op in ("register", "encode", "issue"):
         for refused in _refused(records, op, "card.uid_taken"):
             facts = refused["refused"]["facts"]
             assert holder[facts["uid"]] == facts["card_number"]
