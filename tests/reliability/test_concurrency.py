@@ -6,11 +6,12 @@ store (a SQLite file, and PostgreSQL), ONE export folder and ONE real FTPS serve
 
 * configuring, renaming, moving and removing interfaces under contested uniqueness keys
   — chain-wide and per-branch card ordering, per-workstation Loyalty Lab — spelled
-  differently but equal under IF7 (IF3, IF7, IF8, LL1);
-* placing orders under contested process references, cancelling them while other
-  processes dispatch, and dispatching parcels over FTP (CO5, CO13, CO16, CO17);
-* registering and encoding contested card UIDs, reported in different forms, and
-  invalidating cards (CR3, CR4, CR5);
+  differently but equal under IF7 (IF3, IF4, IF7, IF8, LL1);
+* creating and deleting card templates under names equal under CO4, and placing orders
+  with them under contested process references, cancelling orders while other processes
+  dispatch, and dispatching parcels over FTPS (CO4, CO5, CO13, CO14, CO16, CO17);
+* registering and encoding contested card UIDs, reported in different forms, importing
+  cards under contested numbers and UIDs, and invalidating cards (CR3, CR4, CR5);
 * the Loyalty Lab start-up job of all eight workstations, on the one shared folder,
   uploading to the one server (LL5-LL8).
 
@@ -19,8 +20,11 @@ the store, the folder and the server: at most one configuration per uniqueness k
 order per process reference and every reported success present exactly once, every
 refusal a coded ``AmparexError`` (never a raw driver error, never "database is locked"),
 one card per UID, each export file written once and complete, each file uploaded once,
-no temporary file left, every order in at most one batch. A quiet rerun of the whole job
+no temporary file left, every order in at most one batch, every parcel on the server as
+its batch makes it. A quiet rerun of the whole job
 then completes what was left exactly once, and a second one finds nothing to do.
+
+A second test has eight processes open a brand-new store at once and configure on it.
 """
 
 from __future__ import annotations
