@@ -125,6 +125,24 @@ def test_LL8_new_files_are_uploaded_exactly_once() -> None:
     assert all(r.state is UploadState.UPLOADED and r.receipt for r in records)
 
 
+def test_LL8_workstations_sharing_folder_and_server_upload_each_file_once() -> None:
+    """LL8: the ledger keys a file by where it goes, not by the configuration.
+
+    Two workstations' configurations name one folder and upload to one server: the
+    second start finds every file already uploaded.
+    """
+    world = World()
+    world.loyalty("KASSE-1")
+    world.loyalty("KASSE-2")
+    first = world.loyalty_lab.start(branch=None, workstation="KASSE-1")
+    assert sorted(r.name for r in first.uploaded) == sorted(NAMES)
+    second = world.loyalty_lab.start(branch=None, workstation="KASSE-2")
+    assert second.uploaded == []
+    assert {r.outcome for r in second.uploads} == {UploadOutcome.ALREADY_UPLOADED}
+    assert sorted(world.files.uploads) == sorted(NAMES)
+    assert {r.destination for r in world.storage.list_uploads()} == {world.files.destination}
+
+
 def test_LL8_a_failed_upload_is_retried_on_the_next_run() -> None:
     world = World()
     world.loyalty()
@@ -157,11 +175,12 @@ def test_LL8_a_file_changed_after_upload_is_reported_not_resent() -> None:
 
 def test_LL8_a_live_claim_blocks_and_an_abandoned_one_is_taken_over() -> None:
     world = World()
-    config_id = world.loyalty()
+    world.loyalty()
+    destination = world.files.destination  # the ledger's key: where the file goes
     world.loyalty_lab.export(branch=None, workstation="KASSE-1")
     facts = world.exports.facts(LL_DIR, NAMES[0])
     world.storage.claim_upload(
-        config_id, NAMES[0], facts, now=world.clock.now(), lease=dt.timedelta(minutes=30)
+        destination, NAMES[0], facts, now=world.clock.now(), lease=dt.timedelta(minutes=30)
     )
     report = {
         r.name: r.outcome for r in world.loyalty_lab.upload(branch=None, workstation="KASSE-1")
@@ -172,7 +191,7 @@ def test_LL8_a_live_claim_blocks_and_an_abandoned_one_is_taken_over() -> None:
         r.name: r.outcome for r in world.loyalty_lab.upload(branch=None, workstation="KASSE-1")
     }
     assert report[NAMES[0]] is UploadOutcome.UPLOADED
-    assert world.storage.get_upload(config_id, NAMES[0]).attempts == 2  # type: ignore[union-attr]
+    assert world.storage.get_upload(destination, NAMES[0]).attempts == 2  # type: ignore[union-attr]
 
 
 def test_LL8_without_delivery_nothing_is_uploaded_and_interrupts_release_the_claim() -> None:

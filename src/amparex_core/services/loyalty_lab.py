@@ -7,7 +7,9 @@ appears atomically (LL7, the export target's job). Then every file of the direct
 was not uploaded yet goes to Loyalty Lab's server, each exactly once (LL8): the upload
 ledger claims a file before it is sent and records it after; a failed upload releases the
 claim and is retried on the next run; a file whose content changed after its upload is
-reported, never sent again silently.
+reported, never sent again silently. The ledger keys a file by the delivery's
+``destination`` (the server and folder it goes to), not by the configuration: several
+workstations whose configurations share one folder and one server upload each file once.
 """
 
 from __future__ import annotations
@@ -253,29 +255,32 @@ class LoyaltyLab:
         return results
 
     def _upload_one(
-        self, destination: str, directory: str, name: str, delivery: FileDelivery
+        self, interface_id: str, directory: str, name: str, delivery: FileDelivery
     ) -> UploadResult:
+        # The ledger is keyed by where the file goes, so that configurations sharing a
+        # folder and a server never send one file twice (LL8).
+        destination = delivery.destination
         record = self._ledger.get_upload(destination, name)
         if record is not None and record.facts.sha256 and record.uploaded_at is not None:
             quick = self._exports.facts(directory, name, with_hash=False)
             if (quick.size, quick.mtime_ns) == (record.facts.size, record.facts.mtime_ns):
-                return UploadResult(destination, name, UploadOutcome.ALREADY_UPLOADED)
+                return UploadResult(interface_id, name, UploadOutcome.ALREADY_UPLOADED)
             full = self._exports.facts(directory, name)
             outcome = (
                 UploadOutcome.ALREADY_UPLOADED
                 if full.sha256 == record.facts.sha256
                 else UploadOutcome.CHANGED_AFTER_UPLOAD
             )
-            return UploadResult(destination, name, outcome, receipt=record.receipt)
+            return UploadResult(interface_id, name, outcome, receipt=record.receipt)
         facts = self._exports.facts(directory, name)
         claim, claimed = self._ledger.claim_upload(
             destination, name, facts, now=self._clock.now(), lease=self._lease
         )
         if claim is ClaimResult.ALREADY_UPLOADED:
             known = None if claimed is None else claimed.receipt
-            return UploadResult(destination, name, UploadOutcome.ALREADY_UPLOADED, known)
+            return UploadResult(interface_id, name, UploadOutcome.ALREADY_UPLOADED, known)
         if claim is ClaimResult.IN_PROGRESS:
-            return UploadResult(destination, name, UploadOutcome.IN_PROGRESS)
+            return UploadResult(interface_id, name, UploadOutcome.IN_PROGRESS)
         outgoing = OutgoingFile(
             name=name,
             size=facts.size,
@@ -286,14 +291,14 @@ class LoyaltyLab:
             receipt = delivery.upload(outgoing)
         except AmparexError as exc:
             self._ledger.release_upload(destination, name)
-            return UploadResult(destination, name, UploadOutcome.FAILED, error=exc)
+            return UploadResult(interface_id, name, UploadOutcome.FAILED, error=exc)
         except BaseException:
             self._ledger.release_upload(destination, name)
             raise
         self._ledger.complete_upload(
             destination, name, receipt=receipt.reference, now=self._clock.now()
         )
-        return UploadResult(destination, name, UploadOutcome.UPLOADED, receipt=receipt.reference)
+        return UploadResult(interface_id, name, UploadOutcome.UPLOADED, receipt=receipt.reference)
 
     # ------------------------------------------------------------ start-up
 
