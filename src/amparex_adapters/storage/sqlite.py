@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final, TypeVar
@@ -69,7 +70,7 @@ class SqliteStorage(SqlStorage):
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             if target != _MEMORY:
-                self._conn.execute("PRAGMA journal_mode = WAL").fetchall()
+                self._enable_wal(timeout)
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._write(self._migrate)
@@ -79,6 +80,26 @@ class SqliteStorage(SqlStorage):
         except BaseException:
             self._conn.close()
             raise
+
+    def _enable_wal(self, timeout: float) -> None:
+        # Switching a new database to WAL needs a moment of exclusive access, and SQLite
+        # answers "database is locked" at once, without its busy handler, when another
+        # process is switching the same new file at that moment (8 workstations opening a
+        # new store together hit it about once in 500 openings). So wait here, as the busy
+        # timeout would, until the switch is made or the timeout has passed.
+        deadline = time.monotonic() + timeout
+        delay = 0.001
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL").fetchall()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
     # ------------------------------------------------------------ transactions
 
