@@ -147,9 +147,9 @@ class LoyaltyRig:
 
     @property
     def destination(self) -> str:
-        """The ledger's destination: the ID of the one configuration."""
-        (config,) = self.service.configurations(branch=None, workstation="KASSE-1")
-        return config.id
+        """The ledger's destination: the delivery's server and folder (LL8)."""
+        assert self.delivery is not None, "a rig without delivery has no ledger"
+        return self.delivery.destination
 
     def start(self) -> StartupReport:
         """One program start: export, then upload (LL5-LL8)."""

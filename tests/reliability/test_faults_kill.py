@@ -218,7 +218,7 @@ def test_LL7_LL8_sigkill_during_start_up_upload_never_leaves_a_partial_or_lost_f
     stammdaten = make_stammdaten(tmp_path / "stammdaten.sqlite", ROWS)
     url = f"sqlite:///{tmp_path / 'amparex.sqlite'}"
     directory = tmp_path / "export"
-    rig = LoyaltyRig(directory, stammdaten, url, None)
+    rig = LoyaltyRig(directory, stammdaten, url, target.rebuild(retry=FAST_RETRY))
     rig.configure()
     destination = rig.destination
     rig.close()
