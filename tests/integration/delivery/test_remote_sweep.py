@@ -12,7 +12,8 @@ server's folder directly:
 * the folder is listed once per connection: a stale temp file that appears after the
   first upload stays through the next upload on the same connection and goes with the
   next connection;
-* a folder that cannot be listed does not fail the upload;
+* a folder that cannot be listed does not fail the upload, nor does a connection that
+  breaks during the listing;
 * ``stale_after`` is validated.
 """
 
@@ -29,7 +30,8 @@ import pytest
 from amparex_adapters.delivery.ftp import FtpDelivery
 from amparex_adapters.delivery.sftp import SftpDelivery
 from amparex_core.domain.secret import Secret
-from tests.integration.delivery.targets import Target, build_target, outgoing
+from tests.integration.delivery.proxy import CuttingProxy
+from tests.integration.delivery.targets import Target, build_target, outgoing, via_port
 
 pytestmark = pytest.mark.integration
 
@@ -175,6 +177,34 @@ def test_LL8_a_folder_that_cannot_be_listed_does_not_fail_the_upload(
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert any("could not list" in r.getMessage() for r in warnings)
     assert server.password not in caplog.text
+
+
+def test_LL8_a_connection_broken_during_the_listing_does_not_fail_the_upload(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    """LL8: the server's answer to ``MLSD`` never arrives and the connection breaks (plain
+    FTP through a proxy that drops it): the delivery drops that connection, whose replies
+    may be out of step, opens a new one without sweeping again and uploads — in its first
+    attempt, on its second connection."""
+    target = build_target(request, "ftp-plain-pyftpdlib")
+    stale = target.folder / STALE[0]
+    stale.write_bytes(b"x")
+    _age(stale, 2 * 3600)
+    with CuttingProxy(target.server.port) as proxy:
+        delivery = via_port(target, proxy.port)
+        assert isinstance(delivery, FtpDelivery)
+        proxy.swallow_reply_after_marker(b"MLSD")
+        try:
+            with caplog.at_level(logging.WARNING, logger="amparex_adapters.delivery"):
+                delivery.upload(outgoing("report.csv", b"data"))
+            assert proxy.swallowed is not None and proxy.cuts >= 1
+            assert proxy.connections == 2
+            assert delivery.sweeps == 1
+        finally:
+            delivery.close()
+    assert "could not list" in caplog.text
+    assert "attempt 2" not in caplog.text  # no retry: the upload itself never failed
+    assert target.listing() == sorted([STALE[0], "report.csv"])
 
 
 def test_LL8_vsftpd_folder_without_read_permission_does_not_fail_the_upload(
