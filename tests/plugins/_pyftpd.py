@@ -2,7 +2,9 @@
 
 Arguments: port, root folder, user, password, then ``tls`` (FTPS required) or ``plain``,
 then the certificate and key files for ``tls``. With ``AMPAREX_FTPD_STRICT_RENAME=1`` in
-the environment, RNTO onto an existing file is refused (as some servers do).
+the environment, RNTO onto an existing file is refused (as some servers do). A folder
+whose path holds ``unlistable`` cannot be listed (as on an upload-only drop box); files in
+it can still be written, renamed and deleted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 
 def main(argv: list[str]) -> None:
     from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.filesystems import AbstractedFS
     from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
     from pyftpdlib.servers import FTPServer
 
@@ -37,10 +40,17 @@ def main(argv: list[str]) -> None:
             pass
 
         handler = PlainHandler
-    if os.environ.get("AMPAREX_FTPD_STRICT_RENAME") == "1":
-        from pyftpdlib.filesystems import AbstractedFS
 
-        class StrictRenameFS(AbstractedFS):  # type: ignore[misc]
+    class DropBoxFS(AbstractedFS):  # type: ignore[misc]
+        def listdir(self, path: str) -> list[str]:
+            if "unlistable" in path:
+                raise PermissionError(errno.EACCES, "listing refused")
+            return list(super().listdir(path))
+
+    handler.abstracted_fs = DropBoxFS
+    if os.environ.get("AMPAREX_FTPD_STRICT_RENAME") == "1":
+
+        class StrictRenameFS(DropBoxFS):
             def rename(self, src: str, dst: str) -> None:
                 if os.path.exists(dst):
                     raise OSError(errno.EEXIST, "target exists")

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +189,8 @@ def asyncssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSer
     """asyncssh's SFTP server in a thread of its own, chrooted to a temp folder.
 
     It accepts the client key and the password :data:`ASYNCSSH_PASSWORD` for user
-    ``amparex``. Writes to files named ``*disk-full*`` fail after the first one.
+    ``amparex``. Writes to files named ``*disk-full*`` fail after the first one; a folder
+    whose path holds ``unlistable`` cannot be listed (an upload-only drop box).
     """
     try:
         import asyncssh
@@ -250,6 +251,12 @@ def asyncssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSer
                     raise asyncssh.SFTPFailure("No space left on device")
                 self._written.add(id(file_obj))
             return super().write(file_obj, offset, data)
+
+        async def scandir(self, path: bytes) -> AsyncIterator[Any]:
+            if b"unlistable" in path:
+                raise asyncssh.SFTPPermissionDenied("listing refused")
+            async for entry in super().scandir(path):
+                yield entry
 
     def sftp_factory(chan: Any) -> Any:
         return FaultySFTPServer(chan)

@@ -13,6 +13,8 @@ plain rerun completes everything:
   every export file is on the server once, with its bytes, and uploaded in the ledger.
   A kill between the server's rename and the ledger's record makes the next run send
   the file again under the same name: the server ends up with one complete copy.
+  The temp files the killed uploads left on the server, once older than ``stale_after``
+  (aged here), are all removed by the next start that connects.
 * dispatch: each order in at most one batch, dispatched exactly when its batch is
   delivered; every mail (or file set) the peer holds is a batch of the store with exactly
   its orders; a batch may arrive twice only under its one Message-ID (or the same file
@@ -213,7 +215,8 @@ def test_LL7_LL8_sigkill_during_start_up_upload_never_leaves_a_partial_or_lost_f
 ) -> None:
     """LL7, LL8: SIGKILLs at random points of export + upload; after each the server
     holds only complete files under final names and the ledger never claims more than the
-    server holds; the rerun uploads every file exactly once."""
+    server holds; the rerun uploads every file exactly once; the temp files the kills
+    left on the server are swept once stale."""
     target = build_target(request, kind)
     stammdaten = make_stammdaten(tmp_path / "stammdaten.sqlite", ROWS)
     url = f"sqlite:///{tmp_path / 'amparex.sqlite'}"
@@ -276,9 +279,23 @@ def test_LL7_LL8_sigkill_during_start_up_upload_never_leaves_a_partial_or_lost_f
     # A day whose start was killed before its export has no files: the next start
     # exports its own day only (LL5). Every file that was written is on the server.
     assert len(inodes) >= 8
+    # The killed uploads' temp files on the server: young, so the rerun kept them. An
+    # hour later (aged here) the next start's connection sweeps them all, and only them.
+    left = [p for p in target.folder.iterdir() if p.name.startswith(".")]
+    for path in left:
+        os.utime(path, (time.time() - 2 * 3600,) * 2)
+    seeded = target.folder / ".seeded.csv.0badc0de.part"  # one at least, in any run
+    seeded.write_bytes(b"left by an upload killed yesterday")
+    os.utime(seeded, (time.time() - 2 * 3600,) * 2)
+    day[0] = KILLS + 2
+    _completed(start)
+    assert not [p.name for p in target.folder.iterdir() if p.name.startswith(".")]
+    inodes, _ = check(complete=True)
+    assert len(inodes) >= 12
     print(
         f"{kind}: {killed} of {KILLS} kills hit a running job, {claims_left[0]} claims left, "
-        f"{len(inodes)} files uploaded, {resent[0]} sent again after a kill"
+        f"{len(inodes)} files uploaded, {resent[0]} sent again after a kill, "
+        f"{len(left)} remote temp files left by kills, swept by the next start"
     )
     assert killed >= KILLS // 4
 

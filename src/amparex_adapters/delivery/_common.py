@@ -6,6 +6,8 @@ Private to :mod:`amparex_adapters.delivery`; nothing here knows a protocol.
 from __future__ import annotations
 
 import logging
+import math
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -15,7 +17,16 @@ import attrs
 
 from amparex_core.domain.errors import DeliveryError, DeliveryFailed
 
-__all__ = ["Retry", "check_name", "describe", "retrying", "temp_name"]
+__all__ = [
+    "STALE_AFTER",
+    "Retry",
+    "check_name",
+    "check_stale_after",
+    "describe",
+    "is_temp_name",
+    "retrying",
+    "temp_name",
+]
 
 _log = logging.getLogger("amparex_adapters.delivery")
 
@@ -59,6 +70,37 @@ def temp_name(name: str) -> str:
     exists under such a name (LL8).
     """
     return f".{name}.{secrets.token_hex(4)}.part"
+
+
+#: Exactly the names :func:`temp_name` makes: a dot, a name :func:`check_name` accepts,
+#: a dot, eight lower-case hex digits, ``.part``.
+_TEMP_NAME = re.compile(r"\.[^./\\\x00\r\n][^/\\\x00\r\n]*\.[0-9a-f]{8}\.part")
+
+#: Default age (seconds since the last write) after which a remote temp file counts as
+#: left behind by a dead upload.
+STALE_AFTER = 60 * 60.0
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether *name* is exactly a name that :func:`temp_name` makes.
+
+    ``.report.csv.3f9a0c1e.part`` is one; ``.report.csv.part``, ``.x.123.part``,
+    ``report.csv.3f9a0c1e.part`` and any path (``sub/.a.3f9a0c1e.part``) are not.
+    """
+    return _TEMP_NAME.fullmatch(name) is not None
+
+
+def check_stale_after(value: float) -> float:
+    """Validate the ``stale_after`` option of a delivery (a finite number of seconds > 0).
+
+    Raises:
+        ValueError: *value* is not a number greater than 0 (a configuration error).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"stale_after must be a number of seconds, not {value!r}")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"stale_after must be more than 0 seconds, not {value!r}")
+    return float(value)
 
 
 def describe(exc: BaseException) -> str:

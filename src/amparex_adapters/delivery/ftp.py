@@ -14,10 +14,19 @@ The data connection is protected (``PROT P``) and resumes the TLS session of the
 connection, which vsftpd requires (``require_ssl_reuse=YES``, its default) and which
 ftplib does not do on its own. Passive mode; blocks of 1 MiB (ftplib's 8 KiB blocks
 reached 0.64× of curl's throughput, 1 MiB blocks 0.97×). One connection serves many files.
+
+Temp files of dead uploads: an upload killed mid-transfer (SIGKILL, power loss) leaves its
+hidden temp file on the server. Once per connection, right after connecting and before the
+first upload, the adapter lists the remote folder and removes the temp files of dead
+uploads — see :class:`FtpDelivery` (``stale_after``). The listing is ``MLSD`` (names,
+types and modification times in one answer) where the server has it, as pyftpdlib does;
+otherwise (vsftpd) ``NLST -a`` — vsftpd leaves dot files out of a plain ``NLST`` unless
+its ``force_dot_files`` is set — and one ``MDTM`` per temp file found.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import logging
 import os
@@ -28,7 +37,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Self, cast
 
-from amparex_adapters.delivery._common import Retry, check_name, retrying, temp_name
+from amparex_adapters.delivery._common import (
+    STALE_AFTER,
+    Retry,
+    check_name,
+    check_stale_after,
+    describe,
+    is_temp_name,
+    retrying,
+    temp_name,
+)
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 from amparex_core.domain.secret import Secret
@@ -114,6 +132,34 @@ class FtpDelivery:
         timeout: Seconds for connecting and for each command.
         retry: Attempts and backoff for transient errors.
         block_size: Bytes per write on the data connection.
+        stale_after: Age in seconds (since its last write, by the server's modification
+            time) after which a temp file of this adapter in *remote_dir* counts as left
+            behind by a dead upload; default one hour. See below.
+
+    Stale temp files:
+        Once per connection, right after connecting and before the first upload (never
+        per file), the folder *remote_dir* is listed and every entry named exactly as
+        this adapter names its temp files (``.<name>.<8 hex digits>.part``) that is a
+        file and was last modified more than *stale_after* seconds ago is removed.
+        Nothing else is touched: no other name, no sub-folder, nothing outside
+        *remote_dir*. A live upload writes to its temp file continuously and gives up
+        after *timeout* (far shorter than an hour), so a temp file untouched for
+        *stale_after* belongs to an upload that is dead — even one of another computer
+        uploading into the same folder. The age is the difference between this
+        computer's clock and the server's modification time (``MLSD``/``MDTM`` give UTC):
+        a server clock that runs behind by more than *stale_after*, or a server that
+        wrongly reports local time west of UTC (vsftpd with ``use_localtime=YES``), would
+        make live temp files look old, so keep *stale_after* well above any such offset.
+        The sweep never fails an upload: an error while listing (logged as a warning) or
+        removing (logged at debug level) is ignored; a listing broken off mid-answer
+        costs a fresh connection, which does not sweep again. The number removed is
+        logged at info level and counted in :attr:`swept`; :attr:`sweeps` counts the
+        listings.
+
+    Raises:
+        TypeError: *password* is not a :class:`~amparex_core.domain.secret.Secret`.
+        ValueError: *stale_after* is not a number of seconds greater than 0.
+        DeliveryFailed: ``tls=False`` without ``allow_plain=True``.
     """
 
     def __init__(
@@ -131,9 +177,11 @@ class FtpDelivery:
         timeout: float = 30.0,
         retry: Retry | None = None,
         block_size: int = BLOCK_SIZE,
+        stale_after: float = STALE_AFTER,
     ) -> None:
         if not isinstance(password, Secret):
             raise TypeError("password must be a Secret")
+        self.stale_after = check_stale_after(stale_after)
         scheme = "ftps" if tls else "ftp"
         path = remote_dir if remote_dir.startswith("/") else "/" + remote_dir
         self.destination = f"{scheme}://{username}@{host}:{port}{path}"
@@ -158,6 +206,10 @@ class FtpDelivery:
         self._ftp: ftplib.FTP | None = None
         self._last_used = 0.0
         self._lock = threading.RLock()
+        #: Listings of *remote_dir* made to look for stale temp files (one per connection).
+        self.sweeps = 0
+        #: Stale temp files removed from *remote_dir* so far.
+        self.swept = 0
 
     def __repr__(self) -> str:
         return f"FtpDelivery({self.destination!r})"
@@ -263,9 +315,85 @@ class FtpDelivery:
             except Exception:  # noqa: BLE001 - a dead idle connection: open a new one
                 self.close()
         if self._ftp is None:
-            self._ftp = self._connect()
+            ftp = self._connect()
+            if not self._sweep(ftp):
+                # The listing broke off mid-answer: the replies may be out of step.
+                try:
+                    ftp.close()
+                finally:
+                    ftp = self._connect()
+            self._ftp = ftp
             self._last_used = time.monotonic()
         return self._ftp
+
+    # ------------------------------------------------------------------ stale temps
+
+    def _sweep(self, ftp: ftplib.FTP) -> bool:
+        """Remove the temp files of dead uploads from the remote folder (never raises).
+
+        Returns:
+            Whether the connection is still in order (``False``: a listing or command
+            broke off without its final reply).
+        """
+        import ftplib
+
+        self.sweeps += 1
+        try:
+            candidates = self._temp_files(ftp)
+        except Exception as exc:  # noqa: BLE001 - the sweep never fails an upload
+            _log.warning(
+                "could not list %s to remove stale temporary files (%s); skipped",
+                self.destination,
+                describe(exc),
+            )
+            return isinstance(exc, ftplib.Error)  # a reply-level refusal keeps step
+        now = time.time()
+        removed = 0
+        in_order = True
+        for name, listed in candidates:
+            try:
+                modified = listed if listed is not None else _mdtm(ftp, name)
+                if modified is None or now - modified <= self.stale_after:
+                    continue
+                ftp.delete(name)
+            except Exception as exc:  # noqa: BLE001 - gone already, or not ours to remove
+                _log.debug(
+                    "could not remove %r from %s (%s)", name, self.destination, describe(exc)
+                )
+                if isinstance(exc, ftplib.Error):
+                    continue
+                in_order = False
+                break
+            removed += 1
+        self.swept += removed
+        _log.info("swept %d stale temporary file(s) from %s", removed, self.destination)
+        return in_order
+
+    @staticmethod
+    def _temp_files(ftp: ftplib.FTP) -> list[tuple[str, float | None]]:
+        """Files of the current folder named like temp files, with modification times.
+
+        ``MLSD`` tells the times; after ``NLST`` they are ``None`` (ask ``MDTM``).
+        """
+        import ftplib
+
+        try:
+            listing = list(ftp.mlsd())
+        except ftplib.error_perm as exc:
+            if str(exc)[:3] not in {"500", "501", "502", "504"}:
+                raise  # MLSD is known but refused (the folder cannot be listed)
+            # No MLSD (vsftpd). A plain NLST may hide dot files; "-a" shows them on
+            # servers that follow ls (vsftpd); others take "-a" for a name and refuse.
+            try:
+                names = ftp.nlst("-a")
+            except ftplib.error_perm:
+                names = ftp.nlst()
+            return [(name, None) for name in names if is_temp_name(name)]
+        return [
+            (name, _ftp_time(facts.get("modify")))
+            for name, facts in listing
+            if is_temp_name(name) and facts.get("type", "file").lower() == "file"
+        ]
 
     def _context(self) -> ssl.SSLContext:
         import ssl
@@ -308,6 +436,23 @@ class FtpDelivery:
             ftp.close()
             raise
         return ftp
+
+
+def _ftp_time(value: str | None) -> float | None:
+    """A ``YYYYMMDDHHMMSS[.sss]`` time of ``MLSD``/``MDTM`` (UTC) as a POSIX timestamp."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.strptime(value.strip()[:14], "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=dt.UTC).timestamp()
+
+
+def _mdtm(ftp: ftplib.FTP, name: str) -> float | None:
+    """The modification time of *name* by ``MDTM`` (``None``: not told)."""
+    reply = ftp.sendcmd(f"MDTM {name}")
+    return _ftp_time(reply[4:]) if reply.startswith("213") else None
 
 
 def _is_transient(exc: BaseException) -> bool:

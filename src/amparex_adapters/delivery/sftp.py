@@ -25,6 +25,12 @@ twentieth on many small ones. This adapter
 * prefers AES-GCM, which needs no separate MAC pass,
 * reuses one connection for many files (:meth:`SftpDelivery.close` ends it).
 
+Temp files of dead uploads: an upload killed mid-transfer (SIGKILL, power loss, a cut
+connection that never comes back) leaves its hidden temp file on the server. Once per
+connection, right after connecting and before the first upload, the adapter lists the
+remote folder and removes the temp files of dead uploads — see
+:class:`SftpDelivery` (``stale_after``).
+
 The pipelined writer talks to paramiko's request layer (``_async_request``,
 ``_read_response``), the same calls paramiko's own ``SFTPFile`` uses; they have been
 stable since paramiko 1.x.
@@ -39,14 +45,25 @@ import logging
 import os
 import posixpath
 import socket
+import stat
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, Self
 
 from amparex_adapters._extras import require
-from amparex_adapters.delivery._common import Retry, check_name, retrying, temp_name
+from amparex_adapters.delivery._common import (
+    STALE_AFTER,
+    Retry,
+    check_name,
+    check_stale_after,
+    describe,
+    is_temp_name,
+    retrying,
+    temp_name,
+)
 from amparex_core.domain.errors import HostKeyRejected
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 from amparex_core.domain.secret import Secret
@@ -200,11 +217,32 @@ class SftpDelivery:
             data before it counts the connection as broken.
         retry: Attempts and backoff for transient errors.
         max_write: Upper bound of one write request, in bytes.
+        stale_after: Age in seconds (since its last write, by the server's modification
+            time) after which a temp file of this adapter in *remote_dir* counts as left
+            behind by a dead upload; default one hour. See below.
+
+    Stale temp files:
+        Once per connection, right after connecting and before the first upload (never
+        per file), the folder *remote_dir* is listed and every entry that is a regular
+        file named exactly as this adapter names its temp files
+        (``.<name>.<8 hex digits>.part``) and was last modified more than *stale_after*
+        seconds ago is removed. Nothing else is touched: no other name, no sub-folder,
+        nothing outside *remote_dir*. A live upload writes to its temp file continuously
+        and gives up after *io_timeout* (far shorter than an hour), so a temp file
+        untouched for *stale_after* belongs to an upload that is dead — even one of
+        another computer uploading into the same folder. The age is the difference
+        between this computer's clock and the server's modification time: a server clock
+        that runs behind by more than *stale_after* would make live temp files look
+        old, so keep *stale_after* well above any clock skew to be expected. The sweep
+        never fails an upload: an error while listing (logged as a warning) or removing
+        (logged at debug level) is ignored. The number removed is logged at info level
+        and counted in :attr:`swept`; :attr:`sweeps` counts the listings.
 
     Raises:
         MissingExtraError: paramiko is not installed (``pip install "amparex-core[sftp]"``).
         TypeError: *password* or *passphrase* is not a
             :class:`~amparex_core.domain.secret.Secret`.
+        ValueError: *stale_after* is not a number of seconds greater than 0.
     """
 
     def __init__(
@@ -225,8 +263,10 @@ class SftpDelivery:
         io_timeout: float = 60.0,
         retry: Retry | None = None,
         max_write: int = MAX_WRITE,
+        stale_after: float = STALE_AFTER,
     ) -> None:
         require("paramiko", "sftp")  # a missing extra shows up here, named
+        self.stale_after = check_stale_after(stale_after)
         if password is not None and not isinstance(password, Secret):
             raise TypeError("password must be a Secret")
         if passphrase is not None and not isinstance(passphrase, Secret):
@@ -255,6 +295,10 @@ class SftpDelivery:
             self.destination = f"sftp://{username}@{host}:{port}{remote_dir}"
         self._conn: _Connection | None = None
         self._lock = threading.RLock()
+        #: Listings of *remote_dir* made to look for stale temp files (one per connection).
+        self.sweeps = 0
+        #: Stale temp files removed from *remote_dir* so far.
+        self.swept = 0
 
     def __repr__(self) -> str:
         return f"SftpDelivery({self.destination!r})"
@@ -321,6 +365,7 @@ class SftpDelivery:
         if self._conn is None or not self._conn.alive:
             self.close()
             self._conn = self._connect()
+            self._sweep(self._conn)
         conn = self._conn
         final = posixpath.join(self.remote_dir, file.name)
         tmp = posixpath.join(self.remote_dir, temp_name(file.name))
@@ -411,6 +456,43 @@ class SftpDelivery:
             conn.sftp.remove(path)
         except Exception:  # noqa: BLE001 - best effort; the temp name is harmless
             _log.debug("could not remove %s", path, exc_info=True)
+
+    def _sweep(self, conn: _Connection) -> None:
+        """Remove the temp files of dead uploads from the remote folder (never raises)."""
+        self.sweeps += 1
+        try:
+            entries = conn.sftp.listdir_attr(self.remote_dir)
+        except Exception as exc:  # noqa: BLE001 - the sweep never fails an upload
+            _log.warning(
+                "could not list %s to remove stale temporary files (%s); skipped",
+                self.destination,
+                describe(exc),
+            )
+            return
+        now = time.time()
+        removed = 0
+        for entry in entries:
+            name = entry.filename
+            if (
+                not is_temp_name(name)
+                or entry.st_mode is None
+                or not stat.S_ISREG(entry.st_mode)
+                or entry.st_mtime is None
+                or now - entry.st_mtime <= self.stale_after
+            ):
+                continue
+            try:
+                conn.sftp.remove(posixpath.join(self.remote_dir, name))
+            except Exception as exc:  # noqa: BLE001 - gone already, or not ours to remove
+                _log.debug(
+                    "could not remove %r from %s (%s)", name, self.destination, describe(exc)
+                )
+                if not conn.alive:
+                    break
+                continue
+            removed += 1
+        self.swept += removed
+        _log.info("swept %d stale temporary file(s) from %s", removed, self.destination)
 
     # ------------------------------------------------------------------ connecting
 
