@@ -5,21 +5,41 @@ flushes and fsyncs it, checks its size and moves it to its final name with
 :func:`os.replace` (atomic on one file system, replacing an older file of that name), then
 fsyncs the folder so the new name survives a crash. Nobody ever sees a partly copied file
 under the final name.
+
+A copy killed half-way (SIGKILL, power loss) leaves its hidden temp file behind. Before its
+first copy each :class:`FolderDelivery` removes such files from the folder: names exactly
+like those it makes (``.<name>.<8 hex digits>.part``) that nobody has written to for
+``stale_after`` seconds (an hour by default) — a live copy writes its temp file all the
+time, so one untouched for an hour belongs to a copy that is dead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
+import stat
 import threading
+import time
 from pathlib import Path
 
-from amparex_adapters.delivery._common import Retry, check_name, retrying, temp_name
+from amparex_adapters.delivery._common import (
+    STALE_AFTER,
+    Retry,
+    check_name,
+    check_stale_after,
+    describe,
+    is_temp_name,
+    retrying,
+    temp_name,
+)
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 
 __all__ = ["FolderDelivery"]
+
+_log = logging.getLogger("amparex_adapters.delivery")
 
 #: Bytes per read/write when copying.
 COPY_BLOCK = 1024 * 1024
@@ -36,12 +56,32 @@ class FolderDelivery:
         folder: The target folder; it must exist (a mount point that is missing is an
             error, not something to create).
         retry: Attempts and backoff; a network mount may fail transiently.
+        stale_after: Seconds since its last write after which a temp file of this
+            delivery's kind is taken as left by a dead copy and removed (before the
+            first copy of this object; see the module's description).
+
+    Attributes:
+        sweeps: How often the folder was looked through for stale temp files (once per
+            object, at its first copy).
+        swept: How many stale temp files were removed.
+
+    Raises:
+        ValueError: *stale_after* is not a number of seconds greater than 0.
     """
 
-    def __init__(self, folder: str | os.PathLike[str], *, retry: Retry | None = None) -> None:
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        retry: Retry | None = None,
+        stale_after: float = STALE_AFTER,
+    ) -> None:
         self.folder = Path(folder)
         self.destination = self.folder.as_uri() if self.folder.is_absolute() else str(self.folder)
         self.retry = retry or Retry(attempts=2, backoff=0.2)
+        self.stale_after = check_stale_after(stale_after)
+        self.sweeps = 0
+        self.swept = 0
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -60,6 +100,8 @@ class FolderDelivery:
                 destination=self.destination, item=file.name, reason="the folder does not exist"
             )
         with self._lock:
+            if self.sweeps == 0:
+                self._sweep()
             return retrying(
                 lambda: self._attempt(file),
                 retry=self.retry,
@@ -89,6 +131,42 @@ class FolderDelivery:
             raise
         _fsync_dir(self.folder)
         return DeliveryReceipt(destination=self.destination, reference=str(final), size=file.size)
+
+    def _sweep(self) -> None:
+        """Remove the temp files of dead copies from the folder (never raises)."""
+        self.sweeps += 1
+        now = time.time()
+        removed = 0
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    if not is_temp_name(entry.name):
+                        continue
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                        if (
+                            not stat.S_ISREG(info.st_mode)
+                            or now - info.st_mtime <= self.stale_after
+                        ):
+                            continue
+                        os.unlink(entry.path)
+                    except OSError as exc:  # gone already, or not ours to remove
+                        _log.debug(
+                            "could not remove %r from %s (%s)",
+                            entry.name,
+                            self.destination,
+                            describe(exc),
+                        )
+                        continue
+                    removed += 1
+        except OSError as exc:
+            _log.warning(
+                "could not list %s to remove stale temporary files (%s); skipped",
+                self.destination,
+                describe(exc),
+            )
+        self.swept += removed
+        _log.info("swept %d stale temporary file(s) from %s", removed, self.destination)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -36,3 +38,55 @@ def test_LL8_a_folder_in_place_of_the_final_name_fails_and_leaves_no_temp(tmp_pa
     with pytest.raises(DeliveryFailed):
         FolderDelivery(tmp_path).upload(outgoing("a.csv", b"x"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+def _age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_LL8_the_first_copy_removes_only_stale_temps_of_dead_copies(tmp_path: Path) -> None:
+    """A killed copy's temp file is removed once it is an hour old; look-alikes, fresh temps,
+    folders and subfolders are kept; the folder is looked through once per object."""
+    stale = [".a.csv.0123abcd.part", ".b.csv.deadbeef.part"]
+    kept = [
+        ".c.csv.00112233.part",  # fresh
+        ".a.csv.part",
+        ".x.123.part",
+        "a.csv.0123abcd.part",
+        ".a.csv.0123ABCD.part",
+        "plain.csv",
+    ]
+    for name in stale + kept:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / ".d.csv.01234567.part").mkdir()  # a folder named like a temp
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ".e.csv.89abcdef.part").write_bytes(b"x")
+    for name in [*stale, *kept[1:], ".d.csv.01234567.part", "sub/.e.csv.89abcdef.part"]:
+        _age(tmp_path / name, 2 * 3600)
+
+    delivery = FolderDelivery(tmp_path)
+    delivery.upload(outgoing("first.csv", b"1"))
+    assert delivery.sweeps == 1
+    assert delivery.swept == 2
+    left = {p.name for p in tmp_path.iterdir()}
+    assert not left & set(stale)
+    assert set(kept) <= left
+    assert (tmp_path / ".d.csv.01234567.part").is_dir()
+    assert (tmp_path / "sub" / ".e.csv.89abcdef.part").exists()
+
+    # Later copies by the same object do not look again.
+    late = tmp_path / ".f.csv.fedcba98.part"
+    late.write_bytes(b"x")
+    _age(late, 2 * 3600)
+    delivery.upload(outgoing("second.csv", b"2"))
+    assert delivery.sweeps == 1
+    assert late.exists()
+    FolderDelivery(tmp_path, stale_after=60).upload(outgoing("third.csv", b"3"))
+    assert not late.exists()
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True])
+def test_LL8_stale_after_must_be_a_positive_number(tmp_path: Path, bad: float) -> None:
+    with pytest.raises(ValueError, match="stale_after"):
+        FolderDelivery(tmp_path, stale_after=bad)
