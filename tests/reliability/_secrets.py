@@ -149,8 +149,10 @@ class LeakScan:
         """Scan a text (output, a log record, a message)."""
         self.scanned.append(where)
         for name, form in self._forms:
-            if form in text:
-                self.leaks.append(Leak(name, form, where))
+            at = text.find(form)
+            if at >= 0:
+                context = text[max(0, at - 120) : at + len(form) + 40]
+                self.leaks.append(Leak(name, form, f"{where}: …{context}…"))
 
     def data(self, data: bytes, where: str) -> None:
         """Scan bytes; a PDF also with its streams inflated and its text extracted."""

@@ -160,6 +160,9 @@ SCRIPT: list[Step] = [
     (("--lang", "de", "cards", "invalidate", "99999"), {}, 1),
     (("config", "show"), {}, 0),
     (("config", "show", "--json"), {}, 0),
+    (("config", "show"), {"CONFIG": "{typo_url_config}"}, 0),
+    (("config", "show"), {"CONFIG": "{key_in_config}"}, 1),
+    (("--lang", "de", "--debug", "orders", "list"), {"CONFIG": "{key_in_config}"}, 1),
     (("--lang", "de", "config", "show"), {"CONFIG": "{bad_config}"}, 1),
     (("templates", "remove", "BASIS"), {}, 0),
     (("templates", "remove", "BASIS"), {}, 1),
@@ -264,6 +267,7 @@ def _facts(chain: SecretsChain, step_outcomes: list[Outcome]) -> dict[str, str]:
         "bad_config": str(chain.private / "bad.toml"),
         "missing_store_config": str(chain.private / "missing-store.toml"),
         "typo_url_config": str(chain.private / "typo-url.toml"),
+        "key_in_config": str(chain.private / "key-in-config.toml"),
     }
     for outcome in step_outcomes:
         placed = re.match(r"^(\S+) placed: card (\d+)", outcome.stdout)
@@ -322,6 +326,10 @@ def test_CO1_every_command_success_and_error_paths_show_no_secret(
         storage=f"url = {toml_string(typo)}",
         secrets=secrets_file,
         path=chain.private / "typo-url.toml",
+    )
+    # The card key pasted into a key whose wrong value the error names.
+    (chain.private / "key-in-config.toml").write_text(
+        base_config.replace('"Europe/Berlin"', toml_string(CARD_KEY)), encoding="utf-8"
     )
     (chain.run_dir / "foreign").mkdir()
     (chain.run_dir / "foreign" / "amparex.toml").write_text("# not the demo's\n", encoding="utf-8")

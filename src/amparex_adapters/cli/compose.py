@@ -290,6 +290,13 @@ class Composition:
         except (ValueError, TypeError) as exc:
             raise ConfigInvalid(path=self.config.label, key=section, reason=str(exc)) from None
 
+    def _closing(self, delivery: FileDelivery) -> FileDelivery:
+        """Close *delivery*'s connection with the composition (SFTP and FTP keep one open)."""
+        close = getattr(delivery, "close", None)
+        if close is not None:
+            self._closers.append(close)
+        return delivery
+
     def file_delivery(self, section: str, cfg: DeliveryConfig, secret_prefix: str) -> FileDelivery:
         """A file delivery (folder, SFTP, FTP, FTPS) from a configuration section."""
         kind = cfg.transport if cfg.kind == "files" else cfg.kind
@@ -317,9 +324,11 @@ class Composition:
                 options["key_file"] = self.config.resolve_path(cfg.key_file)
             if cfg.known_hosts:
                 options["known_hosts"] = self.config.resolve_path(cfg.known_hosts)
-            return cast(
-                "FileDelivery",
-                self._build(section, lambda: module.SftpDelivery(cfg.host, **options)),
+            return self._closing(
+                cast(
+                    "FileDelivery",
+                    self._build(section, lambda: module.SftpDelivery(cfg.host, **options)),
+                )
             )
         if kind in ("ftp", "ftps"):
             module = load_adapter(
@@ -336,9 +345,11 @@ class Composition:
             }
             if cfg.ca_file:
                 ftp_options["ca_file"] = self.config.resolve_path(cfg.ca_file)
-            return cast(
-                "FileDelivery",
-                self._build(section, lambda: module.FtpDelivery(cfg.host, **ftp_options)),
+            return self._closing(
+                cast(
+                    "FileDelivery",
+                    self._build(section, lambda: module.FtpDelivery(cfg.host, **ftp_options)),
+                )
             )
         raise ConfigInvalid(  # pragma: no cover - checked when loading
             path=self.config.label, key=f"{section}.kind", reason=f"unknown kind {kind!r}"
