@@ -356,7 +356,8 @@ def test_CO1_every_command_success_and_error_paths_show_no_secret(
             done.append(outcome)
             assert outcome.code == expected, (argv, outcome.stdout, outcome.stderr)
             if expected == 1:
-                assert outcome.stderr.strip(), argv
+                assert "amparex: error [" in outcome.stderr, (argv, outcome.stderr)
+                assert "[internal]" not in outcome.stderr, (argv, outcome.stderr)
                 assert "Traceback" not in outcome.stderr or "--debug" in argv, outcome.stderr
         _generic_error_paths(chain, secrets_file)
     assert len(smtp_server.messages) >= 2  # the batch and the information request
