@@ -221,9 +221,19 @@ class LogCapture(logging.Handler):
             logger.setLevel(logging.DEBUG)
         root = logging.getLogger()
         root.addHandler(self)
+        # A logger that does not propagate to the root gets the handler itself.
+        private = [
+            logger
+            for logger in logging.root.manager.loggerDict.values()
+            if isinstance(logger, logging.Logger) and not logger.propagate
+        ]
+        for logger in private:
+            logger.addHandler(self)
         try:
             yield self
         finally:
             root.removeHandler(self)
+            for logger in private:
+                logger.removeHandler(self)
             for name, level in self._levels.items():
                 logging.getLogger(name).setLevel(level)

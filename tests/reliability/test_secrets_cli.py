@@ -16,7 +16,9 @@ record (a DEBUG handler on the root logger catches paramiko, psycopg and the lib
 no file under the run's folder (outbox exports, parcels, the demo, PDFs with their
 streams inflated and their text extracted), no file on the SFTP server and no received
 e-mail (every MIME part decoded). The store's database file is the only file left out of
-the scan: it holds the contract key by design, as the configured setting (CO1).
+the scan: it holds the contract key by design, as the configured setting (CO1). The demo
+makes a chain with a random key of its own: its secrets file and its store are left out
+likewise, and that key is looked for everywhere else (the demo's outputs, runs on it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,8 @@ from urllib.parse import quote
 
 import click
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from amparex_adapters.cli.app import cli
 from tests.cli.chain import environment
@@ -360,15 +366,21 @@ def test_CO1_every_command_success_and_error_paths_show_no_secret(
                 assert "[internal]" not in outcome.stderr, (argv, outcome.stderr)
                 assert "Traceback" not in outcome.stderr or "--debug" in argv, outcome.stderr
         _generic_error_paths(chain, secrets_file)
+        demo = chain.run_dir / "demo"
+        for args in (("interfaces", "list"), ("config", "show", "--json"), ("startup",)):
+            assert chain.cli(*args, config=demo / "amparex.toml").code == 0, args
     assert len(smtp_server.messages) >= 2  # the batch and the information request
     assert len(list(inbox.iterdir())) >= 5
-    scan = LeakScan(KNOWN)
+    # The demo made a key of its own (in its 0600 secrets file and its store): not shown.
+    demo_key = tomllib.loads((demo / "secrets.toml").read_text(encoding="utf-8"))["card_key"]
+    scan = LeakScan([*KNOWN, Known("demo_card_key", demo_key)])
     for outcome in chain.outcomes:
         where = " ".join(outcome.argv[2:])
         scan.text(outcome.stdout, f"stdout of {where}")
         scan.text(outcome.stderr, f"stderr of {where}")
     scan.text("\n".join(capture.lines), "log records")
-    written = scan.tree(chain.run_dir, exclude=chain.store_files)
+    demo_own = [demo / "secrets.toml", demo / "amparex.sqlite"]
+    written = scan.tree(chain.run_dir, exclude=[*chain.store_files, *demo_own])
     assert sum(p.suffix == ".csv" for p in written) >= 4
     scan.tree(inbox)
     for index, mail in enumerate(smtp_server.messages):
@@ -417,3 +429,86 @@ def _generic_error_paths(chain: SecretsChain, secrets_file: Path) -> None:
             assert outcome.code == 1, (path, options, outcome.stdout, outcome.stderr)
             assert "amparex: error [config." in outcome.stderr, outcome.stderr
     assert secrets_file.exists()
+
+
+_PASTED_INTO = [
+    ("chain", "time_zone"),
+    ("chain", "card_number_prefix"),
+    ("chain.prices", "card_chip"),
+    ("reader", "default"),
+    ("workstation", "name"),
+    ("loyalty_lab.upload", "username"),
+    ("loyalty_lab.upload", "remote_dir"),
+    ("storage", "url"),
+    ("statistics", "url"),
+    ("secrets", "file"),
+]
+
+
+@pytest.mark.timeout(120)
+@given(
+    tail=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=3, max_size=16
+    ),
+    where=st.sampled_from(_PASTED_INTO),
+    from_file=st.booleans(),
+    options=st.sampled_from([(), ("--debug",), ("--lang", "de"), ("--json",)]),
+)
+def test_CO1_a_secret_pasted_into_any_key_of_the_configuration_is_never_shown(
+    tail: str, where: tuple[str, str], from_file: bool, options: tuple[str, ...]
+) -> None:
+    """CO1: a secret value in the wrong key of the configuration: refused or shown, masked.
+
+    The secret comes from the environment or from the secrets file the configuration
+    names; ``config show`` (and ``orders list``) either refuse the configuration or show
+    it — in neither case does any form of the value appear.
+    """
+    # Pasted over the name of the secrets file, the secret is known nowhere: no case.
+    assume(not (from_file and where == ("secrets", "file")))
+    value = "Sx9-" + tail
+    with tempfile.TemporaryDirectory() as folder:
+        chain = SecretsChain(Path(folder))
+        secrets = write_secrets(chain.private / "secrets.toml", {"upload_password": value})
+        sections = {
+            "loyalty_lab.upload": {"kind": "folder", "folder": str(chain.outbox)},
+            "statistics": {},
+        }
+        section, key = where
+        sections.setdefault(section, {})[key] = value
+        body = "".join(
+            f"[{name}]\n" + "".join(f"{k} = {toml_string(v)}\n" for k, v in keys.items())
+            for name, keys in sections.items()
+            if name not in ("chain", "chain.prices", "reader", "workstation", "storage", "secrets")
+        )
+        extra = {name: keys for name, keys in sections.items() if name in _BASE_SECTIONS}
+        chain.configure(body, secrets=secrets if from_file else None)
+        text = chain.config.read_text(encoding="utf-8")
+        for name, keys in extra.items():
+            for k, v in keys.items():
+                text = _set_key(text, name, k, v)
+        chain.config.write_text(text, encoding="utf-8")
+        env = {} if from_file else {"AMPAREX_UPLOAD_PASSWORD": value}
+        json_option = ("--json",) if "--json" in options else ()
+        global_options = tuple(o for o in options if o != "--json")
+        shown = chain.cli(*global_options, "config", "show", *json_option, env=env)
+        listed = chain.cli(*global_options, "templates", "list", env=env)
+        scan = LeakScan([Known("pasted", value)])
+        for outcome in (shown, listed):
+            scan.text(outcome.stdout + outcome.stderr, " ".join(outcome.argv[2:]))
+        scan.assert_clean()
+
+
+_BASE_SECTIONS = ("chain", "chain.prices", "reader", "workstation", "storage", "secrets")
+
+
+def _set_key(text: str, section: str, key: str, value: str) -> str:
+    """*text* (the chain's TOML) with ``key = value`` set in ``[section]``."""
+    header = f"[{section}]\n"
+    line = f"{key} = {toml_string(value)}\n"
+    if header not in text:
+        return text + "\n" + header + line
+    start = text.index(header) + len(header)
+    end = text.find("\n[", start)
+    end = len(text) if end < 0 else end + 1
+    block = re.sub(rf"(?m)^{re.escape(key)} = .*\n", "", text[start:end])
+    return text[:start] + line + block + text[end:]

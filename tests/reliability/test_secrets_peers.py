@@ -230,6 +230,24 @@ def test_CO1_LL8_CO18_file_and_mail_peers_fail_and_succeed_without_showing_a_sec
         ),
         (config("sftp-dead.toml", _sftp(asyncssh_server, sftp_inbox, port=free_port())), {}, 1),
         (
+            config(
+                "sftp-new-host.toml",
+                _sftp(
+                    asyncssh_server,
+                    sftp_inbox,
+                    known_hosts=str(chain.run_dir / "new_known_hosts"),
+                    accept_new_host_key=True,
+                ),
+            ),
+            {},
+            0,
+        ),
+        (
+            config("ftps-dead.toml", _ftp(pyftpd_ftps, ftps_inbox, port=free_port())),
+            {"AMPAREX_UPLOAD_PASSWORD": FTP_PASSWORD},
+            1,
+        ),
+        (
             config("ftps.toml", _ftp(pyftpd_ftps, ftps_inbox)),
             {"AMPAREX_UPLOAD_PASSWORD": FTP_PASSWORD},
             0,
@@ -266,6 +284,14 @@ def test_CO1_LL8_CO18_file_and_mail_peers_fail_and_succeed_without_showing_a_sec
             if expected:
                 assert "amparex: error [delivery." in outcome.stderr, outcome.stderr
         assert any("PASS *" in o.stdout for o in chain.outcomes), "ftplib traced no login"
+        assert (chain.run_dir / "new_known_hosts").read_text().strip()
+        # --debug in a real process: the log handler writes to the process's stderr.
+        (chain.outbox / "file-sub.csv").write_bytes(b"kunden_nr\r\nK1\r\n")
+        sub = chain.sub(
+            "--debug", "outbox", "upload", env=wrong_upload, config=chain.private / "sftp.toml"
+        )
+        assert sub.code == 1 and "amparex: debug: " in sub.stderr, sub.stderr
+        assert "[delivery.failed]" in sub.stderr, sub.stderr
         over_ftps = config(
             "parcels-ftps.toml",
             _ftp(pyftpd_ftps, parcels_ftps, "card_order.delivery", kind="files")
@@ -421,7 +447,16 @@ def test_CO1_postgresql_passwords_in_the_environment_and_the_url_are_never_shown
     wrong_statistics = config(
         "statistics.toml", _pg_url(pg_cluster), statistics=_pg_url(pg_cluster, PG_PASSWORD_WRONG)
     )
+    pgpass = chain.private / "pgpass"
+    pgpass.write_text(
+        f"127.0.0.1:{pg_cluster.port}:amparex:{PG_USER}:"
+        + PG_PASSWORD.replace("\\", "\\\\").replace(":", "\\:")
+        + "\n",
+        encoding="utf-8",
+    )
+    pgpass.chmod(0o600)
     pg_env: dict[str, str | None] = {"PGPASSWORD": PG_PASSWORD}
+    pgpass_env: dict[str, str | None] = {"PGPASSWORD": None, "PGPASSFILE": str(pgpass)}
     no_pg_env: dict[str, str | None] = {"PGPASSWORD": None}
     runs: list[tuple[tuple[str, ...], Path, dict[str, str | None], int]] = [
         (("masterdata", "import", str(chain.bundle)), from_env, pg_env, 0),
@@ -438,6 +473,7 @@ def test_CO1_postgresql_passwords_in_the_environment_and_the_url_are_never_shown
         (("config", "show"), in_query, no_pg_env, 0),
         (("--lang", "de", "config", "show", "--json"), in_query, no_pg_env, 0),
         (("orders", "list"), in_query, no_pg_env, 0),
+        (("--debug", "orders", "list", "--json"), from_env, pgpass_env, 0),
         (("--debug", "startup"), wrong_statistics, pg_env, 1),
         (("--lang", "de", "startup"), wrong_statistics, pg_env, 1),
         (("startup",), from_env, pg_env, 0),

@@ -112,7 +112,13 @@ class State:
         forms = {
             form
             for value in self.secret_values
-            for form in (value, repr(value)[1:-1], ascii(value)[1:-1], json.dumps(value)[1:-1])
+            for form in (
+                value,
+                repr(value)[1:-1],
+                ascii(value)[1:-1],
+                json.dumps(value)[1:-1],
+                json.dumps(value, ensure_ascii=False)[1:-1],
+            )
             if len(form) >= 3
         }
         for form in sorted(forms, key=len, reverse=True):
@@ -1141,11 +1147,13 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
             for name in SECRET_VARIABLES
         },
     }
+    # A secret pasted into a key of the configuration by mistake is masked too.
+    scrub = _state(ctx).scrub
     if as_json:
-        click.echo(dumps(shown))
+        click.echo(scrub(dumps(shown)))
         return
     for key, value in _flatten(shown):
-        click.echo(f"{key} = {value}")
+        click.echo(scrub(f"{key} = {value}"))
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
