@@ -5,10 +5,18 @@ the card contract key, the upload password and key passphrase, the SMTP password
 parcel password and passphrase, and a PostgreSQL password (test_secrets_peers.py). The
 click tree is walked, so a new command is covered automatically: every command and group
 runs with ``--help``; every command must have a real invocation in :data:`SCRIPT` (the
-test fails naming a command that has none) and additionally runs through three generic
-error paths (missing, world-readable and broken secrets file), in English, in German
-(``--lang de``) and with ``--debug``. The script itself runs each command's success path
-and specific error paths against real peers (asyncssh SFTP, aiosmtpd SMTP).
+test fails naming a command that has none, and one that has no failing invocation) and
+additionally runs through five generic error paths (secrets file missing, world-readable,
+not TOML with the secret on the bad line, with an unknown key, with a non-string value),
+in English, in German (``--lang de``) and with ``--debug``. The script itself runs each
+command's success path and specific error paths against real peers (asyncssh SFTP with a
+wrong password, aiosmtpd SMTP with a wrong password, a non-ASCII one among them), bad
+configurations (a PostgreSQL URL with its password and a typo, the key pasted into
+``chain.time_zone``, a store folder that does not exist) and ``outbox watch`` as a real
+process stopped by SIGTERM. A hypothesis test pastes a secret into any key of the
+configuration: ``config show`` and a command either refuse it or show it masked. And a
+statistic template whose SQL reads the store's interface settings (where the key lives)
+is refused on SQLite, so the key never reaches an export file or the Loyalty Lab server.
 
 Proven: the values — raw, URL-encoded, base64 (also inside an ``AUTH PLAIN`` blob),
 ``repr``/JSON escaped, or their distinctive core — appear in no stdout, no stderr, no log
@@ -512,3 +520,47 @@ def _set_key(text: str, section: str, key: str, value: str) -> str:
     end = len(text) if end < 0 else end + 1
     block = re.sub(rf"(?m)^{re.escape(key)} = .*\n", "", text[start:end])
     return text[:start] + line + block + text[end:]
+
+
+_PRYING = [
+    "SELECT data FROM interfaces",
+    "SELECT * FROM interfaces",
+    "WITH i AS (SELECT kind, data FROM main.interfaces) SELECT substr(data, 1) AS x FROM i",
+    "SELECT (SELECT group_concat(data) FROM interfaces) AS x",
+]
+
+
+@pytest.mark.parametrize("query", _PRYING)
+def test_CO1_a_statistic_template_cannot_export_the_stored_key(tmp_path: Path, query: str) -> None:
+    """CO1: a statistic query on the store's own database never reads the contract key.
+
+    Statistic templates come with the master data; by default they run on the store's
+    SQLite file, where the card-order settings (with the key) live. A query that reads
+    them is refused (``statistic.failed``): no export file, nothing uploaded.
+    """
+    chain = SecretsChain(tmp_path)
+    server = chain.run_dir / "server"
+    server.mkdir()
+    chain.bundle.write_text(
+        chain.bundle.read_text(encoding="utf-8")
+        + f'\n[[statistic_templates]]\nid = "ST-PRY"\nname = "Neugier"\nfile_format = "csv"\n'
+        f"query = {toml_string(query)}\n",
+        encoding="utf-8",
+    )
+    chain.configure(f'[loyalty_lab.upload]\nkind = "folder"\nfolder = "{server}"\n')
+    env = {"AMPAREX_CARD_KEY": CARD_KEY}
+    assert chain.cli("masterdata", "import", str(chain.bundle), env=env).code == 0
+    assert chain.cli("interfaces", "add", "card-order", "--contract", "KV-1", env=env).code == 0
+    added = chain.cli(
+        "interfaces", "add", "loyalty-lab", "--customer-number", "4711", "--directory",
+        str(chain.outbox), "--customers", "ST-PRY", env=env,
+    )  # fmt: skip
+    assert added.code == 0, added.stderr
+    started = chain.cli("startup", env=env)
+    assert started.code == 1, started.stdout
+    assert "[statistic.failed]" in started.stderr, started.stderr
+    scan = LeakScan([Known("card_key", CARD_KEY)])
+    for outcome in chain.outcomes:
+        scan.text(outcome.stdout + outcome.stderr, " ".join(outcome.argv[2:]))
+    scan.tree(chain.run_dir, exclude=chain.store_files)
+    scan.assert_clean()

@@ -10,10 +10,14 @@ _secrets.py), in English, German and with ``--debug``:
   ftplib's own protocol trace switched on (``FTP.debugging = 2``);
 * card-order parcels as files over FTPS (parcel password) and SFTP (parcel key
   passphrase); an SMTP server nobody listens on;
+* an unknown host key accepted once (``accept_new_host_key``; the ``known_hosts`` written
+  is scanned), a dead FTPS port, and ``--debug`` in a real process;
 * PostgreSQL (a login with a SCRAM password on the session's cluster): the password from
-  ``PGPASSWORD``, in the URL (percent-encoded) and as ``?password=`` in the URL, shown by
-  ``config show``; a wrong password in the statistics URL; and a wrong password in the
-  store's URL, run as a separate ``--debug`` process.
+  ``PGPASSWORD``, from a ``.pgpass`` file (``PGPASSFILE``), in the URL (percent-encoded)
+  and as ``?password=`` in the URL, shown by ``config show``; a wrong password in the
+  statistics URL; and a wrong password in the store's URL, run as a separate ``--debug``
+  process (it waits out the pool's 30 s connection timeout in the background while the
+  other test of the module runs).
 
 After all runs, stdout, stderr, every log record at DEBUG (root logger), every file the
 runs wrote (excluding only the store's database file, which holds the contract key by
