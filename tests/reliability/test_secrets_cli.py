@@ -564,3 +564,35 @@ def test_CO1_a_statistic_template_cannot_export_the_stored_key(tmp_path: Path, q
         scan.text(outcome.stdout + outcome.stderr, " ".join(outcome.argv[2:]))
     scan.tree(chain.run_dir, exclude=chain.store_files)
     scan.assert_clean()
+
+
+def test_CO1_the_guard_is_for_the_store_only_a_host_database_is_queried_freely(
+    tmp_path: Path,
+) -> None:
+    """A host application's own database may have an ``interfaces`` table: it is read."""
+    import sqlite3
+
+    chain = SecretsChain(tmp_path)
+    host_db = chain.run_dir / "host.sqlite"
+    with sqlite3.connect(host_db) as db:
+        db.execute("CREATE TABLE interfaces (data TEXT)")
+        db.execute("INSERT INTO interfaces VALUES ('host-row')")
+    db.close()
+    chain.bundle.write_text(
+        chain.bundle.read_text(encoding="utf-8")
+        + '\n[[statistic_templates]]\nid = "ST-HOST"\nname = "Host"\nfile_format = "csv"\n'
+        'query = "SELECT data FROM interfaces"\n',
+        encoding="utf-8",
+    )
+    chain.configure(f'[statistics]\nurl = "sqlite:///{host_db}"\n')
+    env = {"AMPAREX_CARD_KEY": CARD_KEY}
+    assert chain.cli("masterdata", "import", str(chain.bundle), env=env).code == 0
+    added = chain.cli(
+        "interfaces", "add", "loyalty-lab", "--customer-number", "4711", "--directory",
+        str(chain.outbox), "--customers", "ST-HOST", env=env,
+    )  # fmt: skip
+    assert added.code == 0, added.stderr
+    started = chain.cli("startup", env=env)
+    assert started.code == 0, started.stderr
+    (export,) = chain.outbox.iterdir()
+    assert b"host-row" in export.read_bytes()
