@@ -12,6 +12,9 @@ render without the secret, and the leak scanner of the suite can find what it lo
 * ``describe_conninfo`` drops the password of libpq key/value strings, quoted or spaced.
 * ``DeliveryFailed`` from real SFTP, FTPS and SMTP servers refusing a wrong password, and
   ``ConfigInvalid`` from bad secrets files, render the same way without the secret.
+* An FTP server that quotes the password back in its refusal (for good: 530, or for now:
+  421, retried with a warning logged) puts it neither into ``DeliveryFailed`` (nor its
+  chained cause) nor into a log record.
 * No error class has a fact typed as a secret, and a ``Secret`` put into any fact of any
   error renders as ``********`` in both languages.
 """
@@ -21,7 +24,9 @@ from __future__ import annotations
 import base64
 import email.message
 import pickle
+import socketserver
 import string
+import threading
 import traceback
 import urllib.parse
 import zlib
@@ -314,3 +319,64 @@ def test_CO1_a_secret_never_shows_in_repr_str_or_format(tail: str) -> None:
     shown = f"{secret} {secret!r} {secret:>40} {settings!r} {settings}"
     assert REDACTED in shown
     assert "Sx9-" not in shown
+
+
+# ------------------------------------------------------------------ a peer that echoes
+
+
+class _EchoingFtp(socketserver.StreamRequestHandler):
+    """An FTP server that quotes the password back in its refusal (as a careless one may)."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 echoing ftpd\r\n")
+        for raw in self.rfile:
+            command, _, argument = raw.decode("utf-8", "replace").rstrip("\r\n").partition(" ")
+            verb = command.upper()
+            if verb == "USER":
+                reply = "331 password please"
+            elif verb == "PASS":
+                code = getattr(self.server, "code", "530")
+                reply = f"{code} login failed with password {argument}"
+            elif verb == "QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                reply = "502 not here"
+            self.wfile.write(reply.encode("utf-8") + b"\r\n")
+
+
+@pytest.mark.parametrize("code", ["530", "421"])  # refused for good / for now (retried)
+def test_CO1_LL8_a_password_the_server_echoes_is_in_no_error_and_no_log(code: str) -> None:
+    """CO1: an FTP server that quotes the password back: not in DeliveryFailed, not logged."""
+    from amparex_adapters.delivery.ftp import FtpDelivery
+
+    password = "Pw-Secret-echoed/+%&ö"
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _EchoingFtp)
+    server.daemon_threads = True
+    server.code = code  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        delivery = FtpDelivery(
+            "127.0.0.1",
+            port=server.server_address[1],
+            username="amparex",
+            password=Secret(password),
+            tls=False,
+            allow_plain=True,
+            timeout=5.0,
+            retry=Retry(attempts=2, backoff=0.0),
+        )
+        capture = LogCapture()
+        with capture.attached(), delivery, pytest.raises(DeliveryFailed) as caught:
+            delivery.upload(outgoing("a.csv", b"x\r\n"))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    known = Known("password", password, user="amparex")
+    assert "login failed with password" in caught.value.reason
+    assert_clean(caught.value, known)
+    scan = LeakScan([known])
+    scan.text("\n".join(capture.lines), "log records")
+    scan.assert_clean()

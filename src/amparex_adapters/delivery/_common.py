@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import attrs
 
 from amparex_core.domain.errors import DeliveryError, DeliveryFailed
 
-__all__ = ["Retry", "check_name", "describe", "retrying", "temp_name"]
+__all__ = ["Retry", "check_name", "describe", "retrying", "scrub", "temp_name"]
 
 _log = logging.getLogger("amparex_adapters.delivery")
 
@@ -61,11 +61,24 @@ def temp_name(name: str) -> str:
     return f".{name}.{secrets.token_hex(4)}.part"
 
 
-def describe(exc: BaseException) -> str:
-    """A one-line reason for an exception: its type and message, never more."""
+def describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
+    """A one-line reason for an exception: its type and message, never more.
+
+    Args:
+        exc: The exception.
+        secrets: Values to mask as ``********`` (a peer may echo a password back).
+    """
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     kind = type(exc).__name__
-    return f"{kind}: {text}" if text else kind
+    return scrub(f"{kind}: {text}" if text else kind, secrets)
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """*text* with every value of *secrets* (three characters or more) as ``********``."""
+    for value in sorted(secrets, key=len, reverse=True):
+        if len(value) >= 3:
+            text = text.replace(value, "********")
+    return text
 
 
 @attrs.frozen
@@ -96,6 +109,7 @@ def retrying(
     is_transient: Callable[[BaseException], bool],
     on_failure: Callable[[], None] = lambda: None,
     sleep: Callable[[float], None] = time.sleep,
+    secrets: Sequence[str] = (),
 ) -> T:
     """Run *action*, retrying transient errors with exponential backoff.
 
@@ -107,6 +121,9 @@ def retrying(
         is_transient: Whether an error is worth another attempt.
         on_failure: Called after every failed attempt (drop a broken connection).
         sleep: Waits between attempts.
+        secrets: Values masked in reasons and log lines (the login's password and
+            passphrase: a peer may quote them back). An error that quotes one is not
+            chained to the failure, so no traceback shows it either.
 
     Returns:
         What *action* returned.
@@ -128,17 +145,19 @@ def retrying(
         except Exception as exc:
             on_failure()
             transient = is_transient(exc)
+            reason = describe(exc, secrets)
             if not transient or attempt > len(delays):
                 suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
-                raise DeliveryFailed(
-                    destination=destination, item=item, reason=describe(exc) + suffix
-                ) from exc
+                failed = DeliveryFailed(destination=destination, item=item, reason=reason + suffix)
+                if reason != describe(exc):  # the error quotes a secret: do not chain it
+                    raise failed from None
+                raise failed from exc
             delay = delays[attempt - 1]
             _log.warning(
                 "delivery of %r to %s failed (%s); attempt %d of %d in %.1f s",
                 item,
                 destination,
-                describe(exc),
+                reason,
                 attempt + 1,
                 retry.attempts,
                 delay,
