@@ -83,11 +83,18 @@ class State:
         """The :class:`~amparex_adapters.cli.compose.Composition`, built on first use."""
         if self._app is None:
             from .compose import Composition
-            from .config import Secrets, load_config
+            from .config import Secrets, load_config, secrets_file_values
 
-            config = load_config(self.config_path)
+            # Known before the configuration is read: a refused configuration may quote a
+            # value that is a secret pasted into the wrong key.
+            self.secret_values = _environment_secrets()
+            try:
+                config = load_config(self.config_path)
+            except ConfigInvalid:
+                self.secret_values += secrets_file_values(self.config_path)
+                raise
             secrets = Secrets(config)
-            self.secret_values = secrets.values() + _url_passwords(
+            self.secret_values += secrets.values() + _url_passwords(
                 config.storage_url, config.statistics_url
             )
             self._app = Composition(config, secrets, clock=self.clock)
@@ -95,24 +102,69 @@ class State:
         return self._app
 
     def scrub(self, text: str) -> str:
-        """*text* with every known secret value replaced by ``********``."""
-        for value in self.secret_values:
-            text = text.replace(value, "********")
+        """*text* with every known secret value replaced by ``********``.
+
+        A value is also found quoted as ``repr``, ``ascii`` and JSON write it (a message
+        that quotes a value with ``{value!r}`` escapes quotes, backslashes, non-ASCII).
+        """
+        import json
+
+        forms = {
+            form
+            for value in self.secret_values
+            for form in (
+                value,
+                repr(value)[1:-1],
+                ascii(value)[1:-1],
+                json.dumps(value)[1:-1],
+                json.dumps(value, ensure_ascii=False)[1:-1],
+            )
+            if len(form) >= 3
+        }
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, "********")
         return text
 
 
+def _environment_secrets() -> list[str]:
+    """The secret values the environment holds, PostgreSQL's ``PGPASSWORD`` too."""
+    from .config import SECRET_VARIABLES
+
+    variables = [*SECRET_VARIABLES.values(), "PGPASSWORD"]
+    return [os.environ[v] for v in variables if len(os.environ.get(v, "")) >= 3]
+
+
+_URL_HEAD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/{0,2}")
+_QUERY_PASSWORD = re.compile(r"(?i)(^|&)(password=)([^&]*)")
+
+
+def _split_login(url: str) -> tuple[str, str, str | None, str, str]:
+    """``(scheme part, user, password or None, rest, query)`` of a URL, malformed ones too."""
+    head, _, query = url.partition("?")
+    if "@" not in head:
+        return "", "", None, head, query
+    login, _, host = head.rpartition("@")
+    scheme = _URL_HEAD.match(login)
+    start = scheme[0] if scheme else ""
+    user, colon, password = login[len(start) :].partition(":")
+    return start, user, password if colon else None, host, query
+
+
 def _url_passwords(*urls: str) -> list[str]:
-    """Passwords written into URLs (discouraged), to scrub them from messages too."""
+    """Passwords written into URLs (discouraged), to scrub them from messages too.
+
+    Both the login part (``user:password@``) and a ``password=`` query parameter count,
+    also in a malformed URL, each as written and percent-decoded.
+    """
     import urllib.parse
 
     found = []
     for url in urls:
-        try:
-            password = urllib.parse.urlsplit(url).password
-        except ValueError:
-            continue
-        if password:
-            found += [password, urllib.parse.unquote(password)]
+        _start, _user, password, _host, query = _split_login(url)
+        values = [password] if password else []
+        values += [m[3] for m in _QUERY_PASSWORD.finditer(query) if m[3]]
+        for value in values:
+            found += [value, urllib.parse.unquote(value), urllib.parse.unquote_plus(value)]
     return found
 
 
@@ -1095,11 +1147,13 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
             for name in SECRET_VARIABLES
         },
     }
+    # A secret pasted into a key of the configuration by mistake is masked too.
+    scrub = _state(ctx).scrub
     if as_json:
-        click.echo(dumps(shown))
+        click.echo(scrub(dumps(shown)))
         return
     for key, value in _flatten(shown):
-        click.echo(f"{key} = {value}")
+        click.echo(scrub(f"{key} = {value}"))
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -1118,8 +1172,18 @@ def _plain(_inst: object, _field: object, value: Any) -> Any:
 
 
 def _redact_url(url: str) -> str:
-    """*url* without a password (``postgresql://user:pw@host`` → ``user:********@host``)."""
-    return re.sub(r"^([a-z]+://[^:/@]*):[^@/]*@", r"\1:********@", url)
+    """*url* without a password (``postgresql://user:pw@host`` → ``user:********@host``).
+
+    A ``password=`` query parameter is masked too, and a malformed URL is no exception.
+    """
+    start, user, password, rest, query = _split_login(url)
+    if password is not None:
+        rest = f"{start}{user}:********@{rest}"
+    elif start or user:
+        rest = f"{start}{user}@{rest}"
+    if not query:
+        return rest
+    return rest + "?" + _QUERY_PASSWORD.sub(r"\1\2********", query)
 
 
 # ================================================================== master data

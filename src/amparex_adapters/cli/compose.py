@@ -75,8 +75,11 @@ def load_adapter(module: str, *, feature: str, extra: str | None = None) -> Modu
 def database_connector(url: str, *, label: str) -> Callable[[], Any]:
     """A function opening a DB-API connection to the SQL database *url* names.
 
-    ``sqlite:///abs/path`` opens the file with :mod:`sqlite3`; ``postgresql://…`` with
-    psycopg (extra ``postgres``).
+    ``sqlite:///abs/path`` opens the file with :mod:`sqlite3`, read-only; when the file
+    is an amparex store, an authorizer keeps statistic queries away from the interface
+    settings, which hold the card contract key (CO1). ``postgresql://…`` opens with
+    psycopg (extra ``postgres``); there the database role of the URL decides what a query
+    may read: give statistics a role that cannot read the store's ``interfaces`` table.
 
     Raises:
         ConfigInvalid: The URL names no SQL database.
@@ -92,7 +95,17 @@ def database_connector(url: str, *, label: str) -> Callable[[], Any]:
         uri = f"file:{urllib.parse.quote(path)}?mode=ro"
 
         def connect_sqlite() -> Any:
-            return sqlite3.connect(uri, uri=True)
+            connection = sqlite3.connect(uri, uri=True)
+            try:
+                is_store = connection.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'amparex_schema'"
+                ).fetchone()
+            except BaseException:
+                connection.close()
+                raise
+            if is_store:  # an amparex store: its secrets are not for statistics (CO1)
+                connection.set_authorizer(_statistics_authorizer)
+            return connection
 
         return connect_sqlite
     if sep and scheme in ("postgresql", "postgres"):
@@ -108,6 +121,29 @@ def database_connector(url: str, *, label: str) -> Callable[[], Any]:
     raise ConfigInvalid(
         path=label, key="statistics.url", reason="a sqlite:///abs/path or postgresql:// URL"
     )
+
+
+_SECRET_COLUMNS = frozenset({("interfaces", "data")})
+"""Columns of the store that hold secrets (the card-order settings with the key, CO1)."""
+
+
+def _statistics_authorizer(
+    action: int, first: str | None, second: str | None, _db: str | None, _trigger: str | None
+) -> int:
+    """SQLite authorizer of statistic queries on the store's own file.
+
+    Statistic templates come with the master data and often run on the store's SQLite
+    file (the default ``statistics.url``): they must not read the interface settings,
+    where the card contract key lives (CO1), nor attach another database. A query that
+    tries is refused by SQLite ("not authorized") and fails as ``statistic.failed``.
+    """
+    import sqlite3
+
+    if action == sqlite3.SQLITE_READ and (first, second) in _SECRET_COLUMNS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_ATTACH:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 MasterItem = Branch | Customer | Employee | DocumentTemplate | StatisticTemplate
@@ -290,6 +326,13 @@ class Composition:
         except (ValueError, TypeError) as exc:
             raise ConfigInvalid(path=self.config.label, key=section, reason=str(exc)) from None
 
+    def _closing(self, delivery: FileDelivery) -> FileDelivery:
+        """Close *delivery*'s connection with the composition (SFTP and FTP keep one open)."""
+        close = getattr(delivery, "close", None)
+        if close is not None:
+            self._closers.append(close)
+        return delivery
+
     def file_delivery(self, section: str, cfg: DeliveryConfig, secret_prefix: str) -> FileDelivery:
         """A file delivery (folder, SFTP, FTP, FTPS) from a configuration section."""
         kind = cfg.transport if cfg.kind == "files" else cfg.kind
@@ -317,9 +360,11 @@ class Composition:
                 options["key_file"] = self.config.resolve_path(cfg.key_file)
             if cfg.known_hosts:
                 options["known_hosts"] = self.config.resolve_path(cfg.known_hosts)
-            return cast(
-                "FileDelivery",
-                self._build(section, lambda: module.SftpDelivery(cfg.host, **options)),
+            return self._closing(
+                cast(
+                    "FileDelivery",
+                    self._build(section, lambda: module.SftpDelivery(cfg.host, **options)),
+                )
             )
         if kind in ("ftp", "ftps"):
             module = load_adapter(
@@ -336,9 +381,11 @@ class Composition:
             }
             if cfg.ca_file:
                 ftp_options["ca_file"] = self.config.resolve_path(cfg.ca_file)
-            return cast(
-                "FileDelivery",
-                self._build(section, lambda: module.FtpDelivery(cfg.host, **ftp_options)),
+            return self._closing(
+                cast(
+                    "FileDelivery",
+                    self._build(section, lambda: module.FtpDelivery(cfg.host, **ftp_options)),
+                )
             )
         raise ConfigInvalid(  # pragma: no cover - checked when loading
             path=self.config.label, key=f"{section}.kind", reason=f"unknown kind {kind!r}"

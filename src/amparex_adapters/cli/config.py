@@ -549,6 +549,31 @@ class Secrets:
         return [v for v in found if len(v) >= 3]
 
 
+def secrets_file_values(option: str | os.PathLike[str] | None = None) -> list[str]:
+    """The values of the secrets file, read even when the configuration is refused.
+
+    A refused configuration may quote a value that is a secret pasted into the wrong key:
+    to scrub it from the message the command needs the secrets, though the configuration
+    that names their file did not load. Best effort: any problem gives an empty list.
+    """
+    try:
+        file = os.environ.get(SECRETS_VARIABLE)
+        base = Path.cwd()
+        if not file:
+            path, _required = find_config(option)
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            named = data.get("secrets", {}).get("file")
+            if not isinstance(named, str):
+                return []
+            file, base = named, path.resolve().parent
+        secrets_path = Path(file).expanduser()
+        if not secrets_path.is_absolute():
+            secrets_path = base / secrets_path
+        return [s.reveal() for s in _read_secrets_file(secrets_path).values()]
+    except Exception:  # noqa: BLE001 - the original refusal is the one to report
+        return []
+
+
 def check_secrets_file(path: Path) -> None:
     """Refuse a secrets file that others than its owner may read or change.
 

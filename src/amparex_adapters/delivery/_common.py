@@ -10,7 +10,7 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import attrs
@@ -25,6 +25,7 @@ __all__ = [
     "describe",
     "is_temp_name",
     "retrying",
+    "scrub",
     "temp_name",
 ]
 
@@ -103,11 +104,24 @@ def check_stale_after(value: float) -> float:
     return float(value)
 
 
-def describe(exc: BaseException) -> str:
-    """A one-line reason for an exception: its type and message, never more."""
+def describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
+    """A one-line reason for an exception: its type and message, never more.
+
+    Args:
+        exc: The exception.
+        secrets: Values to mask as ``********`` (a peer may echo a password back).
+    """
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     kind = type(exc).__name__
-    return f"{kind}: {text}" if text else kind
+    return scrub(f"{kind}: {text}" if text else kind, secrets)
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """*text* with every value of *secrets* (three characters or more) as ``********``."""
+    for value in sorted(secrets, key=len, reverse=True):
+        if len(value) >= 3:
+            text = text.replace(value, "********")
+    return text
 
 
 @attrs.frozen
@@ -138,6 +152,7 @@ def retrying(
     is_transient: Callable[[BaseException], bool],
     on_failure: Callable[[], None] = lambda: None,
     sleep: Callable[[float], None] = time.sleep,
+    secrets: Sequence[str] = (),
 ) -> T:
     """Run *action*, retrying transient errors with exponential backoff.
 
@@ -149,6 +164,9 @@ def retrying(
         is_transient: Whether an error is worth another attempt.
         on_failure: Called after every failed attempt (drop a broken connection).
         sleep: Waits between attempts.
+        secrets: Values masked in reasons and log lines (the login's password and
+            passphrase: a peer may quote them back). An error that quotes one is not
+            chained to the failure, so no traceback shows it either.
 
     Returns:
         What *action* returned.
@@ -170,17 +188,19 @@ def retrying(
         except Exception as exc:
             on_failure()
             transient = is_transient(exc)
+            reason = describe(exc, secrets)
             if not transient or attempt > len(delays):
                 suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
-                raise DeliveryFailed(
-                    destination=destination, item=item, reason=describe(exc) + suffix
-                ) from exc
+                failed = DeliveryFailed(destination=destination, item=item, reason=reason + suffix)
+                if reason != describe(exc):  # the error quotes a secret: do not chain it
+                    raise failed from None
+                raise failed from exc
             delay = delays[attempt - 1]
             _log.warning(
                 "delivery of %r to %s failed (%s); attempt %d of %d in %.1f s",
                 item,
                 destination,
-                describe(exc),
+                reason,
                 attempt + 1,
                 retry.attempts,
                 delay,

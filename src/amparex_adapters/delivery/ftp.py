@@ -231,6 +231,7 @@ class FtpDelivery:
                 item=file.name,
                 is_transient=_is_transient,
                 on_failure=self.close,
+                secrets=[self._password.reveal()],
             )
 
     def close(self) -> None:

@@ -321,6 +321,7 @@ class SftpDelivery:
                 item=file.name,
                 is_transient=_is_transient,
                 on_failure=self._drop_after_failure,
+                secrets=[s.reveal() for s in (self._password, self._passphrase) if s],
             )
 
     def close(self) -> None:

@@ -277,7 +277,15 @@ class SmtpParcelDelivery:
                 client.ehlo()
             if self.username is not None:
                 password = "" if self._password is None else self._password.reveal()
-                client.login(self.username, password)
+                try:
+                    client.login(self.username, password)
+                except UnicodeEncodeError:
+                    # smtplib sends AUTH in ASCII only; its error would quote a character
+                    # and the position of the password.
+                    raise _PermanentError(
+                        "the user name or password has non-ASCII characters, which the "
+                        "SMTP login (smtplib) cannot send"
+                    ) from None
             refused = client.sendmail(self.sender, list(self.recipients), raw)
             if refused:
                 listed = ", ".join(f"{rcpt} ({code})" for rcpt, (code, _) in refused.items())

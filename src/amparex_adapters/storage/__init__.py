@@ -13,6 +13,7 @@ loads no database driver.
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from typing import TYPE_CHECKING
 
@@ -21,9 +22,26 @@ from amparex_core.domain.errors import StorageUnavailable
 if TYPE_CHECKING:
     from amparex_core.ports.storage import Storage
 
-__all__ = ["open_storage"]
+__all__ = ["open_storage", "redact_url"]
 
 _SCHEMES = ("sqlite://", "postgresql://", "postgres://", "memory://")
+
+
+def redact_url(url: str) -> str:
+    """*url* fit for messages: no login part (``user:password@``) and no query.
+
+    Works on malformed URLs too (a typo must not put a password into an error):
+
+    >>> redact_url("postgresql:/shop:s3cret@db.example/amparex?password=x")
+    'postgresql:/…@db.example/amparex'
+    >>> redact_url("sqlite:///var/lib/amparex.sqlite")
+    'sqlite:///var/lib/amparex.sqlite'
+    """
+    text = url.partition("?")[0]
+    if "@" in text:
+        head = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/{0,2}", text)
+        text = (head[0] if head else "") + "…@" + text.rpartition("@")[2]
+    return text
 
 
 def open_storage(url: str) -> Storage:
@@ -48,7 +66,7 @@ def open_storage(url: str) -> Storage:
     scheme = scheme.lower()
     if not sep:
         raise StorageUnavailable(
-            store=url, reason=f"not a storage URL; use one of {', '.join(_SCHEMES)}"
+            store=redact_url(url), reason=f"not a storage URL; use one of {', '.join(_SCHEMES)}"
         )
     if scheme == "memory":
         from .memory import MemoryStorage
@@ -62,7 +80,8 @@ def open_storage(url: str) -> Storage:
             return SqliteStorage()
         if not path.startswith("/"):
             raise StorageUnavailable(
-                store=url, reason="a SQLite path must be absolute: sqlite:///abs/path.sqlite"
+                store=redact_url(url),
+                reason="a SQLite path must be absolute: sqlite:///abs/path.sqlite",
             )
         if path.startswith("//"):
             path = path[1:]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import select
 import time
 import urllib.parse
@@ -54,8 +55,14 @@ def describe_conninfo(conninfo: str) -> str:
     'postgresql://shop@db.example:5432/amparex'
     """
     if "://" not in conninfo:
-        parts = [p for p in conninfo.split() if not p.lower().startswith("password")]
-        return " ".join(parts)
+        # libpq's key = value syntax: spaces around '=', values in single quotes with
+        # backslash escapes. Whatever does not parse as a pair is left out, too.
+        pairs = [
+            f"{key}={value}"
+            for key, value in _CONNINFO_PAIR.findall(conninfo)
+            if key.lower() != "password"
+        ]
+        return " ".join(pairs)
     url = urllib.parse.urlsplit(conninfo)
     netloc = url.hostname or ""
     if url.port is not None:
@@ -63,6 +70,9 @@ def describe_conninfo(conninfo: str) -> str:
     if url.username:
         netloc = f"{url.username}@{netloc}"
     return urllib.parse.urlunsplit((url.scheme, netloc, url.path, "", ""))
+
+
+_CONNINFO_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^'\\]|\\.)*'|(?:[^\s'\\]|\\.)+)")
 
 
 @functools.lru_cache(maxsize=256)
