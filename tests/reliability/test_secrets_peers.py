@@ -16,8 +16,8 @@ _secrets.py), in English, German and with ``--debug``:
   ``PGPASSWORD``, from a ``.pgpass`` file (``PGPASSFILE``), in the URL (percent-encoded)
   and as ``?password=`` in the URL, shown by ``config show``; a wrong password in the
   statistics URL; and a wrong password in the store's URL, run as a separate ``--debug``
-  process (it waits out the pool's 30 s connection timeout in the background while the
-  other test of the module runs).
+  process (started early and run in the background while the other test of the module
+  runs).
 
 After all runs, stdout, stderr, every log record at DEBUG (root logger), every file the
 runs wrote (excluding only the store's database file, which holds the contract key by
@@ -400,8 +400,8 @@ def pg_store_run(
 ) -> Iterator[tuple[subprocess.Popen[str], list[str], Path]]:
     """``amparex --debug orders list`` on a store URL with a wrong password, started early.
 
-    The store waits its full connection timeout (30 s) for a login that never succeeds,
-    so the process runs in the background while the other tests of this module run.
+    The store's first connection is refused at once (it probes before opening its pool);
+    the process still runs in the background while the other tests of this module run.
     """
     _pg_login(pg_cluster)
     base = tmp_path_factory.mktemp("pg-wrong")

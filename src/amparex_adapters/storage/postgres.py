@@ -25,6 +25,7 @@ claiming an upload are idempotent or refused as duplicates).
 from __future__ import annotations
 
 import functools
+import math
 import random
 import re
 import select
@@ -129,6 +130,7 @@ class PostgresStorage(SqlStorage):
         pool_module = require("psycopg_pool", "postgres")
         self.store_name = describe_conninfo(conninfo)
         self._timeout = timeout
+        self._probe(conninfo, timeout)
         self._pool = pool_module.ConnectionPool(
             conninfo,
             min_size=min_size,
@@ -151,6 +153,31 @@ class PostgresStorage(SqlStorage):
         except BaseException:
             self._pool.close()
             raise
+
+    def _probe(self, conninfo: str, timeout: float) -> None:
+        """Connect once, directly, before the pool starts.
+
+        A refused login, a missing database or a server that is down is so reported at
+        once with libpq's reason; the pool would retry in the background and only say "no
+        connection" after *timeout*.
+        """
+        try:
+            password = self._psycopg.conninfo.conninfo_to_dict(conninfo).get("password")
+        except self._psycopg.Error:
+            # libpq's message would quote the text around the error, maybe the password.
+            raise StorageUnavailable(
+                store=self.store_name, reason="the connection string is malformed"
+            ) from None
+        try:
+            conn = self._psycopg.connect(
+                conninfo, autocommit=True, connect_timeout=max(1, math.ceil(timeout))
+            )
+        except self._psycopg.Error as exc:
+            reason = _reason(exc)
+            if password:
+                reason = reason.replace(str(password), "********")
+            raise StorageUnavailable(store=self.store_name, reason=reason) from None
+        conn.close()
 
     def _check_idle(self, conn: Any) -> None:
         """Refuse a pooled connection the server has ended (the pool makes a new one).
