@@ -72,13 +72,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print(h.header(), flush=True)
     started = dt.datetime.now(dt.UTC)
+    commit = h.git_commit(ROOT)  # before the run writes its results
     results = h.run_groups(every, run)
     data = h.report(
         results,
         run,
         started=started,
         finished=dt.datetime.now(dt.UTC),
-        commit=h.git_commit(ROOT),
+        commit=commit,
         notes=args.note,
     )
     h.write_json(data, args.json)

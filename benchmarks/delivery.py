@@ -335,6 +335,7 @@ def _ftp_case(run: Run, work: Path, big: Path, *, tls: bool) -> Iterator[Case]:
             subprocess.run(cmd, check=True)
 
         def check() -> None:
+            _emptier(incoming)()
             ours()
             if (incoming / "ours.bin").stat().st_size != big.stat().st_size:
                 raise AssertionError("our upload is incomplete")

@@ -358,3 +358,36 @@ def test_the_command_line_writes_json_and_markdown_and_fails_on_a_failed_case(
     assert "ratio = ours / baseline" in out
     with pytest.raises(SystemExit):
         bench_main.main([*args, "no_such_case"])
+
+
+def test_an_absolute_limit_on_ours_is_part_of_the_target() -> None:
+    clock, log = FakeClock(), list[str]()
+    case = h.Case(
+        "startup",
+        "fake",
+        clock.work([0.002] * 5, log, "o"),
+        clock.work([0.001] * 5, log, "b"),
+        ours_limit=1e-3,
+    )
+    (result,) = _measure(case, clock=clock)
+    assert result.ratio == pytest.approx(2.0)
+    assert result.target_met is False
+    text = h.render_markdown(_document([result]))
+    assert "| ours ≤ 1.000 ms ✗ missed |" in text
+
+
+def test_the_cpu_twin_keeps_the_ratio_target_but_not_the_absolute_limit() -> None:
+    clock, log = FakeClock(), list[str]()
+    case = h.Case(
+        "x",
+        "fake",
+        clock.work([1.0] * 5, log, "o"),
+        clock.work([1.0] * 5, log, "b"),
+        target=1.1,
+        ours_limit=0.5,
+        cpu_name="x_cpu",
+    )
+    main, twin = _measure(case, clock=clock)
+    assert (main.target_met, main.ours_limit) == (False, 0.5)
+    assert (twin.target_met, twin.ours_limit) == (True, None)
+    assert "same runs as x" in twin.note
