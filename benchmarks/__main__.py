@@ -12,7 +12,7 @@ import datetime as dt
 import importlib
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -36,9 +36,20 @@ def groups() -> list[tuple[str, h.Group]]:
     """Every ``(module, group)`` of every benchmark module."""
     found = []
     for name in modules():
-        module = importlib.import_module(f"benchmarks.{name}")
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+        except ImportError as exc:  # an extra is not installed: the module's line says so
+            found.append((name, h.Group((name,), _unimportable(f"cannot import: {exc}"))))
+            continue
         found += [(name, group) for group in module.GROUPS]
     return found
+
+
+def _unimportable(reason: str) -> Callable[[h.Run], Iterator[h.Case]]:
+    def cases(run: h.Run) -> Iterator[h.Case]:
+        raise h.PeerMissing(reason)
+
+    return cases
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -80,7 +80,7 @@ def _pcsc_cases(port: int, run: Run) -> Iterator[Case]:
     deadline = time.monotonic() + 15
     while not _pcscd_up():
         if time.monotonic() > deadline:
-            raise RuntimeError("pcscd did not start with the vpcd reader")
+            raise PeerMissing("pcscd shows no vpcd reader (Debian package vsmartcard-vpcd)")
         time.sleep(0.1)
     card = VirtualCard(port=port, files={CARD_NUMBER_FILE_ID: bytearray(32)})
     card.insert()

@@ -391,3 +391,14 @@ def test_the_cpu_twin_keeps_the_ratio_target_but_not_the_absolute_limit() -> Non
     assert (main.target_met, main.ours_limit) == (False, 0.5)
     assert (twin.target_met, twin.ours_limit) == (True, None)
     assert "same runs as x" in twin.note
+
+
+def test_a_module_that_cannot_be_imported_is_one_skipped_line() -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bench_main, "modules", lambda: ["no_such_module"])
+        every = bench_main.groups()
+        out = io.StringIO()
+        (result,) = h.run_groups(every, h.Run(), out)
+    assert (result.name, result.status) == ("no_such_module", "skipped")
+    assert out.getvalue().startswith("no_such_module")
+    assert "skipped: cannot import" in out.getvalue()
