@@ -84,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(h.header(), flush=True)
     started = dt.datetime.now(dt.UTC)
     commit = h.git_commit(ROOT)  # before the run writes its results
+    machine = h.machine()  # with the load average at the start
     results = h.run_groups(every, run)
     data = h.report(
         results,
@@ -92,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finished=dt.datetime.now(dt.UTC),
         commit=commit,
         notes=args.note,
+        machine_info=machine,
     )
     h.write_json(data, args.json)
     if args.markdown is not None:

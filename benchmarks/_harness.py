@@ -147,6 +147,7 @@ class Result:
     params: dict[str, object] = field(default_factory=dict)
     note: str = ""
     message: str = ""
+    load_average: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """This result as a JSON-ready mapping."""
@@ -167,6 +168,7 @@ class Result:
             "params": self.params,
             "note": self.note,
             "message": self.message,
+            "load_average_1min": self.load_average,
         }
 
 
@@ -227,11 +229,14 @@ def measure(
                 values[name].append(float(got))
             _call(case.teardown)
     _call(case.check)
+    load = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
     results = [_result(case, module, case.name, case.unit, values, orders)]
     if case.cpu_name and timed:
         twin = _result(case, module, case.cpu_name, "s (CPU)", cpu, orders, limit=False)
         twin.note = f"CPU time of this process in the same runs as {case.name}"
         results.append(twin)
+    for result in results:
+        result.load_average = load
     return results
 
 

@@ -351,7 +351,10 @@ def test_the_command_line_writes_json_and_markdown_and_fails_on_a_failed_case(
     json_path, md_path = tmp_path / "r.json", tmp_path / "R.md"
     args = ["--json", str(json_path), "--markdown", str(md_path), "--note", "loaded box"]
     assert bench_main.main([*args, "a_fast"]) == 0
-    assert json.loads(json_path.read_text())["cases"][0]["name"] == "a_fast"
+    data = json.loads(json_path.read_text())
+    assert data["cases"][0]["name"] == "a_fast"
+    assert data["cases"][0]["load_average_1min"] >= 0
+    assert len(data["machine"]["load_average"]) == len(data["load_average_end"]) == 3
     assert "loaded box" in md_path.read_text()
     assert bench_main.main([*args, "mod_a"]) == 1  # a_broken failed
     out = capsys.readouterr().out
