@@ -4,7 +4,8 @@
 * ``sftp_500x50KiB``   500 files of 50 KiB over one connection each side (target <= 1/1.25)
 * ``sftp_500x50KiB_vs_put+rename``  the same, against ``sftp -b`` doing what we do
   (``put`` to a temporary name, then ``rename``): equal work on both sides (no target)
-* ``ftps_256MiB``      one 256 MiB file, FtpDelivery vs ``curl --ssl-reqd`` (target <= 1.0)
+* ``ftps_256MiB``      one 256 MiB file, FtpDelivery vs ``curl --ssl-reqd --tls-max 1.2``
+  (target <= 1.0; TLS 1.2 because curl < 8.9 now and then fails TLS 1.3 uploads to vsftpd)
 * ``ftp_256MiB``       the same over plain FTP (``allow_plain``) vs ``curl`` (no target)
 
 Times are wall-clock seconds, connection set-up included on both sides; before each side's
@@ -329,8 +330,8 @@ def _ftp_case(run: Run, work: Path, big: Path, *, tls: bool) -> Iterator[Case]:
 
         def baseline() -> None:
             cmd = [curl, "-s", "-S", "--user", f"{server['user']}:{server['password']}"]
-            if tls:
-                cmd += ["--ssl-reqd", "--cacert", str(server["ca"])]
+            if tls:  # TLS 1.2: curl < 8.9 races vsftpd at the end of TLS 1.3 uploads (426)
+                cmd += ["--ssl-reqd", "--tls-max", "1.2", "--cacert", str(server["ca"])]
             cmd += ["-T", str(big), f"ftp://127.0.0.1:{server['port']}/in/curl.bin"]
             subprocess.run(cmd, check=True)
 
@@ -344,7 +345,7 @@ def _ftp_case(run: Run, work: Path, big: Path, *, tls: bool) -> Iterator[Case]:
         if tls:
             yield Case(
                 name,
-                f"curl --ssl-reqd -T, same server ({server['kind']})",
+                f"curl --ssl-reqd --tls-max 1.2 -T, same server ({server['kind']})",
                 ours,
                 baseline,
                 setup=_emptier(incoming),
@@ -352,7 +353,9 @@ def _ftp_case(run: Run, work: Path, big: Path, *, tls: bool) -> Iterator[Case]:
                 check=check,
                 target=1.0,
                 params={"size_mib": size_mib, "server": server["kind"]},
-                note="issue 4 target: ours at least as fast as curl (ratio <= 1.0)",
+                note="issue 4 target: ours at least as fast as curl (ratio <= 1.0); curl is "
+                "held to TLS 1.2 because curl before 8.9 loses the end of TLS 1.3 uploads to "
+                "vsftpd now and then (426, curl/curl#13904); same AES-GCM cipher",
             )
         else:
             yield Case(
