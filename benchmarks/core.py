@@ -110,7 +110,8 @@ def import_cases(run: Run) -> Iterator[Case]:
         inner=inner,
         warmup=1,
         params={"calls_per_round": inner},
-        note="whole process (interpreter start-up ~ the baseline's time is in both sides)",
+        note="wall time of the whole python -c process: the interpreter's start-up (most "
+        "of the baseline's time) is on both sides",
     )
     yield Case(
         "import_amparex_cli",
