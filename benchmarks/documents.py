@@ -7,17 +7,15 @@ baseline  a bare pypdf fill-and-merge loop on the same templates with the same (
           ``update_page_form_field_values(..., flatten=True)``; then the widgets and the
           form are removed and the PDF written.
 
-Run: ``python -m benchmarks.documents [COUNT]`` (default 1000 cards; COUNT/4 orders with
-a cover letter each in the second case). Each case prints
-``name  ours  baseline  ratio`` (seconds, best of the repeats; ratio = ours / baseline).
+Cases: ``cards_1000`` (1,000 cards, target <= 1.2) and ``letters_and_cards_250`` (250
+orders with a cover letter each: the baseline grows faster than linearly, as every
+appended form adds its fields to one /AcroForm).
 """
 
 from __future__ import annotations
 
 import io
-import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 
 from pypdf import PdfReader, PdfWriter
 
@@ -25,6 +23,7 @@ from amparex_adapters.documents.pdf import PdfFormRenderer
 from amparex_adapters.documents.samples import sample_card_face, sample_cover_letter
 from amparex_core.domain.masterdata import DocumentTemplate
 from amparex_core.ports.documents import DocumentPart
+from benchmarks._harness import Case, Group, Run
 
 
 def context(i: int) -> dict[str, str]:
@@ -82,42 +81,48 @@ def baseline(prepared: list[tuple[bytes, dict[str, str]]]) -> bytes:
     return out.getvalue()
 
 
-def best(run: Callable[[], bytes], repeat: int) -> tuple[float, bytes]:
-    times, result = [], b""
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+def _check(parts: Sequence[DocumentPart], pdf: bytes) -> None:
+    reader = PdfReader(io.BytesIO(pdf))
+    if len(reader.pages) != len(parts):
+        raise AssertionError(f"{len(reader.pages)} pages for {len(parts)} parts")
+    if parts[-1].context["card_number"] not in reader.pages[-1].extract_text():
+        raise AssertionError("the last card number is not on the last page")
 
 
-def case(name: str, parts: list[DocumentPart], repeat: int) -> None:
+def case(
+    name: str, parts: list[DocumentPart], target: float | None, params: dict[str, object]
+) -> Case:
     prepared = field_values(parts)
-    ours_s, ours_pdf = best(lambda: ours(parts), repeat)
-    base_s, base_pdf = best(lambda: baseline(prepared), max(1, repeat - 1))
-    for pdf in (ours_pdf, base_pdf):
-        reader = PdfReader(io.BytesIO(pdf))
-        assert len(reader.pages) == len(parts)
-        assert parts[-1].context["card_number"] in reader.pages[-1].extract_text()
-    print(f"{name}  {ours_s:.3f}  {base_s:.3f}  {ours_s / base_s:.3f}", flush=True)
+
+    def check() -> None:
+        _check(parts, ours(parts))
+        _check(parts, baseline(prepared))
+
+    return Case(
+        name,
+        "bare pypdf fill-flatten-merge loop, same templates, values rendered beforehand",
+        lambda: ours(parts),
+        lambda: baseline(prepared),
+        check=check,
+        target=target,
+        params=params,
+    )
 
 
-def main(argv: list[str]) -> None:
-    count = int(argv[0]) if argv else 1000
+def document_cases(run: Run) -> Iterator[Case]:
+    """Rendering a batch of cards, and of cover letters with cards."""
+    count = run.scaled(1000, 4)
     card: DocumentTemplate = sample_card_face()
     letter: DocumentTemplate = sample_cover_letter()
     cards = [DocumentPart(card, context(i)) for i in range(count)]
-    case(f"cards_{count}", cards, repeat=3)
-    # A quarter as many orders with cover letters: the baseline grows faster than linearly
-    # (every appended form adds its fields to one /AcroForm), 1,000 would take minutes.
+    yield case("cards_1000", cards, 1.2, {"cards": count})
     orders = max(1, count // 4)
     with_letters = [
         part
         for i in range(orders)
         for part in (DocumentPart(letter, context(i)), DocumentPart(card, context(i)))
     ]
-    case(f"letters_and_cards_{orders}", with_letters, repeat=2)
+    yield case("letters_and_cards_250", with_letters, None, {"orders": orders})
 
 
-if __name__ == "__main__":
-    main(sys.argv[1:])
+GROUPS = (Group(("cards_1000", "letters_and_cards_250"), document_cases),)

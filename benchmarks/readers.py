@@ -11,62 +11,27 @@
 
 Both run against the virtual cards of the test suite (pcscd + vpcd, nfcpy's UDP driver);
 as root a private pcscd is started like the test fixture does (else a running one is
-used, or the system's started), and stopped afterwards. Prints one
-line per case: ``name  ours  baseline  ratio`` (median milliseconds per identification).
-
-Run: ``python benchmarks/readers.py`` or ``python -m benchmarks.readers`` from the checkout.
+used, or the system's started), and stopped afterwards. Times are per identification.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
-import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.plugins._udptag import UdpType2Tag
 from tests.plugins._vpcd import VPCD_PORT, VirtualCard
 
+from benchmarks._harness import Case, Group, PeerMissing, Run
+
 READER = "Virtual PCD 00 00"
 NUMBER = "927600000016"
-
-
-def _median_ms(run: Callable[[], object], rounds: int) -> float:
-    for _ in range(5):  # warm-up
-        run()
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
-
-
-def _line(name: str, ours: float, baseline: float) -> None:
-    print(f"{name:28s}  {ours:10.3f}ms  {baseline:10.3f}ms  {ours / baseline:6.2f}x")
-
-
-def _insertion_ms(card: VirtualCard, identify: Callable[[], object], rounds: int) -> float:
-    """Median time from inserting *card* to *identify* returning (pcscd polls the slot)."""
-    from tests.plugins.pcsc import reader_is_empty
-
-    samples = []
-    for _ in range(rounds):
-        card.remove()
-        if not reader_is_empty(READER):
-            raise SystemExit("the virtual card did not leave the reader")
-        started = time.perf_counter()
-        card.insert()
-        identify()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
 
 
 def _pcscd_up() -> bool:
@@ -80,11 +45,16 @@ def _pcscd_up() -> bool:
     return result == scard.SCARD_S_SUCCESS and READER in names
 
 
-def bench_pcsc(rounds: int) -> None:
+def pcsc_cases(run: Run) -> Iterator[Case]:
+    """pcscd (a private one as root) with the vpcd virtual reader and card."""
+    if importlib.util.find_spec("smartcard") is None:
+        raise PeerMissing("pyscard is not installed (extra readers)")
+    executable = shutil.which("pcscd") or "/usr/sbin/pcscd"
+    if not os.access(executable, os.X_OK):
+        raise PeerMissing("pcscd is missing (Debian packages pcscd, vsmartcard-vpcd)")
     from tests.plugins.pcsc import start_private_pcscd
 
     port = VPCD_PORT
-    executable = shutil.which("pcscd") or "/usr/sbin/pcscd"
     with tempfile.TemporaryDirectory() as folder:
         private = start_private_pcscd(executable, Path(folder))
         process: subprocess.Popen[bytes] | None = None
@@ -94,65 +64,99 @@ def bench_pcsc(rounds: int) -> None:
         elif not _pcscd_up():
             process = subprocess.Popen([executable, "--foreground", "--error"])
         try:
-            _bench_pcsc(port, rounds)
+            yield from _pcsc_cases(port, run)
         finally:
             if process is not None:
                 process.terminate()
                 process.wait(timeout=10)
 
 
-def _bench_pcsc(port: int, rounds: int) -> None:
+def _pcsc_cases(port: int, run: Run) -> Iterator[Case]:
     import smartcard.scard as scard
+    from tests.plugins.pcsc import reader_is_empty
 
     from amparex_adapters.readers.pcsc import CARD_NUMBER_FILE_ID, PcscReader
 
     deadline = time.monotonic() + 15
     while not _pcscd_up():
         if time.monotonic() > deadline:
-            raise SystemExit("pcscd did not start with the vpcd reader")
+            raise PeerMissing("pcscd shows no vpcd reader (Debian package vsmartcard-vpcd)")
         time.sleep(0.1)
     card = VirtualCard(port=port, files={CARD_NUMBER_FILE_ID: bytearray(32)})
     card.insert()
+    _, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     try:
         with PcscReader(READER) as reader:
             reader.write_card_number(NUMBER, timeout=5)
             seen = reader.wait_for_card(5)
-            assert seen is not None
-            assert seen.card_number == NUMBER
-            ours = _median_ms(lambda: reader.wait_for_card(5), rounds)
+            if seen is None or seen.card_number != NUMBER:
+                raise AssertionError(f"the reader saw {seen}")
 
-        _, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            def ours() -> None:
+                if reader.wait_for_card(5) is None:
+                    raise AssertionError("no card seen")
 
-        def bare() -> bytes:
-            _, handle, protocol = scard.SCardConnect(
-                context, READER, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T1
+            def bare() -> bytes:
+                _, handle, protocol = scard.SCardConnect(
+                    context, READER, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T1
+                )
+                _, response = scard.SCardTransmit(handle, protocol, [0xFF, 0xCA, 0, 0, 0])
+                scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+                return bytes(response[:-2])
+
+            if bare() != card.uid:
+                raise AssertionError("the bare read did not return the UID")
+            calls = run.scaled(40, 5)
+            yield Case(
+                "pcsc_identity",
+                "bare pyscard SCardConnect + SCardTransmit(GET DATA) + SCardDisconnect",
+                ours,
+                bare,
+                inner=calls,
+                warmup=5,
+                params={"reads_per_round": calls},
+                note="ours sends 3 APDUs (UID, SELECT and READ BINARY of the card number) "
+                "vs the baseline's one",
             )
-            _, response = scard.SCardTransmit(handle, protocol, [0xFF, 0xCA, 0, 0, 0])
-            scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
-            return bytes(response[:-2])
 
-        assert bare() == card.uid
-        baseline = _median_ms(bare, rounds)
-        _line("pcsc_identity", ours, baseline)
+            def bare_wait() -> None:
+                state = scard.SCARD_STATE_UNAWARE
+                while True:
+                    _, states = scard.SCardGetStatusChange(context, 5000, [(READER, state)])
+                    if states[0][1] & scard.SCARD_STATE_PRESENT:
+                        bare()
+                        return
+                    state = states[0][1] & ~scard.SCARD_STATE_CHANGED
 
-        def bare_wait() -> bytes:
-            state = scard.SCARD_STATE_UNAWARE
-            while True:
-                _, states = scard.SCardGetStatusChange(context, 5000, [(READER, state)])
-                if states[0][1] & scard.SCARD_STATE_PRESENT:
-                    return bare()
-                state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+            def removed() -> None:
+                card.remove()
+                if not reader_is_empty(READER):
+                    raise RuntimeError("the virtual card did not leave the reader")
 
-        with PcscReader(READER) as reader:
-            ours_inserted = _insertion_ms(card, lambda: reader.wait_for_card(5), rounds=10)
-        baseline_inserted = _insertion_ms(card, bare_wait, rounds=10)
-        _line("pcsc_insert_to_identity", ours_inserted, baseline_inserted)
-        scard.SCardReleaseContext(context)
+            def insert_then(identify: Callable[[], object]) -> Callable[[], None]:
+                def timed() -> None:
+                    card.insert()
+                    identify()
+
+                return timed
+
+            yield Case(
+                "pcsc_insert_to_identity",
+                "bare pyscard SCardGetStatusChange wait, then the bare read",
+                insert_then(ours),
+                insert_then(bare_wait),
+                setup=removed,
+                note="from the card's insertion: pcscd's polling of the (virtual) slot dominates",
+            )
     finally:
+        scard.SCardReleaseContext(context)
         card.remove()
 
 
-def bench_nfc(rounds: int) -> None:
+def nfc_cases(run: Run) -> Iterator[Case]:
+    """nfcpy's UDP driver with a virtual NFC Forum Type 2 tag."""
+    if importlib.util.find_spec("nfc") is None:
+        raise PeerMissing("nfcpy is not installed (extra readers)")
     import nfc
 
     from amparex_adapters.readers.nfc import NfcReader
@@ -163,30 +167,42 @@ def bench_nfc(rounds: int) -> None:
         with NfcReader(tag.path) as reader:
             reader.write_card_number(NUMBER, timeout=5)
             seen = reader.wait_for_card(5)
-            assert seen is not None
-            assert seen.card_number == NUMBER
-            ours = _median_ms(lambda: reader.wait_for_card(5), rounds)
+            if seen is None or seen.card_number != NUMBER:
+                raise AssertionError(f"the reader saw {seen}")
 
-        clf = nfc.ContactlessFrontend(tag.path)
-        found: list[bytes] = []
+            def ours() -> None:
+                if reader.wait_for_card(5) is None:
+                    raise AssertionError("no card seen")
 
-        def bare() -> None:
-            options = {"targets": ["106A"], "on-connect": lambda t: found.append(t.identifier)}
-            clf.connect(rdwr=options)
+            clf = nfc.ContactlessFrontend(tag.path)
+            found: list[bytes] = []
 
-        bare()
-        assert found[-1] == tag.uid
-        baseline = _median_ms(bare, rounds)
-        clf.close()
-        _line("nfc_identity", ours, baseline)
+            def bare() -> None:
+                options = {"targets": ["106A"], "on-connect": lambda t: found.append(t.identifier)}
+                clf.connect(rdwr=options)
+
+            try:
+                bare()
+                if found[-1] != tag.uid:
+                    raise AssertionError("the bare read did not return the UID")
+                calls = run.scaled(20, 3)
+                yield Case(
+                    "nfc_identity",
+                    "bare nfcpy ContactlessFrontend.connect(rdwr=...) returning at discovery",
+                    ours,
+                    bare,
+                    inner=calls,
+                    warmup=5,
+                    params={"reads_per_round": calls},
+                    note="ours also reads the NDEF message; nfcpy waits ~10 ms per sense",
+                )
+            finally:
+                clf.close()
     finally:
         tag.close()
 
 
-def main() -> None:
-    bench_pcsc(rounds=200)
-    bench_nfc(rounds=100)
-
-
-if __name__ == "__main__":
-    main()
+GROUPS = (
+    Group(("pcsc_identity", "pcsc_insert_to_identity"), pcsc_cases),
+    Group(("nfc_identity",), nfc_cases),
+)

@@ -3,7 +3,8 @@
 * ``orders_10k_<store>`` — placing 10,000 orders with ``add_order``, one transaction each
   (serialising the order, the idempotency check by ``ON CONFLICT``), vs 10,000 raw
   single-row ``INSERT`` transactions of the same JSON documents into a plain table of the
-  same database over the same driver and settings.
+  same database over the same driver and settings; the 10,000 are spread over the rounds
+  (2,000 per side and round with 5 rounds).
 * ``resolve_10k_<store>`` — resolving card-ordering interfaces for 200 branch/workstation
   pairs among 10,000 configurations (``InterfaceService.available``: the indexed query,
   decoding, the date filter and the ordering) vs the raw indexed ``SELECT`` of the same
@@ -11,7 +12,7 @@
 
 SQLite runs on a file in a temporary folder (WAL, ``synchronous=FULL``). PostgreSQL runs on
 ``AMPAREX_BENCH_PG_URL`` when set, else on a private cluster started from the machine's
-PostgreSQL binaries (fsync on). Run: ``python -m benchmarks.storage [sqlite|postgres]``.
+PostgreSQL binaries (fsync on). Run: ``python -m benchmarks storage``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from tests.integration.storage import builders
 
 from amparex_adapters.storage import _codec as codec
 from amparex_adapters.storage._sql import SqlStorage
@@ -34,28 +34,11 @@ from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, InterfaceKind
 from amparex_core.domain.text import name_key
 from amparex_core.services import InterfaceService
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.integration.storage import builders  # noqa: E402
+from benchmarks._harness import Case, Group, PeerMissing, Run
 
 ORDERS = 10_000
 CONFIGS = 10_000
 LOOKUPS = 200
-
-
-def report(name: str, ours: float, baseline: float) -> None:
-    """Print one result line: ``name  ours  baseline  ratio``."""
-    print(f"{name:28s}  {ours * 1000:10.2f}ms  {baseline * 1000:10.2f}ms  {ours / baseline:6.2f}x")
-
-
-def timed(fn: Callable[[], object]) -> float:
-    """Seconds one run of *fn* takes."""
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 # ------------------------------------------------------------------ raw connections
@@ -103,13 +86,15 @@ class RawPostgres:
 # ------------------------------------------------------------------ cases
 
 
-def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres) -> None:
+def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run: Run) -> Case:
     """10,000 add_order transactions vs 10,000 raw single-row insert transactions.
 
     The baseline table has the columns, keys and index of the store's ``orders`` table;
-    both sides run in interleaved chunks of 500, so load on the machine hits both alike.
+    each round places the next ``total / rounds`` orders on each side.
     """
-    orders = [builders.order(f"O-{i:05d}", f"P-{i}") for i in range(ORDERS)]
+    total = run.scaled(ORDERS, run.rounds)
+    per_round = total // run.rounds
+    orders = [builders.order(f"O-{i:05d}", f"P-{i}") for i in range(per_round * run.rounds)]
     rows = [
         (
             o.id,
@@ -128,25 +113,36 @@ def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres) -> N
         " batch_id TEXT, data TEXT NOT NULL)"
     )
     raw.execute("CREATE INDEX bench_orders_status ON bench_orders (status, period_end)")
-    mine = base = 0.0
-    chunk = 500
-    for start in range(0, ORDERS, chunk):
+    chunks = {"ours": 0, "baseline": 0}
 
-        def ours(begin: int = start) -> None:
-            for order in orders[begin : begin + chunk]:
-                store.add_order(order)
+    def ours() -> None:
+        begin = chunks["ours"] * per_round
+        chunks["ours"] += 1
+        for order in orders[begin : begin + per_round]:
+            store.add_order(order)
 
-        def baseline(begin: int = start) -> None:
-            for row in rows[begin : begin + chunk]:
-                raw.insert_tx("INSERT INTO bench_orders VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+    def baseline() -> None:
+        begin = chunks["baseline"] * per_round
+        chunks["baseline"] += 1
+        for row in rows[begin : begin + per_round]:
+            raw.insert_tx("INSERT INTO bench_orders VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
-        base += timed(baseline)
-        mine += timed(ours)
-    assert len(store.list_orders()) == ORDERS
-    report(f"orders_10k_{name}", mine, base)
+    def check() -> None:
+        if len(store.list_orders()) != len(orders):
+            raise AssertionError("not every order was stored")
+
+    return Case(
+        f"orders_10k_{name}",
+        f"raw single-row INSERT transactions of the same JSON documents ({name})",
+        ours,
+        baseline,
+        check=check,
+        params={"orders": len(orders), "orders_per_round": per_round},
+        note="ours builds the JSON document per order, the baseline inserts prebuilt rows",
+    )
 
 
-def _configs() -> list[InterfaceConfig]:
+def _configs(count: int) -> list[InterfaceConfig]:
     settings = CardOrderSettings(contract="KV", key="k")
     return [
         InterfaceConfig(
@@ -157,13 +153,14 @@ def _configs() -> list[InterfaceConfig]:
             branch=f"F{i % 100:02d}",
             workstation=None if i % 3 else f"W{i}",
         )
-        for i in range(CONFIGS)
+        for i in range(count)
     ]
 
 
-def resolve_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres) -> None:
+def resolve_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run: Run) -> Case:
     """InterfaceService.available among 10,000 configurations vs the raw indexed SELECT."""
-    configs = _configs()
+    count = run.scaled(CONFIGS, 100)
+    configs = _configs(count)
 
     def load(cur: Any) -> None:
         for config in configs:
@@ -184,7 +181,8 @@ def resolve_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres) -> 
     raw.execute("ANALYZE")
     service = InterfaceService(store)
     on = dt.date(2026, 11, 23)
-    places = [(f"F{i % 100:02d}", f"W{i * 37 % CONFIGS}") for i in range(LOOKUPS)]
+    lookups = run.scaled(LOOKUPS, 10)
+    places = [(f"F{i % 100:02d}", f"W{i * 37 % count}") for i in range(lookups)]
     found = service.available(InterfaceKind.CARD_ORDER, branch="F07", workstation="W7", on=on)
     assert found
 
@@ -203,30 +201,35 @@ def resolve_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres) -> 
                 ("card_order", branch, name_key(workstation)),
             )
 
-    baseline()
-    ours()  # warm both up (statement caches, prepared statements)
-    base = min(timed(baseline) for _ in range(3))
-    mine = min(timed(ours) for _ in range(3))
-    report(f"resolve_10k_{name}", mine, base)
+    return Case(
+        f"resolve_10k_{name}",
+        f"the raw indexed SELECT of the same rows ({name})",
+        ours,
+        baseline,
+        warmup=1,  # statement caches, prepared statements
+        params={"configurations": count, "lookups_per_call": lookups},
+        note="ours: the indexed query plus decoding, the date filter and the ordering",
+    )
 
 
 # ------------------------------------------------------------------ stores
 
 
-@contextmanager
-def sqlite_stores() -> Iterator[tuple[Callable[[], tuple[SqlStorage, RawSqlite]], None]]:
+def sqlite_cases(run: Run) -> Iterator[Case]:
+    """The cases on a SQLite file (WAL, synchronous=FULL)."""
     with tempfile.TemporaryDirectory(prefix="amparex-bench-") as folder:
-        counter = iter(range(100))
+        for n, make_case in enumerate((orders_case, resolve_case)):
+            path = Path(folder) / f"bench-{n}.sqlite"
+            store, raw = SqliteStorage(path), RawSqlite(path)
+            try:
+                yield make_case("sqlite", store, raw, run)
+            finally:
+                raw.close()
+                store.close()
 
-        def make() -> tuple[SqlStorage, RawSqlite]:
-            path = Path(folder) / f"bench-{next(counter)}.sqlite"
-            return SqliteStorage(path), RawSqlite(path)
 
-        yield make, None
-
-
-@contextmanager
-def postgres_stores() -> Iterator[tuple[Callable[[], tuple[SqlStorage, RawPostgres]], None]]:
+def postgres_cases(run: Run) -> Iterator[Case]:
+    """The cases on PostgreSQL (``AMPAREX_BENCH_PG_URL`` or a private durable cluster)."""
     from tests.plugins.postgres import PgCluster, find_pg_bindir
 
     url = os.environ.get("AMPAREX_BENCH_PG_URL")
@@ -234,41 +237,25 @@ def postgres_stores() -> Iterator[tuple[Callable[[], tuple[SqlStorage, RawPostgr
     if url is None:
         bindir = find_pg_bindir()
         if bindir is None:
-            raise SystemExit("no PostgreSQL binaries: set AMPAREX_BENCH_PG_URL")
+            raise PeerMissing("no PostgreSQL binaries (set AMPAREX_BENCH_PG_URL)")
         cluster = PgCluster(bindir, durable=True)
-        cluster.start()
     try:
-
-        def make() -> tuple[SqlStorage, RawPostgres]:
-            assert cluster is not None or url is not None
+        if cluster is not None:
+            cluster.start()
+        for make_case in (orders_case, resolve_case):
             schema_url = cluster.fresh_schema() if cluster is not None else str(url)
-            return PostgresStorage(schema_url), RawPostgres(schema_url)
-
-        yield make, None
+            store, raw = PostgresStorage(schema_url), RawPostgres(schema_url)
+            try:
+                yield make_case("postgres", store, raw, run)
+            finally:
+                raw.close()
+                store.close()
     finally:
         if cluster is not None:
             cluster.stop()
 
 
-def run(name: str, stores: Any) -> None:
-    with stores() as (make, _):
-        for case in (orders_case, resolve_case):
-            store, raw = make()
-            try:
-                case(name, store, raw)
-            finally:
-                raw.close()
-                store.close()
-
-
-def main() -> None:
-    """Run the storage cases on SQLite and PostgreSQL (or those named on the command line)."""
-    wanted = {a for a in sys.argv[1:] if a in ("sqlite", "postgres")} or {"sqlite", "postgres"}
-    if "sqlite" in wanted:
-        run("sqlite", sqlite_stores)
-    if "postgres" in wanted:
-        run("postgres", postgres_stores)
-
-
-if __name__ == "__main__":
-    main()
+GROUPS = (
+    Group(("orders_10k_sqlite", "resolve_10k_sqlite"), sqlite_cases),
+    Group(("orders_10k_postgres", "resolve_10k_postgres"), postgres_cases),
+)
