@@ -90,6 +90,20 @@ def package(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: each case prints ``name  ours  baseline  ratio``."""
-    session.install("-e", f".[{EXTRAS}]")
-    session.run("python", "-m", "benchmarks", *session.posargs)
+    """Benchmarks side by side: one line per case, ``name  ours  baseline  ratio``.
+
+    Writes benchmarks/results.json and regenerates benchmarks/RESULTS.md (machine, date,
+    figures). Arguments after ``--`` go to ``python -m benchmarks``: ``-- --scale 0.01``
+    for a quick run, ``-- delivery`` for one module, ``-- --rounds 9``, ``-- --list``.
+    """
+    session.install("-e", f".[{EXTRAS}]", *_group("test"))  # the cases use tests/plugins peers
+    session.run(
+        "python",
+        "-m",
+        "benchmarks",
+        "--json",
+        "benchmarks/results.json",
+        "--markdown",
+        "benchmarks/RESULTS.md",
+        *session.posargs,
+    )
