@@ -26,7 +26,7 @@ from amparex_core.domain.errors import (
     TemplateDuplicate,
     TemplateUnknown,
 )
-from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
+from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind, UniquenessKey
 from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.domain.text import name_key
@@ -55,6 +55,7 @@ class MemoryStorage:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._interfaces: dict[str, InterfaceConfig] = {}
+        self._interface_keys: dict[UniquenessKey, str] = {}  # IF7 key -> configuration ID
         self._templates: dict[str, CardTemplate] = {}
         self._orders: dict[str, CardOrder] = {}
         self._orders_by_ref: dict[str, str] = {}
@@ -70,11 +71,17 @@ class MemoryStorage:
     # ------------------------------------------------------------ interfaces
 
     def _colliding(self, config: InterfaceConfig) -> InterfaceConfig | None:
-        key = config.uniqueness_key()
-        for other in self._interfaces.values():
-            if other.id != config.id and other.uniqueness_key() == key:
-                return other
-        return None
+        other_id = self._interface_keys.get(config.uniqueness_key())
+        if other_id is None or other_id == config.id:
+            return None
+        return self._interfaces[other_id]
+
+    def _put_interface(self, config: InterfaceConfig) -> None:
+        old = self._interfaces.get(config.id)
+        if old is not None:
+            del self._interface_keys[old.uniqueness_key()]
+        self._interfaces[config.id] = config
+        self._interface_keys[config.uniqueness_key()] = config.id
 
     def add_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.add_interface`."""
@@ -84,7 +91,7 @@ class MemoryStorage:
             existing = self._colliding(config)
             if existing is not None:
                 raise _duplicate(config, existing)
-            self._interfaces[config.id] = config
+            self._put_interface(config)
 
     def replace_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.replace_interface`."""
@@ -94,7 +101,7 @@ class MemoryStorage:
             existing = self._colliding(config)
             if existing is not None:
                 raise _duplicate(config, existing)
-            self._interfaces[config.id] = config
+            self._put_interface(config)
 
     def get_interface(self, interface_id: str) -> InterfaceConfig:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.get_interface`."""
@@ -108,9 +115,11 @@ class MemoryStorage:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.remove_interface`."""
         with self._lock:
             try:
-                return self._interfaces.pop(interface_id)
+                removed = self._interfaces.pop(interface_id)
             except KeyError:
                 raise InterfaceUnknown(interface_id=interface_id) from None
+            del self._interface_keys[removed.uniqueness_key()]
+            return removed
 
     def search_interfaces(
         self, *, kind: InterfaceKind | None = None, with_workstation_settings: bool = False
