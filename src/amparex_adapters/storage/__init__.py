@@ -32,6 +32,7 @@ def redact_url(url: str) -> str:
 
     Works on malformed URLs too (a typo must not put a password into an error):
 
+    >>> from amparex_adapters.storage import redact_url
     >>> redact_url("postgresql:/shop:s3cret@db.example/amparex?password=x")
     'postgresql:/…@db.example/amparex'
     >>> redact_url("sqlite:///var/lib/amparex.sqlite")
