@@ -166,6 +166,30 @@ class PgCluster:
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.base, ignore_errors=True)
 
+    def add_login(self, user: str, password: str) -> None:
+        """A login *user* with a SCRAM *password* from 127.0.0.1 and a schema of its own
+        (idempotent); the superuser keeps trust."""
+        from psycopg import sql
+
+        hba = self.data / "pg_hba.conf"
+        rule = f"host all {user} 127.0.0.1/32 scram-sha-256\n"
+        text = hba.read_text(encoding="utf-8")
+        if rule not in text:
+            hba.write_text(rule + text, encoding="utf-8")
+        with self.connect() as conn:
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone():
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                        sql.Identifier(user), sql.Literal(password)
+                    )
+                )
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
+                        sql.Identifier(user), sql.Identifier(user)
+                    )
+                )
+            conn.execute("SELECT pg_reload_conf()")
+
     def url(self, database: str = "amparex", schema: str | None = None) -> str:
         """A connection URL; with *schema*, tables are made and found in that schema."""
         url = f"postgresql://{self.superuser}@127.0.0.1:{self.port}/{database}"
@@ -187,9 +211,9 @@ class PgCluster:
         return self.url(schema=name)
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PgCluster]:
-    """A running private PostgreSQL cluster for the whole session."""
+@contextlib.contextmanager
+def running_cluster() -> Iterator[PgCluster]:
+    """Start a private PostgreSQL cluster (a missing server fails under CI), stop it after."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -210,6 +234,13 @@ def pg_cluster() -> Iterator[PgCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A running private PostgreSQL cluster for the whole session."""
+    with running_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture

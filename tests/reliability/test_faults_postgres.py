@@ -37,8 +37,7 @@ from amparex_core.domain.masterdata import Customer
 from amparex_core.domain.orders import ProcessRef
 from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadState
 from tests.integration.delivery.proxy import CuttingProxy
-from tests.peers import peer_missing
-from tests.plugins.postgres import PgCluster, find_pg_bindir
+from tests.plugins.postgres import PgCluster, running_cluster
 from tests.reliability._faults import START, OrderRig
 from tests.world import address
 
@@ -51,19 +50,8 @@ FACTS = FileFacts(size=10, sha256="ab" * 32, mtime_ns=1)
 @pytest.fixture(scope="module")
 def own_cluster() -> Iterator[PgCluster]:
     """A PostgreSQL cluster of this module alone: it may be restarted."""
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        peer_missing('psycopg is not installed: pip install "amparex-core[postgres]"')
-    bindir = find_pg_bindir()
-    if bindir is None:
-        peer_missing("PostgreSQL server binaries not found: apt-get install postgresql-15")
-    cluster = PgCluster(bindir)
-    try:
-        cluster.start()
+    with running_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 class Worker(threading.Thread):

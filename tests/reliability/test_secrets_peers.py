@@ -365,27 +365,7 @@ def test_CO1_LL8_CO18_file_and_mail_peers_fail_and_succeed_without_showing_a_sec
 
 def _pg_login(cluster: Any) -> None:
     """A login with a SCRAM password and a schema of its own; trust stays for the rest."""
-    from psycopg import sql
-
-    hba = cluster.data / "pg_hba.conf"
-    rule = f"host all {PG_USER} 127.0.0.1/32 scram-sha-256\n"
-    text = hba.read_text(encoding="utf-8")
-    if rule not in text:
-        hba.write_text(rule + text, encoding="utf-8")
-    with cluster.connect() as conn:
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (PG_USER,)).fetchone()
-        if not exists:
-            conn.execute(
-                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(PG_USER), sql.Literal(PG_PASSWORD)
-                )
-            )
-            conn.execute(
-                sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
-                    sql.Identifier(PG_USER), sql.Identifier(PG_USER)
-                )
-            )
-        conn.execute("SELECT pg_reload_conf()")
+    cluster.add_login(PG_USER, PG_PASSWORD)
 
 
 def _pg_url(cluster: Any, password: str | None = None, query: str = "") -> str:

@@ -25,26 +25,7 @@ PASSWORD = "Pg-0pen/Pa ss"  # a test login
 @pytest.fixture(scope="module")
 def login(pg_cluster: Any) -> str:
     """A login with a SCRAM password on the session's cluster; returns its host:port."""
-    from psycopg import sql
-
-    hba = pg_cluster.data / "pg_hba.conf"
-    rule = f"host all {USER} 127.0.0.1/32 scram-sha-256\n"
-    text = hba.read_text(encoding="utf-8")
-    if rule not in text:
-        hba.write_text(rule + text, encoding="utf-8")
-    with pg_cluster.connect() as conn:
-        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (USER,)).fetchone():
-            conn.execute(
-                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(USER), sql.Literal(PASSWORD)
-                )
-            )
-            conn.execute(
-                sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
-                    sql.Identifier(USER), sql.Identifier(USER)
-                )
-            )
-        conn.execute("SELECT pg_reload_conf()")
+    pg_cluster.add_login(USER, PASSWORD)
     return f"127.0.0.1:{pg_cluster.port}"
 
 

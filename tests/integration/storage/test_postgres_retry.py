@@ -24,6 +24,8 @@ psycopg = pytest.importorskip("psycopg")
 
 @pytest.fixture
 def store(pg_url: str) -> Iterator[PostgresStorage]:
+    """A PostgreSQL store on a fresh schema (the storage conftest's store is typed as the
+    port; these tests need the adapter's own transaction runner)."""
     storage = PostgresStorage(pg_url)
     try:
         yield storage
