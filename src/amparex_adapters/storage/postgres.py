@@ -39,10 +39,14 @@ def describe_conninfo(conninfo: str) -> str:
     if "://" not in conninfo:
         parts = [p for p in conninfo.split() if not p.lower().startswith("password")]
         return " ".join(parts)
-    url = urllib.parse.urlsplit(conninfo)
+    try:
+        url = urllib.parse.urlsplit(conninfo)
+        port = url.port
+    except ValueError:  # "[::1" or a port that is no number: show no more than the scheme
+        return conninfo.partition("://")[0] + "://…"
     netloc = url.hostname or ""
-    if url.port is not None:
-        netloc = f"{netloc}:{url.port}"
+    if port is not None:
+        netloc = f"{netloc}:{port}"
     if url.username:
         netloc = f"{url.username}@{netloc}"
     return urllib.parse.urlunsplit((url.scheme, netloc, url.path, "", ""))

@@ -64,7 +64,7 @@ class SqliteStorage(SqlStorage):
             self._conn = sqlite3.connect(
                 target, timeout=timeout, isolation_level=None, check_same_thread=False
             )
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, ValueError) as exc:  # ValueError: a NUL in the path
             raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
