@@ -182,7 +182,7 @@ csv_dialects = (
         }
     )
     .filter(lambda options: options["separator"] != options["decimal_separator"])
-    .map(lambda options: CsvDialect(**options))
+    .map(lambda options: CsvDialect(**options))  # type: ignore[arg-type]
 )
 statistic_templates = st.builds(
     StatisticTemplate,

@@ -114,7 +114,7 @@ def test_a_single_mistyped_digit_is_caught(fmt: CardNumberFormat, data: st.DataO
 
 
 @settings(
-    max_examples=40,
+    max_examples=100,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(

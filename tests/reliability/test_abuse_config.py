@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 
 from amparex_adapters.cli.app import cli
 from amparex_adapters.cli.compose import Composition
-from amparex_adapters.cli.config import Config, ConfigInvalid, Secrets, load_config
+from amparex_adapters.cli.config import Config, Secrets, load_config
+from amparex_adapters.cli.errors import ConfigInvalid
 from amparex_core.domain.errors import AmparexError
 
 from ._abuse import assert_refusal, outcome, toml_document
@@ -205,7 +206,7 @@ def test_any_configuration_loads_or_is_refused_naming_its_key(
 
 
 @settings(
-    max_examples=30,
+    max_examples=100,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(document=documents())

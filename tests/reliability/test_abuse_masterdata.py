@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from amparex_adapters.masterdata.bundle import SECTIONS, item_from_record, record_of
+from amparex_adapters.masterdata.bundle import SECTIONS, MasterItem, item_from_record, record_of
 from amparex_adapters.masterdata.sql import SqlMasterData
 from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.errors import AmparexError, MasterDataInvalid
@@ -32,7 +32,7 @@ from tests import strategies as s
 
 from ._abuse import assert_refusal, outcome, toml_inline
 
-_ITEMS = {
+_ITEMS: dict[str, st.SearchStrategy[MasterItem]] = {
     "branches": s.branch_records,
     "customers": s.customers,
     "employees": s.employees,

@@ -13,8 +13,9 @@ The NDEF message holds exactly one record, of the NFC Forum external type
 card number in ASCII digits (1 to 19) — nothing else, no personal data (CR4). A tag whose
 message is empty, holds other or more records, or a payload that is not digits, carries
 no card number; a message that cannot be decoded at all (truncated records, lengths past
-its end) is :class:`~amparex_core.domain.errors.CardUnreadable`, and can be erased. An external type keeps phones from acting on the record (a text or URI
-record would be shown or opened).
+its end) is :class:`~amparex_core.domain.errors.CardUnreadable`, and can be erased. An
+external type keeps phones from acting on the record (a text or URI record would be shown
+or opened).
 
 Writing is NFC Forum tag-type aware (nfcpy): on a Type 2 tag the NDEF TLV length is set
 to zero first, then the message written, then the length — a tag torn from the field

@@ -13,12 +13,13 @@ under a transaction-scoped advisory lock, so many workstations may open the stor
 from __future__ import annotations
 
 import functools
+import re
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
 from amparex_adapters._extras import require
-from amparex_core.domain.errors import StorageUnavailable
+from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 
 from ._sql import Conflict, Cursor, SqlStorage
 
@@ -37,8 +38,9 @@ def describe_conninfo(conninfo: str) -> str:
     'postgresql://shop@db.example:5432/amparex'
     """
     if "://" not in conninfo:
-        parts = [p for p in conninfo.split() if not p.lower().startswith("password")]
-        return " ".join(parts)
+        # Also "password = x" and the malformed "password x": the value goes too.
+        shown = re.sub(r"(?i)\bpassword\s*=?\s*('(?:[^'\\]|\\.)*'|\S+)", "", conninfo)
+        return " ".join(shown.split())
     try:
         url = urllib.parse.urlsplit(conninfo)
         port = url.port
@@ -106,6 +108,14 @@ class PostgresStorage(SqlStorage):
         pool_module = require("psycopg_pool", "postgres")
         self.store_name = describe_conninfo(conninfo)
         self._timeout = timeout
+        try:  # refuse a malformed string now, not after the pool's timeout
+            self._psycopg.conninfo.conninfo_to_dict(conninfo)
+        except self._psycopg.ProgrammingError as exc:
+            # libpq quotes the offending token, which may be (part of) a password.
+            reason = re.sub(r'"[^"]*"', '"…"', _reason(exc))
+            raise StorageUnavailable(
+                store=self.store_name, reason=f"not a valid connection string ({reason})"
+            ) from None
         self._pool = pool_module.ConnectionPool(
             conninfo,
             min_size=min_size,
@@ -159,6 +169,8 @@ class PostgresStorage(SqlStorage):
                 continue
             except self._psycopg.OperationalError as exc:
                 raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
+            except self._psycopg.DataError as exc:  # e.g. a NUL character in a text
+                raise StorageValueInvalid(store=self.store_name, reason=_reason(exc)) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, work: Callable[[Cursor], T]) -> T:
@@ -167,6 +179,8 @@ class PostgresStorage(SqlStorage):
                 return work(_PgCursor(cur))
         except self._psycopg.OperationalError as exc:
             raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
+        except self._psycopg.DataError as exc:  # e.g. a NUL character in a text
+            raise StorageValueInvalid(store=self.store_name, reason=_reason(exc)) from exc
 
     def close(self) -> None:
         """Close every pooled connection."""
