@@ -10,7 +10,8 @@ Two kinds of hostile input meet in a rendered card or letter:
 * **expressions from template files** that try to leave the sandbox (``__class__``,
   ``__mro__``, ``__subclasses__``, ``__globals__``, ``_``-names, ``self``, ``config``,
   ``lipsum``) or to exhaust the process (``range(10**9)``, ``'x' * 10**9``,
-  ``9 ** 999999``, ``'x'.ljust(10**9)``) are refused with ``template.document_invalid``
+  ``9 ** 999999``, ``'x'.ljust(10**9)``, ``x|center(10**9)``, ``'%999999999s' % x``,
+  ``'{:>999999999}'.format(x)``) are refused with ``template.document_invalid``
   — at ``validate`` when a card template starts using the document, or at render —
   never executed and never a raw ``jinja2`` exception.
 """
@@ -124,6 +125,12 @@ ESCAPES = [
     "{{ 9 ** 999999 }}",
     "{{ holder_name.ljust(10**9) }}",
     "{{ holder_name.center(10**9) }}",
+    "{{ holder_name|center(10**9) }}",
+    "{{ '{:>999999999}'.format(holder_name) }}",
+    "{{ '{a:>999999999}'.format_map({'a': holder_name}) }}",
+    "{{ '%999999999s' % holder_name }}",
+    "{{ '%*s' % (999999999, holder_name) }}",
+    "{{ '%999999999s'|format(holder_name) }}",
     "{% for i in range(10**9) %}{% endfor %}",
     "{% set x = 'y' * 10**9 %}{{ x }}",
     "{% include '/etc/passwd' %}",
@@ -163,6 +170,24 @@ def test_CO8_sandbox_escapes_in_pdf_form_fields_are_refused_at_validate(expressi
         lambda: renderer.render([DocumentPart(template, dict.fromkeys(FIELDS, "v"))]), expression
     )
     assert isinstance(rendered, DocumentTemplateInvalid), (expression, rendered)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("{{ holder_name|center(9) }}", "    v    "),
+        ("{{ '%05d' % 42 }}", "00042"),
+        ("{{ 'Nr. 1234567: %s' % holder_name }}", "Nr. 1234567: v"),
+        ("{{ '{} 1234567'.format(holder_name) }}", "v 1234567"),
+        ("{{ '%s-%s'|format(holder_name, card_number) }}", "v-v"),
+        ("{{ 'ab' * 3 }}", "ababab"),
+        ("{{ 2 ** 10 }}", "1024"),
+        ("{{ range(3)|list }}", "[0, 1, 2]"),
+    ],
+)
+def test_CO8_the_limits_leave_ordinary_expressions_alone(expression: str, expected: str) -> None:
+    """Widths, repetitions and powers of ordinary size still render."""
+    assert JinjaTemplates().render(expression, dict.fromkeys(FIELDS, "v")) == expected
 
 
 atoms = st.sampled_from(

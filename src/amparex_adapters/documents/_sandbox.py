@@ -5,17 +5,26 @@
 expression such as ``{{ 'x' * 10**9 }}`` or ``{{ 9**9**9 }}`` still makes the process build
 a gigabyte string or compute for hours. :class:`LimitedSandbox` refuses, with
 :class:`jinja2.exceptions.SecurityError`, a repetition of more than :data:`MAX_ITEMS` items, an
-integer of more than :data:`MAX_INT_BITS` bits made by ``*`` or ``**``, and an integer
-argument above :data:`MAX_ITEMS` to a method call (``'x'.ljust(10**9)``). ``lipsum`` (a
-text generator with a size argument) is not offered to templates.
+integer of more than :data:`MAX_INT_BITS` bits made by ``*`` or ``**``, an integer
+argument above :data:`MAX_ITEMS` to a method or filter call (``'x'.ljust(10**9)``,
+``x|center(10**9)``), and a field width above it in ``%`` and ``str.format`` formatting
+(``'%999999s' % x``). ``lipsum`` (a text generator with a size argument) is not offered
+to templates.
+
+Not bounded: the CPU time of loops (``range`` is capped, but loops can nest); a template
+is written by the practice's administrator, and master-data values are never evaluated.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from typing import Any, Final
 
 import jinja2
 import jinja2.sandbox
+import jinja2.utils
 from jinja2.exceptions import SecurityError
 
 __all__ = ["MAX_INT_BITS", "MAX_ITEMS", "LimitedSandbox"]
@@ -25,6 +34,35 @@ MAX_ITEMS: Final = 100_000
 
 MAX_INT_BITS: Final = 4096
 """Largest integer (in bits) that ``*`` and ``**`` may make."""
+
+
+_PERCENT_WIDTH: Final = re.compile(r"%(\([^)]*\))?[-#0 +]*(\d{6,}|\*)|%[-#0 +]*\d*\.\d{6,}")
+_FORMAT_WIDTH: Final = re.compile(r"\{[^{}]*:[^{}]*\d{6,}[^{}]*\}")
+
+
+def _check_arguments(values: Any) -> None:
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_ITEMS:
+            raise SecurityError(f"the argument {value} is too large")
+
+
+def _check_format(text: object, pattern: re.Pattern[str]) -> None:
+    if isinstance(text, str) and pattern.search(text):
+        raise SecurityError("a field width or precision in the format is too large")
+
+
+def _limited_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """*func* (a filter), refusing integer arguments above :data:`MAX_ITEMS`."""
+    skip = 1 if jinja2.utils._PassArg.from_obj(func) is not None else 0  # context/env first
+
+    @functools.wraps(func)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        if name == "format" and len(args) > skip:
+            _check_format(args[skip], _PERCENT_WIDTH)
+        _check_arguments((*args[skip + 1 :], *kwargs.values()))
+        return func(*args, **kwargs)
+
+    return limited
 
 
 def _bits(value: object) -> int:
@@ -60,11 +98,12 @@ def _check_product(left: object, right: object) -> None:
 class LimitedSandbox(jinja2.sandbox.SandboxedEnvironment):
     """A sandboxed environment that also refuses expressions that build huge values."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.globals.pop("lipsum", None)
+        self.filters = {name: _limited_filter(name, f) for name, f in self.filters.items()}
 
     def call_binop(
         self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
@@ -74,6 +113,9 @@ class LimitedSandbox(jinja2.sandbox.SandboxedEnvironment):
             _check_power(left, right)
         elif operator == "*":
             _check_product(left, right)
+        elif operator == "%":
+            _check_format(left, _PERCENT_WIDTH)
+            _check_arguments(right if isinstance(right, tuple) else (right,))
         return super().call_binop(context, operator, left, right)
 
     def call(
@@ -84,7 +126,8 @@ class LimitedSandbox(jinja2.sandbox.SandboxedEnvironment):
         **kwargs: Any,
     ) -> Any:
         """Refuse an integer argument above :data:`MAX_ITEMS` (a width, a count)."""
-        for value in (*args, *kwargs.values()):
-            if isinstance(value, int) and not isinstance(value, bool) and value > MAX_ITEMS:
-                raise SecurityError(f"the argument {value} is too large")
+        _check_arguments((*args, *kwargs.values()))
+        method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        if getattr(method, "__name__", None) in ("format", "format_map"):
+            _check_format(getattr(method, "__self__", None), _FORMAT_WIDTH)
         return super().call(__context, __obj, *args, **kwargs)
