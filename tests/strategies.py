@@ -170,14 +170,19 @@ document_templates = st.builds(
     media_type=st.just("text/plain"),
     content=st.just(b"{holder_name}\n{card_number}"),
 )
-csv_dialects = st.builds(
-    CsvDialect,
-    separator=st.sampled_from([";", ",", "\t", "|"]),
-    quote_char=st.sampled_from(['"', "'"]),
-    encoding=st.sampled_from(["utf-8-sig", "utf-8", "cp1252"]),
-    decimal_separator=st.sampled_from([",", "."]),
-    header=st.booleans(),
-    line_terminator=st.sampled_from(["\r\n", "\n"]),
+csv_dialects = (
+    st.fixed_dictionaries(
+        {
+            "separator": st.sampled_from([";", ",", "\t", "|"]),
+            "quote_char": st.sampled_from(['"', "'"]),
+            "encoding": st.sampled_from(["utf-8-sig", "utf-8", "cp1252"]),
+            "decimal_separator": st.sampled_from([",", "."]),
+            "header": st.booleans(),
+            "line_terminator": st.sampled_from(["\r\n", "\n"]),
+        }
+    )
+    .filter(lambda options: options["separator"] != options["decimal_separator"])
+    .map(lambda options: CsvDialect(**options))  # type: ignore[arg-type]
 )
 statistic_templates = st.builds(
     StatisticTemplate,

@@ -85,6 +85,7 @@ PostgreSQL passwords go the libpq way (``PGPASSWORD`` or ``~/.pgpass``), never i
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import socket
@@ -116,6 +117,7 @@ __all__ = [
 DEFAULT_CONFIG: Final = "amparex.toml"
 CONFIG_VARIABLE: Final = "AMPAREX_CONFIG"
 SECRETS_VARIABLE: Final = "AMPAREX_SECRETS_FILE"
+_MAX_AMOUNT: Final = Decimal(1_000_000)
 
 SECRET_VARIABLES: Final[Mapping[str, str]] = {
     "card_key": "AMPAREX_CARD_KEY",
@@ -295,8 +297,8 @@ def _converter() -> Any:
             amount = Decimal(str(value))
         except InvalidOperation:
             raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}') from None
-        if not amount.is_finite() or amount < 0:
-            raise ValueError(f"a non-negative amount expected, not {value!r}")
+        if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
+            raise ValueError(f"a non-negative amount below 1,000,000 expected, not {value!r}")
         return amount
 
     def text(value: object, _type: object) -> str:
@@ -389,6 +391,8 @@ def load_config(option: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigInvalid(path=str(path), key="-", reason="not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigInvalid(path=str(path), key="-", reason=f"not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigInvalid(path=str(path), key="-", reason="nested too deeply") from None
     return structure_config(data, path=path)
 
 
@@ -404,6 +408,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     unknown = sorted(set(data) - sections)
     if unknown:
         raise ConfigInvalid(path=label, key=unknown[0], reason="unknown section")
+    _refuse_nul(label, data, "")
     try:
         parsed: Config = _converter().structure(dict(data), Config)
     except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups
@@ -412,6 +417,18 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     config = attrs.evolve(parsed, path=path, base=base)
     _check(config)
     return config
+
+
+def _refuse_nul(label: str, value: object, key: str) -> None:
+    """Refuse a NUL character anywhere: no path, URL or name can hold one."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ConfigInvalid(path=label, key=key or "-", reason="contains a NUL character")
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            _refuse_nul(label, item, f"{key}.{name}" if key else str(name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(label, item, f"{key}.{index}")
 
 
 def _check(config: Config) -> None:
@@ -445,7 +462,7 @@ def _check(config: Config) -> None:
         raise ConfigInvalid(
             path=label, key="reader.default", reason="pcsc, pcsc:NAME, nfc:PATH or scripted"
         )
-    if config.reader.timeout <= 0:
+    if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
     for section, delivery, kinds in (
         ("loyalty_lab.upload", config.loyalty_lab.upload, ("folder", "sftp", "ftp", "ftps")),
@@ -467,6 +484,10 @@ def check_delivery(
         raise ConfigInvalid(
             path=label, key=f"{section}.kind", reason=f"one of {', '.join(kinds)} expected"
         )
+    if not 0 < delivery.timeout < math.inf:
+        raise ConfigInvalid(path=label, key=f"{section}.timeout", reason="must be positive")
+    if delivery.port is not None and not 1 <= delivery.port <= 65535:
+        raise ConfigInvalid(path=label, key=f"{section}.port", reason="between 1 and 65535")
     kind = delivery.kind
     if kind == "files":
         if delivery.transport is None:
@@ -601,7 +622,7 @@ def _read_secrets_file(path: Path) -> dict[str, Secret]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         raise ConfigInvalid(path=label, key="-", reason="cannot be read") from None
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         # The parser's message quotes the offending line, which may hold a secret.
         raise ConfigInvalid(path=label, key="-", reason="not valid TOML") from None
     values: dict[str, Secret] = {}

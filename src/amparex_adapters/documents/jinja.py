@@ -36,6 +36,8 @@ import jinja2  # noqa: E402
 import jinja2.meta  # noqa: E402
 import jinja2.sandbox  # noqa: E402
 
+from amparex_adapters.documents._sandbox import LimitedSandbox  # noqa: E402
+
 __all__ = ["HTML_SUFFIXES", "INLINE", "JinjaTemplates"]
 
 INLINE: Final = "<inline>"
@@ -75,7 +77,7 @@ class JinjaTemplates:
             loaders.append(jinja2.FileSystemLoader(os.fspath(directory)))
         loader = jinja2.ChoiceLoader(loaders)
         self._envs = {
-            escape: jinja2.sandbox.SandboxedEnvironment(
+            escape: LimitedSandbox(
                 loader=loader,
                 undefined=jinja2.StrictUndefined,
                 autoescape=escape,

@@ -82,6 +82,7 @@ from amparex_adapters.documents._appearance import (  # noqa: E402
     FieldLayout,
     UnsupportedField,
 )
+from amparex_adapters.documents._sandbox import LimitedSandbox  # noqa: E402
 
 __all__ = ["PDF_MEDIA_TYPE", "PdfFormRenderer"]
 
@@ -119,7 +120,7 @@ _CORE_FONTS: Final = frozenset(
 
 
 def _sandbox() -> jinja2.sandbox.SandboxedEnvironment:
-    return jinja2.sandbox.SandboxedEnvironment(
+    return LimitedSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,

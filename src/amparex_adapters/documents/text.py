@@ -9,6 +9,7 @@ installed.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -31,13 +32,21 @@ def _fields(template: DocumentTemplate) -> tuple[str, set[str]]:
             document_id=template.id, field="-", reason="the content is not UTF-8 text"
         ) from None
     try:
-        names = {
-            name.split(".")[0].split("[")[0]
-            for _, name, _, _ in string.Formatter().parse(text)
-            if name is not None
-        }
+        parsed = [
+            (name, spec) for _, name, spec, _ in string.Formatter().parse(text) if name is not None
+        ]
     except ValueError as exc:
         raise DocumentTemplateInvalid(document_id=template.id, field="-", reason=str(exc)) from None
+    for name, spec in parsed:
+        # Plain names only: "{holder_name.__class__}" or "{x[0]}" would reach into the
+        # values, and a width such as "{x:>999999999}" would build a huge text.
+        if "." in name or "[" in name or "{" in (spec or "") or re.search(r"\d{4,}", spec or ""):
+            raise DocumentTemplateInvalid(
+                document_id=template.id,
+                field=name,
+                reason="placeholders are plain names with a width below 1000",
+            )
+    names = {name for name, _ in parsed}
     if "" in names:
         raise DocumentTemplateInvalid(
             document_id=template.id, field="{}", reason="placeholders must be named"
@@ -57,7 +66,10 @@ def fill_text(template: DocumentTemplate, context: Mapping[str, str]) -> str:
         raise DocumentTemplateInvalid(
             document_id=template.id, field=unknown[0], reason="no such field in the context"
         )
-    return text.format_map(dict(context))
+    try:
+        return text.format_map(dict(context))
+    except (ValueError, TypeError, LookupError) as exc:  # "{holder_name:d}": a wrong spec
+        raise DocumentTemplateInvalid(document_id=template.id, field="-", reason=str(exc)) from None
 
 
 def _pdf_text(value: str) -> bytes:

@@ -153,6 +153,15 @@ class _Located(dict[str, Any]):
     line: int | None = None
 
 
+def _storable(text: str) -> bool:
+    """Whether *text* is valid Unicode (a JSON file may carry lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _Record:
     """Typed access to one record's fields; every problem is collected, never raised."""
 
@@ -187,6 +196,9 @@ class _Record:
             return None
         if not isinstance(value, str):
             self.problem(key, f"must be text, not {type(value).__name__}")
+            return None
+        if "\x00" in value or not _storable(value):
+            self.problem(key, "must not contain NUL characters or lone surrogates")
             return None
         if required and not value.strip():
             self.problem(key, "must not be empty")
@@ -524,11 +536,17 @@ def load_bundle(path: str | Path) -> Bundle:
         except json.JSONDecodeError as exc:
             problem = Problem(exc.lineno, f"column {exc.colno}", exc.msg)
             raise MasterDataInvalid(source=source, problems=(str(problem),)) from exc
+        except RecursionError:
+            raise MasterDataInvalid(source=source, problems=("nested too deeply",)) from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise MasterDataInvalid(source=source, problems=(f"not valid JSON: {exc}",)) from None
         return parse_bundle(data, source=source, base_dir=path.parent)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MasterDataInvalid(source=source, problems=(str(exc),)) from exc
+    except RecursionError:
+        raise MasterDataInvalid(source=source, problems=("nested too deeply",)) from None
     return parse_bundle(
         data, source=source, header_lines=_toml_header_lines(text), base_dir=path.parent
     )

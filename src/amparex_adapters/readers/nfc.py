@@ -12,8 +12,10 @@ The NDEF message holds exactly one record, of the NFC Forum external type
 :data:`CARD_NUMBER_RECORD_TYPE` (``urn:nfc:ext:amparex.com:cardno``), whose payload is the
 card number in ASCII digits (1 to 19) — nothing else, no personal data (CR4). A tag whose
 message is empty, holds other or more records, or a payload that is not digits, carries
-no card number. An external type keeps phones from acting on the record (a text or URI
-record would be shown or opened).
+no card number; a message that cannot be decoded at all (truncated records, lengths past
+its end) is :class:`~amparex_core.domain.errors.CardUnreadable`, and can be erased. An
+external type keeps phones from acting on the record (a text or URI record would be shown
+or opened).
 
 Writing is NFC Forum tag-type aware (nfcpy): on a Type 2 tag the NDEF TLV length is set
 to zero first, then the message written, then the length — a tag torn from the field
@@ -196,8 +198,21 @@ class NfcReader:
         return None
 
     def _read_number(self, tag: Any) -> str | None:
+        """The card number on *tag*, or ``None``.
+
+        Raises:
+            CardUnreadable: The tag's NDEF message is malformed (ndeflib cannot decode it).
+        """
         ndef = self._ndef(tag)
-        return None if ndef is None else card_number_from_records(ndef.records)
+        if ndef is None:
+            return None
+        try:
+            records = ndef.records
+        except _ndef().DecodeError as exc:
+            raise CardUnreadable(
+                reader=self.name, reason=f"its NDEF message is malformed ({exc})"
+            ) from exc
+        return card_number_from_records(records)
 
     def wait_for_card(self, timeout: float) -> CardPresentation | None:
         """Wait up to *timeout* seconds for a tag and read its identity (CR1).
@@ -208,7 +223,8 @@ class NfcReader:
 
         Raises:
             ReaderUnavailable: The device cannot be opened or stopped answering.
-            CardUnreadable: The tag left before its NDEF message was read.
+            CardUnreadable: The tag left before its NDEF message was read, or the message
+                is malformed.
         """
         tag = self._sense(timeout)
         if tag is None:
@@ -285,6 +301,8 @@ class NfcReader:
             previous = self._read_number(tag) or "-"
         except (nfc.tag.TagCommandError, nfc.clf.CommunicationError) as exc:
             raise CardWriteFailed(card_number="-", reason="the tag left the field") from exc
+        except CardUnreadable:
+            previous = "-"  # a malformed message is overwritten like any other
         empty = _ndef().Record()
         if self._write(tag, [empty], previous) != [empty]:
             raise CardWriteFailed(card_number=previous, reason="the tag does not read back empty")

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
 from amparex_adapters._extras import require
-from amparex_core.domain.errors import StorageUnavailable
+from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 
 from ._sql import Conflict, Cursor, SqlStorage
 
@@ -57,17 +57,23 @@ def describe_conninfo(conninfo: str) -> str:
     """
     if "://" not in conninfo:
         # libpq's key = value syntax: spaces around '=', values in single quotes with
-        # backslash escapes. Whatever does not parse as a pair is left out, too.
+        # backslash escapes. The password goes first, also the malformed "password x";
+        # whatever then does not parse as a pair is left out, too.
+        shown = re.sub(r"(?i)\bpassword\s*=?\s*('(?:[^'\\]|\\.)*'|\S+)", "", conninfo)
         pairs = [
             f"{key}={value}"
-            for key, value in _CONNINFO_PAIR.findall(conninfo)
+            for key, value in _CONNINFO_PAIR.findall(shown)
             if key.lower() != "password"
         ]
         return " ".join(pairs)
-    url = urllib.parse.urlsplit(conninfo)
+    try:
+        url = urllib.parse.urlsplit(conninfo)
+        port = url.port
+    except ValueError:  # "[::1" or a port that is no number: show no more than the scheme
+        return conninfo.partition("://")[0] + "://…"
     netloc = url.hostname or ""
-    if url.port is not None:
-        netloc = f"{netloc}:{url.port}"
+    if port is not None:
+        netloc = f"{netloc}:{port}"
     if url.username:
         netloc = f"{url.username}@{netloc}"
     return urllib.parse.urlunsplit((url.scheme, netloc, url.path, "", ""))
@@ -163,10 +169,12 @@ class PostgresStorage(SqlStorage):
         """
         try:
             password = self._psycopg.conninfo.conninfo_to_dict(conninfo).get("password")
-        except self._psycopg.Error:
-            # libpq's message would quote the text around the error, maybe the password.
+        except self._psycopg.Error as exc:
+            # libpq quotes the offending token, which may be (part of) a password.
+            reason = re.sub(r'"[^"]*"', '"…"', _reason(exc))
             raise StorageUnavailable(
-                store=self.store_name, reason="the connection string is malformed"
+                store=self.store_name,
+                reason=f"the connection string is malformed ({reason})",
             ) from None
         try:
             conn = self._psycopg.connect(
@@ -231,6 +239,8 @@ class PostgresStorage(SqlStorage):
                 continue
             except self._psycopg.OperationalError as exc:
                 raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
+            except self._psycopg.DataError as exc:  # e.g. a NUL character in a text
+                raise StorageValueInvalid(store=self.store_name, reason=_reason(exc)) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, work: Callable[[Cursor], T]) -> T:
@@ -239,6 +249,8 @@ class PostgresStorage(SqlStorage):
                 return work(_PgCursor(cur))
         except self._psycopg.OperationalError as exc:
             raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
+        except self._psycopg.DataError as exc:  # e.g. a NUL character in a text
+            raise StorageValueInvalid(store=self.store_name, reason=_reason(exc)) from exc
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final, TypeVar
 
-from amparex_core.domain.errors import StorageUnavailable
+from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 
 from ._sql import Conflict, Cursor, SqlStorage
 
@@ -65,7 +65,7 @@ class SqliteStorage(SqlStorage):
             self._conn = sqlite3.connect(
                 target, timeout=timeout, isolation_level=None, check_same_thread=False
             )
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, ValueError, OSError) as exc:  # a NUL in the path, too long
             raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -119,6 +119,9 @@ class SqliteStorage(SqlStorage):
             except sqlite3.DatabaseError as exc:
                 self._rollback_quietly()
                 raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+            except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text
+                self._rollback_quietly()
+                raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
             except BaseException:
                 self._rollback_quietly()
                 raise
@@ -139,6 +142,8 @@ class SqliteStorage(SqlStorage):
                 return work(self._conn.cursor())
             except sqlite3.DatabaseError as exc:
                 raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+            except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text
+                raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
 
     def integrity_check(self) -> list[str]:
         """The answer of ``PRAGMA integrity_check``: ``["ok"]`` for a sound database."""

@@ -39,6 +39,7 @@ __all__ = [
 _SEPARATORS: Final = re.compile(r"[\s:\-.]")
 _UID_LENGTHS: Final = (4, 7, 10)
 _MAX_UID_BYTES: Final = 16
+_MAX_UID_DECIMAL_DIGITS: Final = len(str(256**_MAX_UID_BYTES - 1))
 
 
 class UidForm(enum.Enum):
@@ -106,7 +107,10 @@ class CardUid:
         else:
             if not compact.isdigit() or not compact.isascii():
                 raise CardUidInvalid(text=text, form=form.value, reason="not a decimal number")
-            raw = _decimal_to_bytes(int(compact))
+            digits = compact.lstrip("0") or "0"
+            if len(digits) > _MAX_UID_DECIMAL_DIGITS:  # also keeps int() from a huge text
+                raise CardUidInvalid(text=text, form=form.value, reason="longer than 16 bytes")
+            raw = _decimal_to_bytes(int(digits))
         if form in (UidForm.HEX_REVERSED, UidForm.DECIMAL_REVERSED):
             raw = bytes(reversed(raw))
         if len(raw) > _MAX_UID_BYTES:

@@ -33,7 +33,15 @@ def _one_char(_inst: object, attribute: attrs.Attribute[str], value: str) -> Non
 
 
 def _known_encoding(_inst: object, _attribute: attrs.Attribute[str], value: str) -> None:
-    codecs.lookup(value)  # raises LookupError for an unknown codec
+    info = codecs.lookup(value)  # raises LookupError for an unknown codec
+    # A codec that is no text encoding (rot13, hex, base64, zlib) or that encodes
+    # nothing ("undefined") would fail at the first export, not here.
+    try:
+        sample = info.encode("a")[0] if info._is_text_encoding else None
+    except (UnicodeError, ValueError, TypeError):
+        sample = None
+    if not isinstance(sample, bytes):
+        raise ValueError(f"encoding {value!r} is not a text encoding CSV can be written in")
 
 
 def _line_terminator(_inst: object, _attribute: attrs.Attribute[str], value: str) -> None:
@@ -73,6 +81,22 @@ class CsvDialect:
             raise ValueError("separator and quote_char must differ")
         if self.separator in "\r\n" or self.quote_char in "\r\n":
             raise ValueError("separator and quote_char cannot be line breaks")
+        decimal = self.decimal_separator
+        if (
+            decimal in (self.separator, self.quote_char)
+            or decimal in "\r\n+-eE"
+            or decimal.isdigit()
+        ):
+            raise ValueError(
+                f"decimal_separator {decimal!r} would make numbers ambiguous: not the "
+                "separator, the quote character, a digit, a sign, 'e' or a line break"
+            )
+        for name in ("date_format", "datetime_format"):
+            pattern = getattr(self, name)
+            try:
+                dt.datetime(2026, 1, 2, 3, 4, 5).strftime(pattern)
+            except (ValueError, UnicodeError) as exc:
+                raise ValueError(f"{name} {pattern!r} is not a strftime pattern: {exc}") from None
 
 
 def format_value(value: object, dialect: CsvDialect) -> str:

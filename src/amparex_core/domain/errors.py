@@ -70,7 +70,8 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   └── MasterDataInvalid               masterdata.invalid               (ValueError)
     └── StorageError
         ├── StorageUnavailable              storage.unavailable
-        └── StorageSchemaTooNew             storage.schema_too_new
+        ├── StorageSchemaTooNew             storage.schema_too_new
+        └── StorageValueInvalid             storage.value_invalid            (ValueError)
 
 A new rule may add codes; an existing code never changes meaning.
 """
@@ -139,6 +140,7 @@ __all__ = [
     "StorageError",
     "StorageSchemaTooNew",
     "StorageUnavailable",
+    "StorageValueInvalid",
     "TemplateDuplicate",
     "TemplateError",
     "TemplateNameRequired",
@@ -951,6 +953,17 @@ class StorageSchemaTooNew(StorageError):
     store: str
     found: int
     supported: int
+
+
+@_error
+class StorageValueInvalid(StorageError, ValueError):
+    """The store cannot keep a value it was given (PostgreSQL refuses a NUL in text)."""
+
+    code: ClassVar[str] = "storage.value_invalid"
+    en: ClassVar[str] = "The store {store} cannot keep a value: {reason}."
+    de: ClassVar[str] = "Der Datenspeicher {store} kann einen Wert nicht speichern: {reason}."
+    store: str
+    reason: str
 
 
 def all_error_classes() -> list[type[AmparexError]]:

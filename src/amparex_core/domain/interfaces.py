@@ -120,11 +120,48 @@ class CardOrderSettings:
 DEFAULT_FILE_PATTERN: Final = "{customer_number}_{statistic}_{date:%Y%m%d}.csv"
 _PATTERN_FIELDS: Final = frozenset({"customer_number", "statistic", "date"})
 _FORBIDDEN_IN_NAMES: Final = frozenset('/\\:*?"<>|\x00')
+_WINDOWS_DEVICES: Final = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10))}
+)
+_MAX_NAME_BYTES: Final = 255
+_SAMPLE_DAYS: Final = (dt.date(2026, 1, 2), dt.date(2026, 1, 3), dt.date(2027, 12, 31))
 
 
-def _check_pattern(pattern: str) -> None:
+def _pattern_fields(pattern: str, depth: int = 0) -> set[str]:
+    """Every field name of *pattern*, also those nested in format specs (``{date:{x}}``)."""
+    fields: set[str] = set()
+    for _, field, spec, _ in string.Formatter().parse(pattern):
+        if field is not None:
+            fields.add(field)
+        if spec and "{" in spec and depth < 2:
+            fields |= _pattern_fields(spec, depth + 1)
+    return fields
+
+
+def _name_problem(name: str) -> str | None:
+    """Why *name* is not a plain file name on POSIX and Windows, or ``None``."""
+    if not name or name != name.strip() or name.endswith("."):
+        return "empty, or white space or a dot at an end"
+    if name.startswith("."):
+        return "a leading dot"
+    if _FORBIDDEN_IN_NAMES & set(name) or any(ord(c) < 32 for c in name):
+        return "a character file names cannot hold"
+    if name.split(".", maxsplit=1)[0].rstrip().upper() in _WINDOWS_DEVICES:
+        return "a reserved device name"
+    if len(name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+        return f"longer than {_MAX_NAME_BYTES} bytes"
+    return None
+
+
+def _check_pattern(pattern: str, customer_number: str = "4711") -> None:
+    """Refuse a pattern that cannot make safe, distinct file names for *customer_number*.
+
+    Every name it makes must be a plain file name (no folder, drive, leading dot, control
+    character, reserved device name, nor more than 255 bytes), and the names must differ
+    for every statistic and day (LL6).
+    """
     try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
+        fields = _pattern_fields(pattern)
     except ValueError as exc:
         raise FilePatternInvalid(pattern=pattern, reason=str(exc)) from None
     unknown = fields - _PATTERN_FIELDS
@@ -135,9 +172,26 @@ def _check_pattern(pattern: str) -> None:
     for needed in ("statistic", "date"):
         if needed not in fields:
             raise FilePatternInvalid(pattern=pattern, reason=f"{{{needed}}} is required")
-    sample = pattern.format(customer_number="4711", statistic="customers", date=dt.date(2026, 1, 2))
-    if _FORBIDDEN_IN_NAMES & set(sample) or sample.startswith(".") or sample != sample.strip():
-        raise FilePatternInvalid(pattern=pattern, reason="it makes no plain file name")
+    try:
+        names = {
+            pattern.format(customer_number=customer_number, statistic=kind.value, date=day)
+            for kind in StatisticKind
+            for day in _SAMPLE_DAYS
+        }
+    except (ValueError, LookupError, AttributeError, TypeError) as exc:
+        raise FilePatternInvalid(
+            pattern=pattern, reason=f"it cannot be filled in ({type(exc).__name__}: {exc})"
+        ) from None
+    for name in sorted(names):
+        problem = _name_problem(name)
+        if problem is not None:
+            raise FilePatternInvalid(
+                pattern=pattern, reason=f"it makes no plain file name: {name!r} has {problem}"
+            )
+    if len(names) != len(StatisticKind) * len(_SAMPLE_DAYS):
+        raise FilePatternInvalid(
+            pattern=pattern, reason="it does not make a different name for every statistic and day"
+        )
 
 
 def is_absolute_directory(path: str) -> bool:
@@ -193,7 +247,7 @@ class LoyaltyLabSettings:
             raise ExportDirectoryInvalid(
                 directory=self.directory, reason="not an absolute folder path"
             )
-        _check_pattern(self.file_pattern)
+        _check_pattern(self.file_pattern, self.customer_number)
 
     def file_name(self, statistic: StatisticKind, on: dt.date) -> str:
         """The export file name of *statistic* on day *on* (LL6)."""

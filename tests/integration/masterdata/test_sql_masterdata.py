@@ -75,7 +75,7 @@ id = "ST-CUSTOMERS"
 name = "Kundenstatistik"
 file_format = "csv"
 query = "SELECT id, name FROM customers"
-dialect = { separator = ",", encoding = "cp1252", header = false }
+dialect = { separator = ",", decimal_separator = ".", encoding = "cp1252", header = false }
 """
 
 BAD_TOML = """\
@@ -191,7 +191,9 @@ def test_toml_bundle_is_imported_whole(sql_store: SqlStorage, bundle_dir: Path) 
     assert pdf.content == b"%PDF-1.7\n\x00\xff binary"
     statistic = data.statistic_template("ST-CUSTOMERS")
     assert statistic is not None
-    assert statistic.dialect == CsvDialect(separator=",", encoding="cp1252", header=False)
+    assert statistic.dialect == CsvDialect(
+        separator=",", decimal_separator=".", encoding="cp1252", header=False
+    )
 
 
 def test_json_bundle_has_the_same_structure(sql_store: SqlStorage, bundle_dir: Path) -> None:
