@@ -106,6 +106,8 @@ class JinjaTemplates:
                 return template, source, env.get_template(template)
             except jinja2.TemplateSyntaxError as exc:
                 raise _invalid(template, f"line {exc.lineno}", exc.message or str(exc)) from None
+            except jinja2.TemplateError as exc:  # refused while folding constants
+                raise _invalid(template, "expression", exc.message or str(exc)) from None
         escape = bool(html)
         key = (template, escape)
         with self._lock:
@@ -117,6 +119,10 @@ class JinjaTemplates:
             compiled = self._envs[escape].from_string(template)
         except jinja2.TemplateSyntaxError as exc:
             raise _invalid(INLINE, f"line {exc.lineno}", exc.message or str(exc)) from None
+        except jinja2.TemplateError as exc:
+            # Jinja folds constant expressions while compiling: an unsafe attribute of a
+            # constant ("''.__class__ ~ 'x'") is refused here, before any rendering.
+            raise _invalid(INLINE, "expression", exc.message or str(exc)) from None
         with self._lock:
             self._inline[key] = compiled
             while len(self._inline) > self._cache_size:

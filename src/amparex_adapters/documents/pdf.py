@@ -203,6 +203,22 @@ def _inherited(field: DictionaryObject, key: str) -> Any:
     return None
 
 
+def _compile_field(
+    env: jinja2.sandbox.SandboxedEnvironment, template: DocumentTemplate, name: str, source: str
+) -> jinja2.Template:
+    """The field's expression, compiled.
+
+    A syntax error, or an expression the sandbox refuses while Jinja folds constants, is
+    ``template.document_invalid`` naming the field.
+    """
+    try:
+        return env.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _invalid(template, name, f"line {exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise _invalid(template, name, exc.message or str(exc)) from None
+
+
 def _prepare(template: DocumentTemplate, env: jinja2.sandbox.SandboxedEnvironment) -> _Prepared:
     """Parse *template* and compile its field expressions.
 
@@ -243,10 +259,7 @@ def _prepare(template: DocumentTemplate, env: jinja2.sandbox.SandboxedEnvironmen
                     raise _invalid(template, f"page {index + 1}", "a text field has no name")
                 value = _inherited(annotation, "/V")
                 source = _text(value) if value not in (None, "") else "{{ " + name + " }}"
-                try:
-                    expression = env.from_string(source)
-                except jinja2.TemplateSyntaxError as exc:
-                    raise _invalid(template, name, f"line {exc.lineno}: {exc.message}") from None
+                expression = _compile_field(env, template, name, source)
                 da = _inherited(annotation, "/DA") or form_da or "/Helv 0 Tf 0 g"
                 da_bytes = da.encode("latin-1", "replace") if isinstance(da, str) else bytes(da)
                 try:
