@@ -21,7 +21,7 @@ import struct
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from amparex_adapters.readers.nfc import CARD_NUMBER_RECORD_TYPE, NfcReader, card_number_record
@@ -107,6 +107,9 @@ def _load(tag: UdpType2Tag, area: bytes, capability: bytes | None = None) -> Non
         [b"\xe1\x10\x12\x00", b"\xe1\x10\xff\x00", b"\x00\x00\x00\x00", b"\xe1\x20\x12\x0f"]
     ),
 )
+# Found by the random (dev) profile: a well-framed record of TNF 2 (media type) whose
+# type is no MIME type made ndeflib raise ValueError, not DecodeError.
+@example(area=b"\x03$\xc2\x12\x00\x00\x00\x0camparex.com:cardno927600000016\xfe", capability=None)
 def test_CR1_CR4_hostile_ndef_is_read_or_refused_with_a_code(
     tag: UdpType2Tag, area: bytes, capability: bytes | None
 ) -> None:

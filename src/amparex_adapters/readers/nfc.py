@@ -208,7 +208,10 @@ class NfcReader:
             return None
         try:
             records = ndef.records
-        except _ndef().DecodeError as exc:
+        except (_ndef().DecodeError, ValueError, TypeError) as exc:
+            # ndeflib raises DecodeError for broken framing, and ValueError/TypeError for
+            # a well-framed record whose fields it cannot hold (a media type that is no
+            # MIME type, say).
             raise CardUnreadable(
                 reader=self.name, reason=f"its NDEF message is malformed ({exc})"
             ) from exc
