@@ -52,14 +52,15 @@ def open_storage(url: str) -> Storage:
         url: ``sqlite:///abs/path.sqlite``, ``sqlite://``, ``postgresql://…`` or
             ``memory://``. A SQLite path must be absolute (four slashes in all:
             ``sqlite:////var/lib/amparex/db.sqlite`` reads as ``/var/lib/…``, and so does
-            ``sqlite:///var/lib/…``).
+            ``sqlite:///var/lib/…``) and name its file plainly, without ``.`` or ``..``
+            parts.
 
     Returns:
         The open store; the caller closes it.
 
     Raises:
-        StorageUnavailable: An unknown scheme, a relative SQLite path, or a store that
-            cannot be opened.
+        StorageUnavailable: An unknown scheme, a relative or not plain SQLite path, or a
+            store that cannot be opened.
         StorageSchemaTooNew: The database was written by a newer amparex-core.
         MissingExtraError: The store's extra is not installed.
     """
@@ -86,6 +87,12 @@ def open_storage(url: str) -> Storage:
             )
         if path.startswith("//"):
             path = path[1:]
+        if {".", ".."} & set(path.split("/")) or path.endswith("/"):
+            # "db.sqlite/." would open db.sqlite; the URL must say which file it means.
+            raise StorageUnavailable(
+                store=redact_url(url),
+                reason="a SQLite path must name its file plainly, without '.' or '..' parts",
+            )
         return SqliteStorage(path)
     if scheme in ("postgresql", "postgres"):
         from .postgres import PostgresStorage
