@@ -43,6 +43,27 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """The abuse suite with random examples, 1,000 per property (not in the default set).
+
+    CI replays the same derandomized examples every run; this looks for new ones. A
+    failure prints the example and a blob to reproduce it (``@reproduce_failure``).
+    """
+    session.install("-e", f".[{EXTRAS}]", *_group("test"))
+    session.run(
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *(
+            session.posargs
+            or sorted(str(p) for p in Path("tests/reliability").glob("test_abuse_*.py"))
+        ),
+        env={"HYPOTHESIS_PROFILE": "fuzz"},
+    )
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check."""
     session.install(*_group("lint"))

@@ -1,4 +1,4 @@
-"""Test-wide settings: hypothesis profiles by ``HYPOTHESIS_PROFILE`` (``ci`` or ``dev``)."""
+"""Test-wide settings: hypothesis profiles by ``HYPOTHESIS_PROFILE`` (ci, dev or fuzz)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
+# Random and long: ``nox -s fuzz`` (the ci profile is derandomized, so it replays the same
+# examples every run; this one looks for new ones).
+settings.register_profile(
+    "fuzz",
+    max_examples=1000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # Fixture plugins of real peers (PostgreSQL, servers, daemons): every module in
