@@ -105,6 +105,22 @@ class LimitedSandbox(jinja2.sandbox.SandboxedEnvironment):
         self.globals.pop("lipsum", None)
         self.filters = {name: _limited_filter(name, f) for name, f in self.filters.items()}
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """No attribute of a class.
+
+        ``dict.x`` would fall back to ``dict['x']``, a generic alias that renders the name
+        given.
+        """
+        if isinstance(obj, type):
+            return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """No item of a class (``dict['x']`` makes a generic alias, not a value)."""
+        if isinstance(obj, type):
+            return self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
+
     def call_binop(
         self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
     ) -> Any:
