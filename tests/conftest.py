@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from pathlib import Path as _Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -34,3 +37,18 @@ pytest_plugins = sorted(
     for path in (_Path(__file__).parent / "plugins").glob("*.py")
     if not path.name.startswith("_")
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let SIGTERM end a run the way Ctrl-C does, so that fixtures still stop their peers.
+
+    ``timeout`` or a CI runner stops a test run with SIGTERM; Python's default for it ends
+    the process at once, leaving the private PostgreSQL cluster, sshd or pcscd of the
+    session running. As a KeyboardInterrupt pytest tears the session down first.
+    """
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)

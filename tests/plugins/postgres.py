@@ -13,6 +13,7 @@ binaries fail the tests that need them; elsewhere those tests are skipped.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import itertools
@@ -116,7 +117,13 @@ class PgCluster:
         )
 
     def start(self) -> None:
-        """Create the cluster, start the server, create the database ``amparex``."""
+        """Create the cluster, start the server, create the database ``amparex``.
+
+        The server is a daemon of its own: besides the fixture's teardown, an exit hook
+        stops it, so a run ended by SIGTERM (tests/conftest.py makes that an interrupt)
+        whose teardown breaks off does not leave it running.
+        """
+        atexit.register(self.stop)
         self._run(
             "initdb",
             "-D",
