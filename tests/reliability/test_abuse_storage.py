@@ -132,9 +132,10 @@ def _customers(store: object) -> list[tuple[object, ...]]:
     return store._read(work)  # type: ignore[attr-defined, no-any-return]
 
 
-@pytest.mark.parametrize("bad", ["K\x00", "\x00K", "Erika\x00Mustermann"])
+@pytest.mark.parametrize("bad", ["K\x00", "\x00K", "Erika\x00Mustermann", "K\ud800"])
 def test_a_nul_in_text_is_storage_value_invalid_on_postgresql(pg_url: str, bad: str) -> None:
-    """PostgreSQL refuses NUL in a key: a coded refusal, and the whole transaction is undone.
+    """PostgreSQL refuses NUL in a key, and a lone surrogate is no UTF-8 text: a coded
+    refusal, and the whole transaction is undone.
 
     (Fields of a record are kept as JSON, where a NUL is escaped; a record's ID is not.)
     """

@@ -202,6 +202,7 @@ def test_CO1_postgres_on_a_dead_server_names_it_without_the_password() -> None:
         ("host=db PASSWORD='Pw-Secret \\'escaped\\' x' dbname=amparex", "host=db dbname=amparex"),
         ("password=Pw-Secret-first port = 5432", "port=5432"),
         ("host=db password='Pw-Secret unterminated", "host=db"),
+        ("host=db sslpassword=Pw-Secret-ssl-key user=shop", "host=db user=shop"),
     ],
 )  # fmt: skip
 def test_CO1_describe_conninfo_drops_every_spelling_of_a_password(conninfo: str, kept: str) -> None:
@@ -212,6 +213,26 @@ def test_CO1_describe_conninfo_drops_every_spelling_of_a_password(conninfo: str,
     assert shown == kept
     for word in ("Pw-Secret", "quoted", "spaces", "escaped", "unterminated", "spaced"):
         assert word not in shown
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://shop:Pw-Secret?unencoded@db.example/amparex",
+        "postgresql://shop:Pw-Secret?x@db.example/amparex?application_name=a@b",
+        "postgresql://shop@db.example/amparex?sslpassword=Pw-Secret-ssl&sslmode=require",
+        "postgresql://shop@db.example/amparex?PASSWORD=Pw-Secret-upper",
+    ],
+)
+def test_CO1_a_url_password_with_a_question_mark_or_for_ssl_is_masked(url: str) -> None:
+    """CO1: ``config show`` (``_redact_url``), the messages' scrubber (``_url_passwords``)
+    and the storage errors (``redact_url``) all lose the password — also one holding an
+    unencoded ``?`` and an ``sslpassword`` (the key's passphrase)."""
+    from amparex_adapters.cli.app import _redact_url, _url_passwords
+
+    for shown in (_redact_url(url), redact_url(url)):
+        assert "Pw-Secret" not in shown, shown
+    assert any(value.startswith("Pw-Secret") for value in _url_passwords(url))
 
 
 # ------------------------------------------------------------------ deliveries

@@ -128,3 +128,43 @@ def test_LL8_check_name_accepts_only_plain_names(name: str) -> None:
 def test_describe_gives_one_line() -> None:
     assert describe(OSError("a\nb")) == "OSError: a"
     assert describe(EOFError()) == "EOFError"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["530 Login incorrect for hunter22", "login failed\nsent PASS hunter22", "ok\n\nhunter22"],
+)
+def test_CO1_an_error_quoting_a_secret_on_any_line_is_not_chained(message: str) -> None:
+    """CO1: the refusal names no secret and does not keep the error that quotes it (a
+    traceback or an ``exc_info`` log would show it), whichever line holds it."""
+
+    def fail() -> None:
+        raise OSError(message)
+
+    with pytest.raises(DeliveryFailed) as caught:
+        retrying(
+            fail,
+            retry=Retry(attempts=1),
+            destination="ftp://shop@h:21/in",
+            item="a.csv",
+            is_transient=lambda exc: False,
+            secrets=["hunter22"],
+        )
+    assert "hunter22" not in caught.value.message("en")
+    assert caught.value.__cause__ is None
+
+
+def test_CO1_an_error_without_a_secret_keeps_its_cause() -> None:
+    def fail() -> None:
+        raise OSError("connection refused")
+
+    with pytest.raises(DeliveryFailed) as caught:
+        retrying(
+            fail,
+            retry=Retry(attempts=1),
+            destination="ftp://shop@h:21/in",
+            item="a.csv",
+            is_transient=lambda exc: False,
+            secrets=["hunter22"],
+        )
+    assert isinstance(caught.value.__cause__, OSError)

@@ -376,6 +376,8 @@ def test_LL4_service_checks_the_directory_is_usable() -> None:
         ("{statistic}_{date:%Y}_{user}.csv", "unknown placeholder"),
         ("../{statistic}_{date:%Y%m%d}.csv", "plain file name"),
         ("{statistic", "expected"),
+        ("{statistic}_{date:%Y%m}.csv", "differ"),  # one name a month
+        ("{statistic}_{date:%d%m}.csv", "differ"),  # the same name every year
     ],
 )
 def test_LL6_file_pattern_must_make_distinct_plain_names(pattern: str, reason: str) -> None:

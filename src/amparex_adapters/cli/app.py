@@ -135,14 +135,22 @@ def _environment_secrets() -> list[str]:
 
 
 _URL_HEAD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/{0,2}")
-_QUERY_PASSWORD = re.compile(r"(?i)(^|&)(password=)([^&]*)")
+_QUERY_PASSWORD = re.compile(r"(?i)(^|&)((?:ssl)?password=)([^&]*)")
 
 
 def _split_login(url: str) -> tuple[str, str, str | None, str, str]:
-    """``(scheme part, user, password or None, rest, query)`` of a URL, malformed ones too."""
+    """``(scheme part, user, password or None, rest, query)`` of a URL, malformed ones too.
+
+    An ``@`` only after the first ``?`` may end a login whose (unencoded) password holds
+    the ``?``: then the login runs to the last ``@`` — masking too much rather than
+    showing part of a password.
+    """
     head, _, query = url.partition("?")
     if "@" not in head:
-        return "", "", None, head, query
+        if "@" not in query:
+            return "", "", None, head, query
+        head, _, query = url.rpartition("@")[2].partition("?")
+        head = url.rpartition("@")[0] + "@" + head
     login, _, host = head.rpartition("@")
     scheme = _URL_HEAD.match(login)
     start = scheme[0] if scheme else ""

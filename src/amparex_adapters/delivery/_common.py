@@ -192,7 +192,8 @@ def retrying(
             if not transient or attempt > len(delays):
                 suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
                 failed = DeliveryFailed(destination=destination, item=item, reason=reason + suffix)
-                if reason != describe(exc):  # the error quotes a secret: do not chain it
+                if secrets and scrub(str(exc), secrets) != str(exc):
+                    # The error quotes a secret (on any line): do not chain it.
                     raise failed from None
                 raise failed from exc
             delay = delays[attempt - 1]

@@ -26,6 +26,7 @@ its ``force_dot_files`` is set — and one ``MDTM`` per temp file found.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import logging
@@ -319,10 +320,9 @@ class FtpDelivery:
             ftp = self._connect()
             if not self._sweep(ftp):
                 # The listing broke off mid-answer: the replies may be out of step.
-                try:
+                with contextlib.suppress(Exception):
                     ftp.close()
-                finally:
-                    ftp = self._connect()
+                ftp = self._connect()
             self._ftp = ftp
             self._last_used = time.monotonic()
         return self._ftp

@@ -11,8 +11,11 @@ argument above :data:`MAX_ITEMS` to a method or filter call (``'x'.ljust(10**9)`
 (``'%999999s' % x``). ``lipsum`` (a text generator with a size argument) is not offered
 to templates.
 
-Not bounded: the CPU time of loops (``range`` is capped, but loops can nest); a template
-is written by the practice's administrator, and master-data values are never evaluated.
+Not bounded: the CPU time of loops (``range`` is capped, but loops can nest), and the
+size of what ``replace`` and ``join`` make of values that are each within the limits
+(``('x' * 100000)|replace('x', 'y' * 100000)``). These limits stop the accidents and the
+obvious attacks, not a determined template author: a template is written by the
+practice's administrator, and master-data values are never evaluated.
 """
 
 from __future__ import annotations
@@ -96,7 +99,10 @@ def _check_product(left: object, right: object) -> None:
 
 
 class LimitedSandbox(jinja2.sandbox.SandboxedEnvironment):
-    """A sandboxed environment that also refuses expressions that build huge values."""
+    """A sandboxed environment that also refuses the usual expressions building huge values.
+
+    The module's description says what is not bounded.
+    """
 
     intercepted_binops = frozenset({"*", "**", "%"})
 

@@ -35,10 +35,14 @@ def redact_url(url: str) -> str:
     >>> from amparex_adapters.storage import redact_url
     >>> redact_url("postgresql:/shop:s3cret@db.example/amparex?password=x")
     'postgresql:/…@db.example/amparex'
+    >>> redact_url("postgresql://shop:pa?ss@db.example/amparex")
+    'postgresql://…@db.example/amparex'
     >>> redact_url("sqlite:///var/lib/amparex.sqlite")
     'sqlite:///var/lib/amparex.sqlite'
     """
     text = url.partition("?")[0]
+    if "@" not in text and "@" in url:  # a "?" in the password itself
+        text = url.rpartition("@")[0] + "@" + url.rpartition("@")[2].partition("?")[0]
     if "@" in text:
         head = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/{0,2}", text)
         text = (head[0] if head else "") + "…@" + text.rpartition("@")[2]

@@ -28,7 +28,7 @@ import functools
 import math
 import random
 import re
-import select
+import selectors
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -59,11 +59,11 @@ def describe_conninfo(conninfo: str) -> str:
         # libpq's key = value syntax: spaces around '=', values in single quotes with
         # backslash escapes. The password goes first, also the malformed "password x";
         # whatever then does not parse as a pair is left out, too.
-        shown = re.sub(r"(?i)\bpassword\s*=?\s*('(?:[^'\\]|\\.)*'|\S+)", "", conninfo)
+        shown = re.sub(r"(?i)\b(?:ssl)?password\s*=?\s*('(?:[^'\\]|\\.)*'|\S+)", "", conninfo)
         pairs = [
             f"{key}={value}"
             for key, value in _CONNINFO_PAIR.findall(shown)
-            if key.lower() != "password"
+            if key.lower() not in ("password", "sslpassword")
         ]
         return " ".join(pairs)
     try:
@@ -195,7 +195,7 @@ class PostgresStorage(SqlStorage):
         a dead one makes the pool test every idle connection, so callers after a restart
         do not each meet one more stale connection.
         """
-        if not conn.closed and not select.select([conn.fileno()], [], [], 0)[0]:
+        if not conn.closed and not _readable(conn.fileno()):
             return
         try:
             self._pool.check_connection(conn)
@@ -241,6 +241,8 @@ class PostgresStorage(SqlStorage):
                 raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
             except self._psycopg.DataError as exc:  # e.g. a NUL character in a text
                 raise StorageValueInvalid(store=self.store_name, reason=_reason(exc)) from exc
+            except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text
+                raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, work: Callable[[Cursor], T]) -> T:
@@ -251,6 +253,8 @@ class PostgresStorage(SqlStorage):
             raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
         except self._psycopg.DataError as exc:  # e.g. a NUL character in a text
             raise StorageValueInvalid(store=self.store_name, reason=_reason(exc)) from exc
+        except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text
+            raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -258,6 +262,13 @@ class PostgresStorage(SqlStorage):
 
     def __repr__(self) -> str:
         return f"PostgresStorage({self.store_name!r})"
+
+
+def _readable(fd: int) -> bool:
+    """Whether *fd* has something to read, now (``selectors``: no limit on fd numbers)."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        return bool(selector.select(0))
 
 
 def _reason(exc: BaseException) -> str:

@@ -124,7 +124,14 @@ _WINDOWS_DEVICES: Final = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10))}
 )
 _MAX_NAME_BYTES: Final = 255
-_SAMPLE_DAYS: Final = (dt.date(2026, 1, 2), dt.date(2026, 1, 3), dt.date(2027, 12, 31))
+# Days a pattern must give distinct names for: the next day, the same day a year later
+# ("%d%m" would repeat every year), and a far-apart one.
+_SAMPLE_DAYS: Final = (
+    dt.date(2026, 1, 2),
+    dt.date(2026, 1, 3),
+    dt.date(2027, 1, 2),
+    dt.date(2027, 12, 31),
+)
 
 
 def _pattern_fields(pattern: str, depth: int = 0) -> set[str]:
