@@ -28,7 +28,7 @@ import functools
 import math
 import random
 import re
-import selectors
+import select
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -265,10 +265,16 @@ class PostgresStorage(SqlStorage):
 
 
 def _readable(fd: int) -> bool:
-    """Whether *fd* has something to read, now (``selectors``: no limit on fd numbers)."""
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        return bool(selector.select(0))
+    """Whether *fd* has something to read, now.
+
+    One system call, and no limit on fd numbers: ``select.select`` refuses fds from 1024
+    on POSIX; Windows has no poll, and its select has no such limit.
+    """
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])  # pragma: no cover - Windows
 
 
 def _reason(exc: BaseException) -> str:

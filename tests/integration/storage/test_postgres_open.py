@@ -7,6 +7,7 @@ connection" — and the reason never holds the password.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import quote
 
@@ -73,3 +74,30 @@ def test_CO1_a_malformed_connection_string_never_quotes_its_password() -> None:
     text = caught.value.message("en") + repr(caught.value)
     assert "cret-Value" not in text and "se cret" not in text
     assert "malformed" in text
+
+
+def test_IF8_a_store_works_in_a_process_with_many_open_files(pg_url: str) -> None:
+    """The pool's check of an idle connection works for any fd number (``select.select``
+    refuses fds from 1024): a host application may hold many files open."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1200
+    if soft < wanted + 64:
+        if hard != resource.RLIM_INFINITY and hard < wanted + 64:
+            pytest.skip(f"the hard limit of open files ({hard}) is below {wanted + 64}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted + 64, hard))
+    held: list[int] = []
+    try:
+        while not held or held[-1] < wanted:
+            held.append(os.dup(0 if not held else held[0]))
+        store = PostgresStorage(pg_url)
+        try:
+            for _ in range(3):  # the second and third take the idle connection
+                assert store.search_interfaces() == []
+        finally:
+            store.close()
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
