@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from amparex_adapters._extras import MissingExtraError
+from amparex_adapters.storage import split_login
 from amparex_core._version import __version__
 from amparex_core.domain.cards import CardPresentation, CardUid, UidForm
 from amparex_core.domain.errors import AmparexError
@@ -134,28 +135,7 @@ def _environment_secrets() -> list[str]:
     return [os.environ[v] for v in variables if len(os.environ.get(v, "")) >= 3]
 
 
-_URL_HEAD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/{0,2}")
 _QUERY_PASSWORD = re.compile(r"(?i)(^|&)((?:ssl)?password=)([^&]*)")
-
-
-def _split_login(url: str) -> tuple[str, str, str | None, str, str]:
-    """``(scheme part, user, password or None, rest, query)`` of a URL, malformed ones too.
-
-    An ``@`` only after the first ``?`` may end a login whose (unencoded) password holds
-    the ``?``: then the login runs to the last ``@`` — masking too much rather than
-    showing part of a password.
-    """
-    head, _, query = url.partition("?")
-    if "@" not in head:
-        if "@" not in query:
-            return "", "", None, head, query
-        head, _, query = url.rpartition("@")[2].partition("?")
-        head = url.rpartition("@")[0] + "@" + head
-    login, _, host = head.rpartition("@")
-    scheme = _URL_HEAD.match(login)
-    start = scheme[0] if scheme else ""
-    user, colon, password = login[len(start) :].partition(":")
-    return start, user, password if colon else None, host, query
 
 
 def _url_passwords(*urls: str) -> list[str]:
@@ -168,7 +148,7 @@ def _url_passwords(*urls: str) -> list[str]:
 
     found = []
     for url in urls:
-        _start, _user, password, _host, query = _split_login(url)
+        _start, _user, password, _host, query = split_login(url)
         values = [password] if password else []
         values += [m[3] for m in _QUERY_PASSWORD.finditer(query) if m[3]]
         for value in values:
@@ -1184,10 +1164,10 @@ def _redact_url(url: str) -> str:
 
     A ``password=`` query parameter is masked too, and a malformed URL is no exception.
     """
-    start, user, password, rest, query = _split_login(url)
+    start, user, password, rest, query = split_login(url)
     if password is not None:
         rest = f"{start}{user}:********@{rest}"
-    elif start or user:
+    elif user is not None:
         rest = f"{start}{user}@{rest}"
     if not query:
         return rest

@@ -22,9 +22,40 @@ from amparex_core.domain.errors import StorageUnavailable
 if TYPE_CHECKING:
     from amparex_core.ports.storage import Storage
 
-__all__ = ["open_storage", "redact_url"]
+__all__ = ["open_storage", "redact_url", "split_login"]
 
 _SCHEMES = ("sqlite://", "postgresql://", "postgres://", "memory://")
+
+
+_URL_HEAD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/{0,2}")
+
+
+def split_login(url: str) -> tuple[str, str | None, str | None, str, str]:
+    """``(scheme part, user, password, rest, query)`` of a URL, malformed ones too.
+
+    *user* is ``None`` when the URL has no login part (no ``@``), *password* is ``None``
+    when the login has no ``:``. An ``@`` only after the first ``?`` may end a login whose
+    (unencoded) password holds the ``?``: then the login runs to the last ``@`` — masking
+    too much rather than showing part of a password. The one parser behind
+    :func:`redact_url` and the command's ``config show`` and message scrubbing.
+
+    >>> from amparex_adapters.storage import split_login
+    >>> split_login("postgresql://shop:pa?ss@db.example/amparex?sslmode=require")
+    ('postgresql://', 'shop', 'pa?ss', 'db.example/amparex', 'sslmode=require')
+    >>> split_login("sqlite:///var/lib/amparex.sqlite")
+    ('', None, None, 'sqlite:///var/lib/amparex.sqlite', '')
+    """
+    head, _, query = url.partition("?")
+    if "@" not in head:
+        if "@" not in query:
+            return "", None, None, head, query
+        head, _, query = url.rpartition("@")[2].partition("?")
+        head = url.rpartition("@")[0] + "@" + head
+    login, _, host = head.rpartition("@")
+    scheme = _URL_HEAD.match(login)
+    start = scheme[0] if scheme else ""
+    user, colon, password = login[len(start) :].partition(":")
+    return start, user, password if colon else None, host, query
 
 
 def redact_url(url: str) -> str:
@@ -40,13 +71,8 @@ def redact_url(url: str) -> str:
     >>> redact_url("sqlite:///var/lib/amparex.sqlite")
     'sqlite:///var/lib/amparex.sqlite'
     """
-    text = url.partition("?")[0]
-    if "@" not in text and "@" in url:  # a "?" in the password itself
-        text = url.rpartition("@")[0] + "@" + url.rpartition("@")[2].partition("?")[0]
-    if "@" in text:
-        head = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/{0,2}", text)
-        text = (head[0] if head else "") + "…@" + text.rpartition("@")[2]
-    return text
+    start, user, _password, rest, _query = split_login(url)
+    return rest if user is None else f"{start}…@{rest}"
 
 
 def open_storage(url: str) -> Storage:
