@@ -10,7 +10,7 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 import attrs
@@ -26,6 +26,7 @@ __all__ = [
     "is_temp_name",
     "retrying",
     "scrub",
+    "sweep_stale",
     "temp_name",
 ]
 
@@ -89,6 +90,63 @@ def is_temp_name(name: str) -> bool:
     ``report.csv.3f9a0c1e.part`` and any path (``sub/.a.3f9a0c1e.part``) are not.
     """
     return _TEMP_NAME.fullmatch(name) is not None
+
+
+def sweep_stale(
+    listing: Callable[[], Iterable[tuple[str, Callable[[], float | None]]]],
+    remove: Callable[[str], object],
+    *,
+    destination: str,
+    stale_after: float,
+    broken: Callable[[BaseException], bool] = lambda exc: False,
+) -> tuple[int, bool]:
+    """Remove the temp files of dead uploads from one folder; never raises.
+
+    The policy every delivery shares: only names :func:`is_temp_name` accepts, only files
+    whose last write is more than *stale_after* seconds ago; a folder that cannot be
+    listed is a warning, a file that cannot be removed a debug line.
+
+    Args:
+        listing: The folder's entries as ``(name, modification time)``; the time is asked
+            for only for temp names and is ``None`` for what is no regular file (or when
+            the peer does not tell).
+        remove: Removes the named file from the folder.
+        destination: Named in the log lines.
+        stale_after: Seconds since the last write after which a temp file is dead.
+        broken: Whether an error leaves the connection unusable: the sweep stops there.
+
+    Returns:
+        ``(files removed, whether the connection is still in order)``.
+    """
+    removed = 0
+    in_order = True
+    try:
+        entries = list(listing())
+    except Exception as exc:  # noqa: BLE001 - the sweep never fails an upload
+        _log.warning(
+            "could not list %s to remove stale temporary files (%s); skipped",
+            destination,
+            describe(exc),
+        )
+        return 0, not broken(exc)
+    now = time.time()
+    for name, modified in entries:
+        if not is_temp_name(name):
+            continue
+        try:
+            when = modified()
+            if when is None or now - when <= stale_after:
+                continue
+            remove(name)
+        except Exception as exc:  # noqa: BLE001 - gone already, or not ours to remove
+            _log.debug("could not remove %r from %s (%s)", name, destination, describe(exc))
+            if broken(exc):
+                in_order = False
+                break
+            continue
+        removed += 1
+    _log.info("swept %d stale temporary file(s) from %s", removed, destination)
+    return removed, in_order
 
 
 def check_stale_after(value: float) -> float:

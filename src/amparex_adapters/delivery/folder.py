@@ -16,12 +16,13 @@ time, so one untouched for an hour belongs to a copy that is dead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
 import stat
 import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 from amparex_adapters.delivery._common import (
@@ -29,9 +30,8 @@ from amparex_adapters.delivery._common import (
     Retry,
     check_name,
     check_stale_after,
-    describe,
-    is_temp_name,
     retrying,
+    sweep_stale,
     temp_name,
 )
 from amparex_core.domain.errors import DeliveryFailed
@@ -134,39 +134,25 @@ class FolderDelivery:
 
     def _sweep(self) -> None:
         """Remove the temp files of dead copies from the folder (never raises)."""
-        self.sweeps += 1
-        now = time.time()
-        removed = 0
-        try:
+
+        def listing() -> list[tuple[str, Callable[[], float | None]]]:
             with os.scandir(self.folder) as entries:
-                for entry in entries:
-                    if not is_temp_name(entry.name):
-                        continue
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                        if (
-                            not stat.S_ISREG(info.st_mode)
-                            or now - info.st_mtime <= self.stale_after
-                        ):
-                            continue
-                        os.unlink(entry.path)
-                    except OSError as exc:  # gone already, or not ours to remove
-                        _log.debug(
-                            "could not remove %r from %s (%s)",
-                            entry.name,
-                            self.destination,
-                            describe(exc),
-                        )
-                        continue
-                    removed += 1
-        except OSError as exc:
-            _log.warning(
-                "could not list %s to remove stale temporary files (%s); skipped",
-                self.destination,
-                describe(exc),
-            )
+                return [(e.name, functools.partial(_regular_mtime, e)) for e in entries]
+
+        self.sweeps += 1
+        removed, _ = sweep_stale(
+            listing,
+            lambda name: os.unlink(self.folder / name),
+            destination=self.destination,
+            stale_after=self.stale_after,
+        )
         self.swept += removed
-        _log.info("swept %d stale temporary file(s) from %s", removed, self.destination)
+
+
+def _regular_mtime(entry: os.DirEntry[str]) -> float | None:
+    """The entry's modification time, ``None`` unless it is a regular file (no link)."""
+    info = entry.stat(follow_symlinks=False)
+    return info.st_mtime if stat.S_ISREG(info.st_mode) else None
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -29,11 +29,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Self, cast
@@ -43,9 +45,9 @@ from amparex_adapters.delivery._common import (
     Retry,
     check_name,
     check_stale_after,
-    describe,
     is_temp_name,
     retrying,
+    sweep_stale,
     temp_name,
 )
 from amparex_core.domain.errors import DeliveryFailed
@@ -334,40 +336,25 @@ class FtpDelivery:
 
         Returns:
             Whether the connection is still in order (``False``: a listing or command
-            broke off without its final reply).
+            broke off without its final reply; a reply-level refusal keeps step).
         """
         import ftplib
 
+        def listing() -> list[tuple[str, Callable[[], float | None]]]:
+            return [
+                (name, functools.partial(_listed_or_mdtm, ftp, name, listed))
+                for name, listed in self._temp_files(ftp)
+            ]
+
         self.sweeps += 1
-        try:
-            candidates = self._temp_files(ftp)
-        except Exception as exc:  # noqa: BLE001 - the sweep never fails an upload
-            _log.warning(
-                "could not list %s to remove stale temporary files (%s); skipped",
-                self.destination,
-                describe(exc),
-            )
-            return isinstance(exc, ftplib.Error)  # a reply-level refusal keeps step
-        now = time.time()
-        removed = 0
-        in_order = True
-        for name, listed in candidates:
-            try:
-                modified = listed if listed is not None else _mdtm(ftp, name)
-                if modified is None or now - modified <= self.stale_after:
-                    continue
-                ftp.delete(name)
-            except Exception as exc:  # noqa: BLE001 - gone already, or not ours to remove
-                _log.debug(
-                    "could not remove %r from %s (%s)", name, self.destination, describe(exc)
-                )
-                if isinstance(exc, ftplib.Error):
-                    continue
-                in_order = False
-                break
-            removed += 1
+        removed, in_order = sweep_stale(
+            listing,
+            ftp.delete,
+            destination=self.destination,
+            stale_after=self.stale_after,
+            broken=lambda exc: not isinstance(exc, ftplib.Error),
+        )
         self.swept += removed
-        _log.info("swept %d stale temporary file(s) from %s", removed, self.destination)
         return in_order
 
     @staticmethod
@@ -448,6 +435,11 @@ def _ftp_time(value: str | None) -> float | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=dt.UTC).timestamp()
+
+
+def _listed_or_mdtm(ftp: ftplib.FTP, name: str, listed: float | None) -> float | None:
+    """The modification time the listing told, else the one ``MDTM`` tells."""
+    return listed if listed is not None else _mdtm(ftp, name)
 
 
 def _mdtm(ftp: ftplib.FTP, name: str) -> float | None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import functools
 import hashlib
 import logging
 import os
@@ -47,8 +48,8 @@ import posixpath
 import socket
 import stat
 import threading
-import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, Self
@@ -59,9 +60,8 @@ from amparex_adapters.delivery._common import (
     Retry,
     check_name,
     check_stale_after,
-    describe,
-    is_temp_name,
     retrying,
+    sweep_stale,
     temp_name,
 )
 from amparex_core.domain.errors import HostKeyRejected
@@ -460,40 +460,22 @@ class SftpDelivery:
 
     def _sweep(self, conn: _Connection) -> None:
         """Remove the temp files of dead uploads from the remote folder (never raises)."""
+
+        def listing() -> list[tuple[str, Callable[[], float | None]]]:
+            return [
+                (entry.filename, functools.partial(_regular_mtime, entry))
+                for entry in conn.sftp.listdir_attr(self.remote_dir)
+            ]
+
         self.sweeps += 1
-        try:
-            entries = conn.sftp.listdir_attr(self.remote_dir)
-        except Exception as exc:  # noqa: BLE001 - the sweep never fails an upload
-            _log.warning(
-                "could not list %s to remove stale temporary files (%s); skipped",
-                self.destination,
-                describe(exc),
-            )
-            return
-        now = time.time()
-        removed = 0
-        for entry in entries:
-            name = entry.filename
-            if (
-                not is_temp_name(name)
-                or entry.st_mode is None
-                or not stat.S_ISREG(entry.st_mode)
-                or entry.st_mtime is None
-                or now - entry.st_mtime <= self.stale_after
-            ):
-                continue
-            try:
-                conn.sftp.remove(posixpath.join(self.remote_dir, name))
-            except Exception as exc:  # noqa: BLE001 - gone already, or not ours to remove
-                _log.debug(
-                    "could not remove %r from %s (%s)", name, self.destination, describe(exc)
-                )
-                if not conn.alive:
-                    break
-                continue
-            removed += 1
+        removed, _ = sweep_stale(
+            listing,
+            lambda name: conn.sftp.remove(posixpath.join(self.remote_dir, name)),
+            destination=self.destination,
+            stale_after=self.stale_after,
+            broken=lambda exc: not conn.alive,
+        )
         self.swept += removed
-        _log.info("swept %d stale temporary file(s) from %s", removed, self.destination)
 
     # ------------------------------------------------------------------ connecting
 
@@ -708,6 +690,13 @@ def _client_class(paramiko: ModuleType) -> type[Any]:
 
     _CLIENT_CLASSES[id(paramiko)] = _AmparexSFTPClient
     return _AmparexSFTPClient
+
+
+def _regular_mtime(entry: Any) -> float | None:
+    """An SFTP listing entry's modification time, ``None`` unless it is a regular file."""
+    if entry.st_mode is None or not stat.S_ISREG(entry.st_mode):
+        return None
+    return None if entry.st_mtime is None else float(entry.st_mtime)
 
 
 def _is_transient(exc: BaseException) -> bool:
