@@ -35,6 +35,7 @@ from amparex_core.domain.interfaces import (
     LoyaltyLabSettings,
 )
 from amparex_core.domain.orders import OrderStatus
+from amparex_core.domain.secret import redact
 from amparex_core.domain.statistics import ExportOutcome, StatisticKind
 from amparex_core.domain.templates import (
     CardKind,
@@ -105,26 +106,9 @@ class State:
     def scrub(self, text: str) -> str:
         """*text* with every known secret value replaced by ``********``.
 
-        A value is also found quoted as ``repr``, ``ascii`` and JSON write it (a message
-        that quotes a value with ``{value!r}`` escapes quotes, backslashes, non-ASCII).
+        Quoted forms count too; see :func:`~amparex_core.domain.secret.redact`.
         """
-        import json
-
-        forms = {
-            form
-            for value in self.secret_values
-            for form in (
-                value,
-                repr(value)[1:-1],
-                ascii(value)[1:-1],
-                json.dumps(value)[1:-1],
-                json.dumps(value, ensure_ascii=False)[1:-1],
-            )
-            if len(form) >= 3
-        }
-        for form in sorted(forms, key=len, reverse=True):
-            text = text.replace(form, "********")
-        return text
+        return redact(text, self.secret_values)
 
 
 def _environment_secrets() -> list[str]:

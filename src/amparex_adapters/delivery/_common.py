@@ -16,6 +16,7 @@ from typing import TypeVar
 import attrs
 
 from amparex_core.domain.errors import DeliveryError, DeliveryFailed
+from amparex_core.domain.secret import redact as scrub  # the one scrubber
 
 __all__ = [
     "STALE_AFTER",
@@ -172,14 +173,6 @@ def describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     kind = type(exc).__name__
     return scrub(f"{kind}: {text}" if text else kind, secrets)
-
-
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """*text* with every value of *secrets* (three characters or more) as ``********``."""
-    for value in sorted(secrets, key=len, reverse=True):
-        if len(value) >= 3:
-            text = text.replace(value, "********")
-    return text
 
 
 @attrs.frozen

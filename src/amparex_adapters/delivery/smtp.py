@@ -40,7 +40,7 @@ from typing import Final, Literal
 
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
-from amparex_core.domain.secret import Secret
+from amparex_core.domain.secret import Secret, redact
 
 __all__ = ["DEFAULT_PORTS", "Security", "SmtpParcelDelivery", "message_id_for"]
 
@@ -245,9 +245,7 @@ class SmtpParcelDelivery:
 
     def _scrub(self, text: str) -> str:
         """*text* without the password, whatever a peer echoed back."""
-        if self._password:
-            text = text.replace(self._password.reveal(), "********")
-        return text
+        return redact(text, [self._password.reveal()] if self._password else [])
 
     def _ssl_context(self) -> ssl.SSLContext:
         if self._context is not None:

@@ -36,6 +36,7 @@ from typing import Any, Final, TypeVar
 
 from amparex_adapters._extras import require
 from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
+from amparex_core.domain.secret import redact
 
 from ._sql import Conflict, Cursor, SqlStorage
 
@@ -181,9 +182,7 @@ class PostgresStorage(SqlStorage):
                 conninfo, autocommit=True, connect_timeout=max(1, math.ceil(timeout))
             )
         except self._psycopg.Error as exc:
-            reason = _reason(exc)
-            if password:
-                reason = reason.replace(str(password), "********")
+            reason = redact(_reason(exc), [str(password)] if password else [])
             raise StorageUnavailable(store=self.store_name, reason=reason) from None
         conn.close()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import json
+from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["REDACTED", "Secret"]
+__all__ = ["REDACTED", "Secret", "redact"]
 
 REDACTED: Final = "********"
 
@@ -58,3 +60,32 @@ class Secret:
 
     def __reduce__(self) -> tuple[type[Secret], tuple[str]]:
         return (Secret, (self._value,))
+
+
+def redact(text: str, values: Iterable[str]) -> str:
+    """*text* with every one of *values* replaced by :data:`REDACTED`.
+
+    A value is also found as ``repr``, ``ascii`` and JSON quote it (a message that writes
+    ``{value!r}`` escapes quotes, backslashes and non-ASCII characters). Values shorter
+    than three characters are left alone (masking them would mangle ordinary words); the
+    longest go first, so that a value holding another is masked whole. The one scrubber of
+    messages from peers and of the command's output.
+
+    >>> redact("login as shop with 's3cret' refused", ["s3cret"])
+    "login as shop with '********' refused"
+    """
+    forms = {
+        form
+        for value in values
+        for form in (
+            value,
+            repr(value)[1:-1],
+            ascii(value)[1:-1],
+            json.dumps(value)[1:-1],
+            json.dumps(value, ensure_ascii=False)[1:-1],
+        )
+        if len(form) >= 3
+    }
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
+    return text
