@@ -63,7 +63,7 @@ class Secret:
 
 
 def redact(text: str, values: Iterable[str]) -> str:
-    """*text* with every one of *values* replaced by :data:`REDACTED`.
+    """*text* with every one of *values* replaced by ``********``.
 
     A value is also found as ``repr``, ``ascii`` and JSON quote it (a message that writes
     ``{value!r}`` escapes quotes, backslashes and non-ASCII characters). Values shorter
