@@ -1,0 +1,254 @@
+"""Every refusal of the library, as one tree rooted in :class:`AmparexError`.
+
+Each error has a stable, dotted :attr:`~AmparexError.code` (host applications switch on
+it), its facts as attributes, and a message in English and German
+(:meth:`~AmparexError.message`). ``str(error)`` is the English message. No error ever
+holds a secret value.
+
+Where the meaning matches, an error also subclasses a builtin: :class:`LookupError` for
+things that do not exist, :class:`ValueError` for invalid values; failures of peers
+(delivery, readers) stay plain :class:`AmparexError`::
+
+    AmparexError
+    ├── InterfaceError
+    │   ├── InterfaceDuplicate              interface.duplicate              (ValueError)
+    │   ├── InterfaceSettingsMismatch       interface.settings_mismatch      (ValueError)
+    │   ├── WorkstationRequired             interface.workstation_required   (ValueError)
+    │   ├── ClientSideRequired              interface.client_side_required   (ValueError)
+    │   ├── ServerSideRequired              interface.server_side_required   (ValueError)
+    │   ├── DisplayNameRequired             interface.display_name_required  (ValueError)
+    │   ├── InterfaceNotAvailable           interface.not_available          (LookupError)
+    │   ├── ContractRequired                interface.contract_required      (ValueError)
+    │   └── InterfaceUnknown                interface.unknown                (LookupError)
+    ├── LoyaltyLabError
+    │   ├── CustomerNumberRequired          loyalty_lab.customer_number_required (ValueError)
+    │   └── FilePatternInvalid              loyalty_lab.file_pattern_invalid (ValueError)
+    ├── StatisticError
+    │   ├── StatisticTemplateUnknown        statistic.unknown_template       (LookupError)
+    │   ├── StatisticFormatNotCsv           statistic.format_not_csv         (ValueError)
+    │   └── StatisticFailed                 statistic.failed
+    ├── ExportError
+    │   ├── ExportDirectoryInvalid          export.directory_invalid         (ValueError)
+    │   └── ExportFailed                    export.failed
+    ├── TemplateError
+    │   ├── TemplateDuplicate               template.duplicate               (ValueError)
+    │   ├── TemplateNameRequired            template.name_required           (ValueError)
+    │   ├── NoTemplateDefined               template.none_defined            (LookupError)
+    │   ├── TemplateUnknown                 template.unknown                 (LookupError)
+    │   ├── DocumentTemplateUnknown         template.document_unknown        (LookupError)
+    │   ├── DocumentTemplateInvalid         template.document_invalid       (ValueError)
+    │   ├── CoverLetterRequired             template.cover_letter_required   (ValueError)
+    │   └── RollerClipEmployeeOnly          template.roller_clip_employee_only (ValueError)
+    ├── OrderError
+    │   ├── ValidityRequired                order.validity_required          (ValueError)
+    │   ├── ValidityNotAfterOrderDate       order.validity_not_after_order_date (ValueError)
+    │   ├── AddressMissing                  order.address_missing            (LookupError)
+    │   ├── HolderUnknown                   order.holder_unknown             (LookupError)
+    │   ├── BranchUnknown                   order.branch_unknown             (LookupError)
+    │   ├── ProcessRefInvalid               order.process_ref_invalid        (ValueError)
+    │   ├── OrderNotCancellable             order.not_cancellable            (ValueError)
+    │   ├── OrderUnknown                    order.unknown                    (LookupError)
+    │   └── PriceMissing                    order.price_missing              (LookupError)
+    ├── CardError
+    │   ├── CardUnknown                     card.unknown                     (LookupError)
+    │   ├── CardBlocked                     card.blocked                     (ValueError)
+    │   ├── CardExpired                     card.expired                     (ValueError)
+    │   ├── CardUidTaken                    card.uid_taken                   (ValueError)
+    │   ├── CardUidInvalid                  card.uid_invalid                 (ValueError)
+    │   ├── CardAlreadyRegistered           card.already_registered          (ValueError)
+    │   ├── CardNumberInvalid               card.number_invalid              (ValueError)
+    │   ├── CardDuplicate                   card.duplicate                   (ValueError)
+    │   └── CardWriteFailed                 card.write_failed
+    ├── DeliveryError
+    │   ├── DeliveryFailed                  delivery.failed
+    │   └── HostKeyRejected                 delivery.host_key_rejected
+    ├── ReaderError
+    │   ├── ReaderUnavailable               reader.unavailable
+    │   ├── CardRemoved                     reader.card_removed
+    │   └── CardUnreadable                  reader.card_unreadable
+    ├── MasterDataError
+    │   └── MasterDataInvalid               masterdata.invalid               (ValueError)
+    └── StorageError
+        ├── StorageUnavailable              storage.unavailable
+        ├── StorageSchemaTooNew             storage.schema_too_new
+        └── StorageValueInvalid             storage.value_invalid            (ValueError)
+
+A new rule may add codes; an existing code never changes meaning.
+"""
+
+from __future__ import annotations
+
+# The classes are shown under this package's name (see the end), so typing.get_type_hints
+# resolves their annotations here.
+from typing import Any, ClassVar  # noqa: F401
+
+# The family modules in the order of the tree above, which all_error_classes() follows.
+# isort: off
+from . import _configuration, _ordering, _cards, _infrastructure  # noqa: F401
+
+# isort: on
+from ._base import AmparexError, Lang
+from ._cards import (
+    CardAlreadyRegistered,
+    CardBlocked,
+    CardDuplicate,
+    CardError,
+    CardExpired,
+    CardNumberInvalid,
+    CardRemoved,
+    CardUidInvalid,
+    CardUidTaken,
+    CardUnknown,
+    CardUnreadable,
+    CardWriteFailed,
+    DeliveryError,
+    DeliveryFailed,
+    HostKeyRejected,
+    ReaderError,
+    ReaderUnavailable,
+)
+from ._configuration import (
+    ClientSideRequired,
+    ContractRequired,
+    CustomerNumberRequired,
+    DisplayNameRequired,
+    ExportDirectoryInvalid,
+    ExportError,
+    ExportFailed,
+    FilePatternInvalid,
+    InterfaceDuplicate,
+    InterfaceError,
+    InterfaceNotAvailable,
+    InterfaceSettingsMismatch,
+    InterfaceUnknown,
+    LoyaltyLabError,
+    ServerSideRequired,
+    StatisticError,
+    StatisticFailed,
+    StatisticFormatNotCsv,
+    StatisticTemplateUnknown,
+    WorkstationRequired,
+)
+from ._infrastructure import (
+    MasterDataError,
+    MasterDataInvalid,
+    StorageError,
+    StorageSchemaTooNew,
+    StorageUnavailable,
+    StorageValueInvalid,
+)
+from ._ordering import (
+    AddressMissing,
+    BranchUnknown,
+    CoverLetterRequired,
+    DocumentTemplateInvalid,
+    DocumentTemplateUnknown,
+    HolderUnknown,
+    NoTemplateDefined,
+    OrderError,
+    OrderNotCancellable,
+    OrderUnknown,
+    PriceMissing,
+    ProcessRefInvalid,
+    RollerClipEmployeeOnly,
+    TemplateDuplicate,
+    TemplateError,
+    TemplateNameRequired,
+    TemplateUnknown,
+    ValidityNotAfterOrderDate,
+    ValidityRequired,
+)
+
+__all__ = [
+    "AddressMissing",
+    "AmparexError",
+    "BranchUnknown",
+    "CardAlreadyRegistered",
+    "CardBlocked",
+    "CardDuplicate",
+    "CardError",
+    "CardExpired",
+    "CardNumberInvalid",
+    "CardRemoved",
+    "CardUidInvalid",
+    "CardUidTaken",
+    "CardUnknown",
+    "CardUnreadable",
+    "CardWriteFailed",
+    "ClientSideRequired",
+    "ContractRequired",
+    "CoverLetterRequired",
+    "CustomerNumberRequired",
+    "DeliveryError",
+    "DeliveryFailed",
+    "DisplayNameRequired",
+    "DocumentTemplateInvalid",
+    "DocumentTemplateUnknown",
+    "ExportDirectoryInvalid",
+    "ExportError",
+    "ExportFailed",
+    "FilePatternInvalid",
+    "HolderUnknown",
+    "HostKeyRejected",
+    "InterfaceDuplicate",
+    "InterfaceError",
+    "InterfaceNotAvailable",
+    "InterfaceSettingsMismatch",
+    "InterfaceUnknown",
+    "Lang",
+    "LoyaltyLabError",
+    "MasterDataError",
+    "MasterDataInvalid",
+    "NoTemplateDefined",
+    "OrderError",
+    "OrderNotCancellable",
+    "OrderUnknown",
+    "PriceMissing",
+    "ProcessRefInvalid",
+    "ReaderError",
+    "ReaderUnavailable",
+    "RollerClipEmployeeOnly",
+    "ServerSideRequired",
+    "StatisticError",
+    "StatisticFailed",
+    "StatisticFormatNotCsv",
+    "StatisticTemplateUnknown",
+    "StorageError",
+    "StorageSchemaTooNew",
+    "StorageUnavailable",
+    "StorageValueInvalid",
+    "TemplateDuplicate",
+    "TemplateError",
+    "TemplateNameRequired",
+    "TemplateUnknown",
+    "ValidityNotAfterOrderDate",
+    "ValidityRequired",
+    "WorkstationRequired",
+    "all_error_classes",
+]
+
+
+def all_error_classes() -> list[type[AmparexError]]:
+    """Every concrete error class, in definition order.
+
+    Returns:
+        The classes that carry a code of their own.
+    """
+    found: list[type[AmparexError]] = []
+    pending: list[type[AmparexError]] = [AmparexError]
+    while pending:
+        cls = pending.pop(0)
+        sub: type[AmparexError]
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if "__attrs_attrs__" in vars(sub) and sub.code != cls.code:
+                found.append(sub)
+    return found
+
+
+# Every class is documented, pickled and shown under this package's name, whichever of its
+# private modules defines it.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type):
+        _value.__module__ = __name__
