@@ -10,7 +10,7 @@ three parts:
   every shipped adapter through the same classes.
 - :mod:`amparex_adapters.testing.strategies` — hypothesis strategies for every domain
   object.
-- :mod:`amparex_adapters.testing.plugin` — a pytest plugin, registered under the
+- ``amparex_adapters.testing.plugin`` — a pytest plugin, registered under the
   ``pytest11`` entry point as ``amparex``. It is inactive unless asked for: it adds no
   tests, no options and changes no defaults; it only marks the tests of the contract
   classes you subclass (``amparex_contract``) and rewrites their assertions.

@@ -12,10 +12,8 @@ strategies for property tests of its own adapters::
 
 Every value drawn is valid (it passes the domain's validators); the project's own test
 suite checks that for each strategy. Plain strategies are module attributes
-(:data:`customers`, :data:`card_uids`, ...); those that take options are functions.
+(``customers``, ``card_uids``, ...); those that take options are functions.
 """
-
-from __future__ import annotations
 
 # isort: off
 from amparex_adapters.testing import _needs  # noqa: F401 - pytest and hypothesis, or a clear error
@@ -26,6 +24,7 @@ import string
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 from amparex_core.domain.cards import (
     CardNumberFormat,
@@ -132,9 +131,7 @@ absolute_dirs = st.sampled_from(
 )
 
 
-def card_order_settings(
-    *, with_contract: bool | None = None
-) -> st.SearchStrategy[CardOrderSettings]:
+def card_order_settings(*, with_contract: bool | None = None) -> SearchStrategy[CardOrderSettings]:
     """Card-order settings; with or without contract, or either."""
     contract = st.text(string.digits, min_size=4, max_size=8).map(lambda d: f"KV-{d}")
     if with_contract is True:
@@ -165,7 +162,7 @@ loyalty_lab_settings = st.builds(
 def interface_configs(
     draw: st.DrawFn,
     kind: InterfaceKind | None = None,
-    display_names: st.SearchStrategy[str] | None = None,
+    display_names: SearchStrategy[str] | None = None,
 ) -> InterfaceConfig:
     """Valid configurations of any kind (or of *kind*)."""
     kind = kind or draw(st.sampled_from(list(InterfaceKind)))
@@ -257,7 +254,7 @@ statistic_templates = st.builds(
 
 
 @st.composite
-def card_templates(draw: st.DrawFn, name: st.SearchStrategy[str] | None = None) -> CardTemplate:
+def card_templates(draw: st.DrawFn, name: SearchStrategy[str] | None = None) -> CardTemplate:
     """Valid card templates."""
     kind = draw(st.sampled_from(list(CardKind)))
     ship_to = draw(st.sampled_from(list(ShipTo)))

@@ -111,7 +111,7 @@ class ExportTargetContract:
     """
 
     def machine_settings(self) -> settings:
-        """The hypothesis settings of :class:`ExportModel` (built when it runs).
+        """The hypothesis settings of the ``ExportModel`` machine (built when it runs).
 
         Returns:
             30 runs of up to 20 steps each, no deadline, on top of the loaded profile.
