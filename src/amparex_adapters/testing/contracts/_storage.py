@@ -69,8 +69,8 @@ class StorageContract:
     Fixture to provide:
         ``make_storage``: a callable; each call returns a new, empty store. The suite
         calls it once per plain test and once per run of a state machine, and closes
-        every store it made. Stores made by one test may share a database (the
-        concurrency tests use one store from many threads).
+        every store it made. A store must serve several threads at once (the
+        concurrency tests share one store among eight threads).
 
     The suite also defines the fixture ``storage`` (one store from ``make_storage``,
     closed after the test) for its own tests.
