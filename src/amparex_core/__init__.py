@@ -4,8 +4,12 @@ The domain (:mod:`amparex_core.domain`) holds the objects and rules; the ports
 (:mod:`amparex_core.ports`) the contracts adapters implement; the services
 (:mod:`amparex_core.services`) the use cases. Adapters live in :mod:`amparex_adapters`.
 
-Importing this package loads no adapter library.
+Importing this package loads no adapter library and configures no logging: the package's
+root logger ``amparex_core`` only gets a :class:`logging.NullHandler`, so a host
+application decides where the records go.
 """
+
+import logging as _logging
 
 from ._version import __version__
 from .domain import (
@@ -46,3 +50,5 @@ __all__ = [
     "StatisticTemplate",
     "__version__",
 ]
+
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())

@@ -1,8 +1,13 @@
-"""Fixtures that run each contract suite over every adapter of its port (see factories.py)."""
+"""The fixtures of the contract kit's classes, each over every adapter of its port.
+
+The test modules here subclass the classes of :mod:`amparex_adapters.testing.contracts`
+exactly as a host project would; these fixtures (named as the classes ask) are
+parametrised over the registries of factories.py, so each suite runs on every adapter.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,12 +17,9 @@ from tests.contract import factories
 
 
 @pytest.fixture(params=sorted(factories.STORAGE))
-def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
-    store = factories.STORAGE[request.param](request)
-    try:
-        yield store
-    finally:
-        store.close()
+def make_storage(request: pytest.FixtureRequest) -> Callable[[], Storage]:
+    """New, empty stores of one adapter (the suite closes each)."""
+    return lambda: factories.STORAGE[request.param](request)
 
 
 def _over(registry: dict[str, Callable[[pytest.FixtureRequest], Any]]) -> Any:

@@ -1,8 +1,10 @@
 """The adapters every contract suite runs against, by port.
 
-Each entry maps a name to a factory ``(request) -> adapter`` (``request`` is pytest's
-FixtureRequest, so a factory can use fixtures of real peers such as a PostgreSQL cluster
-from ``tests/plugins/``). A new adapter joins a suite by adding one entry here: never by
+The suites are the classes of the contract kit (``amparex_adapters.testing.contracts``);
+conftest.py turns each registry here into the fixture its class asks for. Each entry maps
+a name to a factory ``(request) -> adapter`` (``request`` is pytest's FixtureRequest, so a
+factory can use fixtures of real peers such as a PostgreSQL cluster from
+``tests/plugins/``). A new adapter joins a suite by adding one entry here: never by
 copying a suite.
 """
 
@@ -12,7 +14,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
@@ -28,6 +30,7 @@ from amparex_adapters.statistics.memory import MemoryStatisticSource
 from amparex_adapters.storage.memory import MemoryStorage
 from amparex_adapters.storage.postgres import PostgresStorage
 from amparex_adapters.storage.sqlite import SqliteStorage
+from amparex_adapters.testing.contracts import RendererSamples as RendererSamples
 from amparex_core.domain.masterdata import DocumentKind, DocumentTemplate
 from amparex_core.ports import (
     CardWriter,
@@ -199,18 +202,6 @@ PARCEL_DELIVERIES: dict[
     "smtp": _smtp_delivery,
 }
 """Parcel deliveries: ``(delivery, received)`` where ``received(parcel_id)`` is what arrived."""
-
-
-class RendererSamples(NamedTuple):
-    """Templates in a renderer's own format, for the renderer suite.
-
-    ``card`` reads ``holder_name`` and ``card_number``; ``letter`` prints
-    ``Dear <holder_name>``; ``broken`` cannot be read at all.
-    """
-
-    card: DocumentTemplate
-    letter: DocumentTemplate
-    broken: DocumentTemplate
 
 
 TEXT_SAMPLES = RendererSamples(

@@ -93,3 +93,32 @@ def test_missing_extra_names_the_extra() -> None:
     with pytest.raises(MissingExtraError, match=r"amparex-core\[sftp\]"):
         require("amparex_no_such_module", "sftp")
     assert require("json", "none").dumps([]) == "[]"
+
+
+def dotted_imports_of(path: Path) -> set[str]:
+    """The absolute modules *path* imports, in full (``amparex_adapters.testing.strategies``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+KIT = SRC / "amparex_adapters" / "testing"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(SRC.rglob("*.py")) if not p.is_relative_to(KIT)],
+    ids=lambda p: str(p.relative_to(SRC)),
+)
+def test_the_library_never_imports_its_contract_kit_or_test_libraries(path: Path) -> None:
+    assert not imports_of(path) & {"pytest", "hypothesis", "tests"}
+    assert not {m for m in dotted_imports_of(path) if m.startswith("amparex_adapters.testing")}
+
+
+@pytest.mark.parametrize("path", sorted(KIT.rglob("*.py")), ids=lambda p: p.name)
+def test_the_contract_kit_imports_no_project_tests(path: Path) -> None:
+    assert "tests" not in imports_of(path)

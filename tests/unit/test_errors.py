@@ -14,7 +14,15 @@ from amparex_core.domain import errors
 from amparex_core.domain.errors import AmparexError, all_error_classes
 from tests.peers import peer_missing
 
-SPEC = Path(__file__).parents[3] / "shared" / "SPEC.md"
+# The product SPEC sits in ``shared/`` beside the checkout (or beside its worktree folder).
+SPEC = next(
+    (
+        folder / "shared" / "SPEC.md"
+        for folder in Path(__file__).parents[3:]
+        if (folder / "shared" / "SPEC.md").exists()
+    ),
+    Path(__file__).parents[3] / "shared" / "SPEC.md",
+)
 
 
 def sample(cls: type[AmparexError]) -> AmparexError:
@@ -76,3 +84,163 @@ def test_CO5_address_missing_reads_as_german_in_german() -> None:
     assert error.message("de") == (
         "Die Karte kann nicht an den Kunden verschickt werden: für K2 fehlt die Postanschrift."
     )
+
+
+# ---------------------------------------------------------------- the tree in the docstring
+
+_TREE_LINE = re.compile(
+    r"^(?P<prefix>[ │├└─]*)(?P<name>[A-Z]\w*)"
+    r"(?:\s+(?P<code>[a-z_]+\.[a-z_]+))?(?:\s+\((?P<builtins>\w+(?:,\s*\w+)*)\))?\s*$"
+)
+_BRANCH = re.compile(r"(?:[│ ]   )*(?:[├└]── )?")
+
+
+def parse_tree(doc: str) -> list[tuple[str, str | None, str | None, frozenset[str]]]:
+    """The tree drawn in *doc*: ``(name, parent, code, builtin bases)`` per line, in order.
+
+    The tree is the indented block after the line that ends with ``::``; each level is
+    four characters wide (``├── ``, ``│   ``), so a line's depth gives its parent.
+    """
+    lines = doc.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.rstrip().endswith("::")) + 1
+    nodes: list[tuple[str, str | None, str | None, frozenset[str]]] = []
+    path: list[str] = []
+    base_indent: int | None = None
+    for line in lines[start:]:
+        if not line.strip():
+            if nodes:
+                break
+            continue
+        match = _TREE_LINE.match(line)
+        assert match is not None, f"not a line of the error tree: {line!r}"
+        if base_indent is None:
+            base_indent = len(match["prefix"])
+        branch = match["prefix"][base_indent:]
+        assert _BRANCH.fullmatch(branch), f"misaligned: {line!r}"
+        depth = len(branch) // 4
+        assert depth <= len(path), f"a level skipped: {line!r}"
+        del path[depth:]
+        builtins = frozenset(b.strip() for b in (match["builtins"] or "").split(",") if b.strip())
+        nodes.append((match["name"], path[-1] if path else None, match["code"], builtins))
+        path.append(match["name"])
+    return nodes
+
+
+def tree_mismatches(doc: str, module: Any) -> list[str]:
+    """How the tree drawn in *doc* differs from *module*'s classes, ``__all__`` and codes."""
+    problems: list[str] = []
+    nodes = parse_tree(doc)
+    names = [name for name, *_ in nodes]
+    problems += [f"{n} drawn twice" for n in sorted({n for n in names if names.count(n) > 1})]
+    if not nodes or nodes[0][:3] != ("AmparexError", None, None):
+        problems.append("the tree does not start at AmparexError")
+    exported = {
+        name
+        for name in module.__all__
+        if isinstance(getattr(module, name, None), type)
+        and issubclass(getattr(module, name), AmparexError)
+    }
+    problems += [f"{n} is in __all__ but not in the tree" for n in sorted(exported - set(names))]
+    problems += [f"{n} is in the tree but not in __all__" for n in sorted(set(names) - exported)]
+    concrete = {
+        cls
+        for cls in module.all_error_classes()
+        if cls.__module__.startswith(module.__name__)  # not the command's errors
+    }
+    drawn_with_code = set()
+    for name, parent, code, builtins in nodes:
+        cls = getattr(module, name, None)
+        if not (isinstance(cls, type) and issubclass(cls, AmparexError)):
+            problems.append(f"{name} is no error class of {module.__name__}")
+            continue
+        parents = [b.__name__ for b in cls.__bases__ if issubclass(b, AmparexError)]
+        if parent is not None and parents != [parent]:
+            problems.append(f"{name}: drawn under {parent}, derives from {parents}")
+        bases = {b.__name__ for b in cls.__bases__ if b.__module__ == "builtins"} - {"Exception"}
+        if bases != builtins:
+            problems.append(f"{name}: drawn with {sorted(builtins)}, derives from {sorted(bases)}")
+        if code is None:
+            if cls in concrete:
+                problems.append(f"{name}: drawn without its code {cls.code}")
+            continue
+        drawn_with_code.add(cls)
+        if cls.code != code:
+            problems.append(f"{name}: drawn with code {code}, has {cls.code}")
+    problems += [
+        f"{cls.__name__} ({cls.code}) is not drawn with its code"
+        for cls in sorted(concrete - drawn_with_code, key=lambda c: c.__name__)
+    ]
+    problems += [
+        f"{cls.__name__} is drawn with a code but is no concrete error"
+        for cls in sorted(drawn_with_code - concrete, key=lambda c: c.__name__)
+    ]
+    return problems
+
+
+def test_the_tree_in_the_docstring_matches_the_classes() -> None:
+    """The tree drawn in the errors package's docstring is the tree of the code: the same
+    classes as ``__all__`` and ``all_error_classes()``, the same codes, parents and builtin
+    bases (so an error added without the tree or ``__all__`` fails here)."""
+    assert len(parse_tree(errors.__doc__)) > len(all_error_classes())  # families too
+    assert tree_mismatches(errors.__doc__, errors) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    │   ├── InterfaceDuplicate              interface.duplicate              "
+            "(ValueError)\n",
+            "",
+            "InterfaceDuplicate is in __all__ but not in the tree",
+        ),
+        ("interface.duplicate ", "interface.dupe      ", "drawn with code interface.dupe"),
+        ("card.uid_taken                   (ValueError)", "card.uid_taken", "derives from"),
+        ("card.unknown                     (LookupError)", "card.unknown (ValueError)", "drawn"),
+        ("    │   ├── CardUnknown", "    │   │   ├── CardUnknown", "a level skipped"),
+        ("    ├── OrderError\n", "    ├── OrderError\n    ├── NoSuchError\n", "NoSuchError"),
+        (
+            "    ├── ReaderError\n    │   ├── ReaderUnavailable",
+            "    ├── ReaderError\n    ├── ReaderUnavailable",
+            "ReaderUnavailable: drawn under AmparexError, derives from ['ReaderError']",
+        ),
+    ],
+)
+def test_a_wrong_tree_is_found(old: str, new: str, expected: str) -> None:
+    assert old in errors.__doc__
+    try:
+        found = tree_mismatches(errors.__doc__.replace(old, new, 1), errors)
+    except AssertionError as exc:  # the parser refuses a malformed line
+        found = [str(exc)]
+    assert any(expected in problem for problem in found), found
+
+
+class _Shadow:
+    """The errors package with one name left out of ``__all__`` and extra classes found."""
+
+    def __init__(self, *, drop: str = "", extra: tuple[type, ...] = ()) -> None:
+        self.__name__ = errors.__name__
+        self.__all__ = [n for n in errors.__all__ if n != drop]
+        self._extra = extra
+
+    def all_error_classes(self) -> list[type]:
+        return [*all_error_classes(), *self._extra]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(errors, name)
+
+
+def test_an_error_missing_from_all_is_found() -> None:
+    found = tree_mismatches(errors.__doc__, _Shadow(drop="CardExpired"))
+    assert found == ["CardExpired is in the tree but not in __all__"]
+
+
+def test_an_error_missing_from_the_tree_and_all_is_found() -> None:
+    """A class defined in a family module but neither drawn nor exported."""
+    unlisted = type(
+        "CardForgotten",
+        (),
+        {"code": "card.forgotten", "__module__": "amparex_core.domain.errors._cards"},
+    )
+    found = tree_mismatches(errors.__doc__, _Shadow(extra=(unlisted,)))
+    assert found == ["CardForgotten (card.forgotten) is not drawn with its code"]
