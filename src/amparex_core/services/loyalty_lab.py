@@ -396,7 +396,9 @@ class LoyaltyLab:
         Upload claims and completions still read the clock when they happen (leases run
         in real time).
         """
-        exports = self.export_for(configurations, on=on, progress=phase_progress(progress, Phase.EXPORT))
+        exports = self.export_for(
+            configurations, on=on, progress=phase_progress(progress, Phase.EXPORT)
+        )
         uploads = self.upload_for(configurations, progress=phase_progress(progress, Phase.UPLOAD))
         return StartupReport(exports=tuple(exports), uploads=tuple(uploads))
 
