@@ -58,7 +58,7 @@ def test_the_shell_imports_no_command_group() -> None:
 
 
 def test_every_group_module_is_registered_on_the_root() -> None:
-    registered = {command.callback.__module__ for command in cli.commands.values()}  # type: ignore[union-attr]
+    registered = {command.callback.__module__ for command in cli.commands.values()}
     modules = {f"amparex_adapters.cli.commands.{p.stem}" for p in GROUP_MODULES}
     assert registered == modules
     assert all(isinstance(c, click.Command) for c in cli.commands.values())

@@ -105,11 +105,11 @@ class Counted:
             clock.reads = 0
 
 
-def due_order(world: World, **card_ordering: object) -> str:
+def due_order(world: World, **card_ordering: str | None) -> str:
     """Card ordering, a weekly template and one order placed at START in its branch; its ID."""
-    world.card_ordering(**card_ordering)
+    world.card_ordering(**card_ordering)  # type: ignore[arg-type]
     world.template()
-    branch = str(card_ordering.get("branch") or "F01")
+    branch = card_ordering.get("branch") or "F01"
     placed = world.orders.place(template="BASIS", holder_id="K1", branch=branch, process_ref="P1")
     return placed.order.id
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -352,11 +353,10 @@ def configure_logging(
             logger.removeHandler(old)
         handler = _StderrLines(wanted, scrub=scrub, debug=debug)
         logger.addHandler(handler)
-        undo.append(lambda logger=logger, handler=handler: logger.removeHandler(handler))
+        undo.append(functools.partial(logger.removeHandler, handler))
         if logger.getEffectiveLevel() > wanted:
-            previous = logger.level
+            undo.append(functools.partial(logger.setLevel, logger.level))
             logger.setLevel(wanted)
-            undo.append(lambda logger=logger, previous=previous: logger.setLevel(previous))
 
     def restore() -> None:
         while undo:

@@ -60,7 +60,6 @@ from amparex_core.services.progress import Progress
 __all__ = [
     "ExportResult",
     "LoyaltyLab",
-    "Phase",
     "PhaseProgress",
     "StartupReport",
     "UploadResult",
