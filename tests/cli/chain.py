@@ -140,6 +140,7 @@ class Chain:
             "AMPAREX_CARD_KEY": CARD_KEY,
             "AMPAREX_CONFIG": None,
             "AMPAREX_SECRETS_FILE": None,
+            "AMPAREX_LOG_LEVEL": None,
             "CI": None,
             **dict.fromkeys(_LOCALE),
         }
@@ -194,6 +195,14 @@ def environment(changes: dict[str, str | None]) -> dict[str, str]:
         else:
             env[key] = value
     return env
+
+
+def replace_section(chain: Chain, section: str, body: str) -> None:
+    """Replace ``[section]`` (up to the next blank line) of the chain's configuration."""
+    text = chain.config.read_text(encoding="utf-8")
+    start = text.index(f"[{section}]\n")
+    end = text.index("\n\n", start)
+    chain.config.write_text(text[:start] + f"[{section}]\n{body.strip()}" + text[end:])
 
 
 def error_line(stderr: str) -> str:

@@ -10,18 +10,11 @@ from typing import Any
 import pytest
 
 from .chain import Chain, add_card_ordering, add_loyalty_lab, add_templates
+from .chain import replace_section as _replace_section
 
 pytestmark = pytest.mark.integration
 
 LATER = "2099-01-01T08:00:00+01:00"
-
-
-def _replace_section(chain: Chain, section: str, body: str) -> None:
-    """Replace ``[section]`` (up to the next blank line) of the chain's configuration."""
-    text = chain.config.read_text(encoding="utf-8")
-    start = text.index(f"[{section}]\n")
-    end = text.index("\n\n", start)
-    chain.config.write_text(text[:start] + f"[{section}]\n{body.strip()}" + text[end:])
 
 
 def test_LL8_startup_uploads_over_sftp_with_the_password_from_the_environment(

@@ -200,6 +200,7 @@ def test_LL8_without_delivery_nothing_is_uploaded_and_interrupts_release_the_cla
     lab = world.loyalty_lab
     lab._delivery_for = None
     assert lab.start(branch=None, workstation="KASSE-1").uploads == ()
+    assert lab.upload(branch=None, workstation="KASSE-1") == []
 
     class Interrupting:
         destination = "x"

@@ -1,7 +1,11 @@
 """The ``amparex`` command (extra ``cli``): a TOML configuration wired to the library.
 
 ``main`` is the console script; ``python -m amparex_adapters.cli`` runs it too. The
-commands live in :mod:`amparex_adapters.cli.app`, the configuration in
+root command and its global options live in :mod:`amparex_adapters.cli.app`, one module
+per command group in :mod:`amparex_adapters.cli.commands` (``interfaces``,
+``templates``, ``orders``, ``startup``, ``outbox``, ``cards``, ``config``,
+``masterdata``, ``demo``), the state, error handling, shared options and logging set-up
+in :mod:`amparex_adapters.cli.shell`, the configuration in
 :mod:`amparex_adapters.cli.config`, the wiring of adapters in
 :mod:`amparex_adapters.cli.compose`, the demo in :mod:`amparex_adapters.cli.demo`.
 """

@@ -43,6 +43,7 @@ from amparex_core.services import (
     InterfaceService,
     LoyaltyLab,
     OrderService,
+    ProgramStart,
     TemplateService,
 )
 
@@ -537,4 +538,20 @@ class Composition:
             clock=self.clock,
             tz=self.tz,
             delivery_for=delivery_for,
+        )
+
+    @cached_property
+    def program_start(self) -> ProgramStart:
+        """The job of a program start (LL5–LL8), in the single-workstation mode (CO16, CO20).
+
+        Due card orders are dispatched when a card-ordering interface is available; the
+        order service is built only then.
+        """
+        return ProgramStart(
+            loyalty_lab=self.loyalty_lab,
+            interfaces=self.interfaces_without_checks(),
+            clock=self.clock,
+            tz=self.tz,
+            orders=lambda: self.orders,
+            dispatch_card_orders=True,
         )

@@ -16,7 +16,8 @@ The first run builds, in *DIR* (default ``./amparex-demo``):
   box, validity required, to the customer with a cover letter), and orders placed eight
   days ago, so that their shipping periods are over and they are due.
 
-Then every run does the main job of a program start on this workstation: the four
+Then every run does the main job of a program start on this workstation
+(:class:`~amparex_core.services.ProgramStart`, as ``amparex startup`` runs it): the four
 Loyalty Lab CSV files are written into ``DIR/outbox`` (never rewritten, LL6) and uploaded
 to the folder ``DIR/loyalty-lab-server`` (each once, LL8); due card orders are rendered
 into one batch PDF per period and delivered as files to ``DIR/card-vendor`` (CO16). A
@@ -55,9 +56,8 @@ from amparex_core.domain.masterdata import (
     StatisticTemplate,
 )
 from amparex_core.domain.orders import OrderStatus
-from amparex_core.domain.statistics import ExportOutcome, StatisticKind
+from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShippingInterval, ShipTo
-from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.services import OrderService
 
 from .errors import DemoRefused
@@ -73,87 +73,24 @@ BRANCHES: Final = (
     ("F02", "Optik & Hören Muster Köln", "Hohe Straße 52", "50667", "Köln"),
     ("F03", "Optik & Hören Muster Leipzig", "Petersstraße 20", "04109", "Leipzig"),
 )
+# fmt: off
 FIRST_NAMES: Final = [
-    "Anna",
-    "Ben",
-    "Clara",
-    "David",
-    "Emma",
-    "Felix",
-    "Greta",
-    "Hannah",
-    "Ida",
-    "Jonas",
-    "Karl",
-    "Lea",
-    "Lena",
-    "Lukas",
-    "Marie",
-    "Max",
-    "Mia",
-    "Noah",
-    "Paul",
-    "Paula",
-    "Sophie",
-    "Tom",
-    "Ursula",
-    "Werner",
-    "Zoe",
-    "Jürgen",
-    "Björn",
-    "Sören",
-    "Käthe",
-    "Günther",
+    "Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannah", "Ida", "Jonas", "Karl",
+    "Lea", "Lena", "Lukas", "Marie", "Max", "Mia", "Noah", "Paul", "Paula", "Sophie", "Tom",
+    "Ursula", "Werner", "Zoe", "Jürgen", "Björn", "Sören", "Käthe", "Günther",
 ]
 LAST_NAMES: Final = [
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Schäfer",
-    "Koch",
-    "Bauer",
-    "Richter",
-    "Klein",
-    "Wolf",
-    "Schröder",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-    "Hofmann",
-    "Hartmann",
-    "Lange",
-    "Schmitt",
-    "Werner",
-    "Krause",
-    "Meier",
-    "Lehmann",
-    "Köhler",
-    "Weiß",
+    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
+    "Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann",
+    "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Schmitt",
+    "Werner", "Krause", "Meier", "Lehmann", "Köhler", "Weiß",
 ]
 STREETS: Final = [
-    "Hauptstraße",
-    "Bahnhofstraße",
-    "Gartenweg",
-    "Lindenallee",
-    "Schillerstraße",
-    "Goethestraße",
-    "Am",
-    "Markt",
-    "Kirchgasse",
-    "Mühlenweg",
-    "Rosenstraße",
-    "Birkenweg",
+    "Hauptstraße", "Bahnhofstraße", "Gartenweg", "Lindenallee", "Schillerstraße",
+    "Goethestraße", "Am", "Markt", "Kirchgasse", "Mühlenweg", "Rosenstraße", "Birkenweg",
     "Bergstraße",
 ]
+# fmt: on
 FRAMES: Final = ("Titan Flex", "Acetat Havanna", "Metall Rund", "Randlos Air", "Sport Wrap")
 LENSES: Final = ("Einstärke", "Gleitsicht", "Bifokal", "Arbeitsplatz")
 CONTACT_LENSES: Final = ("Tageslinse", "Monatslinse", "Torisch Monat", "Multifokal Tag")
@@ -658,33 +595,19 @@ def run_demo(
 
 
 def _main_job(app: Composition, directory: Path, *, created: bool, lang: str) -> DemoSummary:
+    """The program start of this workstation (:class:`~amparex_core.services.ProgramStart`)."""
     before_vendor = set(_files(directory / "card-vendor"))
-    report = app.loyalty_lab.start(branch=app.branch, workstation=app.workstation)
-    dispatch = app.orders.dispatch()
-    errors = [e.message(lang) for e in report.errors]
-    errors += [r.error.message(lang) for r in dispatch.failed if r.error is not None]
-    written = tuple(
-        Path(r.export.directory) / r.export.file_name
-        for r in report.exports
-        if r.outcome is ExportOutcome.WRITTEN
-    )
-    existing = tuple(
-        Path(r.export.directory) / r.export.file_name
-        for r in report.exports
-        if r.outcome is ExportOutcome.EXISTS
-    )
+    report = app.program_start.run(branch=app.branch, workstation=app.workstation)
     server = directory / "loyalty-lab-server"
-    uploaded = tuple(server / u.name for u in report.uploads if u.outcome is UploadOutcome.UPLOADED)
-    delivered = tuple(p for p in _files(directory / "card-vendor") if p not in before_vendor)
     return DemoSummary(
         directory=directory,
         created=created,
-        written=written,
-        existing=existing,
-        uploaded=uploaded,
-        delivered=delivered,
-        batches=len(dispatch.delivered),
-        errors=tuple(errors),
+        written=tuple(Path(r.export.directory) / r.export.file_name for r in report.written),
+        existing=tuple(Path(r.export.directory) / r.export.file_name for r in report.existing),
+        uploaded=tuple(server / u.name for u in report.uploaded),
+        delivered=tuple(p for p in _files(directory / "card-vendor") if p not in before_vendor),
+        batches=0 if report.dispatch is None else len(report.dispatch.delivered),
+        errors=tuple(e.message(lang) for e in report.errors),
     )
 
 

@@ -55,7 +55,7 @@ from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.secret import REDACTED
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardTemplate
-from amparex_core.services import BatchResult, ExportResult, UploadResult
+from amparex_core.services import BatchResult, ExportResult, ProgramStartReport, UploadResult
 
 __all__ = [
     "batch_json",
@@ -65,6 +65,7 @@ __all__ = [
     "export_json",
     "interface_json",
     "order_json",
+    "program_start_json",
     "progress_reporter",
     "template_json",
     "upload_json",
@@ -248,3 +249,12 @@ def progress_reporter(
         for phase in phases:
             _ = phase  # tasks are created on the first report of a phase
         yield report
+
+
+def program_start_json(report: ProgramStartReport, lang: str) -> dict[str, Any]:
+    """The JSON form of a program start (``startup --json``): its exports, uploads, batches."""
+    return {
+        "exports": [export_json(e, lang) for e in report.exports],
+        "uploads": [upload_json(u, lang) for u in report.uploads],
+        "batches": [batch_json(b, lang) for b in report.batches],
+    }

@@ -13,6 +13,7 @@ from .orders import (
     PlacedOrder,
 )
 from .progress import Progress
+from .startup import ProgramStart, ProgramStartReport
 from .templates import TemplateService
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "LoyaltyLab",
     "OrderService",
     "PlacedOrder",
+    "ProgramStart",
+    "ProgramStartReport",
     "Progress",
     "StartupReport",
     "TemplateService",

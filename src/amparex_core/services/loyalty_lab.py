@@ -10,14 +10,19 @@ claim and is retried on the next run; a file whose content changed after its upl
 reported, never sent again silently. The ledger keys a file by the delivery's
 ``destination`` (the server and folder it goes to), not by the configuration: several
 workstations whose configurations share one folder and one server upload each file once.
+
+A run resolves the workstation's configurations once and reads the clock once for the
+export day: :meth:`LoyaltyLab.start` does so itself, and the program start
+(:class:`~amparex_core.services.startup.ProgramStart`) hands its own resolution and day to
+:meth:`LoyaltyLab.start_for`. Upload claims and completions read the clock at the moment
+they happen: a claim's lease runs in real time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import tzinfo
 
@@ -48,10 +53,18 @@ from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import UploadLedger
+from amparex_core.services._background import in_background
 from amparex_core.services.interfaces import InterfaceService
 from amparex_core.services.progress import Progress
 
-__all__ = ["ExportResult", "LoyaltyLab", "StartupReport", "UploadResult"]
+__all__ = [
+    "ExportResult",
+    "LoyaltyLab",
+    "PhaseProgress",
+    "StartupReport",
+    "UploadResult",
+    "phase_progress",
+]
 
 DEFAULT_LEASE = dt.timedelta(minutes=30)
 
@@ -81,6 +94,19 @@ class Phase(enum.Enum):
 
     EXPORT = "export"
     UPLOAD = "upload"
+    DISPATCH = "dispatch"
+    """Card orders at a program start (:class:`~amparex_core.services.startup.ProgramStart`)."""
+
+
+PhaseProgress = Callable[[Phase, int, int, str], None]
+"""Called as ``progress(phase, done, total, item)`` while a start-up run proceeds."""
+
+
+def phase_progress(progress: PhaseProgress | None, phase: Phase) -> Progress | None:
+    """The :data:`~amparex_core.services.progress.Progress` of one *phase* of a run."""
+    if progress is None:
+        return None
+    return lambda done, total, item: progress(phase, done, total, item)
 
 
 @attrs.frozen
@@ -146,13 +172,25 @@ class LoyaltyLab:
         self._delivery_for = delivery_for
         self._lease = lease
 
-    def configurations(self, *, branch: str | None, workstation: str) -> list[InterfaceConfig]:
-        """The Loyalty Lab configurations available on *workstation* today (IF9, LL1)."""
+    def today(self) -> dt.date:
+        """The export day: the clock's date in the chain's time zone (one clock reading)."""
+        return local_date(self._clock.now(), self._tz)
+
+    def configurations(
+        self, *, branch: str | None, workstation: str, on: dt.date | None = None
+    ) -> list[InterfaceConfig]:
+        """The Loyalty Lab configurations available on *workstation* on *on* (IF9, LL1).
+
+        Args:
+            branch: The workstation's branch.
+            workstation: The workstation's name.
+            on: The day; :meth:`today` when not given.
+        """
         return self._interfaces.available(
             InterfaceKind.LOYALTY_LAB,
             branch=branch,
             workstation=workstation,
-            on=local_date(self._clock.now(), self._tz),
+            on=self.today() if on is None else on,
         )
 
     # ------------------------------------------------------------ export
@@ -169,9 +207,23 @@ class LoyaltyLab:
         A file that exists is left alone and its statistic is not run. A failing
         statistic is reported and does not stop the others.
         """
-        on = local_date(self._clock.now(), self._tz)
+        on = self.today()
+        configs = self.configurations(branch=branch, workstation=workstation, on=on)
+        return self.export_for(configs, on=on, progress=progress)
+
+    def export_for(
+        self,
+        configurations: Sequence[InterfaceConfig],
+        *,
+        on: dt.date,
+        progress: Progress | None = None,
+    ) -> list[ExportResult]:
+        """Export the statistics of already resolved *configurations* for day *on* (LL5, LL6).
+
+        Like :meth:`export`, without resolving the configurations or reading the clock.
+        """
         plans: list[StatisticExport] = []
-        for config in self.configurations(branch=branch, workstation=workstation):
+        for config in configurations:
             plans.extend(plan_exports(config, on))
         results: list[ExportResult] = []
         cleaned: set[str] = set()
@@ -223,10 +275,23 @@ class LoyaltyLab:
         progress: Progress | None = None,
     ) -> list[UploadResult]:
         """Upload every file not yet uploaded, of every available configuration (LL8)."""
+        if self._delivery_for is None:
+            return []
+        configs = self.configurations(branch=branch, workstation=workstation)
+        return self.upload_for(configs, progress=progress)
+
+    def upload_for(
+        self, configurations: Sequence[InterfaceConfig], *, progress: Progress | None = None
+    ) -> list[UploadResult]:
+        """Upload the new files of already resolved *configurations* (LL8).
+
+        Like :meth:`upload`, without resolving the configurations. Nothing is uploaded
+        when the service has no ``delivery_for``.
+        """
         results: list[UploadResult] = []
         if self._delivery_for is None:
             return results
-        for config in self.configurations(branch=branch, workstation=workstation):
+        for config in configurations:
             results.extend(self.upload_config(config, self._delivery_for(config), progress))
         return results
 
@@ -307,17 +372,33 @@ class LoyaltyLab:
         *,
         branch: str | None,
         workstation: str,
-        progress: Callable[[Phase, int, int, str], None] | None = None,
+        progress: PhaseProgress | None = None,
     ) -> StartupReport:
-        """The job of a program start: export, then upload (LL5–LL8)."""
+        """The job of a program start: export, then upload (LL5–LL8).
 
-        def phase(p: Phase) -> Progress | None:
-            if progress is None:
-                return None
-            return lambda done, total, item: progress(p, done, total, item)
+        The configurations are resolved once and the clock is read once for the day;
+        see :meth:`start_for`.
+        """
+        on = self.today()
+        configs = self.configurations(branch=branch, workstation=workstation, on=on)
+        return self.start_for(configs, on=on, progress=progress)
 
-        exports = self.export(branch=branch, workstation=workstation, progress=phase(Phase.EXPORT))
-        uploads = self.upload(branch=branch, workstation=workstation, progress=phase(Phase.UPLOAD))
+    def start_for(
+        self,
+        configurations: Sequence[InterfaceConfig],
+        *,
+        on: dt.date,
+        progress: PhaseProgress | None = None,
+    ) -> StartupReport:
+        """Export, then upload, for already resolved *configurations* and day *on* (LL5–LL8).
+
+        Upload claims and completions still read the clock when they happen (leases run
+        in real time).
+        """
+        exports = self.export_for(
+            configurations, on=on, progress=phase_progress(progress, Phase.EXPORT)
+        )
+        uploads = self.upload_for(configurations, progress=phase_progress(progress, Phase.UPLOAD))
         return StartupReport(exports=tuple(exports), uploads=tuple(uploads))
 
     def start_in_background(self, *, branch: str | None, workstation: str) -> Future[StartupReport]:
@@ -326,15 +407,7 @@ class LoyaltyLab:
         Returns:
             A future with the :class:`StartupReport` (or the unexpected exception).
         """
-        future: Future[StartupReport] = Future()
-
-        def work() -> None:
-            if not future.set_running_or_notify_cancel():  # pragma: no cover - race
-                return
-            try:
-                future.set_result(self.start(branch=branch, workstation=workstation))
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
-                future.set_exception(exc)
-
-        threading.Thread(target=work, name="amparex-loyalty-lab-startup", daemon=True).start()
-        return future
+        return in_background(
+            lambda: self.start(branch=branch, workstation=workstation),
+            name="amparex-loyalty-lab-startup",
+        )

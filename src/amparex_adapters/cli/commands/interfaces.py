@@ -1,0 +1,219 @@
+"""``amparex interfaces``: configure, list and remove interfaces (IF1–IF9, CO1, CO2, LL1–LL4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from amparex_adapters.cli.shell import _app, _date, _json_option, _table
+from amparex_core.domain.interfaces import (
+    DEFAULT_FILE_PATTERN,
+    CardOrderSettings,
+    InterfaceKind,
+    LoyaltyLabSettings,
+)
+from amparex_core.domain.statistics import StatisticKind
+from amparex_core.services import InformationRequest
+
+__all__ = ["interfaces"]
+
+
+@click.group()
+def interfaces() -> None:
+    """Configure interfaces (Schnittstellen): card ordering, Loyalty Lab."""
+
+
+_KINDS = {"card-order": InterfaceKind.CARD_ORDER, "loyalty-lab": InterfaceKind.LOYALTY_LAB}
+
+
+def _common_interface_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option("--display-name", help="Name shown for the interface."),
+            click.option("--branch", help="Only this branch may use it (IF2)."),
+            click.option(
+                "--start",
+                callback=_date,
+                metavar="YYYY-MM-DD",
+                help="Enabled from this day on (IF5).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@interfaces.group("add")
+def interfaces_add() -> None:
+    """Configure a new interface."""
+
+
+@interfaces_add.command("card-order")
+@_common_interface_options
+@click.option("--workstation", help="Only this computer may use it (IF3).")
+@click.option("--contract", help="The card contract (Kartenvertrag); its key: AMPAREX_CARD_KEY.")
+@click.option("--customer-number", help="The chain's customer number at the card vendor.")
+@click.pass_context
+def add_card_order(  # noqa: PLR0917 - click passes options by position
+    ctx: click.Context,
+    display_name: str | None,
+    branch: str | None,
+    start: dt.date | None,
+    workstation: str | None,
+    contract: str | None,
+    customer_number: str | None,
+) -> None:
+    """Configure card ordering (Kundenkartenbestellung, CO1).
+
+    The contract's key is a secret: it is read from AMPAREX_CARD_KEY or the secrets file
+    (key card_key), never from the command line.
+    """
+    app = _app(ctx)
+    key = app.secrets.require("card_key") if contract else None
+    settings = CardOrderSettings(contract=contract, key=key, customer_number=customer_number)
+    config = app.interfaces_without_checks().configure(
+        InterfaceKind.CARD_ORDER,
+        settings,
+        display_name=display_name,
+        branch=branch,
+        workstation=workstation,
+        start=start,
+    )
+    click.echo(config.id)
+
+
+@interfaces_add.command("loyalty-lab")
+@_common_interface_options
+@click.option("--workstation", help="The computer (default: this one, LL1).")
+@click.option("--customer-number", default="", help="Kunden-Nr. at Loyalty Lab (LL2).")
+@click.option("--directory", required=True, help="Absolute export folder (LL4).")
+@click.option("--customers", "customers", help="Statistic template of customers (LL3).")
+@click.option("--glasses", help="Statistic template of glasses.")
+@click.option("--contact-lenses", help="Statistic template of contact lenses.")
+@click.option("--hearing-aids", help="Statistic template of hearing aids.")
+@click.option("--file-pattern", default=DEFAULT_FILE_PATTERN, show_default=True)
+@click.pass_context
+def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
+    ctx: click.Context,
+    display_name: str | None,
+    branch: str | None,
+    start: dt.date | None,
+    workstation: str | None,
+    customer_number: str,
+    directory: str,
+    customers: str | None,
+    glasses: str | None,
+    contact_lenses: str | None,
+    hearing_aids: str | None,
+    file_pattern: str,
+) -> None:
+    """Configure the Loyalty Lab export of a workstation (LL1–LL4)."""
+    app = _app(ctx)
+    settings = LoyaltyLabSettings(
+        customer_number=customer_number,
+        directory=directory,
+        statistics={
+            StatisticKind.CUSTOMERS: customers,
+            StatisticKind.GLASSES: glasses,
+            StatisticKind.CONTACT_LENSES: contact_lenses,
+            StatisticKind.HEARING_AIDS: hearing_aids,
+        },
+        file_pattern=file_pattern,
+    )
+    config = app.interfaces.configure(
+        InterfaceKind.LOYALTY_LAB,
+        settings,
+        display_name=display_name,
+        branch=branch,
+        workstation=workstation or app.workstation,
+        start=start,
+    )
+    click.echo(config.id)
+
+
+@interfaces.command("list")
+@click.option("--kind", type=click.Choice(sorted(_KINDS)), help="Only this kind.")
+@click.option(
+    "--with-workstation-settings",
+    is_flag=True,
+    help="Only those configured through workstation settings (IF4).",
+)
+@_json_option
+@click.pass_context
+def interfaces_list(
+    ctx: click.Context, kind: str | None, with_workstation_settings: bool, as_json: bool
+) -> None:
+    """List interface configurations (IF4)."""
+    from amparex_adapters.cli.output import dumps, interface_json
+
+    found = (
+        _app(ctx)
+        .interfaces_without_checks()
+        .search(
+            kind=None if kind is None else _KINDS[kind],
+            with_workstation_settings=with_workstation_settings,
+        )
+    )
+    if as_json:
+        click.echo(dumps([interface_json(c) for c in found]))
+        return
+    rows = []
+    for c in found:
+        shown = interface_json(c)
+        settings = shown["settings"]
+        detail = (
+            f"contract {settings['contract'] or '-'}, key {settings['key'] or '-'}"
+            if c.kind is InterfaceKind.CARD_ORDER
+            else f"Kunden-Nr. {settings['customer_number']}, {settings['directory']}"
+        )
+        rows.append(
+            [
+                c.id,
+                c.kind.value,
+                c.display_name,
+                c.branch or "*",
+                c.workstation or "*",
+                "" if c.start is None else c.start.isoformat(),
+                detail,
+            ]
+        )
+    _table(["ID", "kind", "display name", "branch", "workstation", "start", "settings"], rows)
+
+
+@interfaces.command("remove")
+@click.argument("interface_id")
+@click.pass_context
+def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
+    """Remove the configuration INTERFACE_ID."""
+    removed = _app(ctx).interfaces_without_checks().remove(interface_id)
+    click.echo(f"removed {removed.id} ({removed.kind.value}, {removed.display_name})")
+
+
+@interfaces.command("request-information")
+@click.option("--contact-name", required=True)
+@click.option("--email", required=True)
+@click.option("--phone")
+@click.option("--branch")
+@click.option("--message")
+@click.pass_context
+def interfaces_request_information(  # noqa: PLR0917 - click passes options by position
+    ctx: click.Context,
+    contact_name: str,
+    email: str,
+    phone: str | None,
+    branch: str | None,
+    message: str | None,
+) -> None:
+    """Ask the card vendor for a card contract (Informationen anfordern, CO2)."""
+    app = _app(ctx)
+    receipt = app.orders.request_information(
+        InformationRequest(
+            contact_name=contact_name, email=email, phone=phone, branch=branch, message=message
+        ),
+        branch=branch or app.branch,
+        workstation=app.workstation,
+    )
+    click.echo(f"sent to {receipt.destination}: {receipt.reference}")

@@ -1,0 +1,161 @@
+"""``amparex outbox``: upload the Loyalty Lab outbox, once or as it fills (LL8)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import click
+
+from amparex_adapters.cli.errors import ConfigInvalid
+from amparex_adapters.cli.shell import _app, _json_option, _progress_enabled, _state, report_error
+from amparex_core.domain.uploads import UploadOutcome
+from amparex_core.services import LoyaltyLab, UploadResult
+
+if TYPE_CHECKING:
+    from amparex_adapters.cli.compose import Composition
+
+__all__ = ["outbox", "watch_outbox"]
+
+
+def _lab_place(
+    app: Composition, workstation: str | None, branch: str | None
+) -> tuple[str, str | None]:
+    return workstation or app.workstation, branch or app.branch
+
+
+def _require_upload(app: Composition) -> None:
+    if app.upload_delivery is None:
+        raise ConfigInvalid(
+            path=app.config.label,
+            key="loyalty_lab.upload",
+            reason="no upload destination is configured",
+        )
+
+
+def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bool = False) -> int:
+    state = _state(ctx)
+    failed = 0
+    for u in uploads:
+        if u.outcome is UploadOutcome.UPLOADED:
+            if not quiet:
+                click.echo(f"uploaded {u.name}: {u.receipt}")
+        elif u.outcome is UploadOutcome.CHANGED_AFTER_UPLOAD:
+            click.echo(f"changed after its upload, not sent again: {u.name}", err=True)
+        elif u.outcome is UploadOutcome.FAILED and u.error is not None:
+            failed += 1
+            report_error(state, u.error)
+    return failed
+
+
+@click.group()
+def outbox() -> None:
+    """The Loyalty Lab outbox: upload new export files (LL8)."""
+
+
+@outbox.command("upload")
+@click.option("--workstation", help="This computer's name (default: from the configuration).")
+@click.option("--branch", help="This computer's branch (default: from the configuration).")
+@_json_option
+@click.pass_context
+def outbox_upload(
+    ctx: click.Context, workstation: str | None, branch: str | None, as_json: bool
+) -> None:
+    """Upload every file of the outbox not uploaded yet, each exactly once (LL8)."""
+    from amparex_adapters.cli.output import dumps, progress_reporter, upload_json
+
+    app = _app(ctx)
+    _require_upload(app)
+    where, branch = _lab_place(app, workstation, branch)
+    with progress_reporter(_progress_enabled() and not as_json, ["upload"]) as report:
+        progress = None if report is None else (lambda d, t, i: report("upload", d, t, i))
+        uploads = app.loyalty_lab.upload(branch=branch, workstation=where, progress=progress)
+    if as_json:
+        lang = _state(ctx).lang
+        click.echo(dumps({"uploads": [upload_json(u, lang) for u in uploads]}))
+    failed = _print_uploads(ctx, uploads, quiet=as_json)
+    if not as_json and not any(u.outcome is UploadOutcome.UPLOADED for u in uploads):
+        click.echo("nothing new to upload")
+    if failed:
+        ctx.exit(1)
+
+
+def watch_outbox(
+    lab: LoyaltyLab,
+    *,
+    branch: str | None,
+    workstation: str,
+    interval: float,
+    stop: threading.Event,
+    on_result: Callable[[UploadResult], None],
+) -> int:
+    """Upload new outbox files as they appear, until *stop* is set (LL8).
+
+    A plain polling loop: every *interval* seconds it runs
+    :meth:`~amparex_core.services.LoyaltyLab.upload`, which sends each new file exactly
+    once and retries failed ones on the next round. It returns after the round in which
+    *stop* was set, never in the middle of an upload.
+
+    Returns:
+        How many files were uploaded.
+    """
+    uploaded = 0
+    while True:
+        for result in lab.upload(branch=branch, workstation=workstation):
+            if result.outcome is UploadOutcome.UPLOADED:
+                uploaded += 1
+            if result.outcome is not UploadOutcome.ALREADY_UPLOADED:
+                on_result(result)
+        if stop.wait(interval):
+            return uploaded
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@outbox.command("watch")
+@click.option("--workstation", help="This computer's name (default: from the configuration).")
+@click.option("--branch", help="This computer's branch (default: from the configuration).")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=5.0, show_default=True)
+@click.pass_context
+def outbox_watch(
+    ctx: click.Context, workstation: str | None, branch: str | None, interval: float
+) -> None:
+    """Upload files as they appear in the outbox; stop cleanly on Ctrl-C or SIGTERM."""
+    app = _app(ctx)
+    state = _state(ctx)
+    _require_upload(app)
+    where, branch = _lab_place(app, workstation, branch)
+    stop = threading.Event()
+
+    def show(result: UploadResult) -> None:
+        if result.outcome is UploadOutcome.UPLOADED:
+            click.echo(f"uploaded {result.name}: {result.receipt}")
+        elif result.error is not None:
+            report_error(state, result.error)
+
+    with _stop_on_signals(stop):
+        click.echo(f"watching the outbox of {where} every {interval:g} s; Ctrl-C stops", err=True)
+        count = watch_outbox(
+            app.loyalty_lab,
+            branch=branch,
+            workstation=where,
+            interval=interval,
+            stop=stop,
+            on_result=show,
+        )
+    click.echo(f"stopped; {count} file(s) uploaded", err=True)

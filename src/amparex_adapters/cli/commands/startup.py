@@ -1,0 +1,76 @@
+"""``amparex startup``: the job at every program start, rendered from its one report.
+
+The job itself is :class:`~amparex_core.services.startup.ProgramStart` (built by the
+composition in the single-workstation mode: due card orders are dispatched when a
+card-ordering interface is available); this module only prints its
+:class:`~amparex_core.services.startup.ProgramStartReport`, in human form or as JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from amparex_adapters.cli.shell import (
+    State,
+    _app,
+    _json_option,
+    _progress_enabled,
+    _state,
+    report_error,
+)
+from amparex_core.domain.statistics import ExportOutcome
+from amparex_core.services import ProgramStartReport
+
+from .orders import _finish_dispatch
+from .outbox import _lab_place, _print_uploads
+
+__all__ = ["startup"]
+
+
+@click.command("startup")
+@click.option("--workstation", help="This computer's name (default: from the configuration).")
+@click.option("--branch", help="This computer's branch (default: from the configuration).")
+@_json_option
+@click.pass_context
+def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_json: bool) -> None:
+    """The job at every program start: Loyalty Lab export and upload, due card orders (LL5)."""
+    from amparex_adapters.cli.output import dumps, program_start_json, progress_reporter
+
+    app = _app(ctx)
+    state = _state(ctx)
+    where, branch = _lab_place(app, workstation, branch)
+    phases = ["export", "upload", "dispatch"]
+    with progress_reporter(_progress_enabled() and not as_json, phases) as report:
+        progress = None if report is None else (lambda p, d, t, i: report(p.value, d, t, i))
+        result = app.program_start.run(branch=branch, workstation=where, progress=progress)
+    if as_json:
+        click.echo(dumps(program_start_json(result, state.lang)))
+    _print_exports(state, result, quiet=as_json)
+    _print_uploads(ctx, list(result.uploads), quiet=as_json)
+    if not as_json:
+        if not result.exports:
+            click.echo(f"no Loyalty Lab interface available on {where}")
+        elif app.upload_delivery is None:
+            click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
+        elif not result.uploaded:
+            click.echo("nothing new to upload")
+    if result.dispatch is not None:
+        _finish_dispatch(ctx, result.dispatch, exit_on_failure=False, quiet=as_json)
+    if result.failed:
+        ctx.exit(1)
+
+
+def _print_exports(state: State, result: ProgramStartReport, *, quiet: bool) -> None:
+    """One line per export (on stdout unless *quiet*); a failed one as an error line."""
+    for e in result.exports:
+        path = Path(e.export.directory) / e.export.file_name
+        if e.error is not None:
+            report_error(state, e.error)
+        elif quiet:
+            continue
+        elif e.outcome is ExportOutcome.WRITTEN:
+            click.echo(f"exported {path}")
+        elif e.outcome is ExportOutcome.EXISTS:
+            click.echo(f"exists, not rewritten: {path}")

@@ -1,0 +1,365 @@
+"""The shell of the ``amparex`` command: state, error handling, shared options, logging.
+
+Every command group (:mod:`amparex_adapters.cli.commands`) builds on this module and
+never on the root (:mod:`amparex_adapters.cli.app`):
+
+* :class:`State` holds what the global options set up and builds the
+  :class:`~amparex_adapters.cli.compose.Composition` on first use;
+* :class:`AmparexGroup` turns every refusal into the one line
+  ``amparex: error [CODE]: MESSAGE`` (:func:`report_error`) and exit status 1;
+* :func:`configure_logging` sends the library's log records to stderr, one scrubbed line
+  each (``amparex: warning: MESSAGE``), from ``--log-level`` / ``AMPAREX_LOG_LEVEL`` on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import logging
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+import click
+
+from amparex_adapters._extras import MissingExtraError
+from amparex_adapters.storage import split_login
+from amparex_core.domain.errors import AmparexError
+from amparex_core.domain.secret import redact
+from amparex_core.services.startup import REFUSAL_ATTRIBUTE
+
+from .errors import ConfigInvalid, ExtraMissing
+
+if TYPE_CHECKING:
+    from amparex_core.ports.clock import Clock
+
+    from .compose import Composition
+
+__all__ = [
+    "LOG_LEVELS",
+    "AmparexGroup",
+    "State",
+    "configure_logging",
+    "detect_lang",
+    "report_error",
+]
+
+
+def detect_lang(option: str | None, environ: dict[str, str] | None = None) -> str:
+    """``"de"`` or ``"en"``: the option, else the locale (LC_ALL, LC_MESSAGES, LANG)."""
+    if option:
+        return option
+    env = os.environ if environ is None else environ
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(variable)
+        if value:
+            return "de" if value.lower().startswith("de") else "en"
+    return "en"
+
+
+class State:
+    """What the global options set up, and the composition built on first use."""
+
+    def __init__(self, config_path: str | None, lang: str, debug: bool) -> None:
+        self.config_path = config_path
+        self.lang = lang
+        self.debug = debug
+        self._app: Composition | None = None
+        self.secret_values: list[str] = []
+        self.clock: Clock | None = None
+
+    def app(self, ctx: click.Context) -> Composition:
+        """The :class:`~amparex_adapters.cli.compose.Composition`, built on first use."""
+        if self._app is None:
+            from .compose import Composition
+            from .config import Secrets, load_config, secrets_file_values
+
+            # Known before the configuration is read: a refused configuration may quote a
+            # value that is a secret pasted into the wrong key.
+            self.secret_values = _environment_secrets()
+            try:
+                config = load_config(self.config_path)
+            except ConfigInvalid:
+                self.secret_values += secrets_file_values(self.config_path)
+                raise
+            secrets = Secrets(config)
+            self.secret_values += secrets.values() + _url_passwords(
+                config.storage_url, config.statistics_url
+            )
+            self._app = Composition(config, secrets, clock=self.clock)
+            ctx.call_on_close(self._app.close)
+        return self._app
+
+    def scrub(self, text: str) -> str:
+        """*text* with every known secret value replaced by ``********``.
+
+        Quoted forms count too; see :func:`~amparex_core.domain.secret.redact`.
+        """
+        return redact(text, self.secret_values)
+
+    def scrub_log(self, text: str) -> str:
+        """Like :meth:`scrub`; before the configuration is read, the environment's secrets."""
+        return redact(text, self.secret_values or _environment_secrets())
+
+
+def _environment_secrets() -> list[str]:
+    """The secret values the environment holds, PostgreSQL's ``PGPASSWORD`` too."""
+    from .config import SECRET_VARIABLES
+
+    variables = [*SECRET_VARIABLES.values(), "PGPASSWORD"]
+    return [os.environ[v] for v in variables if len(os.environ.get(v, "")) >= 3]
+
+
+_QUERY_PASSWORD = re.compile(r"(?i)(^|&)((?:ssl)?password=)([^&]*)")
+
+
+def _url_passwords(*urls: str) -> list[str]:
+    """Passwords written into URLs (discouraged), to scrub them from messages too.
+
+    Both the login part (``user:password@``) and a ``password=`` query parameter count,
+    also in a malformed URL, each as written and percent-decoded.
+    """
+    import urllib.parse
+
+    found = []
+    for url in urls:
+        _start, _user, password, _host, query = split_login(url)
+        values = [password] if password else []
+        values += [m[3] for m in _QUERY_PASSWORD.finditer(query) if m[3]]
+        for value in values:
+            found += [value, urllib.parse.unquote(value), urllib.parse.unquote_plus(value)]
+    return found
+
+
+def _state(ctx: click.Context) -> State:
+    state = ctx.find_object(State)
+    if state is None:  # pragma: no cover - the group always sets it
+        state = State(None, detect_lang(None), debug=False)
+        ctx.obj = state
+    return state
+
+
+def report_error(state: State, exc: AmparexError) -> None:
+    """Print *exc* as the one line ``amparex: error [CODE]: MESSAGE`` to stderr."""
+    message = state.scrub(" ".join(exc.message(state.lang).split()))
+    click.echo(f"amparex: error [{exc.code}]: {message}", err=True)
+
+
+class AmparexGroup(click.Group):
+    """A group that turns refusals into one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; report refusals and unexpected errors in one line."""
+        try:
+            return super().invoke(ctx)
+        except AmparexError as exc:
+            state = _state(ctx)
+            if state.debug:
+                click.echo(state.scrub(traceback.format_exc()).rstrip(), err=True)
+            report_error(state, exc)
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except MissingExtraError as exc:  # an adapter imported its library late
+            state = _state(ctx)
+            if state.debug:
+                click.echo(state.scrub(traceback.format_exc()).rstrip(), err=True)
+            found = re.search(r"amparex-core\[(\w+)\]", str(exc))
+            report_error(
+                state,
+                ExtraMissing(feature="this adapter", extra=found[1] if found else "all"),
+            )
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("amparex: interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:  # `amparex orders list | head`: the reader has enough
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
+        except Exception as exc:  # noqa: BLE001 - the user never sees a traceback
+            state = _state(ctx)
+            if state.debug:
+                click.echo(state.scrub(traceback.format_exc()).rstrip(), err=True)
+            text = state.scrub(" ".join(str(exc).split())) or type(exc).__name__
+            hint = "" if state.debug else " (run with --debug for details)"
+            click.echo(f"amparex: error [internal]: {type(exc).__name__}: {text}{hint}", err=True)
+            ctx.exit(1)
+
+
+def _app(ctx: click.Context) -> Composition:
+    return _state(ctx).app(ctx)
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _instant(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time") from None
+    if instant.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. 2026-12-01T08:00+01:00")
+    return instant
+
+
+def _choice(enum_type: Any) -> click.Choice[str]:
+    return click.Choice([m.value.replace("_", "-") for m in enum_type], case_sensitive=False)
+
+
+def _enum(enum_type: Any, value: str) -> Any:
+    return enum_type(value.lower().replace("-", "_"))
+
+
+def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys).")(func)
+
+
+def _progress_enabled() -> bool:
+    from .output import interactive
+
+    return interactive(sys.stdout)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .output import interactive
+
+    table = Table(box=None, pad_edge=False)
+    for index, header in enumerate(headers):
+        table.add_column(header, no_wrap=index == 0)
+    for row in rows:
+        table.add_row(*row)
+    # In a pipe, rows stay whole lines instead of wrapping at 80 columns.
+    Console(width=None if interactive(sys.stdout) else 1000).print(table)
+
+
+def _redact_url(url: str) -> str:
+    """*url* without a password (``postgresql://user:pw@host`` → ``user:********@host``).
+
+    A ``password=`` query parameter is masked too, and a malformed URL is no exception.
+    """
+    start, user, password, rest, query = split_login(url)
+    if password is not None:
+        rest = f"{start}{user}:********@{rest}"
+    elif user is not None:
+        rest = f"{start}{user}@{rest}"
+    if not query:
+        return rest
+    return rest + "?" + _QUERY_PASSWORD.sub(r"\1\2********", query)
+
+
+# ================================================================== logging
+
+LOG_LEVELS: Final = ("debug", "info", "warning", "error")
+"""The choices of ``--log-level`` and ``AMPAREX_LOG_LEVEL``."""
+
+LIBRARY_LOGGERS: Final = ("amparex_core", "amparex_adapters")
+"""The loggers whose records the command shows (those of every module of the library)."""
+
+_DEBUG_FORMAT: Final = "amparex: debug: %(name)s: %(message)s"
+
+
+class _StderrLines(logging.Handler):
+    """Log records on stderr: one scrubbed line each, or with ``--debug`` the full record.
+
+    Without ``--debug`` a record becomes ``amparex: LEVEL: MESSAGE`` on one line, without
+    traceback; a record that only repeats a refusal the command reports itself (it
+    carries :data:`~amparex_core.services.startup.REFUSAL_ATTRIBUTE`) is left out, so a
+    refusal stays one line. Every line goes through *scrub*, so no secret the command
+    knows reaches stderr.
+    """
+
+    _amparex = True  # marks the command's own handlers
+
+    def __init__(self, level: int, *, scrub: Callable[[str], str], debug: bool) -> None:
+        super().__init__(level)
+        self._scrub = scrub
+        self._debug = debug
+        if debug:
+            self.setFormatter(logging.Formatter(_DEBUG_FORMAT))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Leave out records that repeat a refusal the command reports itself."""
+        if not self._debug and getattr(record, REFUSAL_ATTRIBUTE, None) is not None:
+            return False
+        return bool(super().filter(record))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write *record* to the current stderr."""
+        try:
+            if self._debug:
+                text = self.format(record)
+            else:
+                message = " ".join(record.getMessage().split())
+                text = f"amparex: {record.levelname.lower()}: {message}"
+            click.echo(self._scrub(text), err=True)
+        except Exception:  # noqa: BLE001 - logging never breaks the command
+            self.handleError(record)
+
+
+def configure_logging(
+    level: str = "warning",
+    *,
+    debug: bool = False,
+    scrub: Callable[[str], str] | None = None,
+) -> Callable[[], None]:
+    """Show log records on stderr for one run of the command; nothing else configures them.
+
+    Without *debug*, records of the library (:data:`LIBRARY_LOGGERS`) at *level* or above
+    go to stderr as one line each, ``amparex: warning: MESSAGE``; other libraries' records
+    are not shown. With *debug* every record of every logger is shown, with its logger's
+    name and traceback (``amparex: debug: NAME: MESSAGE``). The lines are scrubbed of
+    secrets by *scrub* (by default: the secrets in the environment).
+
+    Args:
+        level: One of :data:`LOG_LEVELS`; ignored with *debug*.
+        debug: Show every record at DEBUG and above, with tracebacks.
+        scrub: Masks secrets in a line.
+
+    Returns:
+        A function that removes the handlers and restores the levels it changed.
+    """
+    scrub = scrub or (lambda text: redact(text, _environment_secrets()))
+    root = logging.getLogger()
+    undo: list[Callable[[], None]] = []
+    if debug:
+        targets = [root]
+        wanted = logging.DEBUG
+    else:
+        targets = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
+        wanted = logging.getLevelNamesMapping()[level.upper()]
+        if not root.handlers:  # other libraries' records stay hidden (no last resort)
+            quiet = logging.NullHandler()
+            root.addHandler(quiet)
+            undo.append(lambda: root.removeHandler(quiet))
+    for logger in targets:
+        for old in [h for h in logger.handlers if getattr(h, "_amparex", False)]:
+            logger.removeHandler(old)
+        handler = _StderrLines(wanted, scrub=scrub, debug=debug)
+        logger.addHandler(handler)
+        undo.append(functools.partial(logger.removeHandler, handler))
+        if logger.getEffectiveLevel() > wanted:
+            undo.append(functools.partial(logger.setLevel, logger.level))
+            logger.setLevel(wanted)
+
+    def restore() -> None:
+        while undo:
+            undo.pop()()
+
+    return restore
