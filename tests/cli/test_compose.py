@@ -9,6 +9,7 @@ import pytest
 from amparex_adapters.cli.compose import Composition, load_adapter
 from amparex_adapters.cli.config import Secrets, structure_config
 from amparex_adapters.cli.errors import AdapterUnavailable, ConfigInvalid
+from amparex_core.domain.errors import AdapterUnknown
 
 PASSWORDS = {
     "AMPAREX_UPLOAD_PASSWORD": "pw-upload-0815",
@@ -77,10 +78,18 @@ def test_an_adapter_missing_from_the_installation_is_named() -> None:
     assert "the time machine" in caught.value.message("en")
 
 
-def test_an_unknown_reader_kind_is_a_config_error() -> None:
+def test_an_unknown_reader_kind_is_adapter_unknown_and_a_builtin_one_is_checked() -> None:
+    """A kind no adapter has fails when used, listing the readers installed; a built-in
+    kind without what it needs (``nfc`` without a path) is a configuration error."""
+    app = _compose({"reader": {"default": "floppy"}})  # another distribution's kind
+    with pytest.raises(AdapterUnknown) as caught:
+        app.reader()
+    assert caught.value.code == "adapter.unknown"
+    assert caught.value.family == "readers"
+    assert {"pcsc", "nfc", "scripted"} <= set(caught.value.installed)
+    assert "pcsc, scripted" in caught.value.message("en")
     with pytest.raises(ConfigInvalid, match=r"reader\.default"):
-        _compose({"reader": {"default": "floppy"}})
-    app = _compose({})
+        _compose({"reader": {"default": "nfc"}})
     with pytest.raises(ConfigInvalid, match=r"reader\.default"):
         app.reader("nfc")
 

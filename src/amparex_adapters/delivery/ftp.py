@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     import ftplib
     import ssl
 
-__all__ = ["FtpDelivery"]
+__all__ = ["FtpDelivery", "plain_ftp"]
 
 _log = logging.getLogger("amparex_adapters.delivery.ftp")
 
@@ -424,6 +424,19 @@ class FtpDelivery:
             ftp.close()
             raise
         return ftp
+
+
+def plain_ftp(host: str, **options: Any) -> FtpDelivery:
+    """The ``ftp`` kind of ``amparex.delivery``: :class:`FtpDelivery` without TLS.
+
+    Plain FTP sends the password and the files unencrypted: like ``FtpDelivery(tls=False)``
+    it is refused unless *options* hold ``allow_plain=True``.
+
+    Args:
+        host: Server name or address.
+        **options: The other arguments of :class:`FtpDelivery` except ``tls``.
+    """
+    return FtpDelivery(host, tls=False, **options)
 
 
 def _ftp_time(value: str | None) -> float | None:

@@ -100,7 +100,7 @@ class NfcReader:
 
     Args:
         path: The nfcpy device path (``usb``, ``usb:054c:06c3``, ``tty:USB0``,
-            ``udp:127.0.0.1:54321``).
+            ``udp:127.0.0.1:54321``); ``usb`` when ``None`` or empty.
         targets: Technologies to poll: ``"106A"`` (ISO 14443 A: NTAG, MIFARE, DESFire),
             ``"106B"``, ``"212F"`` (FeliCa). Fewer targets answer faster.
 
@@ -109,7 +109,8 @@ class NfcReader:
 
     uid_form: UidForm = UidForm.HEX
 
-    def __init__(self, path: str = "usb", *, targets: Sequence[str] = ("106A",)) -> None:
+    def __init__(self, path: str | None = "usb", *, targets: Sequence[str] = ("106A",)) -> None:
+        path = path or "usb"
         self.name: str = path
         self.path = path
         self.targets = tuple(targets)

@@ -123,7 +123,7 @@ class AdapterUnknown(AdapterError, LookupError):
     def facts(self) -> dict[str, Any]:
         """The facts, with the installed kinds listed (``none`` when there are none)."""
         facts = super().facts
-        kinds = self.installed
+        kinds: object = self.installed  # a tuple, unless a caller passed something else
         shown = [str(k) for k in kinds] if isinstance(kinds, tuple | list) else [str(kinds)]
         facts["listing"] = ", ".join(shown) or "none"
         return facts
