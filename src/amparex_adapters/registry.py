@@ -3,7 +3,7 @@
 Every adapter family has one opener (:func:`~amparex_adapters.storage.open_storage`,
 :func:`~amparex_adapters.delivery.open_file_delivery`, …). The opener looks the kind it is
 asked for up in its family's :class:`Registry`, which reads the family's entry-point group
-(:func:`importlib.metadata.entry_points`) when it is asked — never at import, so
+(:mod:`importlib.metadata`) when it is asked — never at import, so
 ``import amparex_adapters.storage`` loads no driver. An entry point's *name* is the kind (or
 the URL scheme), its *object* the factory that builds the adapter. amparex-core registers
 its own adapters exactly so, in its ``pyproject.toml``; another distribution adds a kind
@@ -44,14 +44,13 @@ True
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from amparex_adapters._extras import MissingExtraError
 from amparex_core.domain.errors import AdapterUnknown
 
 if TYPE_CHECKING:
-    from importlib.metadata import EntryPoint
-
     from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
     from amparex_core.ports.documents import DocumentRenderer
     from amparex_core.ports.masterdata import MasterData
@@ -68,6 +67,7 @@ __all__ = [
     "REGISTRIES",
     "STATISTICS",
     "STORAGE",
+    "EntryPointInfo",
     "FileDeliveryFactory",
     "MasterDataFactory",
     "ParcelDeliveryFactory",
@@ -80,7 +80,38 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-F = TypeVar("F")
+
+class EntryPointInfo(Protocol):
+    """What a registry reads of an entry point (an :mod:`importlib.metadata` ``EntryPoint``)."""
+
+    @property
+    def name(self) -> str:
+        """The kind (or URL scheme): the entry point's name."""
+        ...
+
+    @property
+    def value(self) -> str:
+        """The object reference as declared: ``module:attr [extra]``."""
+        ...
+
+    @property
+    def module(self) -> str:
+        """The module of the factory."""
+        ...
+
+    @property
+    def extras(self) -> list[str]:
+        """The extras the entry point names (``[sftp]``)."""
+        ...
+
+    @property
+    def dist(self) -> Any:
+        """The distribution that declares it (its ``name``), if known."""
+        ...
+
+    def load(self) -> Any:
+        """Import the module and return the factory."""
+        ...
 
 
 class StorageFactory(Protocol):
@@ -158,7 +189,7 @@ def _is_module_or_parent(name: str | None, module: str) -> bool:
     return bool(name) and (name == module or module.startswith(f"{name}."))
 
 
-class Registry(Generic[F]):
+class Registry:
     """The kinds of one adapter family, as the entry points of its group declare them.
 
     Nothing is read when the registry is made: each call looks at the distributions on
@@ -177,7 +208,7 @@ class Registry(Generic[F]):
     def __repr__(self) -> str:
         return f"Registry({self.group!r})"
 
-    def entry_points(self) -> dict[str, EntryPoint]:
+    def entry_points(self) -> dict[str, EntryPointInfo]:
         """The installed kinds and their entry points, the first on :data:`sys.path` first.
 
         A second entry point of the same name from another distribution is left out,
@@ -185,7 +216,7 @@ class Registry(Generic[F]):
         """
         from importlib.metadata import entry_points
 
-        found: dict[str, EntryPoint] = {}
+        found: dict[str, EntryPointInfo] = {}
         for entry in entry_points(group=self.group):
             first = found.get(entry.name)
             if first is None:
@@ -207,7 +238,7 @@ class Registry(Generic[F]):
         """The names of the installed kinds, sorted."""
         return tuple(sorted(self.entry_points()))
 
-    def entry_point(self, kind: str) -> EntryPoint:
+    def entry_point(self, kind: str) -> EntryPointInfo:
         """The entry point of *kind*.
 
         Raises:
@@ -228,8 +259,8 @@ class Registry(Generic[F]):
         extras = self.entry_point(kind).extras
         return extras[0] if extras else None
 
-    def load(self, kind: str) -> F:
-        """Import the factory of *kind*.
+    def load(self, kind: str) -> Callable[..., Any]:
+        """Import the factory of *kind* (see the protocols above for how it is called).
 
         Raises:
             AdapterUnknown: *kind* is not installed.
@@ -239,7 +270,8 @@ class Registry(Generic[F]):
         """
         entry = self.entry_point(kind)
         try:
-            return cast("F", entry.load())
+            factory: Callable[..., Any] = entry.load()
+            return factory
         except MissingExtraError:
             raise
         except ModuleNotFoundError as exc:
@@ -252,34 +284,34 @@ class Registry(Generic[F]):
             raise
 
 
-def _distribution(entry: EntryPoint) -> str:
+def _distribution(entry: EntryPointInfo) -> str:
     """The name of the distribution that declares *entry* (``?`` when unknown)."""
     dist = getattr(entry, "dist", None)
     return str(dist.name) if dist is not None else "?"
 
 
-STORAGE: Registry[StorageFactory] = Registry("storage")
+STORAGE = Registry("storage")
 """Stores by URL scheme (``amparex.storage``): sqlite, postgresql, postgres, memory."""
 
-STATISTICS: Registry[StatisticsFactory] = Registry("statistics")
+STATISTICS = Registry("statistics")
 """Statistic sources by URL scheme (``amparex.statistics``): sqlite, postgresql, postgres."""
 
-FILE_DELIVERY: Registry[FileDeliveryFactory] = Registry("delivery")
+FILE_DELIVERY = Registry("delivery")
 """File deliveries by kind (``amparex.delivery``): folder, sftp, ftp, ftps, memory."""
 
-PARCEL_DELIVERY: Registry[ParcelDeliveryFactory] = Registry("parcels")
+PARCEL_DELIVERY = Registry("parcels")
 """Parcel deliveries by kind (``amparex.parcels``): smtp, files, folder, memory."""
 
-READERS: Registry[ReaderFactory] = Registry("readers")
+READERS = Registry("readers")
 """Card readers by kind (``amparex.readers``): pcsc, nfc, scripted."""
 
-MASTERDATA: Registry[MasterDataFactory] = Registry("masterdata")
+MASTERDATA = Registry("masterdata")
 """Master data by kind (``amparex.masterdata``): store, memory."""
 
-DOCUMENTS: Registry[RendererFactory] = Registry("documents")
+DOCUMENTS = Registry("documents")
 """Document renderers by kind (``amparex.documents``): pdf, text."""
 
-REGISTRIES: tuple[Registry[Any], ...] = (
+REGISTRIES: tuple[Registry, ...] = (
     STORAGE,
     STATISTICS,
     FILE_DELIVERY,

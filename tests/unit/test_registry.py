@@ -102,7 +102,7 @@ def test_importing_the_families_reads_no_entry_point_and_loads_no_driver() -> No
 
 @pytest.mark.parametrize("registry", REGISTRIES, ids=lambda r: r.group)
 def test_an_unknown_kind_is_adapter_unknown_listing_the_installed_kinds(
-    registry: Registry[Any],
+    registry: Registry,
 ) -> None:
     with pytest.raises(AdapterUnknown) as caught:
         registry.load("no-such-kind")
@@ -375,10 +375,10 @@ def test_a_kind_registered_twice_takes_the_first_on_sys_path_and_warns_once(
     )
     monkeypatch.syspath_prepend(str(tmp_path / "later"))
     monkeypatch.syspath_prepend(str(tmp_path / "earlier"))
-    registry: Registry[Any] = Registry("documents")
+    registry: Registry = Registry("documents")
     with caplog.at_level(logging.WARNING, logger="amparex_adapters.registry"):
-        assert registry.load(kind).origin == "earlier"
-        assert registry.load(kind).origin == "earlier"
+        assert getattr(registry.load(kind), "origin", None) == "earlier"
+        assert getattr(registry.load(kind), "origin", None) == "earlier"
     warnings = [r.getMessage() for r in caplog.records if r.name == "amparex_adapters.registry"]
     assert len(warnings) == 1, warnings
     assert "acme-earlier" in warnings[0] and "acme-later" in warnings[0]
@@ -400,7 +400,7 @@ def test_the_same_entry_point_twice_is_no_duplicate(
             modules={module: "def reader(arg, **options):\n    return arg\n"},
         )
         monkeypatch.syspath_prepend(str(tmp_path / folder))
-    registry: Registry[Any] = Registry("readers")
+    registry: Registry = Registry("readers")
     with caplog.at_level(logging.WARNING, logger="amparex_adapters.registry"):
         assert registry.load(kind)("x") == "x"
     assert not [r for r in caplog.records if r.name == "amparex_adapters.registry"]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol, TypeVar, cast
+from typing import Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
@@ -120,7 +120,7 @@ def _scheme(url: str) -> str:
     return scheme.lower() if sep else ""
 
 
-def _entry(registry: Registry[Any], kind: str) -> tuple[str, str | None]:
+def _entry(registry: Registry, kind: str) -> tuple[str, str | None]:
     """The module and the extra of the entry point of *kind* (``("", None)``: unknown)."""
     try:
         entry = registry.entry_point(kind)
@@ -225,7 +225,7 @@ class Composition:
 
     # ------------------------------------------------------------ adapters
 
-    def _open(self, key: str, registry: Registry[Any], kind: str, opener: Callable[[], T]) -> T:
+    def _open(self, key: str, registry: Registry, kind: str, opener: Callable[[], T]) -> T:
         """Call an opener for the adapter of *kind* (a registry's), as the command reports it.
 
         Raises:

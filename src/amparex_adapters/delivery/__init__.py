@@ -77,9 +77,10 @@ def open_file_delivery(kind: str, /, **options: Any) -> FileDelivery:
         ValueError: An option has a bad value (the factory's refusal).
         TypeError: An option is unknown to the kind or of the wrong type.
     """
-    from amparex_adapters.registry import FILE_DELIVERY
+    from amparex_adapters.registry import FILE_DELIVERY, FileDeliveryFactory
 
-    return FILE_DELIVERY.load(kind)(**options)
+    factory: FileDeliveryFactory = FILE_DELIVERY.load(kind)
+    return factory(**options)
 
 
 def open_parcel_delivery(kind: str, /, **options: Any) -> ParcelDelivery:
@@ -99,6 +100,7 @@ def open_parcel_delivery(kind: str, /, **options: Any) -> ParcelDelivery:
         ValueError: An option has a bad value (the factory's refusal).
         TypeError: An option is unknown to the kind or of the wrong type.
     """
-    from amparex_adapters.registry import PARCEL_DELIVERY
+    from amparex_adapters.registry import PARCEL_DELIVERY, ParcelDeliveryFactory
 
-    return PARCEL_DELIVERY.load(kind)(**options)
+    factory: ParcelDeliveryFactory = PARCEL_DELIVERY.load(kind)
+    return factory(**options)

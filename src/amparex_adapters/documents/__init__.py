@@ -35,6 +35,7 @@ def open_renderer(kind: str, /, **options: Any) -> DocumentRenderer:
         ValueError: *options* have a bad value.
         TypeError: An option is unknown to the kind.
     """
-    from amparex_adapters.registry import DOCUMENTS
+    from amparex_adapters.registry import DOCUMENTS, RendererFactory
 
-    return DOCUMENTS.load(kind)(**options)
+    factory: RendererFactory = DOCUMENTS.load(kind)
+    return factory(**options)

@@ -45,9 +45,10 @@ def open_masterdata(kind: str, /, *, storage: Storage, **options: Any) -> Master
         ValueError: *options* have a bad value.
         TypeError: An option is unknown to the kind.
     """
-    from amparex_adapters.registry import MASTERDATA
+    from amparex_adapters.registry import MASTERDATA, MasterDataFactory
 
-    return MASTERDATA.load(kind)(storage=storage, **options)
+    factory: MasterDataFactory = MASTERDATA.load(kind)
+    return factory(storage=storage, **options)
 
 
 def store_masterdata(*, storage: Storage) -> MasterData:

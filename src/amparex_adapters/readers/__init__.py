@@ -48,7 +48,8 @@ def open_reader(spec: str, /, **options: Any) -> CardReader:
         ValueError: *options* have a bad value.
         TypeError: An option is unknown to the kind.
     """
-    from amparex_adapters.registry import READERS
+    from amparex_adapters.registry import READERS, ReaderFactory
 
     kind, _, arg = spec.partition(":")
-    return READERS.load(kind)(arg or None, **options)
+    factory: ReaderFactory = READERS.load(kind)
+    return factory(arg or None, **options)

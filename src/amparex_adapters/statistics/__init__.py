@@ -39,9 +39,10 @@ def open_statistics(url: str) -> StatisticSource:
         AdapterUnknown: No installed adapter has the URL's scheme.
         MissingExtraError: The scheme's extra is not installed.
     """
-    from amparex_adapters.registry import STATISTICS
+    from amparex_adapters.registry import STATISTICS, StatisticsFactory
 
     scheme, sep, _rest = url.partition("://")
     if not sep:
         raise ValueError("a sqlite:///abs/path or postgresql:// URL")
-    return STATISTICS.load(scheme.lower())(url)
+    factory: StatisticsFactory = STATISTICS.load(scheme.lower())
+    return factory(url)

@@ -52,6 +52,7 @@ from amparex_core.ports.statistics import StatisticResult
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "SECRET_COLUMNS",
     "DbApiConnection",
     "SqlStatisticSource",
     "open_postgres",

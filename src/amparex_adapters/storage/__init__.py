@@ -108,7 +108,7 @@ def open_storage(url: str) -> Storage:
         StorageSchemaTooNew: The database was written by a newer amparex-core.
         MissingExtraError: The store's extra is not installed.
     """
-    from amparex_adapters.registry import STORAGE
+    from amparex_adapters.registry import STORAGE, StorageFactory
 
     scheme, sep, _rest = url.partition("://")
     scheme = scheme.lower()
@@ -117,7 +117,7 @@ def open_storage(url: str) -> Storage:
             store=redact_url(url), reason=f"not a storage URL; use one of {_schemes()}"
         )
     try:
-        factory = STORAGE.load(scheme)
+        factory: StorageFactory = STORAGE.load(scheme)
     except AdapterUnknown:
         raise StorageUnavailable(
             store=f"{scheme}://…", reason=f"unknown scheme {scheme!r}; use one of {_schemes()}"
