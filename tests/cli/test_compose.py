@@ -119,3 +119,40 @@ def test_a_missing_extra_is_named(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
     (tmp_path / "amparex_fake_plain.py").write_text("import no_such_library_7f3c\n")
     with pytest.raises(ExtraMissing):
         load_adapter("amparex_fake_plain", feature="the plain adapter", extra="plain")
+
+
+def test_built_in_kinds_keep_their_checks_and_other_kinds_pass_their_keys_through() -> None:
+    """A section of a built-in kind is checked key by key as before; a section of a kind
+    another distribution installs keeps its keys as options, unchecked."""
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"loyalty_lab": {"upload": {"kind": "sftp", "host": "h", "box": "x"}}})
+    assert (caught.value.key, caught.value.reason) == ("loyalty_lab.upload.box", "unknown key")
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"loyalty_lab": {"upload": {"kind": "sftp", "host": "h"}}})
+    assert caught.value.key == "loyalty_lab.upload.username"
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"loyalty_lab": {"upload": {"kind": "smtp", "host": "h"}}})
+    assert caught.value.key == "loyalty_lab.upload.kind"  # a parcel kind is no file delivery
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"card_order": {"delivery": {"kind": "files", "transport": "smtp"}}})
+    assert caught.value.key == "card_order.delivery.transport"
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"loyalty_lab": {"upload": {"kind": "folder", "options": {"a": 1}}}})
+    assert caught.value.key == "loyalty_lab.upload.options"
+    config = structure_config(
+        {
+            "loyalty_lab": {"upload": {"kind": "acme", "box": "x", "port": 0, "timeout": -1}},
+            "card_order": {"delivery": {"kind": "files", "transport": "acme", "box": "y"}},
+            "masterdata": {"kind": "acme", "catalogue": "spring"},
+        }
+    )
+    upload, parcels = config.loyalty_lab.upload, config.card_order.delivery
+    assert upload is not None and parcels is not None
+    assert (upload.kind, upload.options) == ("acme", {"box": "x", "port": 0, "timeout": -1})
+    assert (parcels.transport, parcels.options) == ("acme", {"box": "y"})
+    assert config.masterdata.options == {"catalogue": "spring"}
+    secrets = Secrets(config, environ=PASSWORDS)
+    options = parcels.opener_options(resolve=config.resolve_path, secrets=secrets, prefix="parcel")
+    password = options.pop("password")
+    assert password.reveal() == PASSWORDS["AMPAREX_PARCEL_PASSWORD"]
+    assert options == {"transport": "acme", "box": "y"}
