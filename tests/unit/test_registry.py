@@ -411,3 +411,20 @@ def test_every_registry_reads_its_own_group() -> None:
     groups |= {r.group for r in (READERS, MASTERDATA, DOCUMENTS)}
     assert groups == {f"amparex.{family}" for family in BUILTIN}
     assert {r.group for r in REGISTRIES} == groups
+
+
+def test_the_masterdata_of_a_store_are_its_tables_or_memory_without_tables() -> None:
+    from amparex_adapters.masterdata import open_masterdata
+    from amparex_adapters.masterdata.memory import MemoryMasterData
+    from amparex_adapters.masterdata.sql import SqlMasterData
+
+    sql, memory = open_storage("sqlite://"), open_storage("memory://")
+    try:
+        assert isinstance(open_masterdata("store", storage=sql), SqlMasterData)
+        assert isinstance(open_masterdata("store", storage=memory), MemoryMasterData)
+        assert isinstance(open_masterdata("memory", storage=sql), MemoryMasterData)
+        with pytest.raises(TypeError):
+            open_masterdata("store", storage=sql, colour="red")
+    finally:
+        sql.close()
+        memory.close()
