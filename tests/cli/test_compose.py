@@ -9,6 +9,7 @@ import pytest
 from amparex_adapters.cli.compose import Composition, load_adapter
 from amparex_adapters.cli.config import Secrets, structure_config
 from amparex_adapters.cli.errors import AdapterUnavailable, ConfigInvalid
+from amparex_core.domain.errors import AdapterUnknown
 
 PASSWORDS = {
     "AMPAREX_UPLOAD_PASSWORD": "pw-upload-0815",
@@ -77,10 +78,18 @@ def test_an_adapter_missing_from_the_installation_is_named() -> None:
     assert "the time machine" in caught.value.message("en")
 
 
-def test_an_unknown_reader_kind_is_a_config_error() -> None:
+def test_an_unknown_reader_kind_is_adapter_unknown_and_a_builtin_one_is_checked() -> None:
+    """A kind no adapter has fails when used, listing the readers installed; a built-in
+    kind without what it needs (``nfc`` without a path) is a configuration error."""
+    app = _compose({"reader": {"default": "floppy"}})  # another distribution's kind
+    with pytest.raises(AdapterUnknown) as caught:
+        app.reader()
+    assert caught.value.code == "adapter.unknown"
+    assert caught.value.family == "readers"
+    assert {"pcsc", "nfc", "scripted"} <= set(caught.value.installed)
+    assert "pcsc, scripted" in caught.value.message("en")
     with pytest.raises(ConfigInvalid, match=r"reader\.default"):
-        _compose({"reader": {"default": "floppy"}})
-    app = _compose({})
+        _compose({"reader": {"default": "nfc"}})
     with pytest.raises(ConfigInvalid, match=r"reader\.default"):
         app.reader("nfc")
 
@@ -110,3 +119,40 @@ def test_a_missing_extra_is_named(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
     (tmp_path / "amparex_fake_plain.py").write_text("import no_such_library_7f3c\n")
     with pytest.raises(ExtraMissing):
         load_adapter("amparex_fake_plain", feature="the plain adapter", extra="plain")
+
+
+def test_built_in_kinds_keep_their_checks_and_other_kinds_pass_their_keys_through() -> None:
+    """A section of a built-in kind is checked key by key as before; a section of a kind
+    another distribution installs keeps its keys as options, unchecked."""
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"loyalty_lab": {"upload": {"kind": "sftp", "host": "h", "box": "x"}}})
+    assert (caught.value.key, caught.value.reason) == ("loyalty_lab.upload.box", "unknown key")
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"loyalty_lab": {"upload": {"kind": "sftp", "host": "h"}}})
+    assert caught.value.key == "loyalty_lab.upload.username"
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"loyalty_lab": {"upload": {"kind": "smtp", "host": "h"}}})
+    assert caught.value.key == "loyalty_lab.upload.kind"  # a parcel kind is no file delivery
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"card_order": {"delivery": {"kind": "files", "transport": "smtp"}}})
+    assert caught.value.key == "card_order.delivery.transport"
+    with pytest.raises(ConfigInvalid) as caught:
+        structure_config({"loyalty_lab": {"upload": {"kind": "folder", "options": {"a": 1}}}})
+    assert caught.value.key == "loyalty_lab.upload.options"
+    config = structure_config(
+        {
+            "loyalty_lab": {"upload": {"kind": "acme", "box": "x", "port": 0, "timeout": -1}},
+            "card_order": {"delivery": {"kind": "files", "transport": "acme", "box": "y"}},
+            "masterdata": {"kind": "acme", "catalogue": "spring"},
+        }
+    )
+    upload, parcels = config.loyalty_lab.upload, config.card_order.delivery
+    assert upload is not None and parcels is not None
+    assert (upload.kind, upload.options) == ("acme", {"box": "x", "port": 0, "timeout": -1})
+    assert (parcels.transport, parcels.options) == ("acme", {"box": "y"})
+    assert config.masterdata.options == {"catalogue": "spring"}
+    secrets = Secrets(config, environ=PASSWORDS)
+    options = parcels.opener_options(resolve=config.resolve_path, secrets=secrets, prefix="parcel")
+    password = options.pop("password")
+    assert password.reveal() == PASSWORDS["AMPAREX_PARCEL_PASSWORD"]
+    assert options == {"transport": "acme", "box": "y"}

@@ -1,24 +1,51 @@
 """The composition root of the ``amparex`` command: configuration in, wired services out.
 
+Wiring only: each adapter comes from its family's opener
+(:func:`~amparex_adapters.storage.open_storage`,
+:func:`~amparex_adapters.delivery.open_file_delivery`, …), called with the kind and the
+options the configuration names (:mod:`amparex_adapters.cli.config`) and the run's
+secrets; which adapter a kind means is the openers' registries' business
+(:mod:`amparex_adapters.registry`), so an adapter another distribution installs is used
+like a built-in one.
+
 Each adapter is imported only when the configuration selects it and a command needs it,
-so ``amparex --help`` loads no database driver, SSH or PDF library, and a missing extra
-is reported as one line naming the extra to install (``config.extra_missing``).
+so ``amparex --help`` loads no database driver, SSH or PDF library. A missing extra is
+reported as one line naming the extra to install (``config.extra_missing``), a value an
+adapter refuses as ``config.invalid`` naming the key, a kind nobody installed as
+``adapter.unknown`` listing the kinds installed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol, cast
+from typing import Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
-from amparex_core.domain.cards import CardNumberFormat, CardUid
-from amparex_core.domain.errors import DeliveryFailed
+from amparex_adapters.delivery import open_file_delivery, open_parcel_delivery
+from amparex_adapters.documents import open_renderer
+from amparex_adapters.masterdata import open_masterdata
+from amparex_adapters.readers import open_reader
+from amparex_adapters.registry import (
+    DOCUMENTS,
+    FILE_DELIVERY,
+    MASTERDATA,
+    PARCEL_DELIVERY,
+    READERS,
+    STATISTICS,
+    STORAGE,
+    Registry,
+)
+from amparex_adapters.statistics import open_statistics
+from amparex_adapters.storage import open_storage
+from amparex_core.domain.cards import CardNumberFormat
+from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.masterdata import (
     Branch,
@@ -47,10 +74,12 @@ from amparex_core.services import (
     TemplateService,
 )
 
-from .config import Config, DeliveryConfig, Secrets
+from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
 
 __all__ = ["Composition", "load_adapter"]
+
+T = TypeVar("T")
 
 
 def load_adapter(module: str, *, feature: str, extra: str | None = None) -> ModuleType:
@@ -60,91 +89,45 @@ def load_adapter(module: str, *, feature: str, extra: str | None = None) -> Modu
         ExtraMissing: Its third-party library is not installed (names *extra*).
         AdapterUnavailable: This installation has no such adapter.
     """
-    try:
+    with _importing(feature, module, extra):
         return importlib.import_module(module)
+
+
+@contextlib.contextmanager
+def _importing(feature: str, module: str, extra: str | None) -> Iterator[None]:
+    """Turn the import errors of opening an adapter into the command's refusals.
+
+    Raises:
+        ExtraMissing: A library of *extra* is missing.
+        AdapterUnavailable: *module* itself is missing.
+    """
+    try:
+        yield
     except MissingExtraError as exc:
-        raise ExtraMissing(feature=feature, extra=extra or "all") from exc
+        found = re.search(r"\[(\w+)\]", str(exc))
+        raise ExtraMissing(feature=feature, extra=extra or (found[1] if found else "all")) from exc
     except ModuleNotFoundError as exc:
         missing = exc.name or ""
-        if missing == module or module.startswith(missing + "."):
+        if missing and (missing == module or module.startswith(missing + ".")):
             raise AdapterUnavailable(feature=feature, module=module) from exc
         if extra is not None:
             raise ExtraMissing(feature=feature, extra=extra) from exc
         raise
 
 
-def database_connector(url: str, *, label: str) -> Callable[[], Any]:
-    """A function opening a DB-API connection to the SQL database *url* names.
-
-    ``sqlite:///abs/path`` opens the file with :mod:`sqlite3`, read-only; when the file
-    is an amparex store, an authorizer keeps statistic queries away from the interface
-    settings, which hold the card contract key (CO1). ``postgresql://…`` opens with
-    psycopg (extra ``postgres``); there the database role of the URL decides what a query
-    may read: give statistics a role that cannot read the store's ``interfaces`` table.
-
-    Raises:
-        ConfigInvalid: The URL names no SQL database.
-        ExtraMissing: psycopg is not installed.
-    """
-    scheme, sep, rest = url.partition("://")
-    if sep and scheme == "sqlite" and rest.startswith("/") and len(rest) > 1:
-        import sqlite3
-        import urllib.parse
-
-        path = rest[1:] if rest.startswith("//") else rest
-        path = urllib.parse.unquote(path.partition("?")[0])
-        uri = f"file:{urllib.parse.quote(path)}?mode=ro"
-
-        def connect_sqlite() -> Any:
-            connection = sqlite3.connect(uri, uri=True)
-            try:
-                is_store = connection.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'amparex_schema'"
-                ).fetchone()
-            except BaseException:
-                connection.close()
-                raise
-            if is_store:  # an amparex store: its secrets are not for statistics (CO1)
-                connection.set_authorizer(_statistics_authorizer)
-            return connection
-
-        return connect_sqlite
-    if sep and scheme in ("postgresql", "postgres"):
-        try:
-            psycopg = importlib.import_module("psycopg")
-        except ImportError as exc:
-            raise ExtraMissing(feature="statistics on PostgreSQL", extra="postgres") from exc
-
-        def connect_postgres() -> Any:
-            return psycopg.connect(url)
-
-        return connect_postgres
-    raise ConfigInvalid(
-        path=label, key="statistics.url", reason="a sqlite:///abs/path or postgresql:// URL"
-    )
+def _scheme(url: str) -> str:
+    """The scheme of a URL, lower case (``""`` when it is no URL)."""
+    scheme, sep, _rest = url.partition("://")
+    return scheme.lower() if sep else ""
 
 
-_SECRET_COLUMNS = frozenset({("interfaces", "data")})
-"""Columns of the store that hold secrets (the card-order settings with the key, CO1)."""
-
-
-def _statistics_authorizer(
-    action: int, first: str | None, second: str | None, _db: str | None, _trigger: str | None
-) -> int:
-    """SQLite authorizer of statistic queries on the store's own file.
-
-    Statistic templates come with the master data and often run on the store's SQLite
-    file (the default ``statistics.url``): they must not read the interface settings,
-    where the card contract key lives (CO1), nor attach another database. A query that
-    tries is refused by SQLite ("not authorized") and fails as ``statistic.failed``.
-    """
-    import sqlite3
-
-    if action == sqlite3.SQLITE_READ and (first, second) in _SECRET_COLUMNS:
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_ATTACH:
-        return sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
+def _entry(registry: Registry, kind: str) -> tuple[str, str | None]:
+    """The module and the extra of the entry point of *kind* (``("", None)``: unknown)."""
+    try:
+        entry = registry.entry_point(kind)
+    except AdapterUnknown:
+        return "", None
+    return entry.module, (entry.extras[0] if entry.extras else None)
 
 
 MasterItem = Branch | Customer | Employee | DocumentTemplate | StatisticTemplate
@@ -243,31 +226,54 @@ class Composition:
 
     # ------------------------------------------------------------ adapters
 
+    def _open(self, key: str, registry: Registry, kind: str, opener: Callable[[], T]) -> T:
+        """Call an opener for the adapter of *kind* (a registry's), as the command reports it.
+
+        Raises:
+            ConfigInvalid: The adapter refused a value or an option (*key* names the
+                configuration's key).
+            ExtraMissing: The adapter's extra is not installed.
+            AdapterUnavailable: The adapter's module is missing from the installation.
+            AdapterUnknown: No installed adapter has *kind*.
+        """
+        module, extra = _entry(registry, kind)
+        with _importing(f"the {registry.family} adapter {kind!r}", module, extra):
+            try:
+                return opener()
+            except AmparexError:
+                raise
+            except (ValueError, TypeError) as exc:
+                raise ConfigInvalid(path=self.config.label, key=key, reason=str(exc)) from None
+
+    def _closing(self, adapter: T) -> T:
+        """Close *adapter* with the composition, if it has ``close()`` (a connection kept)."""
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            self._closers.append(close)
+        return adapter
+
     @cached_property
     def storage(self) -> Storage:
-        """The store named by ``[storage]``."""
-        module = load_adapter("amparex_adapters.storage", feature="the storage")
+        """The store named by ``[storage]`` (:func:`~amparex_adapters.storage.open_storage`)."""
         url = self.config.storage_url
-        extra = "postgres" if url.startswith("postgres") else None
-        try:
-            storage: Storage = module.open_storage(url)
-        except MissingExtraError as exc:
-            raise ExtraMissing(feature="the PostgreSQL store", extra=extra or "all") from exc
-        self._closers.append(storage.close)
-        return storage
+        return self._closing(
+            self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url))
+        )
 
     @cached_property
     def masterdata(self) -> MasterData:
-        """Master data in the store's tables (SQLite, PostgreSQL); in memory for memory://."""
-        storage = self.storage
-        sql = load_adapter("amparex_adapters.storage._sql", feature="the SQL store")
-        if not isinstance(storage, sql.SqlStorage):
-            from amparex_adapters.masterdata.memory import MemoryMasterData
+        """The master data ``[masterdata]`` names: the store's tables by default.
 
-            return MemoryMasterData()
-        module = load_adapter("amparex_adapters.masterdata.sql", feature="SQL master data")
-        data: MasterData = module.SqlMasterData(storage)
-        return data
+        In a SQLite or PostgreSQL store; in memory for ``memory://``.
+        """
+        cfg = self.config.masterdata
+        storage = self.storage
+        return self._open(
+            "masterdata",
+            MASTERDATA,
+            cfg.kind,
+            lambda: open_masterdata(cfg.kind, storage=storage, **cfg.options),
+        )
 
     def add_masterdata(self, *items: MasterItem) -> None:
         """Add or replace master-data records (the demo, tests)."""
@@ -293,12 +299,13 @@ class Composition:
 
     @cached_property
     def statistics(self) -> StatisticSource:
-        """Runs statistic templates on the master-data database (LL5)."""
-        module = load_adapter("amparex_adapters.statistics.sql", feature="SQL statistics")
-        source: StatisticSource = module.SqlStatisticSource(
-            database_connector(self.config.statistics_url, label=self.config.label)
-        )
-        return source
+        """Runs statistic templates on the database of ``[statistics] url`` (LL5).
+
+        On the store's own SQLite file (the default) the source never reads the store's
+        secrets (CO1, :mod:`amparex_adapters.statistics.sql`).
+        """
+        url = self.config.statistics_url
+        return self._open("statistics.url", STATISTICS, _scheme(url), lambda: open_statistics(url))
 
     @cached_property
     def exports(self) -> ExportTarget:
@@ -309,87 +316,19 @@ class Composition:
 
     @cached_property
     def renderer(self) -> DocumentRenderer:
-        """Fills document templates into the batch PDF (CO16)."""
-        if self.config.card_order.renderer == "text":
-            from amparex_adapters.documents.text import TextPdfRenderer
-
-            return TextPdfRenderer()
-        module = load_adapter(
-            "amparex_adapters.documents.pdf", feature="the PDF form renderer", extra="pdf"
-        )
-        renderer: DocumentRenderer = module.PdfFormRenderer()
-        return renderer
-
-    def _build(self, section: str, factory: Callable[[], Any]) -> Any:
-        """Call an adapter's constructor; a value it refuses is a configuration error."""
-        try:
-            return factory()
-        except (ValueError, TypeError) as exc:
-            raise ConfigInvalid(path=self.config.label, key=section, reason=str(exc)) from None
-
-    def _closing(self, delivery: FileDelivery) -> FileDelivery:
-        """Close *delivery*'s connection with the composition (SFTP and FTP keep one open)."""
-        close = getattr(delivery, "close", None)
-        if close is not None:
-            self._closers.append(close)
-        return delivery
+        """Fills document templates into the batch PDF (CO16), ``[card_order] renderer``."""
+        kind = self.config.card_order.renderer
+        return self._open("card_order.renderer", DOCUMENTS, kind, lambda: open_renderer(kind))
 
     def file_delivery(self, section: str, cfg: DeliveryConfig, secret_prefix: str) -> FileDelivery:
-        """A file delivery (folder, SFTP, FTP, FTPS) from a configuration section."""
-        kind = cfg.transport if cfg.kind == "files" else cfg.kind
-        if kind == "folder":
-            module = load_adapter("amparex_adapters.delivery.folder", feature="folder delivery")
-            assert cfg.folder is not None
-            delivery: FileDelivery = module.FolderDelivery(self.config.resolve_path(cfg.folder))
-            return delivery
-        password = self.secrets.get(f"{secret_prefix}_password")
-        if kind == "sftp":
-            module = load_adapter(
-                "amparex_adapters.delivery.sftp", feature="SFTP delivery", extra="sftp"
+        """The file delivery a configuration section names (folder, SFTP, FTP(S), …)."""
+        options = cfg.opener_options(
+            resolve=self.config.resolve_path, secrets=self.secrets, prefix=secret_prefix
+        )
+        return self._closing(
+            self._open(
+                section, FILE_DELIVERY, cfg.kind, lambda: open_file_delivery(cfg.kind, **options)
             )
-            options: dict[str, Any] = {
-                "username": cfg.username,
-                "remote_dir": cfg.remote_dir,
-                "port": cfg.port or 22,
-                "password": password,
-                "passphrase": self.secrets.get(f"{secret_prefix}_passphrase"),
-                "host_key_fingerprint": cfg.host_key_fingerprint,
-                "accept_new_host_key": cfg.accept_new_host_key,
-                "timeout": cfg.timeout,
-            }
-            if cfg.key_file:
-                options["key_file"] = self.config.resolve_path(cfg.key_file)
-            if cfg.known_hosts:
-                options["known_hosts"] = self.config.resolve_path(cfg.known_hosts)
-            return self._closing(
-                cast(
-                    "FileDelivery",
-                    self._build(section, lambda: module.SftpDelivery(cfg.host, **options)),
-                )
-            )
-        if kind in ("ftp", "ftps"):
-            module = load_adapter(
-                "amparex_adapters.delivery.ftp", feature="FTP delivery", extra="ftp"
-            )
-            ftp_options: dict[str, Any] = {
-                "username": cfg.username,
-                "password": self.secrets.require(f"{secret_prefix}_password"),
-                "remote_dir": cfg.remote_dir,
-                "port": cfg.port or 21,
-                "tls": kind == "ftps",
-                "allow_plain": cfg.allow_plain,
-                "timeout": cfg.timeout,
-            }
-            if cfg.ca_file:
-                ftp_options["ca_file"] = self.config.resolve_path(cfg.ca_file)
-            return self._closing(
-                cast(
-                    "FileDelivery",
-                    self._build(section, lambda: module.FtpDelivery(cfg.host, **ftp_options)),
-                )
-            )
-        raise ConfigInvalid(  # pragma: no cover - checked when loading
-            path=self.config.label, key=f"{section}.kind", reason=f"unknown kind {kind!r}"
         )
 
     @cached_property
@@ -406,76 +345,38 @@ class Composition:
         cfg = self.config.card_order.delivery
         if cfg is None:
             return _NoParcelDelivery(self.config.label)
-        if cfg.kind == "smtp":
-            module = load_adapter(
-                "amparex_adapters.delivery.smtp", feature="e-mail delivery", extra="smtp"
+        options = cfg.opener_options(
+            resolve=self.config.resolve_path, secrets=self.secrets, prefix="parcel"
+        )
+        return self._closing(
+            self._open(
+                "card_order.delivery",
+                PARCEL_DELIVERY,
+                cfg.kind,
+                lambda: open_parcel_delivery(cfg.kind, **options),
             )
-            options: dict[str, Any] = {
-                "sender": cfg.sender,
-                "recipients": list(cfg.recipients),
-                "security": cfg.security,
-                "allow_plain": cfg.allow_plain,
-                "username": cfg.username,
-                "password": self.secrets.get("smtp_password") if cfg.username else None,
-                "timeout": cfg.timeout,
-            }
-            if cfg.ca_file:
-                options["ca_file"] = self.config.resolve_path(cfg.ca_file)
-            return cast(
-                "ParcelDelivery",
-                self._build(
-                    "card_order.delivery",
-                    lambda: module.SmtpParcelDelivery(cfg.host, cfg.port, **options),
-                ),
-            )
-        files = load_adapter("amparex_adapters.delivery.files", feature="parcels as files")
-        transport = self.file_delivery("card_order.delivery", cfg, "parcel")
-        return cast("ParcelDelivery", files.FilesParcelDelivery(transport))
+        )
 
     def reader(self, spec: str | None = None) -> CardReader:
-        """The card reader *spec* names (``pcsc[:NAME]``, ``nfc:PATH``, ``scripted``).
+        """The card reader *spec* names (``pcsc[:NAME]``, ``nfc:PATH``, ``scripted``, …).
 
         Raises:
-            ConfigInvalid: *spec* names no kind of reader.
+            ConfigInvalid: *spec* is a built-in kind without what it needs, or no kind.
+            AdapterUnknown: No installed reader has the kind.
             ExtraMissing: The reader's extra is not installed.
         """
         spec = spec or self.config.reader.default
-        kind, _, arg = spec.partition(":")
-        if kind == "scripted":
-            from amparex_adapters.readers.scripted import ScriptedReader, VirtualCard
-
-            reader = ScriptedReader()
-            cfg = self.config.reader
-            if cfg.scripted_uid:
-                reader.present(
-                    VirtualCard(
-                        uid=CardUid.parse(cfg.scripted_uid),
-                        stored=cfg.scripted_card_number or None,
-                    )
-                )
-            return reader
-        if kind == "pcsc":
-            module = load_adapter(
-                "amparex_adapters.readers.pcsc", feature="the PC/SC reader", extra="pcsc"
+        check_reader_spec(
+            self.config.label, spec, shown=f"{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted"
+        )
+        options = self.config.reader.options(spec)
+        return self._closing(
+            self._open(
+                "reader.default",
+                READERS,
+                spec.partition(":")[0],
+                lambda: open_reader(spec, **options),
             )
-            pcsc: CardReader = module.PcscReader(arg or None)
-            close = getattr(pcsc, "close", None)
-            if close is not None:
-                self._closers.append(close)
-            return pcsc
-        if kind == "nfc" and arg:
-            module = load_adapter(
-                "amparex_adapters.readers.nfc", feature="the NFC reader", extra="nfc"
-            )
-            nfc: CardReader = module.NfcReader(arg)
-            close = getattr(nfc, "close", None)
-            if close is not None:
-                self._closers.append(close)
-            return nfc
-        raise ConfigInvalid(
-            path=self.config.label,
-            key="reader.default",
-            reason=f"{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted",
         )
 
     # ------------------------------------------------------------ services

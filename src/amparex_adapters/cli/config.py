@@ -14,6 +14,9 @@ Every key, with its default::
     [statistics]
     url = "<storage.url>"        # the database statistic templates run on (SQLite, PostgreSQL)
 
+    [masterdata]
+    kind = "store"               # store (the store's tables) | memory
+
     [chain]
     name = "Filialkette"
     time_zone = "Europe/Berlin"
@@ -32,7 +35,7 @@ Every key, with its default::
     branch = "F01"               # no default
 
     [loyalty_lab.upload]         # where Loyalty Lab files go (LL8); none: export only
-    kind = "sftp"                # folder | sftp | ftp | ftps
+    kind = "sftp"                # folder | sftp | ftp | ftps (| another installed kind)
     host = "ftp.loyaltylab.example"
     port = 22
     username = "kunde4711"
@@ -47,10 +50,10 @@ Every key, with its default::
     timeout = 30.0                           # seconds per network operation
 
     [card_order]
-    renderer = "pdf"             # pdf (extra "pdf") | text
+    renderer = "pdf"             # pdf (extra "pdf") | text (| another installed kind)
 
     [card_order.delivery]        # where card-order batches go (CO18)
-    kind = "smtp"                # smtp | files | folder
+    kind = "smtp"                # smtp | files | folder (| another installed kind)
     host = "mail.example"        # smtp
     port = 587
     security = "starttls"        # starttls | tls | plain
@@ -61,13 +64,24 @@ Every key, with its default::
     folder = "/mnt/cards"        # folder (and files over a folder)
 
     [reader]
-    default = "pcsc"             # pcsc[:NAME] | nfc:PATH | scripted
+    default = "pcsc"             # pcsc[:NAME] | nfc:PATH | scripted (| KIND[:ARG] installed)
     timeout = 10.0
     scripted_uid = "04A22B9C"    # the card the scripted reader shows (tests, training)
     scripted_card_number = ""    # the number stored on it
 
     [secrets]
     file = "/etc/amparex/secrets.toml"      # or $AMPAREX_SECRETS_FILE
+
+Adapters another distribution installs (entry points, see :mod:`amparex_adapters.registry`)
+are chosen by their kind like the built-in ones: a URL scheme in ``[storage] url`` or
+``[statistics] url``, a reader spec ``KIND[:ARG]``, a ``renderer``, a ``kind`` of
+``[masterdata]``, ``[loyalty_lab.upload]`` or ``[card_order.delivery]``, or a
+``transport`` of ``kind = "files"``. The keys of such a section are not checked here: they
+go to the adapter's factory as options, as written (a relative path stays relative),
+without ``kind`` and ``transport``; a delivery gets the secrets ``password`` and
+``passphrase`` of its section (``upload_…`` or ``parcel_…``) too when they are set. The
+adapter refuses a key it does not know (``config.invalid``); a kind no installed adapter
+has is ``adapter.unknown``, listing those installed.
 
 Secrets never live in the configuration file nor on the command line. Each comes from
 its environment variable, else from the secrets file (TOML, same key names), which must be
@@ -89,45 +103,56 @@ import math
 import os
 import re
 import socket
-import stat
 import tomllib
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
 
-from amparex_core.domain.secret import Secret
-
-from .errors import ConfigInvalid, SecretMissing, SecretsFileInsecure
+from ._kinds import (
+    BUILTIN_DELIVERY_KINDS,
+    FILE_DELIVERY_KINDS,
+    KINDS,
+    PARCEL_DELIVERY_KINDS,
+    DeliveryKind,
+    delivery_options,
+    pass_through,
+)
+from .errors import ConfigInvalid
+from .secrets import (
+    SECRET_VARIABLES,
+    SECRETS_VARIABLE,
+    Secrets,
+    check_secrets_file,
+    secrets_file_values,
+)
 
 __all__ = [
+    "FILE_DELIVERY_KINDS",
+    "PARCEL_DELIVERY_KINDS",
+    "SECRETS_VARIABLE",
     "SECRET_VARIABLES",
     "ChainConfig",
     "Config",
     "DeliveryConfig",
+    "DeliveryKind",
+    "MasterDataConfig",
     "PricesConfig",
     "Secrets",
+    "check_reader_spec",
+    "check_secrets_file",
     "find_config",
     "load_config",
+    "secrets_file_values",
+    "structure_config",
 ]
 
 DEFAULT_CONFIG: Final = "amparex.toml"
 CONFIG_VARIABLE: Final = "AMPAREX_CONFIG"
-SECRETS_VARIABLE: Final = "AMPAREX_SECRETS_FILE"
 _MAX_AMOUNT: Final = Decimal(1_000_000)
-
-SECRET_VARIABLES: Final[Mapping[str, str]] = {
-    "card_key": "AMPAREX_CARD_KEY",
-    "upload_password": "AMPAREX_UPLOAD_PASSWORD",
-    "upload_passphrase": "AMPAREX_UPLOAD_PASSPHRASE",
-    "smtp_password": "AMPAREX_SMTP_PASSWORD",
-    "parcel_password": "AMPAREX_PARCEL_PASSWORD",
-    "parcel_passphrase": "AMPAREX_PARCEL_PASSPHRASE",
-}
-"""Every secret the command knows, and the environment variable that carries it."""
 
 
 @attrs.frozen
@@ -143,6 +168,18 @@ class StatisticsConfig:
     """``[statistics]``: the database statistic templates query; default: the store's."""
 
     url: str | None = None
+
+
+@attrs.frozen
+class MasterDataConfig:
+    """``[masterdata]``: where the master data come from; the store's tables by default.
+
+    Attributes:
+        options: The other keys of the section, for a kind another distribution installs.
+    """
+
+    kind: str = "store"
+    options: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -175,14 +212,16 @@ class WorkstationConfig:
     branch: str | None = None
 
 
-DeliveryKind = Literal["folder", "sftp", "ftp", "ftps", "smtp", "files"]
-
-
 @attrs.frozen
 class DeliveryConfig:
-    """A delivery endpoint: ``[loyalty_lab.upload]`` or ``[card_order.delivery]``."""
+    """A delivery endpoint: ``[loyalty_lab.upload]`` or ``[card_order.delivery]``.
 
-    kind: DeliveryKind
+    Attributes:
+        options: The section's keys, for a kind (or ``transport``) another distribution
+            installs: they are not checked here but passed to its factory.
+    """
+
+    kind: str
     folder: str | None = None
     host: str | None = None
     port: int | None = None
@@ -194,11 +233,28 @@ class DeliveryConfig:
     key_file: str | None = None
     ca_file: str | None = None
     allow_plain: bool = False
-    transport: Literal["folder", "sftp", "ftp", "ftps"] | None = None
+    transport: str | None = None
     security: Literal["starttls", "tls", "plain"] = "starttls"
     sender: str | None = None
     recipients: list[str] = attrs.field(factory=list)
     timeout: float = 30.0
+    options: dict[str, Any] = attrs.field(factory=dict)
+
+    def opener_options(
+        self, *, resolve: Callable[[str], Path], secrets: Secrets, prefix: str
+    ) -> dict[str, Any]:
+        """The options for the opener of this section's kind.
+
+        With ``kind = "files"`` they are those of the ``transport``'s kind, and
+        ``transport`` itself. A built-in kind gets the keys it uses that are set (paths
+        resolved with *resolve*) and its secrets ``<prefix>_password`` …
+        (``smtp_password`` for SMTP), only with a ``username``; another kind gets
+        :attr:`options` and the secrets ``password`` and ``passphrase`` that are set.
+
+        Raises:
+            SecretMissing: A secret the kind requires is not set (FTP's password).
+        """
+        return delivery_options(self, resolve=resolve, secrets=secrets, prefix=prefix)
 
 
 @attrs.frozen
@@ -212,7 +268,7 @@ class LoyaltyLabConfig:
 class CardOrderConfig:
     """``[card_order]``."""
 
-    renderer: Literal["pdf", "text"] = "pdf"
+    renderer: str = "pdf"
     delivery: DeliveryConfig | None = None
 
 
@@ -224,6 +280,12 @@ class ReaderConfig:
     timeout: float = 10.0
     scripted_uid: str | None = None
     scripted_card_number: str | None = None
+
+    def options(self, spec: str) -> dict[str, Any]:
+        """The options for the opener of the reader *spec* names (``scripted``: its card)."""
+        if spec.partition(":")[0] != "scripted":
+            return {}
+        return {"uid": self.scripted_uid, "card_number": self.scripted_card_number}
 
 
 @attrs.frozen
@@ -244,6 +306,7 @@ class Config:
 
     storage: StorageConfig = attrs.field(factory=StorageConfig)
     statistics: StatisticsConfig = attrs.field(factory=StatisticsConfig)
+    masterdata: MasterDataConfig = attrs.field(factory=MasterDataConfig)
     chain: ChainConfig = attrs.field(factory=ChainConfig)
     workstation: WorkstationConfig = attrs.field(factory=WorkstationConfig)
     loyalty_lab: LoyaltyLabConfig = attrs.field(factory=LoyaltyLabConfig)
@@ -409,6 +472,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     if unknown:
         raise ConfigInvalid(path=label, key=unknown[0], reason="unknown section")
     _refuse_nul(label, data, "")
+    data = pass_through(label, data)
     try:
         parsed: Config = _converter().structure(dict(data), Config)
     except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups
@@ -457,53 +521,84 @@ def _check(config: Config) -> None:
         raise ConfigInvalid(
             path=label, key="chain.prices.currency", reason="an ISO 4217 code such as EUR"
         )
-    kind, sep, arg = config.reader.default.partition(":")
-    if not (kind == "pcsc" or (kind == "scripted" and not sep) or (kind == "nfc" and arg)):
-        raise ConfigInvalid(
-            path=label, key="reader.default", reason="pcsc, pcsc:NAME, nfc:PATH or scripted"
-        )
+    check_reader_spec(label, config.reader.default)
     if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
     for section, delivery, kinds in (
-        ("loyalty_lab.upload", config.loyalty_lab.upload, ("folder", "sftp", "ftp", "ftps")),
-        ("card_order.delivery", config.card_order.delivery, ("smtp", "files", "folder")),
+        ("loyalty_lab.upload", config.loyalty_lab.upload, FILE_DELIVERY_KINDS),
+        ("card_order.delivery", config.card_order.delivery, PARCEL_DELIVERY_KINDS),
     ):
         if delivery is not None:
             check_delivery(label, section, delivery, kinds)
 
 
+def check_reader_spec(label: str, spec: str, *, shown: str | None = None) -> None:
+    """Check a reader spec: a built-in kind with what it needs, or another kind's name.
+
+    Args:
+        label: The configuration's name, for the message.
+        spec: ``pcsc``, ``pcsc:NAME``, ``nfc:PATH``, ``scripted`` or ``KIND[:ARG]`` of a
+            reader another distribution installs.
+        shown: The reason to give instead of the default one.
+
+    Raises:
+        ConfigInvalid: A built-in kind without what it needs (``nfc`` without a path), or
+            no kind at all (key ``reader.default``).
+    """
+    kind, sep, arg = spec.partition(":")
+    builtin = kind in ("pcsc", "nfc", "scripted")
+    if (builtin or not kind.strip()) and not (
+        kind == "pcsc" or (kind == "scripted" and not sep) or (kind == "nfc" and arg)
+    ):
+        raise ConfigInvalid(
+            path=label,
+            key="reader.default",
+            reason=shown or "pcsc, pcsc:NAME, nfc:PATH, scripted or another installed KIND[:ARG]",
+        )
+
+
 def check_delivery(
     label: str, section: str, delivery: DeliveryConfig, kinds: tuple[str, ...]
 ) -> None:
-    """Check that a delivery section has what its kind needs.
+    """Check that a delivery section of a built-in kind has what its kind needs.
+
+    A kind (or ``transport``) another distribution installs is not checked: its factory
+    checks its options.
 
     Raises:
         ConfigInvalid: A key the kind needs is missing, or the kind does not fit here.
     """
     if delivery.kind not in kinds:
-        raise ConfigInvalid(
-            path=label, key=f"{section}.kind", reason=f"one of {', '.join(kinds)} expected"
-        )
+        if delivery.kind in BUILTIN_DELIVERY_KINDS or not delivery.kind.strip():
+            raise ConfigInvalid(
+                path=label,
+                key=f"{section}.kind",
+                reason=f"one of {', '.join(kinds)} (or another installed kind) expected",
+            )
+        return
     if not 0 < delivery.timeout < math.inf:
         raise ConfigInvalid(path=label, key=f"{section}.timeout", reason="must be positive")
     if delivery.port is not None and not 1 <= delivery.port <= 65535:
         raise ConfigInvalid(path=label, key=f"{section}.port", reason="between 1 and 65535")
     kind = delivery.kind
     if kind == "files":
-        if delivery.transport is None:
+        transport = delivery.transport
+        if transport is None:
             raise ConfigInvalid(
                 path=label,
                 key=f"{section}.transport",
                 reason="required for kind 'files': folder, sftp, ftp or ftps",
             )
-        kind = delivery.transport
-    needs: tuple[str, ...] = {
-        "folder": ("folder",),
-        "sftp": ("host", "username"),
-        "ftp": ("host", "username"),
-        "ftps": ("host", "username"),
-        "smtp": ("host", "sender"),
-    }[kind]
+        if transport not in FILE_DELIVERY_KINDS:
+            if transport.strip() and transport not in BUILTIN_DELIVERY_KINDS:
+                return  # a file delivery another distribution installs
+            raise ConfigInvalid(
+                path=label,
+                key=f"{section}.transport",
+                reason="folder, sftp, ftp, ftps or another installed file-delivery kind expected",
+            )
+        kind = transport
+    needs = KINDS[kind].needs
     for key in needs:
         if not getattr(delivery, key):
             raise ConfigInvalid(
@@ -513,125 +608,3 @@ def check_delivery(
         raise ConfigInvalid(
             path=label, key=f"{section}.recipients", reason="at least one address is required"
         )
-
-
-# ------------------------------------------------------------------ secrets
-
-
-class Secrets:
-    """The secrets of one run: from the environment, else from the secrets file.
-
-    The file is checked when the configuration is loaded: it must belong to the user
-    running the command and grant no permission to group or others.
-
-    Args:
-        config: Names the secrets file (``[secrets] file``); ``$AMPAREX_SECRETS_FILE``
-            overrides it.
-        environ: The environment to read (default: the process's).
-
-    Raises:
-        SecretsFileInsecure: The file is readable (or writable) by others than its owner.
-        ConfigInvalid: The file is missing or not TOML.
-    """
-
-    def __init__(self, config: Config, environ: Mapping[str, str] | None = None) -> None:
-        self._environ = os.environ if environ is None else environ
-        self._values: dict[str, Secret] = {}
-        file = self._environ.get(SECRETS_VARIABLE) or config.secrets.file
-        self.file: Path | None = None
-        if file:
-            from_env = bool(self._environ.get(SECRETS_VARIABLE))
-            self.file = Path(file).expanduser() if from_env else config.resolve_path(file)
-            self._values = _read_secrets_file(self.file)
-
-    def get(self, name: str) -> Secret | None:
-        """The secret *name*, or ``None`` when it is set nowhere."""
-        variable = SECRET_VARIABLES[name]
-        value = self._environ.get(variable)
-        if value:
-            return Secret(value)
-        return self._values.get(name)
-
-    def require(self, name: str) -> Secret:
-        """The secret *name*.
-
-        Raises:
-            SecretMissing: It is set nowhere.
-        """
-        secret = self.get(name)
-        if secret is None:
-            raise SecretMissing(name=name, variable=SECRET_VARIABLES[name])
-        return secret
-
-    def values(self) -> list[str]:
-        """Every secret value known in this run (to scrub them from messages)."""
-        found = [s.reveal() for s in self._values.values()]
-        found += [self._environ[v] for v in SECRET_VARIABLES.values() if self._environ.get(v)]
-        return [v for v in found if len(v) >= 3]
-
-
-def secrets_file_values(option: str | os.PathLike[str] | None = None) -> list[str]:
-    """The values of the secrets file, read even when the configuration is refused.
-
-    A refused configuration may quote a value that is a secret pasted into the wrong key:
-    to scrub it from the message the command needs the secrets, though the configuration
-    that names their file did not load. Best effort: any problem gives an empty list.
-    """
-    try:
-        file = os.environ.get(SECRETS_VARIABLE)
-        base = Path.cwd()
-        if not file:
-            path, _required = find_config(option)
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-            named = data.get("secrets", {}).get("file")
-            if not isinstance(named, str):
-                return []
-            file, base = named, path.resolve().parent
-        secrets_path = Path(file).expanduser()
-        if not secrets_path.is_absolute():
-            secrets_path = base / secrets_path
-        return [s.reveal() for s in _read_secrets_file(secrets_path).values()]
-    except Exception:  # noqa: BLE001 - the original refusal is the one to report
-        return []
-
-
-def check_secrets_file(path: Path) -> None:
-    """Refuse a secrets file that others than its owner may read or change.
-
-    Raises:
-        SecretsFileInsecure: Group or others have any permission, or another user owns it.
-        ConfigInvalid: There is no such file.
-    """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ConfigInvalid(path=str(path), key="secrets.file", reason="no such file") from None
-    except OSError as exc:
-        raise ConfigInvalid(
-            path=str(path), key="secrets.file", reason=exc.strerror or str(exc)
-        ) from None
-    mode = stat.S_IMODE(info.st_mode)
-    if os.name == "posix" and (mode & 0o077 or info.st_uid != os.getuid()):
-        raise SecretsFileInsecure(path=str(path), mode=f"{mode:04o}")
-
-
-def _read_secrets_file(path: Path) -> dict[str, Secret]:
-    check_secrets_file(path)
-    label = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        raise ConfigInvalid(path=label, key="-", reason="cannot be read") from None
-    except (tomllib.TOMLDecodeError, RecursionError):
-        # The parser's message quotes the offending line, which may hold a secret.
-        raise ConfigInvalid(path=label, key="-", reason="not valid TOML") from None
-    values: dict[str, Secret] = {}
-    for key, value in data.items():
-        if key not in SECRET_VARIABLES:
-            raise ConfigInvalid(
-                path=label, key=key, reason=f"unknown secret; known: {', '.join(SECRET_VARIABLES)}"
-            )
-        if not isinstance(value, str):
-            raise ConfigInvalid(path=label, key=key, reason="a string expected")
-        values[key] = Secret(value)
-    return values

@@ -31,7 +31,7 @@ __all__ = [
     "temp_name",
 ]
 
-_log = logging.getLogger("amparex_adapters.delivery")
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -105,7 +105,8 @@ def sweep_stale(
 
     The policy every delivery shares: only names :func:`is_temp_name` accepts, only files
     whose last write is more than *stale_after* seconds ago; a folder that cannot be
-    listed is a warning, a file that cannot be removed a debug line.
+    listed is a warning, a file that cannot be removed a debug line, the files removed an
+    info line (a debug line when there were none).
 
     Args:
         listing: The folder's entries as ``(name, modification time)``; the time is asked
@@ -124,7 +125,7 @@ def sweep_stale(
     try:
         entries = list(listing())
     except Exception as exc:  # noqa: BLE001 - the sweep never fails an upload
-        _log.warning(
+        logger.warning(
             "could not list %s to remove stale temporary files (%s); skipped",
             destination,
             describe(exc),
@@ -140,13 +141,18 @@ def sweep_stale(
                 continue
             remove(name)
         except Exception as exc:  # noqa: BLE001 - gone already, or not ours to remove
-            _log.debug("could not remove %r from %s (%s)", name, destination, describe(exc))
+            logger.debug("could not remove %r from %s (%s)", name, destination, describe(exc))
             if broken(exc):
                 in_order = False
                 break
             continue
         removed += 1
-    _log.info("swept %d stale temporary file(s) from %s", removed, destination)
+    logger.log(
+        logging.INFO if removed else logging.DEBUG,
+        "swept %d stale temporary file(s) from %s",
+        removed,
+        destination,
+    )
     return removed, in_order
 
 
@@ -214,6 +220,8 @@ def retrying(
         item: The file or parcel, for messages.
         is_transient: Whether an error is worth another attempt.
         on_failure: Called after every failed attempt (drop a broken connection).
+            Each retry is logged at info level: the item, the destination, the reason
+            (scrubbed of *secrets*), the next attempt's number and the wait.
         sleep: Waits between attempts.
         secrets: Values masked in reasons and log lines (the login's password and
             passphrase: a peer may quote them back). An error that quotes one is not
@@ -248,7 +256,7 @@ def retrying(
                     raise failed from None
                 raise failed from exc
             delay = delays[attempt - 1]
-            _log.warning(
+            logger.info(
                 "delivery of %r to %s failed (%s); attempt %d of %d in %.1f s",
                 item,
                 destination,

@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from amparex_adapters.delivery._common import check_name
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile, Parcel
 from amparex_core.ports.delivery import FileDelivery
 
-__all__ = ["README_NAME", "FilesParcelDelivery", "remote_names"]
+__all__ = [
+    "README_NAME",
+    "FilesParcelDelivery",
+    "files_parcels",
+    "folder_parcels",
+    "remote_names",
+]
 
 #: File name (after ``<id>-``) of the completion mark holding subject and body.
 README_NAME = "README.txt"
@@ -71,6 +77,12 @@ class FilesParcelDelivery:
     def __repr__(self) -> str:
         return f"FilesParcelDelivery({self.files!r})"
 
+    def close(self) -> None:
+        """End the connection the file delivery keeps, if it keeps one (SFTP, FTP)."""
+        close = getattr(self.files, "close", None)
+        if close is not None:
+            close()
+
     def send(self, parcel: Parcel) -> DeliveryReceipt:
         """Upload every attachment of *parcel*, then its README (CO16, CO18).
 
@@ -97,3 +109,34 @@ class FilesParcelDelivery:
         return DeliveryReceipt(
             destination=self.destination, reference=receipt.reference, size=total
         )
+
+
+def files_parcels(*, transport: str | FileDelivery, **options: Any) -> FilesParcelDelivery:
+    """The ``files`` kind of ``amparex.parcels``: parcels as files through a file delivery.
+
+    Args:
+        transport: The file delivery, or its kind (``folder``, ``sftp``, ``ftp``, ``ftps``
+            or another one installed), opened with
+            :func:`~amparex_adapters.delivery.open_file_delivery` and *options*.
+        **options: The options of the transport's kind.
+
+    Raises:
+        AdapterUnknown: No file delivery of the kind *transport* is installed.
+        TypeError: Options given with a delivery object.
+    """
+    if not isinstance(transport, str):
+        if options:
+            raise TypeError(f"options {sorted(options)} given with a delivery object")
+        return FilesParcelDelivery(transport)
+    from amparex_adapters.delivery import open_file_delivery
+
+    return FilesParcelDelivery(open_file_delivery(transport, **options))
+
+
+def folder_parcels(**options: Any) -> FilesParcelDelivery:
+    """The ``folder`` kind of ``amparex.parcels``: parcels as files into a folder.
+
+    The same as :func:`files_parcels` with ``transport="folder"``; *options* are those of
+    :class:`~amparex_adapters.delivery.folder.FolderDelivery` (``folder``, …).
+    """
+    return files_parcels(transport="folder", **options)

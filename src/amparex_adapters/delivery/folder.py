@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import os
 import shutil
 import stat
@@ -38,8 +37,6 @@ from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 
 __all__ = ["FolderDelivery"]
-
-_log = logging.getLogger("amparex_adapters.delivery")
 
 #: Bytes per read/write when copying.
 COPY_BLOCK = 1024 * 1024

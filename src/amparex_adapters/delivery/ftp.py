@@ -45,6 +45,7 @@ from amparex_adapters.delivery._common import (
     Retry,
     check_name,
     check_stale_after,
+    describe,
     is_temp_name,
     retrying,
     sweep_stale,
@@ -58,9 +59,9 @@ if TYPE_CHECKING:
     import ftplib
     import ssl
 
-__all__ = ["FtpDelivery"]
+__all__ = ["FtpDelivery", "plain_ftp"]
 
-_log = logging.getLogger("amparex_adapters.delivery.ftp")
+logger = logging.getLogger(__name__)
 
 #: Block size of the data connection.
 BLOCK_SIZE = 1024 * 1024
@@ -307,8 +308,8 @@ class FtpDelivery:
             return
         try:
             ftp.delete(path)
-        except Exception:  # noqa: BLE001 - best effort; the temp name is harmless
-            _log.debug("could not delete %s", path, exc_info=True)
+        except Exception:  # best effort; the temp name is harmless
+            logger.debug("could not delete %s", path, exc_info=True)
 
     # ------------------------------------------------------------------ connecting
 
@@ -316,12 +317,18 @@ class FtpDelivery:
         if self._ftp is not None and time.monotonic() - self._last_used > IDLE_PROBE:
             try:
                 self._ftp.voidcmd("NOOP")
-            except Exception:  # noqa: BLE001 - a dead idle connection: open a new one
+            except Exception as exc:  # noqa: BLE001 - a dead idle connection: open a new one
+                logger.info(
+                    "the idle connection to %s no longer answers (%s); reconnecting",
+                    self.destination,
+                    describe(exc, [self._password.reveal()]),
+                )
                 self.close()
         if self._ftp is None:
             ftp = self._connect()
             if not self._sweep(ftp):
                 # The listing broke off mid-answer: the replies may be out of step.
+                logger.info("reconnecting to %s after a broken listing", self.destination)
                 with contextlib.suppress(Exception):
                     ftp.close()
                 ftp = self._connect()
@@ -390,7 +397,7 @@ class FtpDelivery:
             cafile=str(self.ca_file) if self.ca_file is not None else None
         )
         if not self.verify:
-            _log.warning("%s: the server certificate is NOT verified", self.destination)
+            logger.warning("%s: the server certificate is NOT verified", self.destination)
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         return context
@@ -402,7 +409,7 @@ class FtpDelivery:
         if self.tls:
             ftp = _reusing_ftp_tls()(context=self._context(), timeout=self.timeout)
         else:
-            _log.warning(
+            logger.warning(
                 "%s: plain FTP, the password and the files travel unencrypted",
                 self.destination,
             )
@@ -424,6 +431,19 @@ class FtpDelivery:
             ftp.close()
             raise
         return ftp
+
+
+def plain_ftp(host: str, **options: Any) -> FtpDelivery:
+    """The ``ftp`` kind of ``amparex.delivery``: :class:`FtpDelivery` without TLS.
+
+    Plain FTP sends the password and the files unencrypted: like ``FtpDelivery(tls=False)``
+    it is refused unless *options* hold ``allow_plain=True``.
+
+    Args:
+        host: Server name or address.
+        **options: The other arguments of :class:`FtpDelivery` except ``tls``.
+    """
+    return FtpDelivery(host, tls=False, **options)
 
 
 def _ftp_time(value: str | None) -> float | None:

@@ -48,7 +48,6 @@ import posixpath
 import socket
 import stat
 import threading
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -64,13 +63,14 @@ from amparex_adapters.delivery._common import (
     sweep_stale,
     temp_name,
 )
+from amparex_adapters.delivery._sftp_requests import Acks, client_class
 from amparex_core.domain.errors import HostKeyRejected
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 from amparex_core.domain.secret import Secret
 
 __all__ = ["SftpDelivery", "fingerprint"]
 
-_log = logging.getLogger("amparex_adapters.delivery.sftp")
+logger = logging.getLogger(__name__)
 
 #: Largest write request sent (OpenSSH's sftp-server accepts 256 KiB - 1 KiB).
 MAX_WRITE = 255 * 1024
@@ -130,67 +130,6 @@ class _Connection:
             self.sftp.close()
         finally:
             self.transport.close()
-
-
-class _Acks:
-    """Collects the answers to pipelined requests of one upload (paramiko calls back)."""
-
-    def __init__(self, paramiko: ModuleType, sftp: Any) -> None:
-        self._sftp = sftp
-        self._p = paramiko.sftp
-        self._attrs_cls = paramiko.SFTPAttributes
-        self.pending: deque[tuple[int, int]] = deque()  # (request number, bytes)
-        self.in_flight = 0
-        self.answers: dict[int, Any] = {}
-
-    def _async_response(self, t: int, msg: Any, num: int) -> None:
-        # Called by paramiko's _read_response for requests registered with this object.
-        if t == self._p.CMD_STATUS:
-            try:
-                self._sftp._convert_status(msg)
-            except (OSError, EOFError) as exc:
-                self.answers[num] = exc
-                return
-            self.answers[num] = None
-        elif t == self._p.CMD_ATTRS:
-            self.answers[num] = self._attrs_cls._from_msg(msg)
-        else:
-            self.answers[num] = OSError(f"unexpected SFTP answer type {t}")
-
-    def send(self, t: int, *args: Any, size: int = 0) -> int:
-        num = int(self._sftp._async_request(self, t, *args))
-        self.pending.append((num, size))
-        self.in_flight += size
-        return num
-
-    def write(self, handle: bytes, offset: int, data: bytes) -> int:
-        num = int(self._sftp.amparex_write(self, handle, offset, data))
-        self.pending.append((num, len(data)))
-        self.in_flight += len(data)
-        return num
-
-    def wait_oldest(self) -> Any:
-        num, size = self.pending[0]
-        while num not in self.answers:
-            self._sftp._read_response()
-        self.pending.popleft()
-        self.in_flight -= size
-        answer = self.answers.pop(num)
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-    def wait_all(self) -> list[Any]:
-        results: list[Any] = []
-        error: BaseException | None = None
-        while self.pending:
-            try:
-                results.append(self.wait_oldest())
-            except (OSError, EOFError) as exc:  # collect every answer, raise the first
-                error = error or exc
-        if error is not None:
-            raise error
-        return results
 
 
 class SftpDelivery:
@@ -331,8 +270,8 @@ class SftpDelivery:
                 conn, self._conn = self._conn, None
                 try:
                     conn.close()
-                except Exception:  # noqa: BLE001 - closing a broken transport
-                    _log.debug("closing %s failed", self.destination, exc_info=True)
+                except Exception:  # closing a broken transport
+                    logger.debug("closing %s failed", self.destination, exc_info=True)
 
     def __enter__(self) -> Self:
         return self
@@ -364,6 +303,8 @@ class SftpDelivery:
 
     def _attempt(self, file: OutgoingFile) -> DeliveryReceipt:
         if self._conn is None or not self._conn.alive:
+            if self._conn is not None:
+                logger.info("the connection to %s was lost; reconnecting", self.destination)
             self.close()
             self._conn = self._connect()
             self._sweep(self._conn)
@@ -391,7 +332,7 @@ class SftpDelivery:
         if t != p.CMD_HANDLE:
             raise OSError(f"unexpected SFTP answer type {t} to open")
         handle = msg.get_binary()
-        acks = _Acks(conn.paramiko, sftp)
+        acks = Acks(conn.paramiko, sftp)
         offset = 0
         size = conn.write_size
         try:
@@ -415,8 +356,8 @@ class SftpDelivery:
                 try:
                     acks.send(p.CMD_CLOSE, handle)
                     acks.wait_all()
-                except Exception:  # noqa: BLE001 - the first error is the one to report
-                    _log.debug("closing the handle failed", exc_info=True)
+                except Exception:  # the first error is the one to report
+                    logger.debug("closing the handle failed", exc_info=True)
             raise
         if offset != file.size:
             acks.send(p.CMD_CLOSE, handle)
@@ -455,8 +396,8 @@ class SftpDelivery:
             return
         try:
             conn.sftp.remove(path)
-        except Exception:  # noqa: BLE001 - best effort; the temp name is harmless
-            _log.debug("could not remove %s", path, exc_info=True)
+        except Exception:  # best effort; the temp name is harmless
+            logger.debug("could not remove %s", path, exc_info=True)
 
     def _sweep(self, conn: _Connection) -> None:
         """Remove the temp files of dead uploads from the remote folder (never raises)."""
@@ -495,7 +436,7 @@ class SftpDelivery:
             self._authenticate(paramiko, transport)
             if self.keepalive > 0:
                 transport.set_keepalive(self.keepalive)
-            sftp = _client_class(paramiko).from_transport(transport)
+            sftp = client_class(paramiko).from_transport(transport)
             if sftp is None:
                 raise OSError("the server refused the SFTP subsystem")
             sftp.get_channel().settimeout(self.io_timeout)
@@ -505,7 +446,7 @@ class SftpDelivery:
             transport.close()
             raise
         sock.settimeout(None)
-        _log.debug(
+        logger.debug(
             "connected to %s (cipher %s, write requests of %d bytes)",
             self.destination,
             getattr(transport, "remote_cipher", "?"),
@@ -574,7 +515,7 @@ class SftpDelivery:
         self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
         with self.known_hosts.open("a", encoding="ascii") as out:
             out.write(f"{name} {key.get_name()} {key.get_base64()}\n")
-        _log.warning("added the host key of %s (%s) to %s", name, seen, self.known_hosts)
+        logger.warning("added the host key of %s (%s) to %s", name, seen, self.known_hosts)
 
     def _authenticate(self, paramiko: ModuleType, transport: Any) -> None:
         if self._key_file is not None:
@@ -605,91 +546,6 @@ class SftpDelivery:
         if max_packet:
             size = min(size, max_packet - 1024)
         return max(size, 1024)
-
-
-_CLIENT_CLASSES: dict[int, type[Any]] = {}
-
-
-def _client_class(paramiko: ModuleType) -> type[Any]:
-    """An ``SFTPClient`` that keeps the extensions the server announces in its version."""
-    cls = _CLIENT_CLASSES.get(id(paramiko))
-    if cls is not None:
-        return cls
-    struct_mod = __import__("struct")
-    p = paramiko.sftp
-
-    class _AmparexSFTPClient(paramiko.SFTPClient):  # type: ignore[misc,name-defined]
-        amparex_extensions: dict[str, bytes]
-        amparex_cork: list[bytes] | None = None
-
-        def _send_packet(self, t: int, packet: Any) -> None:
-            # While corked, requests collect and leave in one write (fewer SSH packets).
-            if self.amparex_cork is None:
-                super()._send_packet(t, packet)
-                return
-            data = packet.asbytes()
-            self.amparex_cork.append(struct_mod.pack(">I", len(data) + 1) + bytes((t,)) + data)
-
-        def _write_all(self, out: bytes) -> None:
-            # paramiko slices the rest of the buffer after every channel packet (a copy
-            # each time: quadratic in the request size); a memoryview does not copy.
-            view = memoryview(out)
-            while view:
-                sent = self.sock.send(view)
-                if sent <= 0:
-                    raise EOFError()
-                view = view[sent:]
-
-        def amparex_write(self, fileobj: Any, handle: bytes, offset: int, data: bytes) -> int:
-            """Send one SSH_FXP_WRITE, built in one piece.
-
-            paramiko's Message would copy the data three times. The answer goes to
-            *fileobj*, as with paramiko's ``_async_request``.
-            """
-            with self._lock:
-                num = int(self.request_number)
-                self._expecting[num] = fileobj
-                self.request_number += 1
-            head = struct_mod.pack(
-                ">IBII",
-                1 + 4 + 4 + len(handle) + 8 + 4 + len(data),
-                p.CMD_WRITE,
-                num,
-                len(handle),
-            )
-            out = b"".join((head, handle, struct_mod.pack(">QI", offset, len(data)), data))
-            if self.amparex_cork is not None:
-                self.amparex_cork.append(out)
-            else:
-                self._write_all(out)
-            return num
-
-        def amparex_flush(self) -> None:
-            corked, self.amparex_cork = self.amparex_cork, None
-            if corked:
-                self._write_all(b"".join(corked))
-
-        def _send_version(self) -> int:
-            message = paramiko.Message()
-            message.add_int(3)
-            self._send_packet(p.CMD_INIT, message)
-            t, data = self._read_packet()
-            if t != p.CMD_VERSION:
-                raise p.SFTPError("Incompatible sftp protocol")
-            version = int(struct_mod.unpack(">I", data[:4])[0])
-            reply = paramiko.Message(data[4:])
-            extensions: dict[str, bytes] = {}
-            try:
-                while reply.get_remainder():
-                    name = reply.get_string().decode("utf-8", "replace")
-                    extensions[name] = reply.get_string()
-            except Exception:  # noqa: BLE001 - a malformed list only loses the extras
-                _log.debug("malformed SFTP extension list", exc_info=True)
-            self.amparex_extensions = extensions
-            return version
-
-    _CLIENT_CLASSES[id(paramiko)] = _AmparexSFTPClient
-    return _AmparexSFTPClient
 
 
 def _regular_mtime(entry: Any) -> float | None:

@@ -22,13 +22,15 @@ connection broke, a 4xx reply) are retried with exponential backoff; permanent o
 reply, a refused certificate, a failed login) fail at once. Either way the caller gets a
 :class:`~amparex_core.domain.errors.DeliveryFailed` naming the server. When the server
 accepts the message for some recipients and refuses others, that is a failure too: the
-batch stays open, and the next dispatch sends it again under the same ``Message-ID``.
+batch stays open, and the next dispatch sends it again under the same ``Message-ID``. Each
+retry is logged at info level, with the reason scrubbed of the password.
 """
 
 from __future__ import annotations
 
 import email.policy
 import email.utils
+import logging
 import os
 import re
 import smtplib
@@ -43,6 +45,8 @@ from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.domain.secret import Secret, redact
 
 __all__ = ["DEFAULT_PORTS", "Security", "SmtpParcelDelivery", "message_id_for"]
+
+logger = logging.getLogger(__name__)
 
 Security = Literal["starttls", "tls", "plain"]
 """How the connection is protected."""
@@ -224,7 +228,17 @@ class SmtpParcelDelivery:
         reason = "no attempt was made"
         for attempt in range(self.attempts):
             if attempt:
-                self._sleep(self.backoff * 2 ** (attempt - 1))
+                delay = self.backoff * 2 ** (attempt - 1)
+                logger.info(
+                    "sending parcel %r to %s failed (%s); attempt %d of %d in %.1f s",
+                    parcel.id,
+                    self.destination,
+                    self._scrub(reason),
+                    attempt + 1,
+                    self.attempts,
+                    delay,
+                )
+                self._sleep(delay)
             try:
                 self._deliver(raw)
             except _PermanentError as exc:

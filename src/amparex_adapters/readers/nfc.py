@@ -22,11 +22,15 @@ to zero first, then the message written, then the length — a tag torn from the
 mid-write holds an empty message, never a half-written number. After writing, the message
 is read back from the tag and compared. Erasing (Karte ungültig) writes one empty record
 (TNF *empty*), the NFC Forum form of an empty NDEF message.
+
+A device that stops answering is closed — logged as a warning — and opened again on the
+next use, logged at info level.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import time
 from collections.abc import Sequence
 from types import ModuleType, TracebackType
@@ -46,6 +50,8 @@ __all__ = [
     "card_number_from_records",
     "card_number_record",
 ]
+
+logger = logging.getLogger(__name__)
 
 CARD_NUMBER_RECORD_TYPE: Final = "urn:nfc:ext:amparex.com:cardno"
 """NDEF record type of the card number (an NFC Forum external type)."""
@@ -100,7 +106,7 @@ class NfcReader:
 
     Args:
         path: The nfcpy device path (``usb``, ``usb:054c:06c3``, ``tty:USB0``,
-            ``udp:127.0.0.1:54321``).
+            ``udp:127.0.0.1:54321``); ``usb`` when ``None`` or empty.
         targets: Technologies to poll: ``"106A"`` (ISO 14443 A: NTAG, MIFARE, DESFire),
             ``"106B"``, ``"212F"`` (FeliCa). Fewer targets answer faster.
 
@@ -109,11 +115,13 @@ class NfcReader:
 
     uid_form: UidForm = UidForm.HEX
 
-    def __init__(self, path: str = "usb", *, targets: Sequence[str] = ("106A",)) -> None:
+    def __init__(self, path: str | None = "usb", *, targets: Sequence[str] = ("106A",)) -> None:
+        path = path or "usb"
         self.name: str = path
         self.path = path
         self.targets = tuple(targets)
         self._clf: Any = None
+        self._lost = False  # the device was closed after it stopped answering
 
     def __repr__(self) -> str:
         return f"NfcReader({self.path!r})"
@@ -149,6 +157,9 @@ class NfcReader:
                 raise ReaderUnavailable(reader=self.name, reason=reason) from exc
             except (ValueError, AssertionError) as exc:  # nfcpy's answer to a bad path
                 raise ReaderUnavailable(reader=self.name, reason="invalid device path") from exc
+            if self._lost:
+                self._lost = False
+                logger.info("%s: the NFC device is open again", self.name)
         return self._clf
 
     def _sense(self, timeout: float) -> Any:
@@ -164,7 +175,13 @@ class NfcReader:
             except nfc.clf.CommunicationError:
                 tag = None
             except OSError as exc:
+                logger.warning(
+                    "%s: the NFC device stopped answering (%s); reopening it on the next use",
+                    self.name,
+                    exc.strerror or type(exc).__name__,
+                )
                 self.close()
+                self._lost = True
                 raise ReaderUnavailable(
                     reader=self.name, reason=exc.strerror or "the NFC device stopped answering"
                 ) from exc

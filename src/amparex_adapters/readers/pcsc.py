@@ -30,10 +30,15 @@ succeeded — the new one; a half-written number is never readable. Erasing sets
 first, then overwrites the old digits with zeros.
 
 UIDs are reported as hex in transmission order (:attr:`UidForm.HEX`).
+
+After a failure of the middleware (pcscd stopped, the reader unplugged) the reader drops
+its PC/SC context — logged as a warning — and establishes a new one on its next use,
+logged at info level: a restarted pcscd is picked up without restarting the program.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from types import ModuleType, TracebackType
 from typing import Any, Final
@@ -71,6 +76,8 @@ GET_UID: Final = bytes.fromhex("FFCA000000")
 
 MAX_CARD_NUMBER_DIGITS: Final = 19
 """The longest card number the file format holds (one length byte, ASCII digits)."""
+
+logger = logging.getLogger(__name__)
 
 _SW_OK: Final = 0x9000
 _SW_END_OF_FILE: Final = 0x6282
@@ -273,6 +280,7 @@ class PcscReader:
         self.name: str = reader or "PC/SC"
         self.card_number_file = card_number_file
         self._context: Any = None
+        self._dropped = False  # the last context was dropped after a middleware failure
 
     def __repr__(self) -> str:
         return f"PcscReader({self._wanted!r})"
@@ -307,18 +315,28 @@ class PcscReader:
                     + _error_text(scard, result),
                 )
             self._context = context
+            if self._dropped:
+                self._dropped = False
+                logger.info("%s: reconnected to the PC/SC service", self.name)
         return self._context
 
-    def _forget_context(self) -> None:
+    def _forget_context(self, result: int) -> None:
         """Drop the context after a middleware failure; the next call opens a new one."""
         context, self._context = self._context, None
         if context is not None:
-            _scard().SCardReleaseContext(context)  # best effort: pcscd may be gone
+            scard = _scard()
+            logger.warning(
+                "%s: the PC/SC service failed (%s); reconnecting on the next use",
+                self.name,
+                _error_text(scard, result),
+            )
+            self._dropped = True
+            scard.SCardReleaseContext(context)  # best effort: pcscd may be gone
 
     def _unavailable(self, result: int) -> ReaderUnavailable:
         """Forget the context after a middleware failure and describe it."""
         scard = _scard()
-        self._forget_context()
+        self._forget_context(result)
         if result in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
             reason = "the PC/SC service (pcscd) is not running"
         elif result == scard.SCARD_E_NO_READERS_AVAILABLE:
@@ -395,7 +413,7 @@ class PcscReader:
         )
         if result != scard.SCARD_S_SUCCESS:
             if result in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
-                self._forget_context()
+                self._forget_context(result)
             raise _card_error(scard, result, reader)
         return _Session(scard, handle, protocol, reader)
 

@@ -9,7 +9,7 @@ import attrs
 from amparex_core.domain.cards import CardPresentation, CardTechnology, CardUid, UidForm
 from amparex_core.domain.errors import CardWriteFailed, ReaderUnavailable
 
-__all__ = ["ScriptedReader", "VirtualCard"]
+__all__ = ["ScriptedReader", "VirtualCard", "scripted_reader"]
 
 
 @attrs.define
@@ -117,3 +117,23 @@ class ScriptedReader:
         card.stored = None
         card.torn = False
         return self._presentation(card)
+
+
+def scripted_reader(
+    arg: str | None = None, *, uid: str | None = None, card_number: str | None = None
+) -> ScriptedReader:
+    """The ``scripted`` kind of ``amparex.readers``: a scripted reader, with a card on it.
+
+    Args:
+        arg: The reader's name (``scripted:NAME``); ``scripted`` by default.
+        uid: The UID of a card laid on the reader from the start (any form
+            :meth:`~amparex_core.domain.cards.CardUid.parse` reads); none when empty.
+        card_number: The card number stored on that card.
+
+    Raises:
+        CardUidInvalid: *uid* is no UID.
+    """
+    reader = ScriptedReader(arg or "scripted")
+    if uid:
+        reader.present(VirtualCard(uid=CardUid.parse(uid), stored=card_number or None))
+    return reader

@@ -13,6 +13,17 @@ Values are returned as the driver gives them (``int``, ``str``, ``float``, ``Dec
 ``date`` …); formatting them is the template's CSV dialect's job
 (:func:`~amparex_core.domain.csvdialect.format_value`).
 
+The store's secrets are not for statistics (CO1): statistic templates come with the master
+data and often run on the store's own SQLite file, where the interface settings keep the
+card contract key. On every :mod:`sqlite3` connection to an amparex store (a database with
+the table ``amparex_schema``) the source installs an authorizer for the run: reading the
+column ``interfaces.data`` or attaching another database is refused by SQLite, and the
+run fails as ``statistic.failed``. On PostgreSQL the database role of the connection
+decides what a query may read: give statistics a role that cannot read ``interfaces``.
+
+:func:`open_sqlite` and :func:`open_postgres` are the factories of the ``amparex.statistics``
+entry points (see :func:`amparex_adapters.statistics.open_statistics`).
+
 Example:
     >>> import sqlite3
     >>> from amparex_core.domain.masterdata import FileFormat, StatisticTemplate
@@ -34,13 +45,25 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, Protocol
 
+from amparex_adapters._extras import require
 from amparex_core.domain.errors import StatisticFailed
 from amparex_core.domain.masterdata import StatisticTemplate
 from amparex_core.ports.statistics import StatisticResult
 
-__all__ = ["DEFAULT_BATCH_SIZE", "DbApiConnection", "SqlStatisticSource"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "SECRET_COLUMNS",
+    "DbApiConnection",
+    "SqlStatisticSource",
+    "open_postgres",
+    "open_sqlite",
+    "store_authorizer",
+]
 
 DEFAULT_BATCH_SIZE = 2000
+
+SECRET_COLUMNS: frozenset[tuple[str, str]] = frozenset({("interfaces", "data")})
+"""Columns of the store that hold secrets (the card-order settings with the key, CO1)."""
 
 
 class DbApiConnection(Protocol):
@@ -76,6 +99,37 @@ def _driver_errors(connection: object) -> tuple[type[BaseException], ...]:
     return (Exception,)
 
 
+def store_authorizer(
+    action: int, first: str | None, second: str | None, _db: str | None, _trigger: str | None
+) -> int:
+    """The SQLite authorizer of statistic queries on an amparex store's file (CO1).
+
+    Refuses reading a column of :data:`SECRET_COLUMNS` and ``ATTACH``; SQLite then
+    fails the statement with "not authorized". See
+    :meth:`sqlite3.Connection.set_authorizer` for the arguments.
+    """
+    import sqlite3
+
+    if action == sqlite3.SQLITE_READ and (first, second) in SECRET_COLUMNS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_ATTACH:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def _guard(connection: Any) -> bool:
+    """Put :func:`store_authorizer` on *connection* if it is sqlite3 on a store; whether it did."""
+    if _driver(connection) != "sqlite3":
+        return False
+    is_store = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'amparex_schema'"
+    ).fetchone()
+    if not is_store:
+        return False
+    connection.set_authorizer(store_authorizer)
+    return True
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
@@ -94,6 +148,11 @@ class SqlStatisticSource:
     there. On every other driver the cursor's own ``fetchmany`` is used (sqlite3 steps
     its statement lazily, so it streams too). Rows come as tuples: a ``row_factory`` of
     a sqlite3 or psycopg connection is overridden for the statistic's cursor.
+
+    A sqlite3 connection to an amparex store gets :func:`store_authorizer` for the run
+    (CO1, see the module's description). On a connection that is not closed after the
+    run (*close_connection* false) the authorizer is removed again when the run ends;
+    an authorizer its owner had set is not restored (SQLite cannot tell it).
 
     Args:
         connect: Returns an open DB-API 2 connection, e.g.
@@ -144,6 +203,13 @@ class SqlStatisticSource:
             if self._close_connection:
                 stack.callback(connection.close)
             try:
+                if _guard(connection) and not self._close_connection:
+                    stack.callback(connection.set_authorizer, None)  # type: ignore[attr-defined]
+            except errors as exc:
+                raise StatisticFailed(
+                    template_id=template.id, reason=f"no database connection ({_reason(exc)})"
+                ) from exc
+            try:
                 cursor = self._execute(stack, connection, template.query)
                 description: Sequence[Sequence[Any]] | None = cursor.description
             except errors as exc:
@@ -192,3 +258,46 @@ class SqlStatisticSource:
             if not batch:
                 return
             yield batch
+
+
+def open_sqlite(url: str) -> SqlStatisticSource:
+    """The ``sqlite`` factory of ``amparex.statistics``: a SQLite file, opened read-only.
+
+    Args:
+        url: ``sqlite:///abs/path`` (percent-encoded; a query part is ignored).
+
+    Raises:
+        ValueError: The URL names no absolute path.
+    """
+    import sqlite3
+    import urllib.parse
+
+    rest = url.partition("://")[2]
+    if not (rest.startswith("/") and len(rest) > 1):
+        raise ValueError("a sqlite:///abs/path or postgresql:// URL")
+    path = rest[1:] if rest.startswith("//") else rest
+    path = urllib.parse.unquote(path.partition("?")[0])
+    uri = f"file:{urllib.parse.quote(path)}?mode=ro"
+
+    def connect() -> DbApiConnection:
+        return sqlite3.connect(uri, uri=True)
+
+    return SqlStatisticSource(connect)
+
+
+def open_postgres(url: str) -> SqlStatisticSource:
+    """The ``postgresql``/``postgres`` factory of ``amparex.statistics`` (extra ``postgres``).
+
+    Each run connects with psycopg 3 to *url* (a libpq URL; the password the libpq way,
+    ``PGPASSWORD`` or ``~/.pgpass``).
+
+    Raises:
+        MissingExtraError: psycopg is not installed.
+    """
+    psycopg = require("psycopg", "postgres")
+
+    def connect() -> DbApiConnection:
+        connection: DbApiConnection = psycopg.connect(url)
+        return connection
+
+    return SqlStatisticSource(connect)

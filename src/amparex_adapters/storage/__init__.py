@@ -1,5 +1,9 @@
 """Adapters of the storage port, and :func:`open_storage` to pick one by URL.
 
+:func:`open_storage` finds the adapter of a URL's scheme in the ``amparex.storage`` entry
+points (:data:`~amparex_adapters.registry.STORAGE`); amparex-core registers these
+(:func:`open_sqlite`, :func:`open_postgres`, :func:`open_memory`):
+
 * ``sqlite:///abs/path.sqlite`` — :class:`~amparex_adapters.storage.sqlite.SqliteStorage`
   on that file (the folder must exist);
 * ``sqlite://`` — SQLite in memory, living as long as the object;
@@ -8,7 +12,8 @@
 * ``memory://`` — :class:`~amparex_adapters.storage.memory.MemoryStorage`.
 
 Adapters are imported only when their URL is opened, so ``import amparex_adapters.storage``
-loads no database driver.
+loads no database driver. Another distribution adds a scheme by registering a factory
+``factory(url) -> Storage`` under ``amparex.storage`` (see :doc:`/ports`).
 """
 
 from __future__ import annotations
@@ -17,14 +22,19 @@ import re
 import urllib.parse
 from typing import TYPE_CHECKING
 
-from amparex_core.domain.errors import StorageUnavailable
+from amparex_core.domain.errors import AdapterUnknown, StorageUnavailable
 
 if TYPE_CHECKING:
     from amparex_core.ports.storage import Storage
 
-__all__ = ["open_storage", "redact_url", "split_login"]
-
-_SCHEMES = ("sqlite://", "postgresql://", "postgres://", "memory://")
+__all__ = [
+    "open_memory",
+    "open_postgres",
+    "open_sqlite",
+    "open_storage",
+    "redact_url",
+    "split_login",
+]
 
 
 _URL_HEAD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/{0,2}")
@@ -78,56 +88,91 @@ def redact_url(url: str) -> str:
 def open_storage(url: str) -> Storage:
     """Open the store a URL names.
 
+    The URL's scheme is looked up in the ``amparex.storage`` entry points
+    (:data:`~amparex_adapters.registry.STORAGE`); the factory registered for it gets the
+    whole URL (see the module's description for the schemes amparex-core registers).
+
     Args:
         url: ``sqlite:///abs/path.sqlite``, ``sqlite://``, ``postgresql://…`` or
-            ``memory://``. A SQLite path must be absolute (four slashes in all:
-            ``sqlite:////var/lib/amparex/db.sqlite`` reads as ``/var/lib/…``, and so does
-            ``sqlite:///var/lib/…``) and name its file plainly, without ``.`` or ``..``
-            parts.
+            ``memory://`` (or a scheme another distribution registers). A SQLite path must
+            be absolute (four slashes in all: ``sqlite:////var/lib/amparex/db.sqlite``
+            reads as ``/var/lib/…``, and so does ``sqlite:///var/lib/…``) and name its
+            file plainly, without ``.`` or ``..`` parts.
 
     Returns:
         The open store; the caller closes it.
 
     Raises:
-        StorageUnavailable: An unknown scheme, a relative or not plain SQLite path, or a
-            store that cannot be opened.
+        StorageUnavailable: Not a URL, a scheme no installed adapter has, a relative or
+            not plain SQLite path, or a store that cannot be opened.
         StorageSchemaTooNew: The database was written by a newer amparex-core.
         MissingExtraError: The store's extra is not installed.
     """
-    scheme, sep, rest = url.partition("://")
+    from amparex_adapters.registry import STORAGE, StorageFactory
+
+    scheme, sep, _rest = url.partition("://")
     scheme = scheme.lower()
     if not sep:
         raise StorageUnavailable(
-            store=redact_url(url), reason=f"not a storage URL; use one of {', '.join(_SCHEMES)}"
+            store=redact_url(url), reason=f"not a storage URL; use one of {_schemes()}"
         )
-    if scheme == "memory":
-        from .memory import MemoryStorage
+    try:
+        factory: StorageFactory = STORAGE.load(scheme)
+    except AdapterUnknown:
+        raise StorageUnavailable(
+            store=f"{scheme}://…", reason=f"unknown scheme {scheme!r}; use one of {_schemes()}"
+        ) from None
+    return factory(url)
 
-        return MemoryStorage()
-    if scheme == "sqlite":
-        from .sqlite import SqliteStorage
 
-        path = urllib.parse.unquote(rest.partition("?")[0])
-        if path in ("", "/:memory:", ":memory:"):
-            return SqliteStorage()
-        if not path.startswith("/"):
-            raise StorageUnavailable(
-                store=redact_url(url),
-                reason="a SQLite path must be absolute: sqlite:///abs/path.sqlite",
-            )
-        if path.startswith("//"):
-            path = path[1:]
-        if {".", ".."} & set(path.split("/")) or path.endswith("/"):
-            # "db.sqlite/." would open db.sqlite; the URL must say which file it means.
-            raise StorageUnavailable(
-                store=redact_url(url),
-                reason="a SQLite path must name its file plainly, without '.' or '..' parts",
-            )
-        return SqliteStorage(path)
-    if scheme in ("postgresql", "postgres"):
-        from .postgres import PostgresStorage
+def _schemes() -> str:
+    """The installed storage schemes, for messages: ``memory://, postgres://, …``."""
+    from amparex_adapters.registry import STORAGE
 
-        return PostgresStorage(url)
-    raise StorageUnavailable(
-        store=f"{scheme}://…", reason=f"unknown scheme {scheme!r}; use one of {', '.join(_SCHEMES)}"
-    )
+    return ", ".join(f"{scheme}://" for scheme in STORAGE.kinds()) or "none (no adapter installed)"
+
+
+def open_sqlite(url: str) -> Storage:
+    """The ``sqlite`` factory of ``amparex.storage``: SQLite on a file, or in memory.
+
+    Raises:
+        StorageUnavailable: The path is relative or not plain, or the file cannot be opened.
+    """
+    from .sqlite import SqliteStorage
+
+    path = urllib.parse.unquote(url.partition("://")[2].partition("?")[0])
+    if path in ("", "/:memory:", ":memory:"):
+        return SqliteStorage()
+    if not path.startswith("/"):
+        raise StorageUnavailable(
+            store=redact_url(url),
+            reason="a SQLite path must be absolute: sqlite:///abs/path.sqlite",
+        )
+    if path.startswith("//"):
+        path = path[1:]
+    if {".", ".."} & set(path.split("/")) or path.endswith("/"):
+        # "db.sqlite/." would open db.sqlite; the URL must say which file it means.
+        raise StorageUnavailable(
+            store=redact_url(url),
+            reason="a SQLite path must name its file plainly, without '.' or '..' parts",
+        )
+    return SqliteStorage(path)
+
+
+def open_postgres(url: str) -> Storage:
+    """The ``postgresql`` and ``postgres`` factory of ``amparex.storage`` (extra ``postgres``).
+
+    Raises:
+        StorageUnavailable: The URL is malformed or the server cannot be reached.
+        MissingExtraError: psycopg is not installed.
+    """
+    from .postgres import PostgresStorage
+
+    return PostgresStorage(url)
+
+
+def open_memory(url: str) -> Storage:
+    """The ``memory`` factory of ``amparex.storage``: a new, empty in-memory store."""
+    from .memory import MemoryStorage
+
+    return MemoryStorage()

@@ -68,10 +68,12 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   └── CardUnreadable                  reader.card_unreadable
     ├── MasterDataError
     │   └── MasterDataInvalid               masterdata.invalid               (ValueError)
-    └── StorageError
-        ├── StorageUnavailable              storage.unavailable
-        ├── StorageSchemaTooNew             storage.schema_too_new
-        └── StorageValueInvalid             storage.value_invalid            (ValueError)
+    ├── StorageError
+    │   ├── StorageUnavailable              storage.unavailable
+    │   ├── StorageSchemaTooNew             storage.schema_too_new
+    │   └── StorageValueInvalid             storage.value_invalid            (ValueError)
+    └── AdapterError
+        └── AdapterUnknown                  adapter.unknown                  (LookupError)
 
 A new rule may add codes; an existing code never changes meaning.
 """
@@ -130,6 +132,8 @@ from ._configuration import (
     WorkstationRequired,
 )
 from ._infrastructure import (
+    AdapterError,
+    AdapterUnknown,
     MasterDataError,
     MasterDataInvalid,
     StorageError,
@@ -160,6 +164,8 @@ from ._ordering import (
 )
 
 __all__ = [
+    "AdapterError",
+    "AdapterUnknown",
     "AddressMissing",
     "AmparexError",
     "BranchUnknown",

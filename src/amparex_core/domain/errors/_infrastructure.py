@@ -1,4 +1,4 @@
-"""Refusals of master data and storage."""
+"""Refusals of master data, storage and the choice of an adapter."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 from ._base import AmparexError, error_class
 
 __all__ = [
+    "AdapterError",
+    "AdapterUnknown",
     "MasterDataError",
     "MasterDataInvalid",
     "StorageError",
@@ -91,3 +93,37 @@ class StorageValueInvalid(StorageError, ValueError):
     de: ClassVar[str] = "Der Datenspeicher {store} kann einen Wert nicht speichern: {reason}."
     store: str
     reason: str
+
+
+# ---------------------------------------------------------------- adapters
+
+
+class AdapterError(AmparexError):
+    """Base of the errors of choosing an adapter by its kind (the openers' registries)."""
+
+
+@error_class
+class AdapterUnknown(AdapterError, LookupError):
+    """No installed adapter of a family has this kind (entry-point name or URL scheme)."""
+
+    code: ClassVar[str] = "adapter.unknown"
+    en: ClassVar[str] = (
+        "No {family} adapter of kind '{kind}' is installed (entry-point group "
+        "amparex.{family}); installed: {listing}."
+    )
+    de: ClassVar[str] = (
+        "Es ist kein {family}-Adapter der Art '{kind}' installiert (Entry-Point-Gruppe "
+        "amparex.{family}); installiert: {listing}."
+    )
+    family: str
+    kind: str
+    installed: tuple[str, ...]
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts, with the installed kinds listed (``none`` when there are none)."""
+        facts = super().facts
+        kinds: object = self.installed  # a tuple, unless a caller passed something else
+        shown = [str(k) for k in kinds] if isinstance(kinds, tuple | list) else [str(kinds)]
+        facts["listing"] = ", ".join(shown) or "none"
+        return facts
