@@ -103,6 +103,8 @@ intersphinx_timeout = 10
 nitpick_ignore: list[tuple[str, str]] = [
     # attrs' inventory lists its functions and classes but not the module itself.
     ("py:mod", "attrs"),
+    # cattrs has no inventory: the converters of amparex_adapters.converters are its own.
+    ("py:class", "cattrs.Converter"),
 ]
 
 # ---------------------------------------------------------------- doctest
