@@ -30,21 +30,20 @@ HERE = Path(__file__).resolve().parent
 
 
 def _writers() -> dict[str, Callable[..., str]]:
-    """How each family's text is made, with the code of this checkout."""
+    """How each family's text is made, with the code of this checkout.
+
+    0.1.0 wrote ``stored/*`` with ``storage/_codec.py`` (``codec.dump(codec.X_to_json(obj))``);
+    today the same text comes from :func:`amparex_adapters.converters.stored.encode`.
+    """
     from amparex_adapters.cli import output
+    from amparex_adapters.converters import stored
     from amparex_adapters.masterdata.bundle import record_of
-    from amparex_adapters.storage import _codec as codec
 
     def bundle(item: Any) -> str:
         return json.dumps(record_of(item), ensure_ascii=False, indent=2)
 
     return {
-        "stored/interface": lambda o: codec.dump(codec.interface_to_json(o)),
-        "stored/template": lambda o: codec.dump(codec.template_to_json(o)),
-        "stored/order": lambda o: codec.dump(codec.order_to_json(o)),
-        "stored/batch": lambda o: codec.dump(codec.batch_to_json(o)),
-        "stored/card": lambda o: codec.dump(codec.card_to_json(o)),
-        "stored/upload": lambda o: codec.dump(codec.upload_to_json(o)),
+        "stored": stored.encode,
         "masterdata": _masterdata_document,
         "bundle": bundle,
         "output/interface": lambda o: output.dumps(output.interface_json(o)),
@@ -153,9 +152,10 @@ def _database_dump() -> str:
 
 def _migrations() -> str:
     """The schema steps of this version, one list of statements per version."""
-    from amparex_adapters.storage._sql import MIGRATIONS
+    from amparex_adapters.storage.sql import migrations
 
-    return json.dumps([list(step) for step in MIGRATIONS], ensure_ascii=False, indent=2) + "\n"
+    steps = [list(step) for step in migrations()]
+    return json.dumps(steps, ensure_ascii=False, indent=2) + "\n"
 
 
 def write(version: str) -> Path:
