@@ -367,7 +367,7 @@ class MemoryStorage:
                 self._uploads[key] = record
         if result is ClaimResult.CLAIMED and current is not None:
             logger.info(
-                "memory://: took over the claim of %s to %s after its lease ran out (attempt %d)",
+                "memory store: took over the claim of %s to %s, its lease ran out (attempt %d)",
                 name,
                 destination,
                 record.attempts,

@@ -180,3 +180,36 @@ def test_CO13_a_pooled_connection_the_server_ended_is_dropped_with_a_warning(
     assert dropped
     assert dropped[0].levelno == logging.WARNING
     assert_no_password(caplog)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_LL8_a_claim_taken_over_after_its_lease_is_logged(
+    kind: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import datetime as dt
+
+    from amparex_adapters.storage.memory import MemoryStorage
+    from amparex_core.domain.uploads import ClaimResult, FileFacts
+
+    store = MemoryStorage() if kind == "memory" else SqliteStorage(tmp_path / "l.sqlite")
+    caplog.set_level(logging.INFO, logger="amparex_adapters")
+    now, lease = dt.datetime(2026, 11, 23, 6, tzinfo=dt.UTC), dt.timedelta(minutes=10)
+    facts = FileFacts(size=3, sha256="ab" * 32)
+    try:
+        assert store.claim_upload("LL-1", "a.csv", facts, now=now, lease=lease)[0] is (
+            ClaimResult.CLAIMED
+        )
+        assert store.claim_upload("LL-1", "a.csv", facts, now=now, lease=lease)[0] is (
+            ClaimResult.IN_PROGRESS
+        )
+        assert not [r for r in caplog.records if "took over" in r.getMessage()]
+        later = now + lease
+        assert store.claim_upload("LL-1", "a.csv", facts, now=later, lease=lease)[0] is (
+            ClaimResult.CLAIMED
+        )
+    finally:
+        store.close()
+    (taken,) = [r for r in caplog.records if "took over" in r.getMessage()]
+    assert taken.levelno == logging.INFO
+    assert "a.csv to LL-1" in taken.getMessage()
+    assert "(attempt 2)" in taken.getMessage()
