@@ -27,9 +27,9 @@ from typing import Any
 
 from tests.integration.storage import builders
 
-from amparex_adapters.storage import _codec as codec
-from amparex_adapters.storage._sql import SqlStorage
+from amparex_adapters.converters import stored
 from amparex_adapters.storage.postgres import PostgresStorage
+from amparex_adapters.storage.sql import SqlStorage, instant_key
 from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, InterfaceKind
 from amparex_core.domain.text import name_key
@@ -100,10 +100,10 @@ def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run:
             o.id,
             str(o.process_ref),
             o.status.value,
-            codec.instant_key(o.placed_at),
+            instant_key(o.placed_at),
             o.period.end.isoformat(),
             None,
-            codec.dump(codec.order_to_json(o)),
+            stored.encode(o),
         )
         for o in orders
     ]
@@ -173,11 +173,11 @@ def resolve_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run
                     config.uniqueness_key().text,
                     config.branch,
                     None if config.workstation is None else name_key(config.workstation),
-                    codec.dump(codec.interface_to_json(config)),
+                    stored.encode(config),
                 ),
             )
 
-    store._write(load)
+    store.write(load)
     raw.execute("ANALYZE")
     service = InterfaceService(store)
     on = dt.date(2026, 11, 23)

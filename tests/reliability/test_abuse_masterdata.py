@@ -153,7 +153,7 @@ def _tables(store: SqliteStorage) -> dict[str, list[tuple[Any, ...]]]:
             found[section] = [tuple(row) for row in cur.fetchall()]
         return found
 
-    return store._read(work)
+    return store.read(work)
 
 
 _GETTERS = {

@@ -129,7 +129,7 @@ def _customers(store: object) -> list[tuple[object, ...]]:
         cur.execute("SELECT id, data FROM md_customers ORDER BY id")  # type: ignore[attr-defined]
         return [tuple(r) for r in cur.fetchall()]  # type: ignore[attr-defined]
 
-    return store._read(work)  # type: ignore[attr-defined, no-any-return]
+    return store.read(work)  # type: ignore[attr-defined, no-any-return]
 
 
 @pytest.mark.parametrize("bad", ["K\x00", "\x00K", "Erika\x00Mustermann", "K\ud800"])

@@ -45,15 +45,13 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import PurePath
 from typing import Any
 
+from amparex_adapters.converters import output as output_format
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import AmparexError
-from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig
+from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.orders import CardOrder
-from amparex_core.domain.secret import REDACTED
-from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.services import BatchResult, ExportResult, ProgramStartReport, UploadResult
 
@@ -71,143 +69,60 @@ __all__ = [
     "upload_json",
 ]
 
+# Every shape below is a view of the output format's converter
+# (amparex_adapters.converters.output); the functions keep the command's names.
+
 
 def dumps(value: object) -> str:
     """JSON as the command prints it: UTF-8, indented, keys in a fixed order."""
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
+def _shown(value: object, lang: str = "en") -> dict[str, Any]:
+    shown: dict[str, Any] = output_format.converter(lang).unstructure(value)
+    return shown
+
+
 def interface_json(config: InterfaceConfig) -> dict[str, Any]:
     """The JSON form of an interface configuration; the key is shown as ``********``."""
-    settings = config.settings
-    shown: dict[str, Any]
-    if isinstance(settings, CardOrderSettings):
-        shown = {
-            "contract": settings.contract,
-            "customer_number": settings.customer_number,
-            "key": REDACTED if settings.key is not None else None,
-        }
-    else:
-        shown = {
-            "customer_number": settings.customer_number,
-            "directory": settings.directory,
-            "file_pattern": settings.file_pattern,
-            "statistics": {k.value: settings.statistics.get(k) for k in StatisticKind},
-        }
-    return {
-        "id": config.id,
-        "kind": config.kind.value,
-        "display_name": config.display_name,
-        "branch": config.branch,
-        "workstation": config.workstation,
-        "client_side": config.client_side,
-        "start": None if config.start is None else config.start.isoformat(),
-        "with_workstation_settings": config.with_workstation_settings,
-        "settings": shown,
-    }
+    return _shown(config)
 
 
 def template_json(template: CardTemplate) -> dict[str, Any]:
     """The JSON form of a card template."""
-    return {
-        "name": template.name,
-        "document_template": template.document_template,
-        "cover_letter": template.cover_letter,
-        "ship_to": template.ship_to.value,
-        "interval": template.interval.value,
-        "comment": template.comment,
-        "validity_required": template.validity_required,
-        "card_type": template.card_type.value,
-        "kind": template.kind.value,
-        "gift_box": template.gift_box,
-        "roller_clip": template.roller_clip,
-    }
+    return _shown(template)
 
 
 def order_json(order: CardOrder, currency: str) -> dict[str, Any]:
-    """The JSON form of a card order."""
-    return {
-        "id": order.id,
-        "status": order.status.value,
-        "process_ref": str(order.process_ref),
-        "template": order.template.name,
-        "holder_kind": order.holder.kind.value,
-        "holder_id": order.holder.id,
-        "holder_name": order.holder_name,
-        "card_number": order.card_number,
-        "ordering_branch": order.ordering_branch,
-        "ship_to": order.recipient.ship_to.value,
-        "placed_at": order.placed_at.isoformat(),
-        "order_date": order.order_date.isoformat(),
-        "valid_until": None if order.valid_until is None else order.valid_until.isoformat(),
-        "period": order.period.key,
-        "total": str(order.total(currency).amount),
-        "currency": currency,
-        "batch_id": order.batch_id,
-    }
+    """The JSON form of a card order, with its total in *currency*."""
+    return _shown(output_format.PricedOrder(order, currency))
 
 
 def card_json(card: IssuedCard) -> dict[str, Any]:
     """The JSON form of an issued card."""
-    return {
-        "number": card.number,
-        "holder_kind": card.holder.kind.value,
-        "holder_id": card.holder.id,
-        "card_type": card.card_type.value,
-        "kind": card.kind.value,
-        "issued_on": card.issued_on.isoformat(),
-        "valid_until": None if card.valid_until is None else card.valid_until.isoformat(),
-        "uid": None if card.uid is None else card.uid.hex,
-        "blocked": card.blocked,
-        "order_id": card.order_id,
-    }
+    return _shown(card)
 
 
 def error_json(error: AmparexError | None, lang: str) -> dict[str, str] | None:
     """The JSON form of a refusal: its code and message, or ``None``."""
     if error is None:
         return None
-    return {"code": error.code, "message": " ".join(error.message(lang).split())}
+    return _shown(error, lang)
 
 
 def export_json(result: ExportResult, lang: str) -> dict[str, Any]:
     """The JSON form of one export of a start (LL5, LL6)."""
-    plan = result.export
-    return {
-        "interface_id": plan.interface_id,
-        "statistic": plan.statistic.value,
-        "file": str(PurePath(plan.directory) / plan.file_name),
-        "outcome": result.outcome.value,
-        "error": error_json(result.error, lang),
-    }
+    return _shown(result, lang)
 
 
 def upload_json(result: UploadResult, lang: str) -> dict[str, Any]:
     """The JSON form of one file of the outbox in one run (LL8)."""
-    return {
-        "interface_id": result.interface_id,
-        "name": result.name,
-        "outcome": result.outcome.value,
-        "receipt": result.receipt,
-        "error": error_json(result.error, lang),
-    }
+    return _shown(result, lang)
 
 
 def batch_json(result: BatchResult, lang: str) -> dict[str, Any]:
     """The JSON form of one batch of a dispatch run (CO16)."""
-    batch = result.batch
-    return {
-        "id": batch.id,
-        "number": batch.order_number,
-        "period": batch.period_key,
-        "orders": list(batch.order_ids),
-        "total": str(batch.total.amount),
-        "currency": batch.total.currency,
-        "outcome": result.outcome.value,
-        "resent": result.resent,
-        "receipt": batch.receipt,
-        "error": error_json(result.error, lang),
-    }
+    return _shown(result, lang)
 
 
 def interactive(stream: Any) -> bool:

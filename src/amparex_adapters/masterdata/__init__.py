@@ -59,9 +59,9 @@ def store_masterdata(*, storage: Storage) -> MasterData:
     (``memory://``, or one another distribution provides) gets master data in memory,
     living as long as the object.
     """
-    from amparex_adapters.storage._sql import SqlStorage
+    from amparex_adapters.storage.sql import SqlDatabase
 
-    if isinstance(storage, SqlStorage):
+    if isinstance(storage, SqlDatabase):
         from .sql import SqlMasterData
 
         return SqlMasterData(storage)

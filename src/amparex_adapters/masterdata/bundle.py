@@ -70,6 +70,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
+from amparex_adapters.converters import bundle as bundle_format
 from amparex_core.domain.csvdialect import CsvDialect
 from amparex_core.domain.errors import MasterDataInvalid
 from amparex_core.domain.masterdata import (
@@ -570,33 +571,14 @@ def section_of(item: MasterItem) -> str:
     raise TypeError(f"not master data: {item!r}")
 
 
-def _address_record(address: PostalAddress | None) -> dict[str, Any] | None:
-    if address is None:
-        return None
-    return {k: v for k, v in attrs.asdict(address).items() if v is not None}
-
-
 def record_of(item: MasterItem) -> dict[str, Any]:
-    """*item* as a bundle record (a document template's content as ``content_base64``)."""
-    if isinstance(item, DocumentTemplate):
-        return {
-            "id": item.id,
-            "name": item.name,
-            "kind": item.kind.value,
-            "media_type": item.media_type,
-            "content_base64": base64.b64encode(item.content).decode("ascii"),
-        }
-    if isinstance(item, StatisticTemplate):
-        return {
-            "id": item.id,
-            "name": item.name,
-            "file_format": item.file_format.value,
-            "query": item.query,
-            "dialect": attrs.asdict(item.dialect),
-        }
-    record = {k: v for k, v in attrs.asdict(item, recurse=False).items() if v is not None}
-    if "address" in record:
-        record["address"] = _address_record(item.address)
+    """*item* as a bundle record (a document template's content as ``content_base64``).
+
+    Written by the bundle format's converter (:mod:`amparex_adapters.converters.bundle`):
+    attributes that are ``None`` by default are left out while they are ``None``.
+    """
+    section_of(item)  # refuse foreign objects
+    record: dict[str, Any] = bundle_format.converter().unstructure(item)
     return record
 
 

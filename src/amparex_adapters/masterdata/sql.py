@@ -11,30 +11,49 @@ For operators without a host application.
 >>> store.close()
 
 The tables (``md_branches``, ``md_customers``, ``md_employees``, ``md_document_templates``,
-``md_statistic_templates``) come with the store's schema (version 2). Records are kept in
-the bundle format of :mod:`amparex_adapters.masterdata.bundle`; :meth:`SqlMasterData.import_bundle`
-writes a whole checked bundle in one transaction.
+``md_statistic_templates``) are this family's part of the store's schema (:data:`SCHEMA`,
+version 2; see :mod:`amparex_adapters.storage.sql.schema`). Records are kept as JSON
+documents in the bundle format (:mod:`amparex_adapters.converters.bundle`); a document
+template's content has a column of its own. :meth:`SqlMasterData.import_bundle` writes a
+whole checked bundle in one transaction. Only the public part of the store's core
+(:class:`~amparex_adapters.storage.sql.core.SqlDatabase`) is used.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Final
 
-from amparex_adapters.storage._sql import Cursor, SqlStorage
+from amparex_adapters.converters import bundle as bundle_format
+from amparex_adapters.converters import stored
+from amparex_adapters.storage.sql import Cursor, SchemaStep, SqlDatabase
 from amparex_core.domain.masterdata import (
     Branch,
     Customer,
-    DocumentKind,
     DocumentTemplate,
     Employee,
     StatisticTemplate,
 )
 
-from .bundle import Bundle, MasterItem, item_from_record, load_bundle, record_of, section_of
+from .bundle import Bundle, MasterItem, load_bundle, section_of
 
-__all__ = ["SqlMasterData"]
+__all__ = ["SCHEMA", "SqlMasterData"]
+
+#: The family's schema steps (see :mod:`amparex_adapters.storage.sql.schema`).
+SCHEMA: Final = (
+    SchemaStep(
+        2,
+        "masterdata",
+        (
+            "CREATE TABLE md_branches (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+            "CREATE TABLE md_customers (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+            "CREATE TABLE md_employees (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+            """CREATE TABLE md_document_templates (
+            id TEXT PRIMARY KEY, data TEXT NOT NULL, content {blob} NOT NULL)""",
+            "CREATE TABLE md_statistic_templates (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+        ),
+    ),
+)
 
 _TABLES: Final = {
     "branches": "md_branches",
@@ -44,21 +63,26 @@ _TABLES: Final = {
     "statistic_templates": "md_statistic_templates",
 }
 
-
-def _dump(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_TYPES: Final[dict[str, type[MasterItem]]] = {
+    "branches": Branch,
+    "customers": Customer,
+    "employees": Employee,
+    "document_templates": DocumentTemplate,
+    "statistic_templates": StatisticTemplate,
+}
 
 
 class SqlMasterData:
     """The :class:`~amparex_core.ports.masterdata.MasterData` port on a SQL store's tables.
 
     Args:
-        store: An open :class:`~amparex_adapters.storage.sqlite.SqliteStorage` or
+        store: An open SQL database of the library, such as
+            :class:`~amparex_adapters.storage.sqlite.SqliteStorage` or
             :class:`~amparex_adapters.storage.postgres.PostgresStorage`; its connection is
             shared, and closing the store ends this object too.
     """
 
-    def __init__(self, store: SqlStorage) -> None:
+    def __init__(self, store: SqlDatabase) -> None:
         self._store = store
 
     # ------------------------------------------------------------ port
@@ -71,19 +95,13 @@ class SqlMasterData:
             cur.execute(f"SELECT {columns} FROM {table} WHERE id = ?", (item_id,))  # noqa: S608
             return cur.fetchone()
 
-        row = self._store._read(work)
+        row = self._store.read(work)
         if row is None:
             return None
-        record = json.loads(row[0])
+        record = stored.load(row[0])
         if section == "document_templates":
-            return DocumentTemplate(
-                id=record["id"],
-                name=record["name"],
-                kind=DocumentKind(record["kind"]),
-                media_type=record["media_type"],
-                content=bytes(row[1]),
-            )
-        return item_from_record(section, record)
+            record["content_base64"] = bytes(row[1])  # the bundle converter takes bytes too
+        return bundle_format.converter().structure(record, _TYPES[section])
 
     def branch(self, branch_id: str) -> Branch | None:
         """See :meth:`~amparex_core.ports.masterdata.MasterData.branch`."""
@@ -111,19 +129,19 @@ class SqlMasterData:
     def _put(cur: Cursor, item: MasterItem) -> None:
         section = section_of(item)
         table = _TABLES[section]
-        record = record_of(item)
+        record = bundle_format.converter().unstructure(item)
         if isinstance(item, DocumentTemplate):
             record.pop("content_base64")
             cur.execute(
                 f"INSERT INTO {table} (id, data, content) VALUES (?, ?, ?)"  # noqa: S608
                 " ON CONFLICT (id) DO UPDATE SET data = excluded.data, content = excluded.content",
-                (item.id, _dump(record), item.content),
+                (item.id, stored.dump(record), item.content),
             )
         else:
             cur.execute(
                 f"INSERT INTO {table} (id, data) VALUES (?, ?)"  # noqa: S608
                 " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-                (item.id, _dump(record)),
+                (item.id, stored.dump(record)),
             )
 
     def add(self, *items: MasterItem) -> None:
@@ -135,7 +153,7 @@ class SqlMasterData:
             for item in items:
                 self._put(cur, item)
 
-        self._store._write(work)
+        self._store.write(work)
 
     def import_bundle(self, bundle: Bundle | str | Path) -> dict[str, int]:
         """Import a checked bundle (or a bundle file) whole: every record or none.
@@ -162,4 +180,4 @@ class SqlMasterData:
                 found[section] = int(cur.fetchone()[0])
             return found
 
-        return self._store._read(work)
+        return self._store.read(work)

@@ -9,10 +9,9 @@ is not shared between processes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Sequence
-
-import attrs
 
 from amparex_core.domain.cards import CardUid, IssuedCard
 from amparex_core.domain.errors import (
@@ -30,9 +29,17 @@ from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind, Uniqu
 from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.domain.text import name_key
-from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadRecord, UploadState
+from amparex_core.domain.uploads import (
+    ClaimResult,
+    FileFacts,
+    UploadRecord,
+    UploadState,
+    decide_claim,
+)
 
 __all__ = ["MemoryStorage"]
+
+logger = logging.getLogger(__name__)
 
 
 def _duplicate(config: InterfaceConfig, existing: InterfaceConfig) -> InterfaceDuplicate:
@@ -354,22 +361,18 @@ class MemoryStorage:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.claim_upload`."""
         key = (destination, name)
         with self._lock:
-            record = self._uploads.get(key)
-            if record is not None and record.state is UploadState.UPLOADED:
-                return ClaimResult.ALREADY_UPLOADED, record
-            if record is not None and not record.claim_expired(now, lease):
-                return ClaimResult.IN_PROGRESS, record
-            attempts = 1 if record is None else record.attempts + 1
-            claimed = UploadRecord(
-                destination=destination,
-                name=name,
-                facts=facts,
-                state=UploadState.CLAIMED,
-                claimed_at=now,
-                attempts=attempts,
+            current = self._uploads.get(key)
+            result, record = decide_claim(current, destination, name, facts, now=now, lease=lease)
+            if result is ClaimResult.CLAIMED:
+                self._uploads[key] = record
+        if result is ClaimResult.CLAIMED and current is not None:
+            logger.info(
+                "memory store: took over the claim of %s to %s, its lease ran out (attempt %d)",
+                name,
+                destination,
+                record.attempts,
             )
-            self._uploads[key] = claimed
-            return ClaimResult.CLAIMED, claimed
+        return result, record
 
     def complete_upload(
         self, destination: str, name: str, *, receipt: str, now: dt.datetime
@@ -379,11 +382,7 @@ class MemoryStorage:
             record = self._uploads.get((destination, name))
             if record is None:
                 raise LookupError(f"no upload of {name} to {destination} was claimed")
-            if record.state is UploadState.UPLOADED:
-                return record
-            done = attrs.evolve(
-                record, state=UploadState.UPLOADED, uploaded_at=now, receipt=receipt
-            )
+            done = record.completed(receipt=receipt, now=now)
             self._uploads[(destination, name)] = done
             return done
 

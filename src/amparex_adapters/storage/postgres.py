@@ -7,16 +7,16 @@ READ COMMITTED transaction: inserts that must happen once use ``INSERT … ON CO
 NOTHING`` against a unique constraint (IF8, CO13, CR3, LL8), and rules that span rows lock
 the rows they read with ``SELECT … FOR UPDATE`` in a fixed order. A transaction that
 PostgreSQL aborts for a deadlock or a serialisation failure is run again, up to ten times
-after a short random back-off; after that the caller gets ``storage.unavailable``, never a
-driver exception. Migrations run
+after a short random back-off (each retry logged at INFO); after that the caller gets
+``storage.unavailable`` (logged at WARNING), never a driver exception. Migrations run
 under a transaction-scoped advisory lock, so many workstations may open the store at once.
 
 A server restart (or a connection the server ended) is survived without reopening the
 store: before the pool hands out an idle connection it looks, without a round trip,
 whether the server has written to it (an idle connection receives nothing unless the
 server is ending it); if so the connection is tested with an empty query, and when it is
-dead it is dropped together with every other dead idle connection, and a new one is
-made. Only operations under way while the server goes away fail, with
+dead it is dropped together with every other dead idle connection (logged at WARNING),
+and a new one is made. Only operations under way while the server goes away fail, with
 :class:`~amparex_core.domain.errors.StorageUnavailable`; a write that failed that way may
 or may not have committed, and doing it again is safe (placing an order, configuring,
 claiming an upload are idempotent or refused as duplicates).
@@ -25,6 +25,7 @@ claiming an upload are idempotent or refused as duplicates).
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import random
 import re
@@ -32,17 +33,18 @@ import select
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from amparex_adapters._extras import require
 from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 from amparex_core.domain.secret import redact
 
-from ._sql import Conflict, Cursor, SqlStorage
+from .sql import SCHEMA_VERSION, Conflict, Cursor, SqlStorage
+from .sql.core import T
 
 __all__ = ["PostgresStorage", "describe_conninfo"]
 
-T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _MIGRATION_LOCK: Final = 0x616D70_61726578  # "amp" "arex"
 _RETRIES: Final = 10
@@ -127,8 +129,8 @@ class PostgresStorage(SqlStorage):
         StorageSchemaTooNew: The database was written by a newer amparex-core.
     """
 
-    _for_update = " FOR UPDATE"
-    _blob_type = "BYTEA"
+    for_update = " FOR UPDATE"
+    blob_type = "BYTEA"
 
     def __init__(
         self, conninfo: str, *, min_size: int = 1, max_size: int = 4, timeout: float = 30.0
@@ -156,7 +158,7 @@ class PostgresStorage(SqlStorage):
                 store=self.store_name, reason="no connection to the server"
             ) from exc
         try:
-            self._write(self._migrate_locked)
+            self.open_schema()
         except BaseException:
             self._pool.close()
             raise
@@ -199,19 +201,30 @@ class PostgresStorage(SqlStorage):
         try:
             self._pool.check_connection(conn)
         except Exception:
+            logger.warning(
+                "%s: dropped a pooled connection the server had ended; checking the others"
+                " and connecting again",
+                self.store_name,
+            )
             self._pool.check()
             raise
 
-    def _migrate_locked(self, cur: Cursor) -> int:
+    def migrate(self, cur: Cursor, *, target: int = SCHEMA_VERSION) -> int:
+        """Migrate under a transaction-scoped advisory lock: one opener at a time.
+
+        See :meth:`~amparex_adapters.storage.sql.core.SqlDatabase.migrate`.
+        """
         cur.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-        return self._migrate(cur)
+        return super().migrate(cur, target=target)
 
     # ------------------------------------------------------------ transactions
 
-    def _write(self, work: Callable[[Cursor], T]) -> T:
+    def write(self, work: Callable[[Cursor], T]) -> T:
+        """See :meth:`~amparex_adapters.storage.sql.core.SqlDatabase.write`."""
         return self._run(work, transaction=True)
 
-    def _write_one(self, work: Callable[[Cursor], T]) -> T:
+    def write_single(self, work: Callable[[Cursor], T]) -> T:
+        """See :meth:`~amparex_adapters.storage.sql.core.SqlDatabase.write_single`."""
         # Autocommit: the one writing statement is its own transaction, the reads after
         # it see what committed meanwhile (as a READ COMMITTED transaction would).
         return self._run(work, transaction=False)
@@ -229,10 +242,17 @@ class PostgresStorage(SqlStorage):
                 raise Conflict(exc.sqlstate or "23505") from exc
             except (errors.SerializationFailure, errors.DeadlockDetected) as exc:
                 if attempt == _RETRIES - 1:
-                    raise StorageUnavailable(
-                        store=self.store_name,
-                        reason=f"{_reason(exc)} (gave up after {_RETRIES} attempts)",
+                    raise self.gave_up(
+                        f"{_reason(exc)} (gave up after {_RETRIES} attempts)"
                     ) from exc
+                logger.info(
+                    "%s: the server aborted attempt %d of %d (%s, SQLSTATE %s); running it again",
+                    self.store_name,
+                    attempt + 1,
+                    _RETRIES,
+                    type(exc).__name__,
+                    exc.sqlstate,
+                )
                 # Back off a little, at random, so that the contenders do not meet again.
                 time.sleep(random.uniform(0, _BACKOFF * 2**attempt))  # noqa: S311 - jitter, not a secret
                 continue
@@ -244,7 +264,8 @@ class PostgresStorage(SqlStorage):
                 raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _read(self, work: Callable[[Cursor], T]) -> T:
+    def read(self, work: Callable[[Cursor], T]) -> T:
+        """See :meth:`~amparex_adapters.storage.sql.core.SqlDatabase.read`."""
         try:
             with self._pool.connection() as conn, conn.cursor() as cur:
                 return work(_PgCursor(cur))

@@ -18,21 +18,23 @@ between threads; processes each open their own.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Final
 
 from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 
-from ._sql import Conflict, Cursor, SqlStorage
+from .sql import Conflict, Cursor, SqlStorage
+from .sql.core import T
 
 __all__ = ["SqliteStorage"]
 
-T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _MEMORY: Final = ":memory:"
 
@@ -73,7 +75,7 @@ class SqliteStorage(SqlStorage):
                 self._enable_wal(timeout)
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
-            self._write(self._migrate)
+            self.open_schema()
         except sqlite3.Error as exc:
             self._conn.close()
             raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
@@ -87,23 +89,47 @@ class SqliteStorage(SqlStorage):
         # process is switching the same new file at that moment (8 workstations opening a
         # new store together hit it about once in 500 openings). So wait here, as the busy
         # timeout would, until the switch is made or the timeout has passed.
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         delay = 0.001
+        waited = False
         while True:
             try:
                 self._conn.execute("PRAGMA journal_mode = WAL").fetchall()
-                return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 if time.monotonic() + delay > deadline:
+                    logger.warning(
+                        "%s: gave up switching to WAL after %.1f s: %s",
+                        self.store_name,
+                        time.monotonic() - started,
+                        exc,
+                    )
                     raise
+                if not waited:
+                    logger.info(
+                        "%s: another process holds the database while it switches to WAL;"
+                        " waiting up to %.1f s",
+                        self.store_name,
+                        timeout,
+                    )
+                    waited = True
+            else:
+                if waited:
+                    logger.info(
+                        "%s: switched to WAL after waiting %.3f s",
+                        self.store_name,
+                        time.monotonic() - started,
+                    )
+                return
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
     # ------------------------------------------------------------ transactions
 
-    def _write(self, work: Callable[[Cursor], T]) -> T:
+    def write(self, work: Callable[[Cursor], T]) -> T:
+        """See :meth:`~amparex_adapters.storage.sql.core.SqlDatabase.write`."""
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -136,7 +162,8 @@ class SqliteStorage(SqlStorage):
         if self._conn.in_transaction:
             self._conn.rollback()
 
-    def _read(self, work: Callable[[Cursor], T]) -> T:
+    def read(self, work: Callable[[Cursor], T]) -> T:
+        """See :meth:`~amparex_adapters.storage.sql.core.SqlDatabase.read`."""
         with self._lock:
             try:
                 return work(self._conn.cursor())
@@ -147,7 +174,7 @@ class SqliteStorage(SqlStorage):
 
     def integrity_check(self) -> list[str]:
         """The answer of ``PRAGMA integrity_check``: ``["ok"]`` for a sound database."""
-        return self._read(
+        return self.read(
             lambda cur: [str(r[0]) for r in cur.execute("PRAGMA integrity_check").fetchall()]
         )
 

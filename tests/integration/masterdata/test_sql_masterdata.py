@@ -10,8 +10,8 @@ import pytest
 
 from amparex_adapters.masterdata.bundle import MasterItem, load_bundle, record_of
 from amparex_adapters.masterdata.sql import SqlMasterData
-from amparex_adapters.storage._sql import SqlStorage
 from amparex_adapters.storage.postgres import PostgresStorage
+from amparex_adapters.storage.sql import SqlStorage
 from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.csvdialect import CsvDialect
 from amparex_core.domain.errors import MasterDataInvalid

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from amparex_adapters.storage import postgres as pg_module
-from amparex_adapters.storage._sql import Cursor
 from amparex_adapters.storage.postgres import PostgresStorage
+from amparex_adapters.storage.sql import Cursor
 from amparex_core.domain.errors import AmparexError, StorageUnavailable
 
 pytestmark = pytest.mark.integration
@@ -50,7 +50,7 @@ def test_CO13_an_aborted_transaction_is_run_again_until_it_succeeds(
         assert row is not None
         return int(row[0])
 
-    assert store._write(work) == 42
+    assert store.write(work) == 42
     assert len(calls) == 3
 
 
@@ -64,11 +64,11 @@ def test_CO13_a_transaction_aborted_every_time_is_storage_unavailable(
         raise psycopg.errors.DeadlockDetected("deadlock detected")
 
     with pytest.raises(StorageUnavailable) as caught:
-        store._write(work)
+        store.write(work)
     assert isinstance(caught.value, AmparexError)
     assert len(calls) == pg_module._RETRIES
     assert "deadlock detected" in caught.value.message("en")
     assert f"{pg_module._RETRIES} attempts" in caught.value.message("en")
     assert caught.value.message("de")
     # The store still works afterwards.
-    assert store._write(lambda cur: 7) == 7
+    assert store.write(lambda cur: 7) == 7

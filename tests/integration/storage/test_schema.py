@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from amparex_adapters.storage import _codec as codec
+from amparex_adapters.converters import stored
 from amparex_adapters.storage import open_storage
-from amparex_adapters.storage._sql import MIGRATIONS, SCHEMA_VERSION
 from amparex_adapters.storage.memory import MemoryStorage
 from amparex_adapters.storage.postgres import PostgresStorage, describe_conninfo
+from amparex_adapters.storage.sql import SCHEMA_VERSION, migrations
 from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.errors import StorageSchemaTooNew, StorageUnavailable
 from tests.integration.storage import builders as b
@@ -37,14 +37,14 @@ def test_an_older_sqlite_database_is_migrated_forward_keeping_its_rows(tmp_path:
     path = tmp_path / "v1.sqlite"
     conn = sqlite3.connect(path)
     with conn:
-        for statement in MIGRATIONS[0]:
+        for statement in migrations()[0]:
             conn.execute(statement.format(blob="BLOB"))
         conn.execute("CREATE TABLE amparex_schema (version INTEGER NOT NULL)")
         conn.execute("INSERT INTO amparex_schema VALUES (1)")
         card = b.card("1001", uid="04A22B9C")
         conn.execute(
             "INSERT INTO cards VALUES (?, ?, ?)",
-            (card.number, "04A22B9C", codec.dump(codec.card_to_json(card))),
+            (card.number, "04A22B9C", stored.encode(card)),
         )
     conn.close()
     store = SqliteStorage(path)

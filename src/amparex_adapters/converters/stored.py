@@ -1,0 +1,81 @@
+"""The stored format: the JSON documents the SQL stores keep (``data`` columns).
+
+The stores keep every object whole as one JSON document next to the columns their
+indexes and queries need. A document is the object's attributes under their own names,
+written by the base rules (:mod:`amparex_adapters.converters.base`); the card-contract
+key is written in clear text, because the store must give it back — this is the one
+format that reveals a :class:`~amparex_core.domain.secret.Secret`, and a stored document
+never goes into an error message or a log line.
+
+>>> from amparex_adapters.converters import stored
+>>> from amparex_core.domain.templates import CardTemplate
+>>> text = stored.encode(CardTemplate(name="GOLD", document_template="DOC-CARD"))
+>>> text[:60]
+'{"card_type":"chip","comment":null,"cover_letter":null,"docu'
+>>> stored.decode(text, CardTemplate).name
+'GOLD'
+
+The text is compact, with sorted keys and without ASCII escapes, so the same object is
+always the same text. The format of 0.1.0 is pinned by ``tests/golden/0.1.0/stored/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import TYPE_CHECKING, Any
+
+from amparex_core.domain.secret import Secret
+
+from .base import T, make_base_converter
+
+if TYPE_CHECKING:
+    import cattrs
+
+__all__ = ["converter", "decode", "dump", "encode", "load", "make_converter"]
+
+_encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter of the stored format (the key revealed)."""
+    converter = make_base_converter(detailed_validation=False)
+    converter.register_unstructure_hook(Secret, Secret.reveal)
+    return converter
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The stored format's converter, made on first use."""
+    return make_converter()
+
+
+def dump(data: Any) -> str:
+    """Compact, deterministic JSON text (sorted keys, no ASCII escapes)."""
+    return _encoder.encode(data)
+
+
+def load(text: str | bytes) -> dict[str, Any]:
+    """Parse a stored JSON document.
+
+    Raises:
+        ValueError: The text is not a JSON object.
+    """
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("a stored document is a JSON object")
+    return value
+
+
+def encode(obj: object) -> str:
+    """The stored document of *obj*."""
+    return _encoder.encode(converter().unstructure(obj))
+
+
+def decode(text: str | bytes, cls: type[T]) -> T:
+    """The *cls* object a stored document holds.
+
+    Raises:
+        ValueError: The text is not a stored document of *cls*.
+    """
+    return converter().structure(load(text), cls)

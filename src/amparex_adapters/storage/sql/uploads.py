@@ -1,0 +1,152 @@
+"""The upload ledger (:class:`~amparex_core.ports.storage.UploadLedger`) on SQL (LL8).
+
+One row per file and destination (primary key ``(destination, name)``). A claim reads the
+row locked (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), lets
+the domain decide (:func:`~amparex_core.domain.uploads.decide_claim`) and writes the
+decision in the same transaction; the first claim of a file inserts the row with
+``ON CONFLICT DO NOTHING`` and looks again when a concurrent claimer was faster. A claim
+taken over after its lease ran out is logged (INFO).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Final
+
+from amparex_adapters.converters import stored
+from amparex_core.domain.uploads import (
+    ClaimResult,
+    FileFacts,
+    UploadRecord,
+    UploadState,
+    decide_claim,
+)
+
+from .core import Cursor, Retry, SqlDatabase
+from .schema import SchemaStep
+
+__all__ = ["SCHEMA", "SqlUploadLedger"]
+
+logger = logging.getLogger(__name__)
+
+#: The family's schema steps (see :mod:`.schema`).
+SCHEMA: Final = (
+    SchemaStep(
+        1,
+        "uploads",
+        (
+            """CREATE TABLE uploads (
+            destination TEXT NOT NULL,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (destination, name))""",
+        ),
+    ),
+)
+
+
+class SqlUploadLedger(SqlDatabase):
+    """The upload ledger in the ``uploads`` table."""
+
+    def _upload_where(self, cur: Cursor, destination: str, name: str) -> UploadRecord | None:
+        cur.execute(
+            f"SELECT data FROM uploads WHERE destination = ? AND name = ?{self.for_update}",  # noqa: S608
+            (destination, name),
+        )
+        row = cur.fetchone()
+        return None if row is None else stored.decode(row[0], UploadRecord)
+
+    def claim_upload(
+        self,
+        destination: str,
+        name: str,
+        facts: FileFacts,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> tuple[ClaimResult, UploadRecord | None]:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.claim_upload`."""
+
+        def work(cur: Cursor) -> tuple[ClaimResult, UploadRecord, UploadRecord | None]:
+            current = self._upload_where(cur, destination, name)
+            result, record = decide_claim(current, destination, name, facts, now=now, lease=lease)
+            if result is not ClaimResult.CLAIMED:
+                return result, record, current
+            data = stored.encode(record)
+            if current is None:
+                cur.execute(
+                    "INSERT INTO uploads (destination, name, state, data) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING RETURNING name",
+                    (destination, name, record.state.value, data),
+                )
+                if not cur.fetchall():
+                    raise Retry  # a concurrent claimer inserted it: look again
+            else:
+                cur.execute(
+                    "UPDATE uploads SET state = ?, data = ? WHERE destination = ? AND name = ?",
+                    (record.state.value, data, destination, name),
+                )
+            return result, record, current
+
+        result, record, before = self.write_retrying(work)
+        if result is ClaimResult.CLAIMED and before is not None:
+            logger.info(
+                "%s: took over the claim of %s to %s after its lease ran out (attempt %d)",
+                self.store_name,
+                name,
+                destination,
+                record.attempts,
+            )
+        return result, record
+
+    def complete_upload(
+        self, destination: str, name: str, *, receipt: str, now: dt.datetime
+    ) -> UploadRecord:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.complete_upload`."""
+
+        def work(cur: Cursor) -> UploadRecord:
+            record = self._upload_where(cur, destination, name)
+            if record is None:
+                raise LookupError(f"no upload of {name} to {destination} was claimed")
+            done = record.completed(receipt=receipt, now=now)
+            if done is not record:
+                cur.execute(
+                    "UPDATE uploads SET state = ?, data = ? WHERE destination = ? AND name = ?",
+                    (done.state.value, stored.encode(done), destination, name),
+                )
+            return done
+
+        return self.write(work)
+
+    def release_upload(self, destination: str, name: str) -> None:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.release_upload`."""
+        self.write_single(
+            lambda cur: cur.execute(
+                "DELETE FROM uploads WHERE destination = ? AND name = ? AND state = ?",
+                (destination, name, UploadState.CLAIMED.value),
+            )
+        )
+
+    def get_upload(self, destination: str, name: str) -> UploadRecord | None:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.get_upload`."""
+        row = self.read(
+            lambda cur: cur.execute(
+                "SELECT data FROM uploads WHERE destination = ? AND name = ?", (destination, name)
+            ).fetchone()
+        )
+        return None if row is None else stored.decode(row[0], UploadRecord)
+
+    def list_uploads(self, destination: str | None = None) -> list[UploadRecord]:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.list_uploads`."""
+        if destination is None:
+            rows = self.read(lambda cur: cur.execute("SELECT data FROM uploads").fetchall())
+        else:
+            rows = self.read(
+                lambda cur: cur.execute(
+                    "SELECT data FROM uploads WHERE destination = ?", (destination,)
+                ).fetchall()
+            )
+        found = [stored.decode(r[0], UploadRecord) for r in rows]
+        return sorted(found, key=lambda r: (r.destination, r.name))

@@ -1,0 +1,1 @@
+"""Golden files: what each released version writes (see make_golden.py)."""
