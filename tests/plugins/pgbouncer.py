@@ -11,7 +11,10 @@ pool is small (``default_pool_size``) so that clients really share server connec
 runs as the cluster's service account.
 
 :func:`pgbouncer_url` gives each test a database of its own (PgBouncer passes no
-``options`` startup parameter, so a per-test ``search_path`` is not available through it).
+``options`` startup parameter, so a per-test ``search_path`` is not available through it),
+upgraded to the library's schema like ``pg_url`` (a shared store is never migrated by
+opening it, OP5); :meth:`PgBouncer.fresh_database` with ``upgraded=False`` gives an empty
+one.
 """
 
 from __future__ import annotations
@@ -135,11 +138,20 @@ class PgBouncer:
         """A URL of *database* through PgBouncer."""
         return f"postgresql://{self.cluster.superuser}@127.0.0.1:{self.port}/{database}"
 
-    def fresh_database(self) -> str:
-        """Create an empty database on the cluster; return its URL through PgBouncer."""
+    def fresh_database(self, *, upgraded: bool = True) -> str:
+        """Create a database on the cluster; return its URL through PgBouncer.
+
+        Args:
+            upgraded: Run the library's upgrade on it (directly on the cluster, so that
+                PgBouncer's small pool is left to the test); ``False``: leave it empty.
+        """
+        from tests.plugins.postgres import upgrade
+
         name = f"b{next(self._databases)}_{os.getpid()}"
         with self.cluster.connect("postgres") as conn:
             conn.execute(f"CREATE DATABASE {name}")
+        if upgraded:
+            upgrade(self.cluster.url(name))
         return self.url(name)
 
     def restart(self) -> None:
@@ -199,5 +211,5 @@ def pgbouncer(pg_cluster: PgCluster) -> Iterator[PgBouncer]:
 
 @pytest.fixture
 def pgbouncer_url(pgbouncer: PgBouncer) -> str:
-    """A URL, through PgBouncer, of a new empty database of the cluster."""
+    """A URL, through PgBouncer, of a new database of the cluster at the library's schema."""
     return pgbouncer.fresh_database()

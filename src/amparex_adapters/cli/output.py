@@ -37,6 +37,15 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
 ``cards list --json``
     a list of ``{"number", "holder_kind", "holder_id", "card_type", "kind", "issued_on",
     "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``.
+``db status --json``
+    ``{"store" (its URL without a password), "store_version" (0: no schema yet; null: the
+    store keeps no schema versions), "code_version", "compatible_from" (the oldest code
+    version the store's schema allows, or null), "pending" (versions an upgrade would
+    apply), "state" ("current" | "upgrade_needed" | "newer_compatible" | "too_new" |
+    "no_schema"), "usable", "applied": [{"version", "applied_at"}]}``.
+``db upgrade --json``
+    ``{"store", "from", "to" (versions; null for a store without schema versions),
+    "applied" (the versions applied now; empty when there was nothing to do)}``.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from amparex_adapters.converters import output as output_format
+from amparex_adapters.storage.sql.core import SchemaStatus, SchemaUpgrade
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
@@ -65,6 +75,8 @@ __all__ = [
     "order_json",
     "program_start_json",
     "progress_reporter",
+    "schema_status_json",
+    "schema_upgrade_json",
     "template_json",
     "upload_json",
 ]
@@ -172,4 +184,41 @@ def program_start_json(report: ProgramStartReport, lang: str) -> dict[str, Any]:
         "exports": [export_json(e, lang) for e in report.exports],
         "uploads": [upload_json(u, lang) for u in report.uploads],
         "batches": [batch_json(b, lang) for b in report.batches],
+    }
+
+
+def schema_status_json(status: SchemaStatus | None, store: str) -> dict[str, Any]:
+    """The JSON form of ``db status``; *status* ``None``: a store without schema versions."""
+    if status is None:
+        return {
+            "store": store,
+            "store_version": None,
+            "code_version": None,
+            "compatible_from": None,
+            "pending": [],
+            "state": "no_schema",
+            "usable": True,
+            "applied": [],
+        }
+    return {
+        "store": store,
+        "store_version": status.found,
+        "code_version": status.code,
+        "compatible_from": status.compatible_from,
+        "pending": list(status.pending),
+        "state": status.state,
+        "usable": status.usable,
+        "applied": [{"version": v, "applied_at": at} for v, at in status.applied],
+    }
+
+
+def schema_upgrade_json(upgrade: SchemaUpgrade | None, store: str) -> dict[str, Any]:
+    """The JSON form of ``db upgrade``; *upgrade* ``None``: a store without schema versions."""
+    if upgrade is None:
+        return {"store": store, "from": None, "to": None, "applied": []}
+    return {
+        "store": store,
+        "from": upgrade.found,
+        "to": upgrade.reached,
+        "applied": list(upgrade.applied),
     }

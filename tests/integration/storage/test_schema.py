@@ -49,7 +49,7 @@ def test_an_older_sqlite_database_is_migrated_forward_keeping_its_rows(tmp_path:
     conn.close()
     store = SqliteStorage(path)
     try:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION
         assert store.get_card("1001") == card
     finally:
         store.close()
@@ -76,7 +76,9 @@ def test_a_newer_sqlite_database_is_refused_and_left_alone(tmp_path: Path) -> No
     assert "Schemaversion" in caught.value.message("de")
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("SELECT version FROM amparex_schema").fetchone()[0] == 3
+        assert (
+            conn.execute("SELECT version FROM amparex_schema").fetchone()[0] == SCHEMA_VERSION + 1
+        )
     finally:
         conn.close()
 
@@ -94,14 +96,14 @@ def test_a_newer_postgres_schema_is_refused(pg_url: str) -> None:
     assert caught.value.found == SCHEMA_VERSION + 7
 
 
-def test_postgres_opened_by_many_at_once_migrates_once(pg_url: str) -> None:
+def test_postgres_upgraded_by_many_at_once_migrates_once(pg_url_empty: str) -> None:
     import threading
 
     errors: list[BaseException] = []
 
     def open_close() -> None:
         try:
-            PostgresStorage(pg_url).close()
+            PostgresStorage(pg_url_empty, schema="upgrade").close()
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -111,6 +113,13 @@ def test_postgres_opened_by_many_at_once_migrates_once(pg_url: str) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+    store = PostgresStorage(pg_url_empty)
+    try:
+        status = store.schema_status()
+        assert status.found == SCHEMA_VERSION
+        assert [v for v, _at in status.applied] == list(range(1, SCHEMA_VERSION + 1))
+    finally:
+        store.close()
 
 
 def test_storage_urls(tmp_path: Path) -> None:

@@ -51,6 +51,15 @@ SCHEMA: Final = (
             "CREATE TABLE serials (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
         ),
     ),
+    SchemaStep(
+        3,
+        "orders",
+        (
+            # Paged listings (list_orders): the database orders and seeks, by index.
+            "CREATE INDEX orders_placed ON orders (placed_at, id)",
+            "CREATE INDEX orders_status_placed ON orders (status, placed_at, id)",
+        ),
+    ),
 )
 
 
