@@ -554,7 +554,7 @@ def _check(config: Config) -> None:
         raise ConfigInvalid(
             path=label, key="chain.prices.currency", reason="an ISO 4217 code such as EUR"
         )
-    _check_storage(label, config.storage)
+    _check_storage(label, config.storage, config.storage_url)
     check_reader_spec(label, config.reader.default)
     if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
@@ -566,8 +566,26 @@ def _check(config: Config) -> None:
             check_delivery(label, section, delivery, kinds)
 
 
-def _check_storage(label: str, storage: StorageConfig) -> None:
-    """The store's options, each named by its key when out of range."""
+_POSTGRES_ONLY: Final = (
+    "pool_min_size",
+    "pool_max_size",
+    "connect_timeout",
+    "application_name",
+    "prepare_threshold",
+)
+
+
+def _check_storage(label: str, storage: StorageConfig, url: str) -> None:
+    """The store's options, each named by its key when out of range or not the store's."""
+    scheme = url.partition("://")[0].lower()
+    if scheme in ("sqlite", "memory"):
+        for key in _POSTGRES_ONLY:
+            if getattr(storage, key) is not None:
+                raise ConfigInvalid(
+                    path=label,
+                    key=f"storage.{key}",
+                    reason=f"a PostgreSQL option; this store is {scheme}",
+                )
     for key in ("timeout", "connect_timeout"):
         value = getattr(storage, key)
         if value is not None and not 0 < value < math.inf:

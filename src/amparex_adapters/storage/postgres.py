@@ -68,8 +68,8 @@ _BACKOFF: Final = 0.002
 """Seconds: the first retry after a deadlock waits up to this, each next one twice as long."""
 
 _SESSION_LOST: Final = (
-    "the server connection lost this client's prepared statement; behind a pooler in "
-    "transaction mode (PgBouncer) leave [storage] prepare_threshold unset"
+    "prepared statements do not survive a pooler in transaction mode such as PgBouncer: "
+    "leave [storage] prepare_threshold unset"
 )
 
 ERROR_MAP: Final[tuple[tuple[str, str, type[AmparexError], str | None], ...]] = (
