@@ -172,7 +172,7 @@ class PgBouncer:
                     conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
                 return
             except psycopg.errors.ObjectInUse:  # the template's last session is ending
-                if attempt == 49:  # noqa: PLR2004
+                if attempt == 49:
                     raise
                 time.sleep(0.05)
 
