@@ -115,7 +115,7 @@ def test_a_pgbouncer_restart_fails_only_what_is_under_way(own_pgbouncer: PgBounc
     try:
         assert store.next_serial("x") == 1
         own_pgbouncer.restart()
-        outcomes = []
+        outcomes: list[int | str] = []
         for _ in range(3):
             try:
                 outcomes.append(store.next_serial("x"))
