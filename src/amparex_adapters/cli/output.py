@@ -18,7 +18,8 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     a list of ``{"id", "status", "process_ref", "template", "holder_kind", "holder_id",
     "holder_name", "card_number", "ordering_branch", "ship_to", "placed_at" (ISO 8601),
     "order_date", "valid_until", "period", "total" (decimal string), "currency",
-    "batch_id"}``.
+    "batch_id"}``; with ``--limit`` or ``--after`` (a page) ``{"orders": [...], "next"}``
+    where ``next`` is the cursor of the next page (``--after``), or null on the last.
 ``startup --json``, ``outbox upload --json``, ``orders dispatch --json``
     ``{"exports": [...], "uploads": [...], "batches": [...]}`` (each command fills the keys
     of what it did). An export is ``{"interface_id", "statistic", "file" (the full path),
@@ -36,7 +37,13 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     when set, else null}}``.
 ``cards list --json``
     a list of ``{"number", "holder_kind", "holder_id", "card_type", "kind", "issued_on",
-    "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``.
+    "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``; a page (with
+    ``--limit`` or ``--after``) is ``{"cards": [...], "next"}``.
+``outbox list --json``
+    a list of ``{"destination" (where the file goes, e.g. ``sftp://host/in``), "name",
+    "facts": {"size", "sha256", "mtime_ns"}, "state" ("claimed" | "uploaded"),
+    "claimed_at", "uploaded_at", "receipt", "attempts"}``; a page is
+    ``{"uploads": [...], "next"}`` (``next``: ``DEST/NAME``).
 ``db status --json``
     ``{"store" (its URL without a password), "store_version" (0: no schema yet; null: the
     store keeps no schema versions), "code_version", "compatible_from" (the oldest code
@@ -63,6 +70,7 @@ from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.templates import CardTemplate
+from amparex_core.domain.uploads import UploadRecord
 from amparex_core.services import BatchResult, ExportResult, ProgramStartReport, UploadResult
 
 __all__ = [
@@ -79,6 +87,7 @@ __all__ = [
     "schema_upgrade_json",
     "template_json",
     "upload_json",
+    "upload_record_json",
 ]
 
 # Every shape below is a view of the output format's converter
@@ -185,6 +194,11 @@ def program_start_json(report: ProgramStartReport, lang: str) -> dict[str, Any]:
         "uploads": [upload_json(u, lang) for u in report.uploads],
         "batches": [batch_json(b, lang) for b in report.batches],
     }
+
+
+def upload_record_json(record: UploadRecord) -> dict[str, Any]:
+    """The JSON form of one row of the upload ledger (``outbox list``)."""
+    return _shown(record)
 
 
 def schema_status_json(status: SchemaStatus | None, store: str) -> dict[str, Any]:

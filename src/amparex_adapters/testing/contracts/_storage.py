@@ -27,6 +27,7 @@ from amparex_core.domain.uploads import ClaimResult, UploadState
 from amparex_core.ports import Storage
 from amparex_core.services import PlacedOrder
 
+from ._listings import ListingContract
 from ._machines import (
     FACTS,
     LEASE,
@@ -63,7 +64,7 @@ def contest(workers: int, attempt: Callable[[int], object]) -> list[object]:
     return results
 
 
-class StorageContract:
+class StorageContract(ListingContract):
     """The contract of :class:`~amparex_core.ports.storage.Storage` (all five store ports).
 
     Fixture to provide:
