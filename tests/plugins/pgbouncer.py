@@ -160,10 +160,11 @@ class PgBouncer:
         """
         name = f"b{next(self._databases)}_{self._instance}_{os.getpid()}"
         template = self._upgraded_template() if upgraded else "template1"
-        self._create(name, template)
+        self.create_database(name, template)
         return self.url(name)
 
-    def _create(self, name: str, template: str) -> None:
+    def create_database(self, name: str, template: str) -> None:
+        """Create database *name* on the cluster as a copy of *template*."""
         import psycopg
 
         for attempt in range(50):
@@ -181,7 +182,7 @@ class PgBouncer:
 
         if self._template is None:
             name = f"tpl_{self._instance}_{os.getpid()}"
-            self._create(name, "template1")
+            self.create_database(name, "template1")
             upgrade(self.cluster.url(name))
             self._template = name
         return self._template
