@@ -477,7 +477,7 @@ class Simulation:
         yield _recorded(
             f"{prefix}_cpu_per_start",
             "CPU seconds per start on SQLite files",
-            "s CPU/start",
+            "s (CPU)",
             done,
             lambda side: statistics.fmean(side.cpu),
         )
