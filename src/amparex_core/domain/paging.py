@@ -18,20 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from .orders import CardOrder
 
-__all__ = ["check_limit", "order_key", "page"]
+__all__ = ["T", "check_limit", "order_key", "page"]
 
+#: The items of a listing.
 T = TypeVar("T")
-
-
-class _Ordered(Protocol):
-    def __lt__(self, other: Any, /) -> bool: ...
-
-
-K = TypeVar("K", bound=_Ordered)
 
 
 def check_limit(limit: int | None) -> None:
@@ -44,9 +38,7 @@ def check_limit(limit: int | None) -> None:
         raise ValueError(f"a page holds at least one item, not {limit}")
 
 
-def page(
-    items: Iterable[T], *, key: Callable[[T], K], limit: int | None, after: K | None
-) -> list[T]:
+def page(items: Iterable[T], *, key: Callable[[T], Any], limit: int | None, after: Any) -> list[T]:
     """The page of *items*: sorted by *key*, after the cursor *after*, at most *limit*.
 
     Args:

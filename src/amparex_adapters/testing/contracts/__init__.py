@@ -44,6 +44,7 @@ from amparex_adapters.testing import _needs  # noqa: F401 - pytest and hypothesi
 
 # isort: on
 from ._exports import ExportTargetContract
+from ._listings import ListingContract
 from ._ports import (
     CardReaderContract,
     CardWriterContract,
@@ -64,6 +65,7 @@ __all__ = [
     "DocumentRendererContract",
     "ExportTargetContract",
     "FileDeliveryContract",
+    "ListingContract",
     "MasterDataContract",
     "ParcelDeliveryContract",
     "RendererSamples",
