@@ -1,4 +1,6 @@
-"""A process table whose processes a test declares (:class:`~amparex_core.ports.processes.ProcessTable`).
+"""A process table whose processes a test declares.
+
+It implements :class:`~amparex_core.ports.processes.ProcessTable` for one pretended host.
 
 Services that claim (uploads, batch deliveries) can so be tested with holders that are
 alive or dead, on this host or another, without real processes:

@@ -83,7 +83,9 @@ class Holder:
         >>> Holder(id="x", name="Zentrale", host="srv-2", pid=7).describe()
         'Zentrale on srv-2, pid 7'
         """
-        where = self.name if not self.host or self.host == self.name else f"{self.name} on {self.host}"
+        where = (
+            self.name if not self.host or self.host == self.name else f"{self.name} on {self.host}"
+        )
         return f"{where}, pid {self.pid}" if self.pid else where
 
     def same_process_table(self, other: Holder) -> bool:

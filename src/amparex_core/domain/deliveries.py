@@ -4,10 +4,11 @@ A batch is delivered by one holder at a time. Before it sends, a dispatcher *cla
 batch in the store (:func:`decide_batch_claim`); while it sends it renews the claim
 (:meth:`BatchDelivery.renewed`); afterwards it marks the batch delivered, which drops the
 claim in the same transaction (:meth:`BatchDelivery.finished`), or gives the claim back
-with the failure and the time the next attempt is due (:meth:`BatchDelivery.released`). Another dispatcher
-meeting the claim skips the batch and reports its holder; it takes the claim over only
-when its lease ran out or its holder is provably dead (:mod:`~amparex_core.domain.claims`),
-and then sends the same batch again, with the same batch ID and content (CO16).
+with the failure and the time the next attempt is due (:meth:`BatchDelivery.released`).
+Another dispatcher meeting the claim skips the batch and reports its holder; it takes
+the claim over only when its lease ran out or its holder is provably dead
+(:mod:`~amparex_core.domain.claims`), and then sends the same batch again, with the same
+batch ID and content (CO16).
 
 >>> import datetime as dt
 >>> from amparex_core.domain.claims import Holder
@@ -18,7 +19,9 @@ and then sends the same batch again, with the same batch ID and content (CO16).
 (<BatchClaimResult.CLAIMED: 'claimed'>, 1)
 >>> decide_batch_claim("B-1", first.delivery, b, delivered=False, now=t0, lease=lease).result
 <BatchClaimResult.HELD: 'held'>
->>> later = decide_batch_claim("B-1", first.delivery, b, delivered=False, now=t0 + lease, lease=lease)
+>>> later = decide_batch_claim(
+...     "B-1", first.delivery, b, delivered=False, now=t0 + lease, lease=lease
+... )
 >>> later.result, later.took_over, later.delivery.attempts
 (<BatchClaimResult.CLAIMED: 'claimed'>, <Takeover.EXPIRED: 'expired'>, 2)
 """
@@ -93,7 +96,9 @@ class BatchDelivery:
     failed_at: dt.datetime | None = None
     next_attempt_at: dt.datetime | None = None
 
-    def renewed(self, holder: Holder, *, now: dt.datetime, lease: dt.timedelta) -> BatchDelivery | None:
+    def renewed(
+        self, holder: Holder, *, now: dt.datetime, lease: dt.timedelta
+    ) -> BatchDelivery | None:
         """This delivery with *holder*'s lease extended to *now* + *lease*.
 
         Returns:

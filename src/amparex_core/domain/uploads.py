@@ -105,7 +105,9 @@ class UploadRecord:
         """
         return self.state is UploadState.CLAIMED and now >= self.lease_end(lease)
 
-    def renewed(self, holder: Holder, *, now: dt.datetime, lease: dt.timedelta) -> UploadRecord | None:
+    def renewed(
+        self, holder: Holder, *, now: dt.datetime, lease: dt.timedelta
+    ) -> UploadRecord | None:
         """This claim with *holder*'s lease extended to *now* + *lease*.
 
         Returns:

@@ -76,7 +76,9 @@ def test_a_newer_sqlite_database_is_refused_and_left_alone(tmp_path: Path) -> No
     assert "Schemaversion" in caught.value.message("de")
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("SELECT version FROM amparex_schema").fetchone()[0] == SCHEMA_VERSION + 1
+        assert (
+            conn.execute("SELECT version FROM amparex_schema").fetchone()[0] == SCHEMA_VERSION + 1
+        )
     finally:
         conn.close()
 

@@ -191,7 +191,9 @@ class SqlOrderStore(SqlDatabase):
                 orders.append(order)
             # The number only now, after every check but the batch ID's: a refused batch
             # rolls its number back with it, so the numbers have no gaps.
-            numbered = batch if sequence is None else attrs.evolve(batch, number=_serial(cur, sequence))
+            numbered = (
+                batch if sequence is None else attrs.evolve(batch, number=_serial(cur, sequence))
+            )
             cur.execute(
                 "INSERT INTO batches (id, number, status, data) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING RETURNING id",
