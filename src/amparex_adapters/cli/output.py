@@ -24,11 +24,15 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     of what it did). An export is ``{"interface_id", "statistic", "file" (the full path),
     "outcome" ("written" | "exists" | "failed"), "error"}``; an upload ``{"interface_id",
     "name", "outcome" ("uploaded" | "already_uploaded" | "in_progress" |
-    "changed_after_upload" | "failed"), "receipt", "error"}``; a batch ``{"id", "number"
-    (the order number, e.g. "B000001"), "period", "orders" (their IDs), "total",
-    "currency", "outcome" ("delivered" | "failed"), "resent", "receipt", "error"}``. An
+    "changed_after_upload" | "failed"), "receipt", "error", "held_by"}``; a batch
+    ``{"id", "number" (the order number, e.g. "B000001"), "period", "orders" (their IDs),
+    "total", "currency", "outcome" ("delivered" | "failed" | "in_progress" | "waiting"),
+    "resent", "receipt", "error", "held_by", "attempts", "next_attempt_at"}``. An
     ``error`` is null or ``{"code", "message"}``; failures also go to stderr as one line
-    each and the exit status is 1.
+    each and the exit status is 1. ``held_by`` is null, or — for ``"in_progress"``: another
+    live run is at work on it — ``{"name", "host", "pid", "since"}`` (who, and since when,
+    ISO 8601). ``attempts`` counts the deliveries of a batch started so far;
+    ``next_attempt_at`` is when a failed batch is due again (the server waits for it).
 ``config show --json``
     ``{"file", "storage_url", "statistics_url" (a password in a URL as ``********``),
     "chain", "workstation": {"name", "branch"}, "loyalty_lab_upload", "card_order",

@@ -205,5 +205,5 @@ class RetryPolicy:
                 jitter: 0.5 is the middle.
         """
         exponent = min(max(attempts, 1) - 1, 40)
-        base = min(self.first * 2**exponent, self.longest)
+        base = min(self.first * (1 << exponent), self.longest)
         return base * (1 + self.jitter * (2 * spread - 1))
