@@ -16,6 +16,7 @@ from amparex_adapters.testing.contracts import (
     FileDeliveryContract,
     MasterDataContract,
     ParcelDeliveryContract,
+    ProcessTableContract,
     StatisticSourceContract,
 )
 
@@ -50,3 +51,7 @@ class TestStatisticSources(StatisticSourceContract):
 
 class TestClocks(ClockContract):
     """The system clock and the manual clock."""
+
+
+class TestProcessTables(ProcessTableContract):
+    """This host's process table (real child processes) and the fixed one (CO19)."""

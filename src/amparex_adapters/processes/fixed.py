@@ -61,6 +61,6 @@ class FixedProcessTable:
 
     def running(self, holder: Holder) -> bool | None:
         """See :meth:`~amparex_core.ports.processes.ProcessTable.running`."""
-        if not self.table:
+        if not self.table or holder.pid <= 0:
             return None
         return holder.pid in self._alive and holder.started == str(holder.pid)

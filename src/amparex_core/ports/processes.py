@@ -42,6 +42,7 @@ class ProcessTable(Protocol):
         Returns:
             ``True`` when a process with its pid and start runs; ``False`` when no
             process has its pid, or the one that has started at another time (the pid
-            was reused); ``None`` when the platform cannot tell.
+            was reused); ``None`` when the platform cannot tell, or the holder names no
+            pid (``0``).
         """
         ...
