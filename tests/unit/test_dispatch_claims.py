@@ -186,7 +186,7 @@ def test_CO19_eight_dispatchers_at_once_deliver_each_batch_once_with_gap_free_nu
         world.clock.advance(dt.timedelta(days=1))
         barrier = threading.Barrier(8)
 
-        def run(service: OrderService) -> None:
+        def run(service: OrderService, barrier: threading.Barrier = barrier) -> None:
             barrier.wait()
             service.dispatch()
 
