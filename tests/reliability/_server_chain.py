@@ -69,6 +69,7 @@ class ServerChain:
         smtp: The SMTP server card orders go to.
         lease: ``[claims] lease`` in seconds.
         extra: More TOML appended to the configuration.
+        bundle: The master-data bundle to import.
     """
 
     def __init__(
@@ -79,6 +80,7 @@ class ServerChain:
         *,
         lease: float = 60.0,
         extra: str = "",
+        bundle: str = BUNDLE,
     ) -> None:
         self.root = root
         self.storage_url = storage_url
@@ -100,7 +102,7 @@ class ServerChain:
             **dict.fromkeys(_LOCALE),
         }
         self.config.write_text(self._config(lease) + extra, encoding="utf-8")
-        (root / "bundle.toml").write_text(BUNDLE, encoding="utf-8")
+        (root / "bundle.toml").write_text(bundle, encoding="utf-8")
 
     def _config(self, lease: float) -> str:
         smtp = self.smtp
@@ -148,10 +150,22 @@ lease = {lease}
     def set_up(self) -> None:
         """Master data, card ordering chain-wide and for F02, a DAILY template."""
         self.ok("masterdata", "import", str(self.root / "bundle.toml"))
+        self.set_up_card_ordering()
+
+    def set_up_card_ordering(self) -> None:
+        """Card ordering chain-wide and for F02, a DAILY template."""
         contract = ["--contract", "KV-4711", "--customer-number", "AX-100"]
         self.ok("interfaces", "add", "card-order", *contract)
         self.ok("interfaces", "add", "card-order", *contract, "--branch", "F02")
         self.ok("templates", "add", "BASIS", "--document", "DOC-CARD", "--interval", "daily")
+
+    def set_up_loyalty_lab(self) -> None:
+        """Master data and Loyalty Lab on KASSE-1 with its four statistics into the outbox."""
+        self.ok("masterdata", "import", str(self.root / "bundle.toml"))
+        statistics = ["--customers", "ST-CUSTOMERS", "--glasses", "ST-GLASSES"]
+        statistics += ["--contact-lenses", "ST-LENSES", "--hearing-aids", "ST-AIDS"]
+        add = ["interfaces", "add", "loyalty-lab", "--customer-number", "4711"]
+        self.ok(*add, "--directory", str(self.outbox), *statistics)
 
     def place_round(self, per_branch: int = 1) -> None:
         """Place *per_branch* orders in F01 and in F02 (today): two batches tomorrow."""
@@ -207,18 +221,10 @@ lease = {lease}
         ready = [barrier / f"ready-{n}" for n in range(len(argvs))]
         for path in ready:
             path.unlink(missing_ok=True)
+        wrapper = [sys.executable, "-m", "tests.reliability._barrier_cli"]
         procs = [
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.reliability._barrier_cli",
-                    str(flag),
-                    str(go),
-                    "--config",
-                    str(self.config),
-                    *argv,
-                ],  # fmt: skip
+                [*wrapper, str(flag), str(go), "--config", str(self.config), *argv],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
