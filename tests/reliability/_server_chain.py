@@ -175,6 +175,33 @@ lease = {lease}
                 order = ["--template", "BASIS", "--holder", "K1", "--branch", branch]
                 self.ok("orders", "place", *order, "--process", f"V-{self.placed:05d}")
 
+    def place_due(self, per_branch: int = 1) -> None:
+        """Place *per_branch* orders in F01 and in F02 yesterday: due now (two batches).
+
+        Through the library with a clock a day behind (the command places at the time of
+        the system clock).
+        """
+        from amparex_adapters.cli.compose import Composition
+        from amparex_adapters.cli.config import Secrets, load_config
+        from amparex_adapters.clock.manual import ManualClock
+
+        config = load_config(self.config)
+        yesterday = ManualClock(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        app = Composition(config, Secrets(config), clock=yesterday)
+        try:
+            for branch in ("F01", "F02"):
+                for _ in range(per_branch):
+                    self.placed += 1
+                    app.orders.place(
+                        template="BASIS",
+                        holder_id="K1",
+                        branch=branch,
+                        process_ref=f"V-{self.placed:05d}",
+                        workstation="KASSE-1",
+                    )
+        finally:
+            app.close()
+
     def store(self) -> Storage:
         """The chain's store, opened in this process (close it)."""
         return open_storage(self.storage_url)

@@ -14,10 +14,12 @@ import threading
 
 import pytest
 
+from amparex_adapters.storage.memory import MemoryStorage
 from amparex_core.domain.claims import Holder
 from amparex_core.domain.errors import StorageUnavailable
+from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.periods import next_period_end
-from amparex_core.domain.templates import ShippingInterval
+from amparex_core.domain.templates import CardTemplate, ShippingInterval
 from amparex_core.services import BatchOutcome, Claimant, OrderService
 from amparex_core.services.server import MIN_PAUSE, ChainServer, TickReport
 from tests.world import BERLIN, World
@@ -126,16 +128,19 @@ def test_CO20_once_runs_one_tick_and_a_set_stop_none() -> None:
     assert server(world).run(stop) == 0
 
 
-def test_CO20_a_store_that_refuses_a_tick_is_reported_and_tried_again_soon() -> None:
-    world = World()
-    srv = server(world)
+class Unreachable(MemoryStorage):
+    """A store whose reads of orders and templates fail, as while its server restarts."""
 
-    def refuse(*_args: object, **_kwargs: object) -> list[object]:
+    def pending_orders_ending_by(self, day: dt.date) -> list[CardOrder]:
         raise StorageUnavailable(store="memory", reason="the server is restarting")
 
-    world.storage.pending_orders_ending_by = refuse  # type: ignore[method-assign]
-    world.storage.list_templates = refuse  # type: ignore[method-assign]
-    report = srv.tick()
+    def list_templates(self) -> list[CardTemplate]:
+        raise StorageUnavailable(store="memory", reason="the server is restarting")
+
+
+def test_CO20_a_store_that_refuses_a_tick_is_reported_and_tried_again_soon() -> None:
+    world = World(Unreachable())
+    report = server(world).tick()
     assert isinstance(report.error, StorageUnavailable) and report.errors == [report.error]
     assert report.wake_at == world.clock.now() + dt.timedelta(seconds=30)
 

@@ -37,7 +37,9 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     ``{"file", "storage_url", "statistics_url" (a password in a URL as ``********``),
     "chain", "workstation": {"name", "branch"}, "loyalty_lab_upload", "card_order",
     "reader" (the sections as configured), "secrets_file", "secrets": {name: "********"
-    when set, else null}}``.
+    when set, else null}, "claims": {"lease"}, "server": {"name", "recheck",
+    "retry_first", "retry_max"}, "card_order_dispatch" ("startup" | "server": in
+    effect)}``.
 ``cards list --json``
     a list of ``{"number", "holder_kind", "holder_id", "card_type", "kind", "issued_on",
     "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``.

@@ -78,14 +78,13 @@ class Holder:
     started: str = ""
 
     def describe(self) -> str:
-        """The holder for people: ``KASSE-1, pid 4242`` (and the host when it differs).
+        """The holder for people: ``KASSE-1, pid 4242`` (and the host when it is another name).
 
         >>> Holder(id="x", name="Zentrale", host="srv-2", pid=7).describe()
         'Zentrale on srv-2, pid 7'
         """
-        where = (
-            self.name if not self.host or self.host == self.name else f"{self.name} on {self.host}"
-        )
+        same = not self.host or self.host.casefold() == self.name.casefold()
+        where = self.name if same else f"{self.name} on {self.host}"
         return f"{where}, pid {self.pid}" if self.pid else where
 
     def same_process_table(self, other: Holder) -> bool:

@@ -23,7 +23,8 @@ given back) and leaves the others for the next server. Several servers may run a
 one store: every batch goes through its claim (CO19), so each is delivered once.
 
 Each tick's :class:`TickReport` goes to the hooks given to the server (a run log, metrics,
-alerts) and to the module's logger (INFO: one line per tick; WARNING: each refusal).
+alerts) and to the module's logger (INFO: one line per tick; WARNING: each refusal, its
+record marked like the program start's).
 
 Information requests (CO2) are not sent by the server: they are sent at once when an
 operator asks, and a failure is reported to that operator, who asks again.
@@ -45,6 +46,7 @@ from amparex_core.ports.clock import Clock
 from amparex_core.ports.storage import OrderStore, TemplateStore
 from amparex_core.services.dispatch import DispatchReport
 from amparex_core.services.orders import OrderService
+from amparex_core.services.startup import REFUSAL_ATTRIBUTE
 
 __all__ = [
     "AFTER_REFUSAL",
@@ -257,7 +259,17 @@ class ChainServer:
 
 
 def _log(report: TickReport) -> None:
-    """The tick's summary at INFO, each refusal at WARNING (English, one line each)."""
+    """The tick's summary at INFO, each refusal at WARNING (English, one line each).
+
+    A refusal's record carries its code as the attribute
+    :data:`~amparex_core.services.startup.REFUSAL_ATTRIBUTE`, so a front end that shows
+    refusals itself (``amparex serve``) leaves it out.
+    """
     logger.info("%s", report.summary())
     for error in report.errors:
-        logger.warning("server tick: [%s] %s", error.code, " ".join(error.message("en").split()))
+        logger.warning(
+            "server tick: [%s] %s",
+            error.code,
+            " ".join(error.message("en").split()),
+            extra={REFUSAL_ATTRIBUTE: error.code},
+        )

@@ -48,6 +48,12 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
             name: REDACTED if app.secrets.get(name) is not None else None
             for name in SECRET_VARIABLES
         },
+        "claims": attrs.asdict(config.claims, value_serializer=_plain),
+        "server": {
+            **attrs.asdict(config.server, value_serializer=_plain),
+            "name": config.server_name,
+        },
+        "card_order_dispatch": config.card_order_dispatch,
     }
     # A secret pasted into a key of the configuration by mistake is masked too.
     scrub = _state(ctx).scrub
