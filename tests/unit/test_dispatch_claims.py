@@ -21,7 +21,7 @@ from amparex_adapters.delivery.memory import RecordingParcelDelivery
 from amparex_adapters.processes.fixed import FixedProcessTable
 from amparex_core.domain.claims import Holder
 from amparex_core.domain.deliveries import BatchClaimResult
-from amparex_core.domain.errors import DeliveryFailed
+from amparex_core.domain.errors import DeliveryFailed, StorageUnavailable
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.domain.templates import ShippingInterval
 from amparex_core.domain.uploads import UploadOutcome
@@ -233,3 +233,71 @@ def test_LL8_a_live_holders_upload_is_reported_a_dead_ones_taken_over() -> None:
     assert [n for n, r in results.items() if r.outcome is UploadOutcome.UPLOADED] == names[1:]
     record = world.storage.get_upload(destination, names[1])
     assert record is not None and record.attempts == 2  # taken over from the dead run
+
+
+def test_CO19_the_heartbeat_logs_a_failed_renewal_and_stops_once_the_claim_is_lost(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls: list[int] = []
+
+    def renew() -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StorageUnavailable(store="memory", reason="restarting")
+        return False  # taken over meanwhile
+
+    claimant = Claimant("srv-1", lease=dt.timedelta(seconds=0.06))
+    with (
+        caplog.at_level("WARNING", logger="amparex_core.services.claims"),
+        claimant.renewing(renew, "batch B000001"),
+    ):
+        time.sleep(0.4)
+    assert len(calls) == 2  # no renewal after the claim was lost
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("could not renew the claim on batch B000001" in m for m in messages)
+    assert any("taken over by another holder" in m for m in messages)
+
+
+class Interrupted:
+    """A parcel delivery interrupted by Ctrl-C in the middle of a send."""
+
+    destination = "memory://interrupted"
+
+    def send(self, parcel: Parcel) -> DeliveryReceipt:
+        raise KeyboardInterrupt
+
+
+def test_CO19_an_interrupted_delivery_gives_its_claim_back() -> None:
+    world = World()
+    batch_id = one_open_batch(world)
+    with pytest.raises(KeyboardInterrupt):
+        dispatcher(world, Claimant("KASSE-1"), delivery=Interrupted()).dispatch()
+    delivery = world.storage.get_batch_delivery(batch_id)
+    assert delivery is not None and delivery.holder is None and delivery.attempts == 1
+    (result,) = world.orders.dispatch().batches  # free at once for the next run
+    assert result.outcome is BatchOutcome.DELIVERED
+
+
+def test_LL8_an_interrupted_upload_gives_its_claim_back() -> None:
+    world = World()
+    world.loyalty()
+
+    class InterruptedFiles:
+        destination = "memory://interrupted"
+
+        def upload(self, file: object) -> DeliveryReceipt:
+            raise KeyboardInterrupt
+
+    lab = LoyaltyLab(
+        interfaces=world.interfaces,
+        masterdata=world.masterdata,
+        statistics=world.statistics,
+        exports=world.exports,
+        ledger=world.storage,
+        clock=world.clock,
+        tz=world.chain.tz,
+        delivery_for=lambda _config: InterruptedFiles(),
+    )
+    with pytest.raises(KeyboardInterrupt):
+        lab.start(branch=None, workstation="KASSE-1")
+    assert world.storage.list_uploads() == []  # the claim was given back

@@ -49,6 +49,7 @@ class LocalProcessTable:
         self._proc = Path(proc)
         self._linux = sys.platform.startswith("linux") and (self._proc / "self" / "stat").exists()
         self._posix = os.name == "posix"
+        self._me: tuple[int, str, str, str] | None = None
 
     def _linux_table(self) -> str:
         boot = _read(self._proc / "sys" / "kernel" / "random" / "boot_id")
@@ -73,22 +74,23 @@ class LocalProcessTable:
         return fields[19] if len(fields) > 19 else None
 
     def current(self, *, id: str, name: str) -> Holder:  # noqa: A002 - the holder's field
-        """See :meth:`~amparex_core.ports.processes.ProcessTable.current`."""
+        """See :meth:`~amparex_core.ports.processes.ProcessTable.current`.
+
+        The facts of this process are read once per pid (again after a ``fork``).
+        """
         pid = os.getpid()
-        table, started = "", ""
-        if self._linux:
-            table = self._linux_table()
-            started = self._started(pid) or "" if table else ""
-        elif self._posix:
-            table = "posix"
-        return Holder(
-            id=id,
-            name=name,
-            host=socket.gethostname(),
-            pid=pid,
-            process_table=table,
-            started=started,
-        )
+        known = self._me
+        if known is None or known[0] != pid:
+            table, started = "", ""
+            if self._linux:
+                table = self._linux_table()
+                started = (self._started(pid) or "") if table else ""
+            elif self._posix:
+                table = "posix"
+            known = (pid, socket.gethostname(), table, started)
+            self._me = known
+        _pid, host, table, started = known
+        return Holder(id=id, name=name, host=host, pid=pid, process_table=table, started=started)
 
     def running(self, holder: Holder) -> bool | None:
         """See :meth:`~amparex_core.ports.processes.ProcessTable.running`."""

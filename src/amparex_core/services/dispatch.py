@@ -20,6 +20,7 @@ is the only second delivery (CO19).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 from collections.abc import Callable
@@ -217,7 +218,10 @@ class BatchCourier:
                 next_attempt_at=due,
             )
         except BaseException:
-            self._store.release_batch(batch.id, me)
+            # Interrupted (KeyboardInterrupt, a bug): give the claim back if the store lets
+            # us; if not, its lease frees it. The interruption is what the caller sees.
+            with contextlib.suppress(AmparexError):
+                self._store.release_batch(batch.id, me)
             raise
         # Recorded in one transaction with dropping the claim. Should the process die
         # before this, the claim lapses and the batch goes out again, identical (CO19).

@@ -25,6 +25,7 @@ they happen: a claim's lease runs in real time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 from collections.abc import Callable, Sequence
@@ -403,7 +404,8 @@ class LoyaltyLab:
             self._ledger.release_upload(destination, name, me)
             return UploadResult(interface_id, name, UploadOutcome.FAILED, error=exc)
         except BaseException:
-            self._ledger.release_upload(destination, name, me)
+            with contextlib.suppress(AmparexError):  # else its lease frees it
+                self._ledger.release_upload(destination, name, me)
             raise
         self._ledger.complete_upload(
             destination, name, receipt=receipt.reference, now=self._clock.now()
