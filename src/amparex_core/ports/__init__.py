@@ -11,6 +11,7 @@ from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
 from .exports import ExportTarget
 from .masterdata import MasterData
+from .processes import ProcessTable
 from .readers import CardReader, CardWriter
 from .statistics import StatisticResult, StatisticSource
 from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateStore, UploadLedger
@@ -28,6 +29,7 @@ __all__ = [
     "MasterData",
     "OrderStore",
     "ParcelDelivery",
+    "ProcessTable",
     "StatisticResult",
     "StatisticSource",
     "Storage",
