@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from amparex_adapters.cli.shell import _app, _date, _json_option, _table
+from amparex_adapters.cli.shell import _app, _choice, _date, _enum, _json_option, _table, word
 from amparex_core.domain.interfaces import (
     DEFAULT_FILE_PATTERN,
     CardOrderSettings,
@@ -24,9 +24,6 @@ __all__ = ["interfaces"]
 @click.group()
 def interfaces() -> None:
     """Configure interfaces (Schnittstellen): card ordering, Loyalty Lab."""
-
-
-_KINDS = {"card-order": InterfaceKind.CARD_ORDER, "loyalty-lab": InterfaceKind.LOYALTY_LAB}
 
 
 def _common_interface_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,7 +132,7 @@ def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
 
 
 @interfaces.command("list")
-@click.option("--kind", type=click.Choice(sorted(_KINDS)), help="Only this kind.")
+@click.option("--kind", type=_choice(InterfaceKind), help="Only this kind.")
 @click.option(
     "--with-workstation-settings",
     is_flag=True,
@@ -153,7 +150,7 @@ def interfaces_list(
         _app(ctx)
         .interfaces_without_checks()
         .search(
-            kind=None if kind is None else _KINDS[kind],
+            kind=None if kind is None else _enum(InterfaceKind, kind),
             with_workstation_settings=with_workstation_settings,
         )
     )
@@ -172,7 +169,7 @@ def interfaces_list(
         rows.append(
             [
                 c.id,
-                c.kind.value,
+                word(c.kind),
                 c.display_name,
                 c.branch or "*",
                 c.workstation or "*",
@@ -189,7 +186,7 @@ def interfaces_list(
 def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
     """Remove the configuration INTERFACE_ID."""
     removed = _app(ctx).interfaces_without_checks().remove(interface_id)
-    click.echo(f"removed {removed.id} ({removed.kind.value}, {removed.display_name})")
+    click.echo(f"removed {removed.id} ({word(removed.kind)}, {removed.display_name})")
 
 
 @interfaces.command("request-information")

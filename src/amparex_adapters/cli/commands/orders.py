@@ -10,13 +10,16 @@ import click
 
 from amparex_adapters.cli.shell import (
     _app,
+    _choice,
     _date,
+    _enum,
     _instant,
     _json_option,
     _progress_enabled,
     _state,
     _table,
     report_error,
+    word,
 )
 from amparex_core.domain.orders import OrderStatus
 from amparex_core.services import DispatchReport
@@ -75,7 +78,7 @@ def orders_cancel(ctx: click.Context, order_id: str) -> None:
 
 
 @orders.command("list")
-@click.option("--status", type=click.Choice([s.value for s in OrderStatus]))
+@click.option("--status", type=_choice(OrderStatus), help="Only orders in this state.")
 @_json_option
 @click.pass_context
 def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
@@ -83,7 +86,7 @@ def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
     from amparex_adapters.cli.output import dumps, order_json
 
     app = _app(ctx)
-    found = app.storage.list_orders(status=None if status is None else OrderStatus(status))
+    found = app.storage.list_orders(status=None if status is None else _enum(OrderStatus, status))
     currency = app.chain.prices.currency
     if as_json:
         click.echo(dumps([order_json(o, currency) for o in found]))
@@ -93,7 +96,7 @@ def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
         [
             [
                 o.id,
-                o.status.value,
+                word(o.status),
                 o.template.name,
                 f"{o.holder.id} {o.holder_name}",
                 o.card_number,

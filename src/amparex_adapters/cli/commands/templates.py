@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table
+from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
 from amparex_core.domain.templates import (
     CardKind,
     CardTemplate,
@@ -87,10 +87,10 @@ def templates_list(ctx: click.Context, as_json: bool) -> None:
                 t.name,
                 t.document_template,
                 t.cover_letter or "",
-                t.ship_to.value,
-                t.interval.value,
-                t.card_type.value,
-                t.kind.value,
+                word(t.ship_to),
+                word(t.interval),
+                word(t.card_type),
+                word(t.kind),
                 ", ".join(
                     x
                     for x, on in (
