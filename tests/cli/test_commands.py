@@ -553,18 +553,18 @@ def test_LL8_outbox_upload_json(chain: Chain) -> None:
 def test_CO1_config_show_names_the_secrets_but_never_their_values(chain: Chain) -> None:
     shown = json.loads(chain.ok("config", "show", "--json").stdout)
     assert shown["file"] == str(chain.config)
-    assert shown["storage_url"].endswith("/amparex.sqlite")
+    assert shown["storage"]["url"].endswith("/amparex.sqlite")
     assert shown["workstation"] == {"name": "KASSE-1", "branch": "F01"}
-    assert shown["secrets"]["card_key"] == "********"
-    assert shown["secrets"]["smtp_password"] is None
+    assert shown["secret_values"]["card_key"] == "********"
+    assert shown["secret_values"]["smtp_password"] is None
     assert shown["chain"]["prices"]["card_chip"] == "2.50"
-    assert shown["loyalty_lab_upload"]["kind"] == "folder"
+    assert shown["loyalty_lab"]["upload"]["kind"] == "folder"
     text = chain.ok("config", "show").stdout
-    assert "secrets.card_key = ********" in text
+    assert "secret card_key = ********" in text
     assert "workstation.name = KASSE-1" in text
     config = chain.config.read_text().replace(
         'path = "amparex.sqlite"', 'url = "postgresql://amparex:pw-in-url-99@db.example/amparex"'
     )
     chain.config.write_text(config)
     redacted = json.loads(chain.ok("config", "show", "--json").stdout)
-    assert redacted["storage_url"] == "postgresql://amparex:********@db.example/amparex"
+    assert redacted["storage"]["url"] == "postgresql://amparex:********@db.example/amparex"

@@ -107,10 +107,10 @@ def test_options_accept_what_json_prints_in_any_case(chain: Chain) -> None:
         "--ship-to", "CUSTOMER", "--interval", gold["interval"].upper(),
         "--card-type", gold["card_type"], "--kind", gold["kind"],
     )  # fmt: skip
-    chain.ok("templates", "add", "BASIS-3", "--document", "DOC-CARD", "--ship-to", "ordering_branch")
-    copied = {
-        t["name"]: t for t in json.loads(chain.ok("templates", "list", "--json").stdout)
-    }
+    chain.ok(
+        "templates", "add", "BASIS-3", "--document", "DOC-CARD", "--ship-to", "ordering_branch"
+    )
+    copied = {t["name"]: t for t in json.loads(chain.ok("templates", "list", "--json").stdout)}
     assert copied["GOLD-3"]["card_type"] == "nfc_rfid"
     assert copied["BASIS-3"]["ship_to"] == "ordering_branch"
     for order in json.loads(chain.ok("orders", "list", "--json").stdout):

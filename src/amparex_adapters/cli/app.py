@@ -45,7 +45,10 @@ __all__ = ["cli", "detect_lang", "watch_outbox"]
 
 @click.group(
     cls=AmparexGroup,
-    context_settings={"help_option_names": ["-h", "--help"], "token_normalize_func": normalize_token},
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "token_normalize_func": normalize_token,
+    },
 )
 @click.option(
     "--config",

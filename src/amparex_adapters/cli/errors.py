@@ -39,7 +39,11 @@ class CliError(AmparexError):
 
 @_error
 class ConfigInvalid(CliError, ValueError):
-    """The configuration file is missing, not TOML, or a key has a wrong value."""
+    """The configuration file is missing, not TOML, or a key has a wrong value.
+
+    *key* is the dotted TOML key at fault (``chain.time_zone``), or empty when the whole
+    file is (not UTF-8, not TOML); the message then names the file only.
+    """
 
     code: ClassVar[str] = "config.invalid"
     en: ClassVar[str] = "Configuration {path}: {key}: {reason}."
@@ -47,6 +51,14 @@ class ConfigInvalid(CliError, ValueError):
     path: str
     key: str
     reason: str
+
+    def message(self, lang: str = "en") -> str:
+        """See :meth:`~amparex_core.domain.errors.AmparexError.message`; no empty key."""
+        template = self.de if lang == "de" else self.en
+        if not self.key:
+            template = template.replace("{key}: ", "")
+        text = template.format(path=self.path, key=self.key, reason=self.reason)
+        return text[:-1] if text.endswith(("?.", "!.")) else text
 
 
 @_error
