@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -128,13 +129,39 @@ def test_LL2_LL3_bad_loyalty_lab_settings_are_refused(
     assert json.loads(chain.ok("interfaces", "list", "--json").stdout) == []
 
 
-def test_LL4_a_relative_or_missing_directory_is_refused(chain: Chain) -> None:
-    for directory in ("outbox", str(chain.root / "missing")):
+def test_LL4_a_missing_directory_is_refused(chain: Chain) -> None:
+    for directory in ("missing", str(chain.root / "missing")):
         result = chain.run(
             "interfaces", "add", "loyalty-lab", "--customer-number", "1", "--directory", directory
         )
         assert result.exit_code == 1
-        assert error_line(result.stderr).startswith("amparex: error [export.directory_invalid]: ")
+        line = error_line(result.stderr)
+        assert line.startswith("amparex: error [export.directory_invalid]: ")
+        assert str(chain.root / "missing") in line
+
+
+def test_LL4_a_relative_directory_is_relative_to_the_configuration(
+    chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 item 11: as every path of the configuration, whatever the current folder."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "outbox").mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    add_loyalty_lab(chain)  # --directory <absolute outbox>
+    chain.ok(
+        "interfaces", "remove", json.loads(chain.ok("interfaces", "list", "--json").stdout)[0]["id"]
+    )
+    chain.ok(
+        "interfaces", "add", "loyalty-lab", "--customer-number", "4711", "--directory", "outbox",
+        "--customers", "ST-CUSTOMERS",
+    )  # fmt: skip
+    listed = json.loads(chain.ok("interfaces", "list", "--json").stdout)
+    assert listed[0]["settings"]["directory"] == "outbox"
+    started = json.loads(chain.ok("startup", "--json").stdout)
+    [export] = started["exports"]
+    assert export["file"].startswith(str(chain.outbox) + "/")
+    assert [p.name for p in chain.outbox.iterdir()] == [Path(export["file"]).name]
+    assert list((elsewhere / "outbox").iterdir()) == []
 
 
 def test_IF4_interfaces_remove(chain: Chain) -> None:

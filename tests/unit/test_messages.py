@@ -48,6 +48,7 @@ REALISTIC: dict[str, tuple[Any, ...]] = {
     "family": ("delivery",),
     "feature": ("the delivery adapter 'sftp'",),
     "field": ("holder_name",),
+    "file": ("an amparex.toml", "an amparex.toml naming the database postgresql://…@db/amparex"),
     "file_format": ("xlsx",),
     "file_name": ("4711_customers_20261206.csv",),
     "fingerprint": ("SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU",),

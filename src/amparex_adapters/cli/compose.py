@@ -330,9 +330,9 @@ class Composition:
 
     @cached_property
     def exports(self) -> ExportTarget:
-        """The workstation's export folders (LL4, LL6, LL7)."""
+        """The workstation's export folders (LL4, LL6, LL7); relative to the configuration's."""
         module = load_adapter("amparex_adapters.exports.folder", feature="the export folder")
-        target: ExportTarget = module.FolderExportTarget()
+        target: ExportTarget = module.FolderExportTarget(base=self.config.base)
         return target
 
     @cached_property

@@ -134,15 +134,21 @@ class NoCardPresented(CliError, LookupError):
 
 @_error
 class DemoRefused(CliError, ValueError):
-    """The demo folder holds a configuration that is not the demo's: it is left alone."""
+    """The demo folder holds a configuration or a store the demo did not create.
+
+    The demo builds its chain only in a folder of its own: a configuration that is not
+    the demo's, a database without the demo's mark, or a configuration edited to name
+    another store is left alone, and nothing is written.
+    """
 
     code: ClassVar[str] = "demo.refused"
     en: ClassVar[str] = (
-        "{directory} holds an amparex.toml that is not the demo's; the demo touches nothing "
+        "{directory} holds {file}, which the demo did not create; the demo touches nothing "
         "there. Choose another folder."
     )
     de: ClassVar[str] = (
-        "{directory} enthält eine amparex.toml, die nicht zur Demo gehört; die Demo ändert "
+        "{directory} enthält {file}, das die Demo nicht angelegt hat; die Demo ändert "
         "dort nichts. Bitte einen anderen Ordner wählen."
     )
     directory: str
+    file: str = "amparex.toml"

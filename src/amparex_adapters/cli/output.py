@@ -45,6 +45,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from amparex_adapters.converters import output as output_format
@@ -110,9 +111,19 @@ def error_json(error: AmparexError | None, lang: str) -> dict[str, str] | None:
     return _shown(error, lang)
 
 
-def export_json(result: ExportResult, lang: str) -> dict[str, Any]:
-    """The JSON form of one export of a start (LL5, LL6)."""
-    return _shown(result, lang)
+def export_json(result: ExportResult, lang: str, *, base: Path | None = None) -> dict[str, Any]:
+    """The JSON form of one export of a start (LL5, LL6).
+
+    Args:
+        result: The export.
+        lang: The language of an error's message.
+        base: The folder a relative export directory is relative to: ``file`` is then
+            the full path.
+    """
+    shown = _shown(result, lang)
+    if base is not None:
+        shown["file"] = str(base / result.export.directory / result.export.file_name)
+    return shown
 
 
 def upload_json(result: UploadResult, lang: str) -> dict[str, Any]:
@@ -166,10 +177,15 @@ def progress_reporter(
         yield report
 
 
-def program_start_json(report: ProgramStartReport, lang: str) -> dict[str, Any]:
-    """The JSON form of a program start (``startup --json``): its exports, uploads, batches."""
+def program_start_json(
+    report: ProgramStartReport, lang: str, *, base: Path | None = None
+) -> dict[str, Any]:
+    """The JSON form of a program start (``startup --json``): its exports, uploads, batches.
+
+    *base*: see :func:`export_json`.
+    """
     return {
-        "exports": [export_json(e, lang) for e in report.exports],
+        "exports": [export_json(e, lang, base=base) for e in report.exports],
         "uploads": [upload_json(u, lang) for u in report.uploads],
         "batches": [batch_json(b, lang) for b in report.batches],
     }
