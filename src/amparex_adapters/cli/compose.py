@@ -60,7 +60,7 @@ from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
 from amparex_core.ports.documents import DocumentRenderer
 from amparex_core.ports.exports import ExportTarget
-from amparex_core.ports.masterdata import MasterData
+from amparex_core.ports.masterdata import MasterData, MasterDataSearch
 from amparex_core.ports.readers import CardReader
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import Storage
@@ -295,6 +295,22 @@ class Composition:
             cfg.kind,
             lambda: open_masterdata(cfg.kind, storage=storage, **cfg.options),
         )
+
+    def searchable_masterdata(self) -> MasterDataSearch:
+        """The master data, when its adapter can list and search (``masterdata list``).
+
+        Raises:
+            ConfigInvalid: The adapter of ``[masterdata] kind`` has no search.
+        """
+        data = self.masterdata
+        if not isinstance(data, MasterDataSearch):
+            raise ConfigInvalid(
+                path=self.config.label,
+                key="masterdata.kind",
+                reason=f"the master data of kind {self.config.masterdata.kind!r} cannot be "
+                "listed: its adapter offers no search",
+            )
+        return data
 
     def add_masterdata(self, *items: MasterItem) -> None:
         """Add or replace master-data records (the demo, tests)."""

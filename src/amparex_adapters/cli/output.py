@@ -29,6 +29,15 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     "currency", "outcome" ("delivered" | "failed"), "resent", "receipt", "error"}``. An
     ``error`` is null or ``{"code", "message"}``; failures also go to stderr as one line
     each and the exit status is 1.
+``masterdata list SECTION --json``
+    a list of records as a master-data bundle holds them (see :doc:`/adapters/masterdata-bundle`):
+    ``{"id", "name", "address", "email", "phone"}`` for branches, ``{"id", "first_name",
+    "last_name", "salutation", "email", "leading_branch", "address"}`` for customers,
+    ``{"id", "first_name", "last_name", "branch", "salutation", "address"}`` for
+    employees, ``{"id", "name", "kind" ("card" | "letter" | "text"), "media_type",
+    "size"}`` for documents (the content's size in bytes, not the content),
+    ``{"id", "name", "file_format", "query", "dialect"}`` for statistics; keys whose value
+    is not set are left out.
 ``config show --json``
     ``{"file", "storage_url", "statistics_url" (a password in a URL as ``********``),
     "chain", "workstation": {"name", "branch"}, "loyalty_lab_upload", "card_order",
@@ -52,6 +61,7 @@ from amparex_adapters.converters import output as output_format
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
+from amparex_core.domain.masterdata import DocumentTemplate, MasterRecord
 from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.services import BatchResult, ExportResult, ProgramStartReport, UploadResult
@@ -63,6 +73,7 @@ __all__ = [
     "error_json",
     "export_json",
     "interface_json",
+    "masterdata_json",
     "order_json",
     "program_start_json",
     "progress_reporter",
@@ -102,6 +113,20 @@ def order_json(order: CardOrder, currency: str) -> dict[str, Any]:
 def card_json(card: IssuedCard) -> dict[str, Any]:
     """The JSON form of an issued card."""
     return _shown(card)
+
+
+def masterdata_json(record: MasterRecord) -> dict[str, Any]:
+    """The JSON form of a master-data record: its bundle record, without a document's content.
+
+    A document template shows its content's ``size`` (bytes) instead of the content.
+    """
+    from amparex_adapters.masterdata.bundle import record_of
+
+    shown = record_of(record)
+    if isinstance(record, DocumentTemplate):
+        shown.pop("content_base64", None)
+        shown["size"] = len(record.content)
+    return shown
 
 
 def error_json(error: AmparexError | None, lang: str) -> dict[str, str] | None:
