@@ -146,7 +146,7 @@ _BASE = {
 
 
 def _with(key: str, value: Any) -> dict[str, Any]:
-    document = json.loads(json.dumps(_BASE))
+    document: dict[str, Any] = json.loads(json.dumps(_BASE))
     *tables, leaf = key.split(".")
     where = document
     for table in tables:

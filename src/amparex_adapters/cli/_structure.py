@@ -145,10 +145,15 @@ def converter() -> Any:
     conv.register_structure_hook(int, integer)
     conv.register_structure_hook(float, number)
     conv.register_structure_hook(bool, boolean)
-    conv.register_structure_hook_func(lambda t: typing.get_origin(t) is typing.Literal, literal)
-    conv.register_structure_hook_func(lambda t: typing.get_origin(t) is list, listing)
+    conv.register_structure_hook_func(_origin_is(typing.Literal), literal)
+    conv.register_structure_hook_func(_origin_is(list), listing)
     conv.register_structure_hook_func(is_optional, optional)
     return conv
+
+
+def _origin_is(origin: Any) -> Callable[[Any], bool]:
+    """A predicate: whether a type's origin is *origin* (``Literal``, ``list``)."""
+    return lambda tp: bool(typing.get_origin(tp) == origin)
 
 
 def _format(exc: BaseException, tp: Any) -> str:

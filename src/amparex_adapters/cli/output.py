@@ -1,6 +1,8 @@
 """What the ``amparex`` command prints: JSON documents with stable keys, tables, progress.
 
-JSON keys (stable; new keys may be added, none is renamed or removed):
+JSON keys (stable; new keys may be added, none is renamed or removed). Values of closed
+sets are the library's enum values (``"card_order"``, ``"nfc_rfid"``), while tables print
+the command's hyphenated words (``card-order``); every option takes both:
 
 ``interfaces list --json``
     a list of ``{"id", "kind" ("card_order" | "loyalty_lab"), "display_name", "branch",
@@ -39,10 +41,13 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     ``{"id", "name", "file_format", "query", "dialect"}`` for statistics; keys whose value
     is not set are left out.
 ``config show --json``
-    ``{"file", "storage_url", "statistics_url" (a password in a URL as ``********``),
-    "chain", "workstation": {"name", "branch"}, "loyalty_lab_upload", "card_order",
-    "reader" (the sections as configured), "secrets_file", "secrets": {name: "********"
-    when set, else null}}``.
+    the configuration in effect as the tables of the TOML file: ``{"file", "storage":
+    {"url"}, "statistics": {"url"}`` (the databases in effect: a relative SQLite path
+    resolved, a password in a URL as ``********``), ``"masterdata", "chain",
+    "workstation": {"name", "branch"}, "loyalty_lab": {"upload"}, "card_order",
+    "reader", "secrets": {"file"}`` (each with the keys of its table; an adapter's own
+    keys among them), and ``"secret_values": {name: "********" when set, else null}}``.
+    Since 0.2 (before: ``storage_url``, ``loyalty_lab_upload``, ``secrets_file`` …).
 ``cards list --json``
     a list of ``{"number", "holder_kind", "holder_id", "card_type", "kind", "issued_on",
     "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``.

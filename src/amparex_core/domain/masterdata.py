@@ -24,6 +24,7 @@ __all__ = [
     "HolderKind",
     "MasterRecord",
     "PostalAddress",
+    "RecordT",
     "StatisticTemplate",
     "check_limit",
     "matches",
@@ -166,7 +167,8 @@ class StatisticTemplate:
 MasterRecord = Branch | Customer | Employee | DocumentTemplate | StatisticTemplate
 """Any record of the master data."""
 
-R = TypeVar("R", Branch, Customer, Employee, DocumentTemplate, StatisticTemplate)
+RecordT = TypeVar("RecordT", Branch, Customer, Employee, DocumentTemplate, StatisticTemplate)
+"""One kind of master-data record (a page of a search holds records of one kind)."""
 
 
 def record_name(record: MasterRecord) -> str:
@@ -193,8 +195,8 @@ def matches(record: MasterRecord, text: str | None) -> bool:
 
 
 def search_page(
-    records: Iterable[R], text: str | None, *, after: str | None, limit: int
-) -> list[R]:
+    records: Iterable[RecordT], text: str | None, *, after: str | None, limit: int
+) -> list[RecordT]:
     """One page of a search: the records *text* finds (:func:`matches`), by ID.
 
     Args:

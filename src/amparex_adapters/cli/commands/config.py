@@ -80,7 +80,7 @@ def _table(section: object) -> dict[str, Any] | None:
     if section is None:
         return None
     table: dict[str, Any] = {}
-    for field in attrs.fields(type(section)):
+    for field in attrs.fields(type(section)):  # type: ignore[arg-type]
         value = getattr(section, field.name)
         if field.name == "options":
             table.update(value)

@@ -51,8 +51,14 @@ def interfaces_add() -> None:
 @interfaces_add.command("card-order")
 @_common_interface_options
 @click.option("--workstation", help="Only this computer may use it (IF3).")
-@click.option("--contract", help="The card contract (Kartenvertrag); its key: AMPAREX_CARD_KEY.")
-@click.option("--customer-number", help="The chain's customer number at the card vendor.")
+@click.option(
+    "--contract",
+    help="The card contract (Kartenvertrag); needed to order cards (CO1), not to request "
+    "information (CO2). Its key comes from AMPAREX_CARD_KEY or the secrets file.",
+)
+@click.option(
+    "--customer-number", help="The chain's customer number at the card vendor (mail subjects)."
+)
 @click.pass_context
 def add_card_order(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
@@ -85,13 +91,27 @@ def add_card_order(  # noqa: PLR0917 - click passes options by position
 @interfaces_add.command("loyalty-lab")
 @_common_interface_options
 @click.option("--workstation", help="The computer (default: this one, LL1).")
-@click.option("--customer-number", default="", help="Kunden-Nr. at Loyalty Lab (LL2).")
-@click.option("--directory", required=True, help="Absolute export folder (LL4).")
-@click.option("--customers", "customers", help="Statistic template of customers (LL3).")
-@click.option("--glasses", help="Statistic template of glasses.")
-@click.option("--contact-lenses", help="Statistic template of contact lenses.")
-@click.option("--hearing-aids", help="Statistic template of hearing aids.")
-@click.option("--file-pattern", default=DEFAULT_FILE_PATTERN, show_default=True)
+@click.option("--customer-number", required=True, help="Kunden-Nr. at Loyalty Lab (LL2).")
+@click.option(
+    "--directory",
+    required=True,
+    help="Export folder (LL4): absolute, or relative to the configuration's folder.",
+)
+@click.option(
+    "--customers",
+    "customers",
+    metavar="ID",
+    help="Statistic template of customers (LL3); a statistic left out is not exported.",
+)
+@click.option("--glasses", metavar="ID", help="Statistic template of glasses.")
+@click.option("--contact-lenses", metavar="ID", help="Statistic template of contact lenses.")
+@click.option("--hearing-aids", metavar="ID", help="Statistic template of hearing aids.")
+@click.option(
+    "--file-pattern",
+    default=DEFAULT_FILE_PATTERN,
+    show_default=True,
+    help="File names over {customer_number}, {statistic} and {date}.",
+)
 @click.pass_context
 def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
@@ -190,11 +210,11 @@ def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
 
 
 @interfaces.command("request-information")
-@click.option("--contact-name", required=True)
-@click.option("--email", required=True)
-@click.option("--phone")
-@click.option("--branch")
-@click.option("--message")
+@click.option("--contact-name", required=True, help="Who asks: AMPAREX answers this person.")
+@click.option("--email", required=True, help="The contact's e-mail address.")
+@click.option("--phone", help="The contact's telephone number.")
+@click.option("--branch", help="The branch asking (default: [workstation] branch).")
+@click.option("--message", help="A message to the card vendor.")
 @click.pass_context
 def interfaces_request_information(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,

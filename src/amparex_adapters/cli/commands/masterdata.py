@@ -74,6 +74,9 @@ def _address(record: Any) -> str:
     return "" if address is None else ", ".join(address.lines())
 
 
+_USE: Final = {"card": "templates --document", "letter": "templates --cover-letter"}
+"""What a document of each kind is for in a card template (CO8)."""
+
 _COLUMNS: Final[dict[str, tuple[list[str], Callable[[Any], list[str]]]]] = {
     "branches": (
         ["ID", "name", "address", "email", "phone"],
@@ -96,8 +99,6 @@ _COLUMNS: Final[dict[str, tuple[list[str], Callable[[Any], list[str]]]]] = {
         lambda s: [s.id, s.name, word(s.file_format)],
     ),
 }
-
-_USE: Final = {"card": "templates --document", "letter": "templates --cover-letter"}
 
 
 def _finder(data: MasterDataSearch, section: str) -> Callable[..., list[MasterRecord]]:

@@ -37,10 +37,18 @@ def orders() -> None:
 
 @orders.command("place")
 @click.option("--template", required=True, help="Card template name.")
-@click.option("--holder", required=True, help="Customer (or employee) ID.")
-@click.option("--branch", help="Ordering branch (default: [workstation] branch).")
+@click.option("--holder", required=True, metavar="ID", help="Customer (or employee) ID.")
+@click.option(
+    "--branch",
+    help="Ordering branch (default: [workstation] branch; required when that names none).",
+)
 @click.option("--process", "process_ref", required=True, help="PROCESS or PROCESS/STEP (CO13).")
-@click.option("--valid-until", callback=_date, metavar="YYYY-MM-DD", help="Valid-until date (CO9).")
+@click.option(
+    "--valid-until",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="Valid-until date; required when the template requires validity (CO9).",
+)
 @click.pass_context
 def orders_place(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,

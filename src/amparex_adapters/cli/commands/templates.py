@@ -23,9 +23,18 @@ def templates() -> None:
 
 @templates.command("add")
 @click.argument("name")
-@click.option("--document", "document_template", required=True, help="Card print template ID.")
 @click.option(
-    "--cover-letter", help="Cover letter print template ID (required for ship-to customer)."
+    "--document",
+    "document_template",
+    required=True,
+    metavar="ID",
+    help="The card face: a document template of kind card (masterdata list documents).",
+)
+@click.option(
+    "--cover-letter",
+    metavar="ID",
+    help="The cover letter: a document template of kind letter; required with --ship-to "
+    "customer (CO8).",
 )
 @click.option("--ship-to", type=_choice(ShipTo), default="ordering-branch", show_default=True)
 @click.option("--interval", type=_choice(ShippingInterval), default="weekly", show_default=True)

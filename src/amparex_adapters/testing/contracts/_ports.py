@@ -333,7 +333,7 @@ class MasterDataSearchContract:
             "statistics": [StatisticTemplate("ST-1", "Kunden Muster", FileFormat.CSV, "select 1")],
         }
         add(*(r for section in records.values() for r in section))
-        search = {
+        search: dict[str, Callable[..., list[Any]]] = {
             "branches": data.search_branches,
             "customers": data.search_customers,
             "employees": data.search_employees,
