@@ -129,3 +129,18 @@ def test_help_marks_required_options_required() -> None:
                 entry = text[text.index(option.opts[0]) :]
                 entry = entry[: re.search(r"\n  -", entry[1:] + "\n  -").start() + 1]  # type: ignore[union-attr]
                 assert "[required]" in entry, (path, option.opts)
+
+
+def test_every_option_says_what_it_is_for() -> None:
+    without = []
+    for path in leaf_paths(cli):
+        command: click.Command = cli
+        for name in path:
+            assert isinstance(command, click.Group)
+            command = command.commands[name]
+        without += [
+            f"{' '.join(path)} {p.opts[0]}"
+            for p in command.params
+            if isinstance(p, click.Option) and not p.help
+        ]
+    assert without == []

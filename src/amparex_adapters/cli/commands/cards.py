@@ -70,7 +70,13 @@ def cards_read(ctx: click.Context, reader_spec: str | None, timeout: float | Non
 @cards.command("register")
 @click.argument("number")
 @click.argument("uid")
-@click.option("--uid-form", type=_choice(UidForm), default="hex", show_default=True)
+@click.option(
+    "--uid-form",
+    type=_choice(UidForm),
+    default="hex",
+    show_default=True,
+    help="How UID is written (CR5).",
+)
 @click.pass_context
 def cards_register(ctx: click.Context, number: str, uid: str, uid_form: str) -> None:
     """Link the physical card UID to the issued card NUMBER, once (CR3)."""
@@ -81,7 +87,13 @@ def cards_register(ctx: click.Context, number: str, uid: str, uid_form: str) -> 
 
 @cards.command("identify")
 @click.argument("uid")
-@click.option("--uid-form", type=_choice(UidForm), default="hex", show_default=True)
+@click.option(
+    "--uid-form",
+    type=_choice(UidForm),
+    default="hex",
+    show_default=True,
+    help="How UID is written (CR5).",
+)
 @click.pass_context
 def cards_identify(ctx: click.Context, uid: str, uid_form: str) -> None:
     """Card UID → issued card → holder (CR2, CR5)."""

@@ -36,12 +36,36 @@ def templates() -> None:
     help="The cover letter: a document template of kind letter; required with --ship-to "
     "customer (CO8).",
 )
-@click.option("--ship-to", type=_choice(ShipTo), default="ordering-branch", show_default=True)
-@click.option("--interval", type=_choice(ShippingInterval), default="weekly", show_default=True)
+@click.option(
+    "--ship-to",
+    type=_choice(ShipTo),
+    default="ordering-branch",
+    show_default=True,
+    help="Where the vendor sends the card (CO5).",
+)
+@click.option(
+    "--interval",
+    type=_choice(ShippingInterval),
+    default="weekly",
+    show_default=True,
+    help="How often orders are collected and shipped (CO6).",
+)
 @click.option("--comment", help="Sent with every order (CO7).")
 @click.option("--validity-required", is_flag=True, help="Orders need --valid-until (CO9).")
-@click.option("--card-type", type=_choice(CardType), default="chip", show_default=True)
-@click.option("--kind", type=_choice(CardKind), default="customer", show_default=True)
+@click.option(
+    "--card-type",
+    type=_choice(CardType),
+    default="chip",
+    show_default=True,
+    help="Contact chip or contactless (CO10).",
+)
+@click.option(
+    "--kind",
+    type=_choice(CardKind),
+    default="customer",
+    show_default=True,
+    help="Customer or employee card (CO11).",
+)
 @click.option("--gift-box", is_flag=True, help="Ship each card in a gift box (CO12).")
 @click.option("--roller-clip", is_flag=True, help="Add a roller clip (employee cards, CO12).")
 @click.pass_context
