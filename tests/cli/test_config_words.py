@@ -27,30 +27,9 @@ import pytest
 from amparex_adapters.cli.config import Config, load_config
 from amparex_adapters.cli.errors import ConfigInvalid
 from tests.reliability._abuse import toml_document
+from tests.words import assert_plain
 
 from .chain import Chain, environment, error_line
-
-INTERNALS = (
-    "typing.",
-    "Literal[",
-    "<class",
-    "NoneType",
-    "| None",
-    "-:",
-    "object has no attribute",
-    "keyword argument",
-    "Traceback",
-    "ClassValidationError",
-    "Config'",
-    "Config)",
-)
-"""What must never reach an operator: Python's names for types and calls, placeholders."""
-
-
-def assert_plain(*texts: str) -> None:
-    for text in texts:
-        for internal in INTERNALS:
-            assert internal not in text, f"{internal!r} in {text!r}"
 
 
 def _without_none(value: Any) -> Any:

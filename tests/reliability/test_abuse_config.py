@@ -33,6 +33,7 @@ from amparex_adapters.cli.compose import Composition
 from amparex_adapters.cli.config import Config, Secrets, load_config
 from amparex_adapters.cli.errors import ConfigInvalid
 from amparex_core.domain.errors import AmparexError
+from tests.words import assert_plain
 
 from ._abuse import assert_refusal, outcome, toml_document
 
@@ -155,17 +156,20 @@ def _use(config: Config, root: Path) -> None:
     if isinstance(secrets, AmparexError):
         return
     app = Composition(config, secrets)
+    found: list[object] = []
     try:
         if not config.storage_url.startswith(("postgres", "sqlite:///relative")):
-            outcome(lambda: app.storage, config.storage)
-        outcome(lambda: app.upload_delivery, config.loyalty_lab)
-        outcome(lambda: app.parcel_delivery, config.card_order)
-        outcome(lambda: app.card_numbers, config.chain)
-        outcome(lambda: app.chain, config.chain)
+            found.append(outcome(lambda: app.storage, config.storage))
+        found.append(outcome(lambda: app.upload_delivery, config.loyalty_lab))
+        found.append(outcome(lambda: app.parcel_delivery, config.card_order))
+        found.append(outcome(lambda: app.card_numbers, config.chain))
+        found.append(outcome(lambda: app.chain, config.chain))
         if config.reader.default.startswith("scripted"):
-            outcome(app.reader, config.reader)
+            found.append(outcome(app.reader, config.reader))
     finally:
         app.close()
+    for refusal in [f for f in found if isinstance(f, AmparexError)]:
+        assert_plain(refusal.message("en"), refusal.message("de"))
 
 
 @pytest.fixture
@@ -198,6 +202,7 @@ def test_any_configuration_loads_or_is_refused_naming_its_key(
         assert_refusal(result, code="config.invalid", names=str(path))
         assert result.key == "" or result.key.split(".")[0] in document, result
         assert result.reason.strip()
+        assert_plain(result.message("en"), result.message("de"))
         event(f"refused: {result.key.split('.')[0]}")
         return
     assert isinstance(result, Config)
@@ -227,6 +232,7 @@ def test_the_command_answers_any_configuration_in_one_coded_line(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("amparex: error ["), result.stderr
         assert "[internal]" not in lines[0], lines[0]
+        assert_plain(lines[0])
 
 
 @pytest.mark.parametrize(

@@ -19,19 +19,10 @@ import pytest
 
 import amparex_adapters.cli.errors  # noqa: F401 - the command's errors join the tree
 from amparex_core.domain.errors import AmparexError, all_error_classes
+from tests.words import INTERNALS as WORDS
 
-INTERNALS = (
-    "typing.",
-    "Literal[",
-    "<class",
-    "NoneType",
-    "| None",
-    "-:",
-    ": :",
-    "None",
-    "object has no attribute",
-    "keyword argument",
-)
+INTERNALS = (*WORDS, "None")
+"""Python's words, and ``None`` (an absent fact is shown as ``-``)."""
 
 REALISTIC: dict[str, tuple[Any, ...]] = {
     "branch": ("F01",),
