@@ -54,7 +54,7 @@ def test_CO20_a_single_workstation_dispatches_at_startup_by_default(chain: Chain
     add_card_ordering(chain)
     add_templates(chain, ["GOLD"])
     place_yesterday(chain)
-    assert json.loads(chain.ok("config", "show", "--json").stdout)["card_order_dispatch"] == (
+    assert json.loads(chain.ok("config", "show", "--json").stdout)["card_order"]["dispatch"] == (
         "startup"
     )
     out = chain.ok("startup").stdout
@@ -69,7 +69,7 @@ def test_CO20_with_dispatch_server_startup_leaves_due_orders_to_serve(chain: Cha
     place_yesterday(chain)
     out = chain.ok("startup").stdout
     assert "batch B" not in out and not list(chain.vendor.iterdir())
-    assert json.loads(chain.ok("config", "show", "--json").stdout)["card_order_dispatch"] == (
+    assert json.loads(chain.ok("config", "show", "--json").stdout)["card_order"]["dispatch"] == (
         "server"
     )
     served = chain.ok("serve", "--once")

@@ -22,6 +22,7 @@ class                          fixture               the fixture returns
 =============================  ====================  =============================================
 ``StorageContract``            ``make_storage``      a callable returning a new, empty store
 ``MasterDataContract``         ``masterdata``        ``(port, add)``
+``MasterDataSearchContract``   ``masterdata``        ``(port, add)``
 ``StatisticSourceContract``    ``statistic_source``  ``(source, template_for)``
 ``ExportTargetContract``       ``export_target``     ``(target, directory)``
 ``DocumentRendererContract``   ``renderer``          ``(renderer, samples)``
@@ -56,6 +57,7 @@ from ._ports import (
     DocumentRendererContract,
     FileDeliveryContract,
     MasterDataContract,
+    MasterDataSearchContract,
     ParcelDeliveryContract,
     RendererSamples,
     StatisticSourceContract,
@@ -72,6 +74,7 @@ __all__ = [
     "ExportTargetContract",
     "FileDeliveryContract",
     "MasterDataContract",
+    "MasterDataSearchContract",
     "ParcelDeliveryContract",
     "ProcessTableContract",
     "RendererSamples",
