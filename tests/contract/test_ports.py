@@ -15,7 +15,9 @@ from amparex_adapters.testing.contracts import (
     ExportTargetContract,
     FileDeliveryContract,
     MasterDataContract,
+    MasterDataSearchContract,
     ParcelDeliveryContract,
+    ProcessTableContract,
     StatisticSourceContract,
 )
 
@@ -44,9 +46,17 @@ class TestMasterData(MasterDataContract):
     """Memory and SQL master data (SQLite, PostgreSQL)."""
 
 
+class TestMasterDataSearch(MasterDataSearchContract):
+    """Listing and searching memory and SQL master data (SQLite, PostgreSQL), by page."""
+
+
 class TestStatisticSources(StatisticSourceContract):
     """Memory and SQL statistic sources (SQLite, PostgreSQL) (LL5)."""
 
 
 class TestClocks(ClockContract):
     """The system clock and the manual clock."""
+
+
+class TestProcessTables(ProcessTableContract):
+    """This host's process table (real child processes) and the fixed one (CO19)."""

@@ -18,13 +18,14 @@ adapter refuses as ``config.invalid`` naming the key, a kind nobody installed as
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import re
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol, TypeVar, cast
+from typing import Final, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
@@ -45,6 +46,7 @@ from amparex_adapters.registry import (
 from amparex_adapters.statistics import open_statistics
 from amparex_adapters.storage import open_storage
 from amparex_core.domain.cards import CardNumberFormat
+from amparex_core.domain.claims import RetryPolicy
 from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.masterdata import (
@@ -60,19 +62,21 @@ from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
 from amparex_core.ports.documents import DocumentRenderer
 from amparex_core.ports.exports import ExportTarget
-from amparex_core.ports.masterdata import MasterData
+from amparex_core.ports.masterdata import MasterData, MasterDataSearch
 from amparex_core.ports.readers import CardReader
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import Storage
 from amparex_core.services import (
     CardDesk,
     ChainSettings,
+    Claimant,
     InterfaceService,
     LoyaltyLab,
     OrderService,
     ProgramStart,
     TemplateService,
 )
+from amparex_core.services.server import ChainServer
 
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
@@ -140,17 +144,37 @@ class _MasterDataWriter(Protocol):
 class _NoParcelDelivery:
     """Stands in when ``[card_order.delivery]`` is not configured: every send is refused."""
 
-    destination = "-"
+    destination = "[card_order.delivery]"
 
     def __init__(self, label: str) -> None:
         self._label = label
 
     def send(self, parcel: Parcel) -> DeliveryReceipt:
         raise DeliveryFailed(
-            destination="-",
+            destination=self.destination,
             item=parcel.id,
             reason=f"no [card_order.delivery] in the configuration {self._label}",
         )
+
+
+_UNEXPECTED: Final = re.compile(r"unexpected keyword argument '(\w+)'")
+_MISSING: Final = re.compile(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.+)")
+
+
+def _refused_option(key: str, exc: Exception) -> tuple[str, str]:
+    """The key and reason of an adapter's factory refusing the options of section *key*.
+
+    Python's own words for a bad call (``got an unexpected keyword argument 'box'``)
+    become the configuration's (``KEY.box: unknown key``).
+    """
+    text = " ".join(str(exc).split())
+    if isinstance(exc, TypeError):
+        if found := _UNEXPECTED.search(text):
+            return f"{key}.{found[1]}", "unknown key"
+        if found := _MISSING.search(text):
+            names = found[1].replace("'", "").replace(" and ", ", ")
+            return key, f"required key missing: {names}"
+    return key, text
 
 
 class Composition:
@@ -243,7 +267,8 @@ class Composition:
             except AmparexError:
                 raise
             except (ValueError, TypeError) as exc:
-                raise ConfigInvalid(path=self.config.label, key=key, reason=str(exc)) from None
+                where, reason = _refused_option(key, exc)
+                raise ConfigInvalid(path=self.config.label, key=where, reason=reason) from None
 
     def _closing(self, adapter: T) -> T:
         """Close *adapter* with the composition, if it has ``close()`` (a connection kept)."""
@@ -288,6 +313,22 @@ class Composition:
             lambda: open_masterdata(cfg.kind, storage=storage, **cfg.options),
         )
 
+    def searchable_masterdata(self) -> MasterDataSearch:
+        """The master data, when its adapter can list and search (``masterdata list``).
+
+        Raises:
+            ConfigInvalid: The adapter of ``[masterdata] kind`` has no search.
+        """
+        data = self.masterdata
+        if not isinstance(data, MasterDataSearch):
+            raise ConfigInvalid(
+                path=self.config.label,
+                key="masterdata.kind",
+                reason=f"the master data of kind {self.config.masterdata.kind!r} cannot be "
+                "listed: its adapter offers no search",
+            )
+        return data
+
     def add_masterdata(self, *items: MasterItem) -> None:
         """Add or replace master-data records (the demo, tests)."""
         writer = cast("_MasterDataWriter", self.masterdata)
@@ -322,9 +363,9 @@ class Composition:
 
     @cached_property
     def exports(self) -> ExportTarget:
-        """The workstation's export folders (LL4, LL6, LL7)."""
+        """The workstation's export folders (LL4, LL6, LL7); relative to the configuration's."""
         module = load_adapter("amparex_adapters.exports.folder", feature="the export folder")
-        target: ExportTarget = module.FolderExportTarget()
+        target: ExportTarget = module.FolderExportTarget(base=self.config.base)
         return target
 
     @cached_property
@@ -408,9 +449,28 @@ class Composition:
         """Card templates (CO3, CO4, CO8)."""
         return TemplateService(self.storage, self.masterdata, renderer=self.renderer)
 
+    def claimant(self, name: str) -> Claimant:
+        """Who claims uploads and batch deliveries as *name* (CO19, LL8): ``[claims] lease``.
+
+        Its process table is this host's (:mod:`amparex_adapters.processes.local`), so a
+        claim whose process died on this host is taken over at once.
+        """
+        from amparex_adapters.processes.local import LocalProcessTable
+
+        return Claimant(
+            name,
+            processes=LocalProcessTable(),
+            lease=dt.timedelta(seconds=self.config.claims.lease),
+        )
+
     @cached_property
-    def orders(self) -> OrderService:
-        """Card ordering (CO1–CO18)."""
+    def workstation_claimant(self) -> Claimant:
+        """This workstation as a claim holder (its name from ``[workstation]``)."""
+        return self.claimant(self.workstation)
+
+    def order_service(self, claimant: Claimant) -> OrderService:
+        """Card ordering whose batch deliveries are claimed by *claimant* (CO1–CO19)."""
+        cfg = self.config.server
         return OrderService(
             store=self.storage,
             templates=self.storage,
@@ -420,7 +480,17 @@ class Composition:
             delivery=self.parcel_delivery,
             clock=self.clock,
             chain=self.chain,
+            claimant=claimant,
+            retry=RetryPolicy(
+                first=dt.timedelta(seconds=cfg.retry_first),
+                longest=dt.timedelta(seconds=cfg.retry_max),
+            ),
         )
+
+    @cached_property
+    def orders(self) -> OrderService:
+        """Card ordering (CO1–CO19), its deliveries claimed by this workstation."""
+        return self.order_service(self.workstation_claimant)
 
     @cached_property
     def desk(self) -> CardDesk:
@@ -452,14 +522,17 @@ class Composition:
             clock=self.clock,
             tz=self.tz,
             delivery_for=delivery_for,
+            claimant=self.workstation_claimant,
         )
 
     @cached_property
     def program_start(self) -> ProgramStart:
-        """The job of a program start (LL5–LL8), in the single-workstation mode (CO16, CO20).
+        """The job of a program start (LL5–LL8; CO16 and CO20 by ``[card_order] dispatch``).
 
-        Due card orders are dispatched when a card-ordering interface is available; the
-        order service is built only then.
+        With ``dispatch = "startup"`` (the default on a SQLite or memory store) due card
+        orders are dispatched when a card-ordering interface is available — the order
+        service is built only then; with ``"server"`` (the default on a shared store) a
+        start never dispatches: ``amparex serve`` does.
         """
         return ProgramStart(
             loyalty_lab=self.loyalty_lab,
@@ -467,5 +540,18 @@ class Composition:
             clock=self.clock,
             tz=self.tz,
             orders=lambda: self.orders,
-            dispatch_card_orders=True,
+            dispatch_card_orders=self.config.card_order_dispatch == "startup",
+        )
+
+    @cached_property
+    def server(self) -> ChainServer:
+        """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``."""
+        cfg = self.config.server
+        return ChainServer(
+            orders=self.order_service(self.claimant(self.config.server_name)),
+            templates=self.storage,
+            store=self.storage,
+            clock=self.clock,
+            tz=self.tz,
+            recheck=dt.timedelta(seconds=cfg.recheck),
         )

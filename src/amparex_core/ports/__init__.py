@@ -10,7 +10,8 @@ from .clock import Clock
 from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
 from .exports import ExportTarget
-from .masterdata import MasterData
+from .masterdata import MasterData, MasterDataSearch
+from .processes import ProcessTable
 from .readers import CardReader, CardWriter
 from .statistics import StatisticResult, StatisticSource
 from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateStore, UploadLedger
@@ -26,8 +27,10 @@ __all__ = [
     "FileDelivery",
     "InterfaceStore",
     "MasterData",
+    "MasterDataSearch",
     "OrderStore",
     "ParcelDelivery",
+    "ProcessTable",
     "StatisticResult",
     "StatisticSource",
     "Storage",

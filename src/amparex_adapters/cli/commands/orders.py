@@ -11,16 +11,19 @@ import click
 from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
 from amparex_adapters.cli.shell import (
     _app,
+    _choice,
     _date,
+    _enum,
     _instant,
     _json_option,
     _progress_enabled,
     _state,
     _table,
     report_error,
+    word,
 )
 from amparex_core.domain.orders import OrderStatus
-from amparex_core.services import DispatchReport
+from amparex_core.services import BatchOutcome, DispatchReport
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
@@ -35,10 +38,18 @@ def orders() -> None:
 
 @orders.command("place")
 @click.option("--template", required=True, help="Card template name.")
-@click.option("--holder", required=True, help="Customer (or employee) ID.")
-@click.option("--branch", help="Ordering branch (default: [workstation] branch).")
+@click.option("--holder", required=True, metavar="ID", help="Customer (or employee) ID.")
+@click.option(
+    "--branch",
+    help="Ordering branch (default: [workstation] branch; required when that names none).",
+)
 @click.option("--process", "process_ref", required=True, help="PROCESS or PROCESS/STEP (CO13).")
-@click.option("--valid-until", callback=_date, metavar="YYYY-MM-DD", help="Valid-until date (CO9).")
+@click.option(
+    "--valid-until",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="Valid-until date; required when the template requires validity (CO9).",
+)
 @click.pass_context
 def orders_place(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
@@ -76,7 +87,7 @@ def orders_cancel(ctx: click.Context, order_id: str) -> None:
 
 
 @orders.command("list")
-@click.option("--status", type=click.Choice([s.value for s in OrderStatus]))
+@click.option("--status", type=_choice(OrderStatus), help="Only orders in this state.")
 @click.option(
     "--since",
     metavar="DATE|ISO-DATETIME",
@@ -97,7 +108,7 @@ def orders_list(  # noqa: PLR0917 - click passes options by position
     from amparex_adapters.cli.output import dumps, order_json
 
     app = _app(ctx)
-    wanted = None if status is None else OrderStatus(status)
+    wanted = None if status is None else _enum(OrderStatus, status)
     start = None if since is None else _since(since, app.tz)
     found = fetch_page(
         lambda n: app.storage.list_orders(status=wanted, since=start, limit=n, after=after),
@@ -115,7 +126,7 @@ def orders_list(  # noqa: PLR0917 - click passes options by position
         [
             [
                 o.id,
-                o.status.value,
+                word(o.status),
                 o.template.name,
                 f"{o.holder.id} {o.holder_name}",
                 o.card_number,
@@ -173,22 +184,37 @@ def _run_dispatch(
 
 
 def _finish_dispatch(
-    ctx: click.Context, result: DispatchReport, *, exit_on_failure: bool = True, quiet: bool = False
+    ctx: click.Context,
+    result: DispatchReport,
+    *,
+    exit_on_failure: bool = True,
+    quiet: bool = False,
+    say_none: bool = True,
 ) -> int:
+    from .outbox import since_text
+
     state = _state(ctx)
+    app = _app(ctx)
     for r in result.batches:
         batch = r.batch
-        if r.error is None:
-            if quiet:
-                continue
+        if r.error is not None:
+            report_error(state, r.error)
+        elif quiet:
+            continue
+        elif r.outcome is BatchOutcome.IN_PROGRESS:
+            who = "another run" if r.holder is None else r.holder.describe()
+            since = since_text(r.since, app.tz, app.clock.now())
+            click.echo(f"batch {batch.order_number}: being delivered by {who}, since {since}")
+        elif r.outcome is BatchOutcome.WAITING:
+            due = since_text(r.next_attempt_at, app.tz, app.clock.now())
+            click.echo(f"batch {batch.order_number}: {r.attempts} attempt(s) failed; next at {due}")
+        else:
             again = " (sent again)" if r.resent else ""
             click.echo(
                 f"batch {batch.order_number}: {len(batch.order_ids)} card(s), {batch.total}, "
                 f"delivered: {batch.receipt}{again}"
             )
-        else:
-            report_error(state, r.error)
-    if not result.batches and not quiet:
+    if not result.batches and not quiet and say_none:
         click.echo("no card orders due")
     failed = len(result.failed)
     if failed and exit_on_failure:

@@ -24,7 +24,7 @@ from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.services import ProgramStartReport
 
 from .orders import _finish_dispatch
-from .outbox import _lab_place, _print_uploads
+from .outbox import _lab_place, _print_uploads, nothing_new
 
 __all__ = ["startup"]
 
@@ -46,15 +46,15 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
         progress = None if report is None else (lambda p, d, t, i: report(p.value, d, t, i))
         result = app.program_start.run(branch=branch, workstation=where, progress=progress)
     if as_json:
-        click.echo(dumps(program_start_json(result, state.lang)))
-    _print_exports(state, result, quiet=as_json)
+        click.echo(dumps(program_start_json(result, state.lang, base=app.config.base)))
+    _print_exports(state, result, base=app.config.base, quiet=as_json)
     _print_uploads(ctx, list(result.uploads), quiet=as_json)
     if not as_json:
         if not result.exports:
             click.echo(f"no Loyalty Lab interface available on {where}")
         elif app.upload_delivery is None:
             click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
-        elif not result.uploaded:
+        elif nothing_new(result.uploads):
             click.echo("nothing new to upload")
     if result.dispatch is not None:
         _finish_dispatch(ctx, result.dispatch, exit_on_failure=False, quiet=as_json)
@@ -62,10 +62,10 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
         ctx.exit(1)
 
 
-def _print_exports(state: State, result: ProgramStartReport, *, quiet: bool) -> None:
+def _print_exports(state: State, result: ProgramStartReport, *, base: Path, quiet: bool) -> None:
     """One line per export (on stdout unless *quiet*); a failed one as an error line."""
     for e in result.exports:
-        path = Path(e.export.directory) / e.export.file_name
+        path = base / e.export.directory / e.export.file_name  # a relative one: to the base
         if e.error is not None:
             report_error(state, e.error)
         elif quiet:

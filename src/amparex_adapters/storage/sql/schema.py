@@ -13,7 +13,9 @@ version what it adds
 1       the storage ports: interfaces, card templates, orders, batches,
         serials, cards, the upload ledger
 2       master data for operators without a host application (``md_*``)
-3       indexes for paged order listings (``orders_placed``,
+3       claims on batch deliveries (``batch_deliveries``, CO19; with the
+        orders family)
+4       indexes for paged order listings (``orders_placed``,
         ``orders_status_placed``)
 ======= ================================================================
 
@@ -49,7 +51,7 @@ __all__ = [
 ]
 
 #: The schema version this library writes.
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 #: The families of tables, in the order their steps run within one version.
 FAMILIES: Final = ("interfaces", "templates", "orders", "cards", "uploads", "masterdata")

@@ -22,6 +22,7 @@ class                          fixture               the fixture returns
 =============================  ====================  =============================================
 ``StorageContract``            ``make_storage``      a callable returning a new, empty store
 ``MasterDataContract``         ``masterdata``        ``(port, add)``
+``MasterDataSearchContract``   ``masterdata``        ``(port, add)``
 ``StatisticSourceContract``    ``statistic_source``  ``(source, template_for)``
 ``ExportTargetContract``       ``export_target``     ``(target, directory)``
 ``DocumentRendererContract``   ``renderer``          ``(renderer, samples)``
@@ -30,7 +31,11 @@ class                          fixture               the fixture returns
 ``CardReaderContract``         ``reader``            ``(reader, present, remove)``
 ``CardWriterContract``         ``reader``            ``(writer, present, remove)``
 ``ClockContract``              ``clock``             the clock
+``ProcessTableContract``       ``processes``         ``(table, spawn)``
 =============================  ====================  =============================================
+
+``StorageContract`` includes ``ClaimsContract``: the claims on batch deliveries and
+uploads (CO19, LL8) and gap-free batch numbers.
 
 Each class's docstring says what its fixture's parts must do. Needs the ``testing`` extra
 (``pip install "amparex-core[testing]"``); without pytest or hypothesis importing this
@@ -43,6 +48,7 @@ from __future__ import annotations
 from amparex_adapters.testing import _needs  # noqa: F401 - pytest and hypothesis, or a clear error
 
 # isort: on
+from ._claims import ClaimsContract
 from ._exports import ExportTargetContract
 from ._listings import ListingContract
 from ._ports import (
@@ -52,22 +58,27 @@ from ._ports import (
     DocumentRendererContract,
     FileDeliveryContract,
     MasterDataContract,
+    MasterDataSearchContract,
     ParcelDeliveryContract,
     RendererSamples,
     StatisticSourceContract,
 )
+from ._processes import ProcessTableContract
 from ._storage import StorageContract
 
 __all__ = [
     "CardReaderContract",
     "CardWriterContract",
+    "ClaimsContract",
     "ClockContract",
     "DocumentRendererContract",
     "ExportTargetContract",
     "FileDeliveryContract",
     "ListingContract",
     "MasterDataContract",
+    "MasterDataSearchContract",
     "ParcelDeliveryContract",
+    "ProcessTableContract",
     "RendererSamples",
     "StatisticSourceContract",
     "StorageContract",
