@@ -12,7 +12,7 @@ by declaring an entry point in the same group, without touching this project:
 ======================  ==========  ==================================  ====================
 group                   name        factory called as                   returns
 ======================  ==========  ==================================  ====================
-``amparex.storage``     URL scheme  ``factory(url)``                    ``Storage``
+``amparex.storage``     URL scheme  ``factory(url, **options)``         ``Storage``
 ``amparex.statistics``  URL scheme  ``factory(url)``                    ``StatisticSource``
 ``amparex.delivery``    kind        ``factory(**options)``              ``FileDelivery``
 ``amparex.parcels``     kind        ``factory(**options)``              ``ParcelDelivery``
@@ -117,8 +117,13 @@ class EntryPointInfo(Protocol):
 class StorageFactory(Protocol):
     """An ``amparex.storage`` entry point: opens the store a URL of its scheme names."""
 
-    def __call__(self, url: str, /) -> Storage:
-        """Open the store *url* names (the whole URL, scheme included); the caller closes it."""
+    def __call__(self, url: str, /, **options: Any) -> Storage:
+        """Open the store *url* names (the whole URL, scheme included); the caller closes it.
+
+        *options* are those :func:`~amparex_adapters.storage.open_storage` was given (none
+        unless the caller or the configuration set some); a factory refuses one it does
+        not know with :class:`TypeError` or :class:`ValueError`.
+        """
         ...
 
 

@@ -145,6 +145,14 @@ class Chain:
             **dict.fromkeys(_LOCALE),
         }
 
+    def use_store(self, url: str) -> None:
+        """Keep the chain's data in the store *url* instead of its SQLite file.
+
+        For PostgreSQL take ``pg_url`` or ``pgbouncer_url`` (their schema is upgraded, as
+        ``amparex db upgrade`` leaves it), or the ``pg_chain`` fixture, which does this.
+        """
+        replace_section(self, "storage", f'url = "{url}"')
+
     def run(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
         """Run ``amparex --config <chain> ARGS`` in-process (click's runner)."""
         runner = CliRunner()
@@ -168,9 +176,10 @@ class Chain:
         env: dict[str, str | None] | None = None,
         config: bool = True,
         timeout: float = 60,
+        program: Sequence[str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``python -m amparex_adapters.cli`` as a real process."""
-        argv = [sys.executable, "-m", "amparex_adapters.cli"]
+        """Run ``python -m amparex_adapters.cli`` as a real process (or *program*)."""
+        argv = list(program or [sys.executable, "-m", "amparex_adapters.cli"])
         if config:
             argv += ["--config", str(self.config)]
         completed = subprocess.run(
@@ -213,10 +222,9 @@ def error_line(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.fixture
-def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chain]:
-    """A configured chain with master data imported through ``amparex masterdata import``."""
-    root = tmp_path / "chain"
+def make_chain(root: Path, monkeypatch: pytest.MonkeyPatch, store: str | None = None) -> Chain:
+    """A configured chain in *root* (its store: *store*, else a SQLite file there), with
+    master data imported through ``amparex masterdata import``."""
     root.mkdir()
     (root / "amparex.toml").write_text(CONFIG, encoding="utf-8")
     (root / "bundle.toml").write_text(BUNDLE, encoding="utf-8")
@@ -226,10 +234,31 @@ def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chain]:
     for variable in _LOCALE:
         monkeypatch.delenv(variable, raising=False)
     chain = Chain(root)
+    if store is not None:
+        chain.use_store(store)
     chain.ok("masterdata", "import", str(root / "bundle.toml"))
-    yield chain
+    return chain
+
+
+def _no_key_shown(chain: Chain) -> None:
     for output in chain.outputs:
         assert CARD_KEY not in output, "CO1: the card key was printed"
+
+
+@pytest.fixture
+def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chain]:
+    """A configured chain with master data imported through ``amparex masterdata import``."""
+    made = make_chain(tmp_path / "chain", monkeypatch)
+    yield made
+    _no_key_shown(made)
+
+
+@pytest.fixture
+def pg_chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str) -> Iterator[Chain]:
+    """The ``chain`` on PostgreSQL: a fresh schema of the test cluster (``pg_url``)."""
+    made = make_chain(tmp_path / "chain", monkeypatch, pg_url)
+    yield made
+    _no_key_shown(made)
 
 
 def add_card_ordering(chain: Chain, *extra: str) -> str:

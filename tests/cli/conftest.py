@@ -1,5 +1,5 @@
 """Fixtures of the command-line tests."""
 
-from .chain import chain
+from .chain import chain, pg_chain
 
-__all__ = ["chain"]
+__all__ = ["chain", "pg_chain"]

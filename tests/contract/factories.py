@@ -64,14 +64,25 @@ def _postgres(request: pytest.FixtureRequest) -> PostgresStorage:
     return PostgresStorage(cluster.fresh_schema())
 
 
+def _pgbouncer(request: pytest.FixtureRequest) -> PostgresStorage:
+    from tests.plugins.pgbouncer import PgBouncer
+
+    bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
+    url = bouncer.fresh_database()
+    request.addfinalizer(lambda: bouncer.drop_database(url))
+    return PostgresStorage(url)
+
+
 STORAGE: dict[str, Callable[[pytest.FixtureRequest], Storage]] = {
     "memory": lambda request: MemoryStorage(),
     "sqlite-file": _sqlite_file,
     "sqlite-memory": _sqlite_memory,
     "postgres": _postgres,
+    "postgres-pgbouncer": _pgbouncer,
 }
 """Stores. Each call gives a new, empty store (PostgreSQL: a fresh schema of the private
-test cluster of ``tests/plugins/postgres.py``)."""
+test cluster of ``tests/plugins/postgres.py``; through PgBouncer in transaction pooling
+mode, ``tests/plugins/pgbouncer.py``: a fresh database, dropped after the test)."""
 
 
 def _sql_masterdata(

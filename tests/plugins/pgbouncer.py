@@ -11,7 +11,10 @@ pool is small (``default_pool_size``) so that clients really share server connec
 runs as the cluster's service account.
 
 :func:`pgbouncer_url` gives each test a database of its own (PgBouncer passes no
-``options`` startup parameter, so a per-test ``search_path`` is not available through it).
+``options`` startup parameter, so a per-test ``search_path`` is not available through it),
+upgraded to the library's schema like ``pg_url`` (a shared store is never migrated by
+opening it, OP5); :meth:`PgBouncer.fresh_database` with ``upgraded=False`` gives an empty
+one.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ if TYPE_CHECKING:  # imported by pytest as a plugin of its own, after this one
 
 __all__ = ["PgBouncer", "pgbouncer", "pgbouncer_url"]
 
+_INSTANCES = itertools.count(1)
+
 POOL_SIZE = 4
 """Server connections per database and user: far fewer than the clients of a test."""
 
@@ -50,10 +55,20 @@ class PgBouncer:
         pool_size: Server connections per (database, user) pair.
     """
 
-    def __init__(self, executable: str, cluster: PgCluster, *, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self,
+        executable: str,
+        cluster: PgCluster,
+        *,
+        pool_size: int = POOL_SIZE,
+        max_client_conn: int = 4000,
+    ) -> None:
         self.executable = executable
         self.cluster = cluster
         self.pool_size = pool_size
+        self.max_client_conn = max_client_conn
+        self._template: str | None = None
+        self._instance = next(_INSTANCES)
         self.folder = Path(tempfile.mkdtemp(prefix="amparex-pgbouncer-"))
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
@@ -78,9 +93,10 @@ class PgBouncer:
                     f"default_pool_size = {self.pool_size}",
                     "min_pool_size = 0",
                     "reserve_pool_size = 0",
-                    "max_client_conn = 4000",
+                    f"max_client_conn = {self.max_client_conn}",
                     "max_db_connections = 0",
                     "server_reset_query =",
+                    "server_idle_timeout = 10",
                     "ignore_startup_parameters = extra_float_digits",
                     f"logfile = {self.folder / 'pgbouncer.log'}",
                     f"pidfile = {self.folder / 'pgbouncer.pid'}",
@@ -135,12 +151,47 @@ class PgBouncer:
         """A URL of *database* through PgBouncer."""
         return f"postgresql://{self.cluster.superuser}@127.0.0.1:{self.port}/{database}"
 
-    def fresh_database(self) -> str:
-        """Create an empty database on the cluster; return its URL through PgBouncer."""
-        name = f"b{next(self._databases)}_{os.getpid()}"
-        with self.cluster.connect("postgres") as conn:
-            conn.execute(f"CREATE DATABASE {name}")
+    def fresh_database(self, *, upgraded: bool = True) -> str:
+        """Create a database on the cluster; return its URL through PgBouncer.
+
+        Args:
+            upgraded: At the library's schema (a copy of a template database the
+                library's upgrade ran on once, directly on the cluster); ``False``: empty.
+        """
+        name = f"b{next(self._databases)}_{self._instance}_{os.getpid()}"
+        template = self._upgraded_template() if upgraded else "template1"
+        self.create_database(name, template)
         return self.url(name)
+
+    def create_database(self, name: str, template: str) -> None:
+        """Create database *name* on the cluster as a copy of *template*."""
+        import psycopg
+
+        for attempt in range(50):
+            try:
+                with self.cluster.connect("postgres") as conn:
+                    conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+                return
+            except psycopg.errors.ObjectInUse:  # the template's last session is ending
+                if attempt == 49:
+                    raise
+                time.sleep(0.05)
+
+    def _upgraded_template(self) -> str:
+        from tests.plugins.postgres import upgrade
+
+        if self._template is None:
+            name = f"tpl_{self._instance}_{os.getpid()}"
+            self.create_database(name, "template1")
+            upgrade(self.cluster.url(name))
+            self._template = name
+        return self._template
+
+    def drop_database(self, url: str) -> None:
+        """Drop the database of *url* (ending its sessions, PgBouncer's server connections too)."""
+        name = url.rpartition("/")[2]
+        with self.cluster.connect("postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def restart(self) -> None:
         """Stop PgBouncer hard (every client and server connection breaks) and start it again
@@ -199,5 +250,5 @@ def pgbouncer(pg_cluster: PgCluster) -> Iterator[PgBouncer]:
 
 @pytest.fixture
 def pgbouncer_url(pgbouncer: PgBouncer) -> str:
-    """A URL, through PgBouncer, of a new empty database of the cluster."""
+    """A URL, through PgBouncer, of a new database of the cluster at the library's schema."""
     return pgbouncer.fresh_database()

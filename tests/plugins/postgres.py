@@ -1,5 +1,11 @@
-"""A private PostgreSQL cluster for the tests: ``pg_cluster`` (session) and ``pg_url`` (a fresh
-schema per test).
+"""A private PostgreSQL cluster for the tests: ``pg_cluster`` (session), ``pg_url`` (a fresh
+schema per test, upgraded to the library's schema) and ``pg_url_empty`` (the same, empty).
+
+A shared PostgreSQL store is never migrated by opening it (OP5), so the URLs handed out
+are of schemas the library's upgrade (``amparex db upgrade``) has run on: a test opens
+them with ``PostgresStorage(url)`` or runs the ``amparex`` command on them as they are.
+Tests of the upgrade itself take an empty one (``fresh_schema(upgraded=False)``,
+``pg_url_empty``).
 
 The cluster is made with the machine's own ``initdb`` and ``pg_ctl`` (Debian package
 ``postgresql-15`` or ``postgresql``; ``AMPAREX_PG_BINDIR`` overrides the search) in a
@@ -31,9 +37,17 @@ import pytest
 
 from tests.peers import free_port, peer_missing
 
-__all__ = ["PgCluster", "find_pg_bindir", "pg_cluster", "pg_url"]
+__all__ = ["PgCluster", "find_pg_bindir", "pg_cluster", "pg_url", "pg_url_empty", "upgrade"]
 
 _SERVICE_USER = "amparex-pg"
+
+
+def upgrade(url: str) -> str:
+    """Run the library's schema upgrade on the store *url* names (``amparex db upgrade``)."""
+    from amparex_adapters.storage.postgres import PostgresStorage
+
+    PostgresStorage(url, min_size=0, max_size=1, schema="upgrade").close()
+    return url
 
 
 def find_pg_bindir() -> Path | None:
@@ -210,12 +224,18 @@ class PgCluster:
 
         return psycopg.connect(self.url(database), autocommit=True)
 
-    def fresh_schema(self) -> str:
-        """Create an empty schema in database ``amparex`` and return a URL that uses it."""
+    def fresh_schema(self, *, upgraded: bool = True) -> str:
+        """Create a schema in database ``amparex`` and return a URL that uses it.
+
+        Args:
+            upgraded: Run the library's upgrade on it (the store's tables at the code's
+                version); ``False``: leave it empty.
+        """
         name = f"t{next(self._schemas)}_{os.getpid()}"
         with self.connect() as conn:
             conn.execute(f"CREATE SCHEMA {name}")
-        return self.url(schema=name)
+        url = self.url(schema=name)
+        return upgrade(url) if upgraded else url
 
 
 @contextlib.contextmanager
@@ -252,5 +272,12 @@ def pg_cluster() -> Iterator[PgCluster]:
 
 @pytest.fixture
 def pg_url(pg_cluster: PgCluster) -> str:
-    """A URL of database ``amparex`` with a fresh, empty schema first in the search path."""
+    """A URL of database ``amparex`` with a fresh schema first in the search path, upgraded
+    to the library's schema version (the store opens it as it is)."""
     return pg_cluster.fresh_schema()
+
+
+@pytest.fixture
+def pg_url_empty(pg_cluster: PgCluster) -> str:
+    """Like ``pg_url``, but the schema is empty: for tests of upgrades and refusals."""
+    return pg_cluster.fresh_schema(upgraded=False)

@@ -448,6 +448,7 @@ def test_CO1_postgresql_passwords_in_the_environment_and_the_url_are_never_shown
     pgpass_env: dict[str, str | None] = {"PGPASSWORD": None, "PGPASSFILE": str(pgpass)}
     no_pg_env: dict[str, str | None] = {"PGPASSWORD": None}
     runs: list[tuple[tuple[str, ...], Path, dict[str, str | None], int]] = [
+        (("db", "upgrade"), from_env, pg_env, 0),  # the login's own schema is empty (OP5)
         (("masterdata", "import", str(chain.bundle)), from_env, pg_env, 0),
         (("interfaces", "add", "card-order", "--contract", "KV-PG"), from_env, pg_env, 0),
         (
@@ -473,7 +474,7 @@ def test_CO1_postgresql_passwords_in_the_environment_and_the_url_are_never_shown
         for argv, path, env, expected in runs:
             outcome = chain.cli(*argv, env=env, config=path)
             assert outcome.code == expected, (argv, path.name, outcome.stdout, outcome.stderr)
-        shown = chain.outcomes[4].stdout
+        shown = chain.outcomes[5].stdout
         assert f"{PG_USER}:********@127.0.0.1" in shown, shown
         proc, argv, folder = pg_store_run
         stdout, stderr = proc.communicate(timeout=60)

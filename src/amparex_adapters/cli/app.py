@@ -18,6 +18,7 @@ from amparex_core._version import __version__
 from .commands import (
     cards,
     config,
+    db,
     demo,
     interfaces,
     masterdata,
@@ -92,6 +93,7 @@ for _group in (
     outbox.outbox,
     cards.cards,
     config.config_group,
+    db.db,
     masterdata.masterdata,
     demo.demo,
 ):

@@ -281,8 +281,21 @@ class Composition:
     def storage(self) -> Storage:
         """The store named by ``[storage]`` (:func:`~amparex_adapters.storage.open_storage`)."""
         url = self.config.storage_url
+        options = self.config.storage.options()
         return self._closing(
-            self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url))
+            self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url, **options))
+        )
+
+    def open_store(self, *, schema: str) -> Storage:
+        """Another connection to the store of ``[storage]``, opened with the *schema* policy.
+
+        For ``amparex db``: ``"inspect"`` (look, change nothing) or ``"upgrade"``; see
+        :data:`~amparex_adapters.storage.sql.core.SchemaPolicy`. Closed with the composition.
+        """
+        url = self.config.storage_url
+        options = {**self.config.storage.options(), "schema": schema}
+        return self._closing(
+            self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url, **options))
         )
 
     @cached_property

@@ -10,6 +10,13 @@ Every key, with its default::
     [storage]                    # path or url, not both
     path = "amparex.sqlite"      # a SQLite file, relative to the config's folder
     url = "postgresql://amparex@db.example/amparex"   # or sqlite:b.sqlite, sqlite:///abs, memory://
+    timeout = 30.0               # seconds to wait for a lock (SQLite) or a connection
+    # PostgreSQL only (also behind PgBouncer in transaction pooling mode):
+    pool_min_size = 1            # connections the pool keeps open
+    pool_max_size = 4            # connections it opens at most
+    connect_timeout = 30.0       # seconds for the server to answer a new connection
+    application_name = "amparex" # how pg_stat_activity and PgBouncer show the connections
+    prepare_threshold = 5        # unset: no server-side prepared statements (PgBouncer)
 
     [statistics]
     url = "<storage.url>"        # the database statistic templates run on (SQLite, PostgreSQL)
@@ -187,11 +194,35 @@ CONFIG_VARIABLE: Final = "AMPAREX_CONFIG"
 class StorageConfig:
     """``[storage]``: where the library keeps its data: a URL, or a SQLite file's path.
 
-    Without either, the SQLite file ``amparex.sqlite`` beside the configuration.
+    Without either, the SQLite file ``amparex.sqlite`` beside the configuration. The other
+    keys are options of the store, passed to :func:`~amparex_adapters.storage.open_storage`
+    only when set (:meth:`options`).
     """
 
     url: str | None = None
     path: str | None = None
+    timeout: float | None = None
+    pool_min_size: int | None = None
+    pool_max_size: int | None = None
+    connect_timeout: float | None = None
+    application_name: str | None = None
+    prepare_threshold: int | None = None
+
+    def options(self) -> dict[str, Any]:
+        """The options set, by the names :func:`~amparex_adapters.storage.open_storage` takes."""
+        names = {
+            "timeout": "timeout",
+            "pool_min_size": "min_size",
+            "pool_max_size": "max_size",
+            "connect_timeout": "connect_timeout",
+            "application_name": "application_name",
+            "prepare_threshold": "prepare_threshold",
+        }
+        return {
+            option: getattr(self, key)
+            for key, option in names.items()
+            if getattr(self, key) is not None
+        }
 
 
 @attrs.frozen
@@ -549,6 +580,7 @@ def _check(config: Config) -> None:
         raise ConfigInvalid(
             path=label, key="chain.prices.currency", reason="an ISO 4217 code such as EUR"
         )
+    _check_storage(label, config.storage, config.storage_url)
     check_reader_spec(label, config.reader.default)
     if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
@@ -559,6 +591,56 @@ def _check(config: Config) -> None:
     ):
         if delivery is not None:
             check_delivery(label, section, delivery, kinds)
+
+
+_POSTGRES_ONLY: Final = (
+    "pool_min_size",
+    "pool_max_size",
+    "connect_timeout",
+    "application_name",
+    "prepare_threshold",
+)
+
+
+def _check_storage(label: str, storage: StorageConfig, url: str) -> None:
+    """The store's options, each named by its key when out of range or not the store's."""
+    scheme = url.partition("://")[0].lower()
+    if scheme in ("sqlite", "memory"):
+        for key in _POSTGRES_ONLY:
+            if getattr(storage, key) is not None:
+                raise ConfigInvalid(
+                    path=label,
+                    key=f"storage.{key}",
+                    reason=f"a PostgreSQL option; this store is {scheme}",
+                )
+    for key in ("timeout", "connect_timeout"):
+        value = getattr(storage, key)
+        if value is not None and not 0 < value < math.inf:
+            raise ConfigInvalid(path=label, key=f"storage.{key}", reason="must be positive")
+    low, high = storage.pool_min_size, storage.pool_max_size
+    if low is not None and low < 0:
+        raise ConfigInvalid(path=label, key="storage.pool_min_size", reason="0 or more")
+    if high is not None and not (high >= 1 and high >= (low or 0)):
+        raise ConfigInvalid(
+            path=label, key="storage.pool_max_size", reason="1 or more, and not below pool_min_size"
+        )
+    if low is not None and high is None and low > 4:
+        raise ConfigInvalid(
+            path=label, key="storage.pool_min_size", reason="above pool_max_size (default 4)"
+        )
+    if storage.prepare_threshold is not None and storage.prepare_threshold < 0:
+        raise ConfigInvalid(
+            path=label,
+            key="storage.prepare_threshold",
+            reason="0 or more; leave it unset for no prepared statements (PgBouncer)",
+        )
+    name = storage.application_name
+    if name is not None and not (name.strip() and name.isprintable() and len(name) <= 63):
+        raise ConfigInvalid(
+            path=label,
+            key="storage.application_name",
+            reason="1 to 63 printable characters",
+        )
 
 
 def check_reader_spec(label: str, spec: str, *, shown: str | None = None) -> None:

@@ -20,7 +20,8 @@ the command's hyphenated words (``card-order``); every option takes both:
     a list of ``{"id", "status", "process_ref", "template", "holder_kind", "holder_id",
     "holder_name", "card_number", "ordering_branch", "ship_to", "placed_at" (ISO 8601),
     "order_date", "valid_until", "period", "total" (decimal string), "currency",
-    "batch_id"}``.
+    "batch_id"}``; with ``--limit`` or ``--after`` (a page) ``{"orders": [...], "next"}``
+    where ``next`` is the cursor of the next page (``--after``), or null on the last.
 ``startup --json``, ``outbox upload --json``, ``orders dispatch --json``
     ``{"exports": [...], "uploads": [...], "batches": [...]}`` (each command fills the keys
     of what it did). An export is ``{"interface_id", "statistic", "file" (the full path),
@@ -56,7 +57,22 @@ the command's hyphenated words (``card-order``); every option takes both:
     Since 0.2 (before: ``storage_url``, ``loyalty_lab_upload``, ``secrets_file`` …).
 ``cards list --json``
     a list of ``{"number", "holder_kind", "holder_id", "card_type", "kind", "issued_on",
-    "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``.
+    "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``; a page (with
+    ``--limit`` or ``--after``) is ``{"cards": [...], "next"}``.
+``outbox list --json``
+    a list of ``{"destination" (where the file goes, e.g. ``sftp://host/in``), "name",
+    "facts": {"size", "sha256", "mtime_ns"}, "state" ("claimed" | "uploaded"),
+    "claimed_at", "uploaded_at", "receipt", "attempts"}``; a page is
+    ``{"uploads": [...], "next"}`` (``next``: ``DEST/NAME``).
+``db status --json``
+    ``{"store" (its URL without a password), "store_version" (0: no schema yet; null: the
+    store keeps no schema versions), "code_version", "compatible_from" (the oldest code
+    version the store's schema allows, or null), "pending" (versions an upgrade would
+    apply), "state" ("current" | "upgrade_needed" | "newer_compatible" | "too_new" |
+    "no_schema"), "usable", "applied": [{"version", "applied_at"}]}``.
+``db upgrade --json``
+    ``{"store", "from", "to" (versions; null for a store without schema versions),
+    "applied" (the versions applied now; empty when there was nothing to do)}``.
 """
 
 from __future__ import annotations
@@ -69,12 +85,14 @@ from pathlib import Path
 from typing import Any
 
 from amparex_adapters.converters import output as output_format
+from amparex_adapters.storage.sql.core import SchemaStatus, SchemaUpgrade
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.masterdata import DocumentTemplate, MasterRecord
 from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.templates import CardTemplate
+from amparex_core.domain.uploads import UploadRecord
 from amparex_core.services import BatchResult, ExportResult, ProgramStartReport, UploadResult
 
 __all__ = [
@@ -88,8 +106,11 @@ __all__ = [
     "order_json",
     "program_start_json",
     "progress_reporter",
+    "schema_status_json",
+    "schema_upgrade_json",
     "template_json",
     "upload_json",
+    "upload_record_json",
 ]
 
 # Every shape below is a view of the output format's converter
@@ -224,4 +245,46 @@ def program_start_json(
         "exports": [export_json(e, lang, base=base) for e in report.exports],
         "uploads": [upload_json(u, lang) for u in report.uploads],
         "batches": [batch_json(b, lang) for b in report.batches],
+    }
+
+
+def upload_record_json(record: UploadRecord) -> dict[str, Any]:
+    """The JSON form of one row of the upload ledger (``outbox list``)."""
+    return _shown(record)
+
+
+def schema_status_json(status: SchemaStatus | None, store: str) -> dict[str, Any]:
+    """The JSON form of ``db status``; *status* ``None``: a store without schema versions."""
+    if status is None:
+        return {
+            "store": store,
+            "store_version": None,
+            "code_version": None,
+            "compatible_from": None,
+            "pending": [],
+            "state": "no_schema",
+            "usable": True,
+            "applied": [],
+        }
+    return {
+        "store": store,
+        "store_version": status.found,
+        "code_version": status.code,
+        "compatible_from": status.compatible_from,
+        "pending": list(status.pending),
+        "state": status.state,
+        "usable": status.usable,
+        "applied": [{"version": v, "applied_at": at} for v, at in status.applied],
+    }
+
+
+def schema_upgrade_json(upgrade: SchemaUpgrade | None, store: str) -> dict[str, Any]:
+    """The JSON form of ``db upgrade``; *upgrade* ``None``: a store without schema versions."""
+    if upgrade is None:
+        return {"store": store, "from": None, "to": None, "applied": []}
+    return {
+        "store": store,
+        "from": upgrade.found,
+        "to": upgrade.reached,
+        "applied": list(upgrade.applied),
     }

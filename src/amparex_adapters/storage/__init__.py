@@ -11,16 +11,22 @@ points (:data:`~amparex_adapters.registry.STORAGE`); amparex-core registers thes
   :class:`~amparex_adapters.storage.postgres.PostgresStorage` (extra ``postgres``);
 * ``memory://`` — :class:`~amparex_adapters.storage.memory.MemoryStorage`.
 
+Options after the URL go to the adapter (:func:`open_storage`): ``schema`` (what opening
+does with the schema, :data:`~amparex_adapters.storage.sql.core.SchemaPolicy`) for every
+built-in store, ``timeout`` for SQLite and PostgreSQL, and PostgreSQL's pool and session
+settings (``min_size``, ``max_size``, ``connect_timeout``, ``application_name``,
+``prepare_threshold``; see :class:`~amparex_adapters.storage.postgres.PostgresStorage`).
+
 Adapters are imported only when their URL is opened, so ``import amparex_adapters.storage``
 loads no database driver. Another distribution adds a scheme by registering a factory
-``factory(url) -> Storage`` under ``amparex.storage`` (see :doc:`/ports`).
+``factory(url, **options) -> Storage`` under ``amparex.storage`` (see :doc:`/ports`).
 """
 
 from __future__ import annotations
 
 import re
 import urllib.parse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from amparex_core.domain.errors import AdapterUnknown, StorageUnavailable
 
@@ -85,12 +91,19 @@ def redact_url(url: str) -> str:
     return rest if user is None else f"{start}…@{rest}"
 
 
-def open_storage(url: str) -> Storage:
+def open_storage(url: str, **options: Any) -> Storage:
     """Open the store a URL names.
 
     The URL's scheme is looked up in the ``amparex.storage`` entry points
     (:data:`~amparex_adapters.registry.STORAGE`); the factory registered for it gets the
-    whole URL (see the module's description for the schemes amparex-core registers).
+    whole URL and the *options* (see the module's description for the schemes and
+    options amparex-core registers).
+
+    >>> from amparex_adapters.storage import open_storage
+    >>> store = open_storage("sqlite://", schema="upgrade")
+    >>> store.schema_status().state
+    'current'
+    >>> store.close()
 
     Args:
         url: ``sqlite:///abs/path.sqlite``, ``sqlite://``, ``postgresql://…`` or
@@ -98,6 +111,7 @@ def open_storage(url: str) -> Storage:
             be absolute (four slashes in all: ``sqlite:////var/lib/amparex/db.sqlite``
             reads as ``/var/lib/…``, and so does ``sqlite:///var/lib/…``) and name its
             file plainly, without ``.`` or ``..`` parts.
+        **options: For the adapter; none by default.
 
     Returns:
         The open store; the caller closes it.
@@ -105,8 +119,11 @@ def open_storage(url: str) -> Storage:
     Raises:
         StorageUnavailable: Not a URL, a scheme no installed adapter has, a relative or
             not plain SQLite path, or a store that cannot be opened.
-        StorageSchemaTooNew: The database was written by a newer amparex-core.
+        StorageSchemaTooOld: A shared store that needs ``amparex db upgrade`` first.
+        StorageSchemaTooNew: The store's schema is beyond what this version can use.
         MissingExtraError: The store's extra is not installed.
+        TypeError: An option the adapter does not know.
+        ValueError: An option's value is out of range.
     """
     from amparex_adapters.registry import STORAGE, StorageFactory
 
@@ -122,7 +139,7 @@ def open_storage(url: str) -> Storage:
         raise StorageUnavailable(
             store=f"{scheme}://…", reason=f"unknown scheme {scheme!r}; use one of {_schemes()}"
         ) from None
-    return factory(url)
+    return factory(url, **options) if options else factory(url)
 
 
 def _schemes() -> str:
@@ -132,17 +149,45 @@ def _schemes() -> str:
     return ", ".join(f"{scheme}://" for scheme in STORAGE.kinds()) or "none (no adapter installed)"
 
 
-def open_sqlite(url: str) -> Storage:
+_SQLITE_OPTIONS = frozenset({"timeout", "schema"})
+_POSTGRES_OPTIONS = frozenset(
+    {
+        "timeout",
+        "schema",
+        "min_size",
+        "max_size",
+        "connect_timeout",
+        "application_name",
+        "prepare_threshold",
+    }
+)
+
+
+def _only(options: dict[str, Any], known: frozenset[str], store: str) -> None:
+    """Refuse options the store does not know (``TypeError`` naming them)."""
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(
+            f"{store} takes no option {', '.join(unknown)} (it takes {', '.join(sorted(known))})"
+        )
+
+
+def open_sqlite(url: str, **options: Any) -> Storage:
     """The ``sqlite`` factory of ``amparex.storage``: SQLite on a file, or in memory.
+
+    Options: ``timeout``, ``schema`` (see
+    :class:`~amparex_adapters.storage.sqlite.SqliteStorage`).
 
     Raises:
         StorageUnavailable: The path is relative or not plain, or the file cannot be opened.
+        TypeError: An option SQLite does not take (the pool's, for instance).
     """
     from .sqlite import SqliteStorage
 
+    _only(options, _SQLITE_OPTIONS, "SQLite")
     path = urllib.parse.unquote(url.partition("://")[2].partition("?")[0])
     if path in ("", "/:memory:", ":memory:"):
-        return SqliteStorage()
+        return SqliteStorage(**options)
     if not path.startswith("/"):
         raise StorageUnavailable(
             store=redact_url(url),
@@ -156,23 +201,37 @@ def open_sqlite(url: str) -> Storage:
             store=redact_url(url),
             reason="a SQLite path must name its file plainly, without '.' or '..' parts",
         )
-    return SqliteStorage(path)
+    return SqliteStorage(path, **options)
 
 
-def open_postgres(url: str) -> Storage:
+def open_postgres(url: str, **options: Any) -> Storage:
     """The ``postgresql`` and ``postgres`` factory of ``amparex.storage`` (extra ``postgres``).
+
+    Options: ``timeout``, ``schema``, ``min_size``, ``max_size``, ``connect_timeout``,
+    ``application_name``, ``prepare_threshold`` (see
+    :class:`~amparex_adapters.storage.postgres.PostgresStorage`).
 
     Raises:
         StorageUnavailable: The URL is malformed or the server cannot be reached.
+        StorageSchemaTooOld: The store needs ``amparex db upgrade`` first.
         MissingExtraError: psycopg is not installed.
+        TypeError: An option PostgreSQL does not take.
     """
     from .postgres import PostgresStorage
 
-    return PostgresStorage(url)
+    _only(options, _POSTGRES_OPTIONS, "PostgreSQL")
+    return PostgresStorage(url, **options)
 
 
-def open_memory(url: str) -> Storage:
-    """The ``memory`` factory of ``amparex.storage``: a new, empty in-memory store."""
+def open_memory(url: str, **options: Any) -> Storage:
+    """The ``memory`` factory of ``amparex.storage``: a new, empty in-memory store.
+
+    It has no schema: a ``schema`` option is accepted and changes nothing.
+
+    Raises:
+        TypeError: Another option.
+    """
     from .memory import MemoryStorage
 
+    _only(options, frozenset({"schema"}), "The memory store")
     return MemoryStorage()

@@ -37,12 +37,14 @@ from amparex_core.domain.errors import (
 )
 from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind, UniquenessKey
 from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef
+from amparex_core.domain.paging import check_limit, order_key, page
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.domain.text import name_key
 from amparex_core.domain.uploads import (
     ClaimResult,
     FileFacts,
     UploadRecord,
+    UploadState,
     claim_takeover,
     decide_claim,
 )
@@ -223,11 +225,25 @@ class MemoryStorage:
             order_id = self._orders_by_ref.get(str(process_ref))
             return None if order_id is None else self._orders[order_id]
 
-    def list_orders(self, *, status: OrderStatus | None = None) -> list[CardOrder]:
+    def list_orders(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        since: dt.datetime | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> list[CardOrder]:
         """See :meth:`~amparex_core.ports.storage.OrderStore.list_orders`."""
+        check_limit(limit)
         with self._lock:
-            found = [o for o in self._orders.values() if status is None or o.status is status]
-        return sorted(found, key=lambda o: (o.placed_at, o.id))
+            cursor = None if after is None else order_key(self.get_order(after))
+            found = [
+                o
+                for o in self._orders.values()
+                if (status is None or o.status is status)
+                and (since is None or o.placed_at >= since)
+            ]
+        return page(found, key=order_key, limit=limit, after=cursor)
 
     def pending_orders_ending_by(self, day: dt.date) -> list[CardOrder]:
         """See :meth:`~amparex_core.ports.storage.OrderStore.pending_orders_ending_by`."""
@@ -426,10 +442,11 @@ class MemoryStorage:
             self._cards[number] = blocked
             return blocked
 
-    def list_cards(self) -> list[IssuedCard]:
+    def list_cards(self, *, limit: int | None = None, after: str | None = None) -> list[IssuedCard]:
         """See :meth:`~amparex_core.ports.storage.CardStore.list_cards`."""
         with self._lock:
-            return [self._cards[n] for n in sorted(self._cards)]
+            found = list(self._cards.values())
+        return page(found, key=lambda c: c.number, limit=limit, after=after)
 
     # ------------------------------------------------------------ upload ledger
 
@@ -506,11 +523,20 @@ class MemoryStorage:
         with self._lock:
             return self._uploads.get((destination, name))
 
-    def list_uploads(self, destination: str | None = None) -> list[UploadRecord]:
+    def list_uploads(
+        self,
+        destination: str | None = None,
+        *,
+        state: UploadState | None = None,
+        limit: int | None = None,
+        after: tuple[str, str] | None = None,
+    ) -> list[UploadRecord]:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.list_uploads`."""
         with self._lock:
-            return [
-                self._uploads[k]
-                for k in sorted(self._uploads)
-                if destination is None or k[0] == destination
+            found = [
+                r
+                for (dest, _name), r in self._uploads.items()
+                if (destination is None or dest == destination)
+                and (state is None or r.state is state)
             ]
+        return page(found, key=lambda r: (r.destination, r.name), limit=limit, after=after)

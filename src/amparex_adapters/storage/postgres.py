@@ -2,14 +2,30 @@
 
 Needs the extra ``postgres`` (``pip install "amparex-core[postgres]"``).
 
-The schema and its migrations are those of the SQLite store. Each write runs in one
-READ COMMITTED transaction: inserts that must happen once use ``INSERT … ON CONFLICT DO
-NOTHING`` against a unique constraint (IF8, CO13, CR3, LL8), and rules that span rows lock
-the rows they read with ``SELECT … FOR UPDATE`` in a fixed order. A transaction that
-PostgreSQL aborts for a deadlock or a serialisation failure is run again, up to ten times
-after a short random back-off (each retry logged at INFO); after that the caller gets
-``storage.unavailable`` (logged at WARNING), never a driver exception. Migrations run
-under a transaction-scoped advisory lock, so many workstations may open the store at once.
+The schema and its migrations are those of the SQLite store, but opening the shared
+store never migrates it (OP5): a store whose schema is older than this code's is refused
+with ``storage.schema_too_old`` until ``amparex db upgrade`` has run once for the chain
+(``schema="upgrade"`` does it from Python), and a store beyond the window this code works
+in is refused with ``storage.schema_too_new``. Migrations run under a transaction-scoped
+advisory lock, so many processes may upgrade at once.
+
+Each write runs in one READ COMMITTED transaction: inserts that must happen once use
+``INSERT … ON CONFLICT DO NOTHING`` against a unique constraint (IF8, CO13, CR3, LL8), and
+rules that span rows lock the rows they read with ``SELECT … FOR UPDATE`` in a fixed order.
+A transaction that PostgreSQL aborts for a deadlock or a serialisation failure is run
+again, up to ten times after a short random back-off (each retry logged at INFO); after
+that the caller gets ``storage.unavailable`` (logged at WARNING).
+
+**PgBouncer in transaction pooling mode** works out of the box: the store keeps no state
+in a server session from one transaction to the next — no server-side prepared statements
+(psycopg's ``prepare_threshold`` is off unless configured), no ``SET``, no session
+advisory locks, no ``LISTEN``, no temporary tables — and names itself with
+``application_name`` (``amparex`` by default, one value for all, so PgBouncer need not
+switch it between clients).
+
+**No driver error reaches the caller**: every psycopg and psycopg_pool exception is
+mapped to a coded error by one table (:data:`ERROR_MAP`), PgBouncer's own errors ("no
+more connections allowed", a restart) included.
 
 A server restart (or a connection the server ended) is survived without reopening the
 store: before the pool hands out an idle connection it looks, without a round trip,
@@ -36,13 +52,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from amparex_adapters._extras import require
-from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
+from amparex_core.domain.errors import AmparexError, StorageUnavailable, StorageValueInvalid
 from amparex_core.domain.secret import redact
 
-from .sql import SCHEMA_VERSION, Conflict, Cursor, SqlStorage
-from .sql.core import T
+from .sql import Conflict, Cursor, SqlStorage
+from .sql.core import SCHEMA_POLICIES, SchemaPolicy, T
 
-__all__ = ["PostgresStorage", "describe_conninfo"]
+__all__ = ["ERROR_MAP", "PostgresStorage", "describe_conninfo", "translate_error"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +66,72 @@ _MIGRATION_LOCK: Final = 0x616D70_61726578  # "amp" "arex"
 _RETRIES: Final = 10
 _BACKOFF: Final = 0.002
 """Seconds: the first retry after a deadlock waits up to this, each next one twice as long."""
+
+_SESSION_LOST: Final = (
+    "prepared statements do not survive a pooler in transaction mode such as PgBouncer: "
+    "leave [storage] prepare_threshold unset"
+)
+
+ERROR_MAP: Final[tuple[tuple[str, str, type[AmparexError], str | None], ...]] = (
+    ("psycopg_pool", "PoolTimeout", StorageUnavailable, "no connection to the server in time"),
+    (
+        "psycopg_pool",
+        "TooManyRequests",
+        StorageUnavailable,
+        "too many callers wait for a connection",
+    ),
+    ("psycopg_pool", "PoolClosed", StorageUnavailable, "the store was closed"),
+    ("psycopg.errors", "DuplicatePreparedStatement", StorageUnavailable, _SESSION_LOST),
+    ("psycopg.errors", "InvalidSqlStatementName", StorageUnavailable, _SESSION_LOST),
+    ("psycopg", "DataError", StorageValueInvalid, None),
+    ("psycopg", "IntegrityError", StorageValueInvalid, None),
+    ("psycopg", "OperationalError", StorageUnavailable, None),
+    ("psycopg", "InterfaceError", StorageUnavailable, None),
+    ("psycopg", "Error", StorageUnavailable, None),
+    ("builtins", "UnicodeEncodeError", StorageValueInvalid, None),
+)
+"""How each exception of psycopg and psycopg_pool reaches the caller, as one table.
+
+Rows are ``(module, class name, coded error, note)``; the first row whose class the
+exception is an instance of decides (so subclasses come before their bases). The error
+gets the store's name and, as its reason, the first line of the driver's message (the
+exception's class name when it has none) followed by the note. PgBouncer's own errors
+("no more connections allowed", "server conn crashed?", a shutdown) arrive as
+``OperationalError`` and so are ``storage.unavailable``; ``psycopg.Error`` catches what
+the rows above leave (``ProgrammingError``, ``InternalError``, ``NotSupportedError``).
+Unique violations, deadlocks and serialisation failures never get here: the store turns
+them into :exc:`~amparex_adapters.storage.sql.core.Conflict` or runs the work again.
+"""
+
+
+@functools.cache
+def _error_classes() -> tuple[tuple[type[BaseException], type[AmparexError], str | None], ...]:
+    import builtins
+    import importlib
+
+    found = []
+    for module_name, class_name, error, note in ERROR_MAP:
+        module = builtins if module_name == "builtins" else importlib.import_module(module_name)
+        found.append((getattr(module, class_name), error, note))
+    return tuple(found)
+
+
+def translate_error(exc: BaseException, store: str) -> AmparexError | None:
+    """The coded error :data:`ERROR_MAP` gives for *exc* on *store*; ``None``: not a driver's.
+
+    >>> import psycopg
+    >>> translate_error(psycopg.OperationalError("server closed the connection"), "db").code
+    'storage.unavailable'
+    >>> translate_error(ValueError("not the driver's"), "db") is None
+    True
+    """
+    for cls, error, note in _error_classes():
+        if isinstance(exc, cls):
+            reason = _reason(exc)
+            if note is not None:
+                reason = f"{reason} ({note})" if str(exc).strip() else note
+            return error(store=store, reason=reason)  # type: ignore[call-arg]
+    return None
 
 
 def describe_conninfo(conninfo: str) -> str:
@@ -121,30 +203,62 @@ class PostgresStorage(SqlStorage):
             (``postgresql://user@host:5432/db``); a password in it is never shown.
         min_size: Connections the pool keeps open.
         max_size: Connections the pool opens at most.
-        timeout: Seconds to wait for a connection before giving up.
+        timeout: Seconds to wait for a free connection before giving up.
+        connect_timeout: Seconds to wait for the server to answer a new connection;
+            by default the connection string's ``connect_timeout``, else *timeout*.
+        application_name: How the server (``pg_stat_activity``) and PgBouncer show this
+            store's connections; by default the connection string's, else ``amparex``.
+        prepare_threshold: After how many executions of one statement psycopg prepares
+            it on the server; ``None`` (the default) never, as a pooler in transaction
+            mode (PgBouncer) needs. Only set it when every connection is a server session
+            of its own.
+        schema: What to do with the schema when opening
+            (:data:`~amparex_adapters.storage.sql.core.SchemaPolicy`); ``"auto"`` only
+            checks it: the shared store is upgraded by ``amparex db upgrade`` (or
+            ``schema="upgrade"``), never by opening it.
 
     Raises:
         MissingExtraError: psycopg is not installed (extra ``postgres``).
         StorageUnavailable: The server cannot be reached or refuses the login.
-        StorageSchemaTooNew: The database was written by a newer amparex-core.
+        StorageSchemaTooOld: The store needs ``amparex db upgrade`` first.
+        StorageSchemaTooNew: The store's schema is beyond what this version can use.
+        ValueError: An option out of range (pool sizes, timeouts, *schema*).
     """
 
     for_update = " FOR UPDATE"
     blob_type = "BYTEA"
+    table_exists_sql = "SELECT 1 WHERE to_regclass(?) IS NOT NULL"
 
     def __init__(
-        self, conninfo: str, *, min_size: int = 1, max_size: int = 4, timeout: float = 30.0
+        self,
+        conninfo: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 4,
+        timeout: float = 30.0,
+        connect_timeout: float | None = None,
+        application_name: str | None = None,
+        prepare_threshold: int | None = None,
+        schema: SchemaPolicy = "auto",
     ) -> None:
+        _check_options(min_size, max_size, timeout, connect_timeout, prepare_threshold, schema)
         self._psycopg = require("psycopg", "postgres")
         pool_module = require("psycopg_pool", "postgres")
         self.store_name = describe_conninfo(conninfo)
         self._timeout = timeout
-        self._probe(conninfo, timeout)
+        params = self._conninfo_params(conninfo)
+        session: dict[str, Any] = {"autocommit": True, "prepare_threshold": prepare_threshold}
+        if connect_timeout is not None or "connect_timeout" not in params:
+            wait = timeout if connect_timeout is None else connect_timeout
+            session["connect_timeout"] = max(1, math.ceil(wait))
+        if application_name is not None or "application_name" not in params:
+            session["application_name"] = application_name or "amparex"
+        self._probe(conninfo, params, session)
         self._pool = pool_module.ConnectionPool(
             conninfo,
             min_size=min_size,
             max_size=max_size,
-            kwargs={"autocommit": True},
+            kwargs=session,
             timeout=timeout,
             open=False,
             name="amparex",
@@ -158,20 +272,15 @@ class PostgresStorage(SqlStorage):
                 store=self.store_name, reason="no connection to the server"
             ) from exc
         try:
-            self.open_schema()
+            self.open_schema("check" if schema == "auto" else schema)
         except BaseException:
             self._pool.close()
             raise
 
-    def _probe(self, conninfo: str, timeout: float) -> None:
-        """Connect once, directly, before the pool starts.
-
-        A refused login, a missing database or a server that is down is so reported at
-        once with libpq's reason; the pool would retry in the background and only say "no
-        connection" after *timeout*.
-        """
+    def _conninfo_params(self, conninfo: str) -> dict[str, Any]:
+        """The parameters of *conninfo*; a malformed string is ``storage.unavailable``."""
         try:
-            password = self._psycopg.conninfo.conninfo_to_dict(conninfo).get("password")
+            params: dict[str, Any] = self._psycopg.conninfo.conninfo_to_dict(conninfo)
         except self._psycopg.Error as exc:
             # libpq quotes the offending token, which may be (part of) a password.
             reason = re.sub(r'"[^"]*"', '"…"', _reason(exc))
@@ -179,10 +288,18 @@ class PostgresStorage(SqlStorage):
                 store=self.store_name,
                 reason=f"the connection string is malformed ({reason})",
             ) from None
+        return params
+
+    def _probe(self, conninfo: str, params: dict[str, Any], session: dict[str, Any]) -> None:
+        """Connect once, directly, before the pool starts.
+
+        A refused login, a missing database or a server that is down is so reported at
+        once with libpq's reason; the pool would retry in the background and only say "no
+        connection" after *timeout*.
+        """
+        password = params.get("password")
         try:
-            conn = self._psycopg.connect(
-                conninfo, autocommit=True, connect_timeout=max(1, math.ceil(timeout))
-            )
+            conn = self._psycopg.connect(conninfo, **session)
         except self._psycopg.Error as exc:
             reason = redact(_reason(exc), [str(password)] if password else [])
             raise StorageUnavailable(store=self.store_name, reason=reason) from None
@@ -209,7 +326,7 @@ class PostgresStorage(SqlStorage):
             self._pool.check()
             raise
 
-    def migrate(self, cur: Cursor, *, target: int = SCHEMA_VERSION) -> int:
+    def migrate(self, cur: Cursor, *, target: int | None = None) -> int:
         """Migrate under a transaction-scoped advisory lock: one opener at a time.
 
         See :meth:`~amparex_adapters.storage.sql.core.SqlDatabase.migrate`.
@@ -256,12 +373,11 @@ class PostgresStorage(SqlStorage):
                 # Back off a little, at random, so that the contenders do not meet again.
                 time.sleep(random.uniform(0, _BACKOFF * 2**attempt))  # noqa: S311 - jitter, not a secret
                 continue
-            except self._psycopg.OperationalError as exc:
-                raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
-            except self._psycopg.DataError as exc:  # e.g. a NUL character in a text
-                raise StorageValueInvalid(store=self.store_name, reason=_reason(exc)) from exc
-            except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text
-                raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
+            except Exception as exc:
+                coded = translate_error(exc, self.store_name)
+                if coded is None:
+                    raise
+                raise coded from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def read(self, work: Callable[[Cursor], T]) -> T:
@@ -269,12 +385,11 @@ class PostgresStorage(SqlStorage):
         try:
             with self._pool.connection() as conn, conn.cursor() as cur:
                 return work(_PgCursor(cur))
-        except self._psycopg.OperationalError as exc:
-            raise StorageUnavailable(store=self.store_name, reason=_reason(exc)) from exc
-        except self._psycopg.DataError as exc:  # e.g. a NUL character in a text
-            raise StorageValueInvalid(store=self.store_name, reason=_reason(exc)) from exc
-        except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text
-            raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
+        except Exception as exc:
+            coded = translate_error(exc, self.store_name)
+            if coded is None:
+                raise
+            raise coded from exc
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -282,6 +397,27 @@ class PostgresStorage(SqlStorage):
 
     def __repr__(self) -> str:
         return f"PostgresStorage({self.store_name!r})"
+
+
+def _check_options(  # noqa: PLR0917 - one check of the constructor's options
+    min_size: int,
+    max_size: int,
+    timeout: float,
+    connect_timeout: float | None,
+    prepare_threshold: int | None,
+    schema: str,
+) -> None:
+    """Refuse options out of range, naming the option (``ValueError``)."""
+    if min_size < 0 or max_size < 1 or min_size > max_size:
+        raise ValueError(
+            f"pool sizes: 0 <= min_size <= max_size and max_size >= 1, not {min_size}, {max_size}"
+        )
+    if not timeout > 0 or (connect_timeout is not None and not connect_timeout > 0):
+        raise ValueError("timeout and connect_timeout are seconds above 0")
+    if prepare_threshold is not None and prepare_threshold < 0:
+        raise ValueError("prepare_threshold is a count from 0 on, or None (never prepare)")
+    if schema not in SCHEMA_POLICIES:
+        raise ValueError(f"schema must be one of {', '.join(SCHEMA_POLICIES)}, not {schema!r}")
 
 
 def _readable(fd: int) -> bool:

@@ -5,6 +5,11 @@
 (1, 2)
 >>> store.close()
 
+Its schema is upgraded when it is opened (a workstation's own file: no other process uses
+it with another version); ``schema="check"`` only checks it and ``amparex db upgrade``
+upgrades it explicitly, as for the shared PostgreSQL store (see
+:data:`~amparex_adapters.storage.sql.core.SchemaPolicy`).
+
 A file database runs in WAL mode with ``synchronous=FULL`` (an acknowledged order or
 upload survives a power loss), a busy timeout so that concurrent workstations wait
 instead of failing, and foreign keys on. Every write is one ``BEGIN IMMEDIATE``
@@ -30,7 +35,7 @@ from typing import Final
 from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 
 from .sql import Conflict, Cursor, SqlStorage
-from .sql.core import T
+from .sql.core import SCHEMA_POLICIES, SchemaPolicy, T
 
 __all__ = ["SqliteStorage"]
 
@@ -46,23 +51,40 @@ class SqliteStorage(SqlStorage):
         path: The database file; ``None`` or ``":memory:"`` for a private in-memory
             database that lives as long as this object. The folder must exist.
         timeout: Seconds a writer waits for another process's write lock.
+        schema: What to do with the schema when opening
+            (:data:`~amparex_adapters.storage.sql.core.SchemaPolicy`); ``"auto"`` upgrades
+            it. With ``"inspect"`` a missing file is not created.
 
     Raises:
         StorageUnavailable: The file cannot be opened or is not a database.
-        StorageSchemaTooNew: The database was written by a newer amparex-core.
+        StorageSchemaTooNew: The database's schema is beyond what this version can use.
+        StorageSchemaTooOld: ``schema="check"`` and the database needs an upgrade.
+        ValueError: An unknown *schema* policy.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        timeout: float = 30.0,
+        schema: SchemaPolicy = "auto",
     ) -> None:
+        if schema not in SCHEMA_POLICIES:
+            raise ValueError(f"schema must be one of {', '.join(SCHEMA_POLICIES)}, not {schema!r}")
         target = _MEMORY if path is None or str(path) == _MEMORY else os.fspath(path)
         self.path: str = target
         self.store_name = "sqlite://" if target == _MEMORY else f"sqlite:///{target}"
         self._lock = threading.RLock()
+        inspect = schema == "inspect" and target != _MEMORY
         try:
             if target != _MEMORY and not Path(target).parent.is_dir():
                 raise StorageUnavailable(
                     store=self.store_name, reason="the folder of the database does not exist"
+                )
+            if inspect and not Path(target).is_file():
+                raise StorageUnavailable(
+                    store=self.store_name,
+                    reason="there is no database file yet (amparex db upgrade makes one)",
                 )
             self._conn = sqlite3.connect(
                 target, timeout=timeout, isolation_level=None, check_same_thread=False
@@ -71,11 +93,11 @@ class SqliteStorage(SqlStorage):
             raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            if target != _MEMORY:
+            if target != _MEMORY and not inspect:
                 self._enable_wal(timeout)
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
-            self.open_schema()
+            self.open_schema("upgrade" if schema == "auto" else schema)
         except sqlite3.Error as exc:
             self._conn.close()
             raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc

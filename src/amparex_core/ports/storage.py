@@ -4,6 +4,11 @@ Every write is atomic: it happens whole or not at all. The uniqueness and idempo
 are the store's job — a store enforces them with its own means (a unique index, a
 transaction), so they hold when many workstations write at the same moment (IF8, CO13,
 CR3, LL8). A refused write leaves the store unchanged.
+
+The listings of orders, cards and the upload ledger are paged by key
+(:mod:`amparex_core.domain.paging`): ``limit`` items at most, after the key of the
+previous page's last item (``after``), filtered and sorted by the store itself (a
+database with its indexes), never by loading the whole table.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from amparex_core.domain.deliveries import BatchClaim, BatchDelivery, DeliveryFa
 from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
 from amparex_core.domain.orders import Batch, CardOrder, OrderStatus, ProcessRef
 from amparex_core.domain.templates import CardTemplate
-from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadRecord
+from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadRecord, UploadState
 
 __all__ = ["CardStore", "InterfaceStore", "OrderStore", "Storage", "TemplateStore", "UploadLedger"]
 
@@ -145,8 +150,27 @@ class OrderStore(Protocol):
         """The order placed with *process_ref*, if any (CO13)."""
         ...
 
-    def list_orders(self, *, status: OrderStatus | None = None) -> list[CardOrder]:
-        """Orders, optionally of one status, sorted by ``placed_at`` and ID."""
+    def list_orders(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        since: dt.datetime | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> list[CardOrder]:
+        """Orders sorted by ``placed_at`` and ID; one page of them with *limit* / *after*.
+
+        Args:
+            status: Only orders of this status.
+            since: Only orders placed at or after this instant.
+            limit: At most this many (``None``: all).
+            after: The ID of the last order of the previous page: only orders sorting
+                after that order (by ``placed_at``, then ID) — whatever its status now.
+
+        Raises:
+            OrderUnknown: No order has the ID *after*.
+            ValueError: *limit* is below 1.
+        """
         ...
 
     def pending_orders_ending_by(self, day: dt.date) -> list[CardOrder]:
@@ -316,8 +340,17 @@ class CardStore(Protocol):
         """
         ...
 
-    def list_cards(self) -> list[IssuedCard]:
-        """Every issued card, sorted by number."""
+    def list_cards(self, *, limit: int | None = None, after: str | None = None) -> list[IssuedCard]:
+        """Issued cards sorted by number; one page of them with *limit* / *after*.
+
+        Args:
+            limit: At most this many (``None``: all).
+            after: The number of the last card of the previous page: only cards whose
+                number sorts after it.
+
+        Raises:
+            ValueError: *limit* is below 1.
+        """
         ...
 
 
@@ -396,8 +429,26 @@ class UploadLedger(Protocol):
         """The ledger row of that file, if any."""
         ...
 
-    def list_uploads(self, destination: str | None = None) -> list[UploadRecord]:
-        """Ledger rows, optionally of one destination, sorted by destination and name."""
+    def list_uploads(
+        self,
+        destination: str | None = None,
+        *,
+        state: UploadState | None = None,
+        limit: int | None = None,
+        after: tuple[str, str] | None = None,
+    ) -> list[UploadRecord]:
+        """Ledger rows sorted by destination and name; one page of them with *limit* / *after*.
+
+        Args:
+            destination: Only rows of this destination.
+            state: Only rows in this state (claimed or uploaded).
+            limit: At most this many (``None``: all).
+            after: ``(destination, name)`` of the last row of the previous page: only rows
+                sorting after it.
+
+        Raises:
+            ValueError: *limit* is below 1.
+        """
         ...
 
 

@@ -1,5 +1,7 @@
-"""A database of 0.1.0 opens and works unchanged: same schema version, same steps in the same
-order, its rows read back, and orders are placed and listed on it (IF8, CO13, CO14, CR3, LL8).
+"""A database of 0.1.0 opens and works: the same steps in the same order up to its version,
+later versions only add; its rows read back, and orders are placed and listed on it (IF8,
+CO13, CO14, CR3, LL8). A 0.1.0 SQLite file is upgraded when opened; a 0.1.0 PostgreSQL
+schema is refused until it is upgraded explicitly (OP5), and keeps its rows.
 
 The database is made from ``tests/golden/0.1.0/schema/store.sqlite.sql`` (the SQL text of
 a small store written by 0.1.0, rows in every table) and the steps from
@@ -20,8 +22,9 @@ import pytest
 from amparex_adapters.masterdata.sql import SqlMasterData
 from amparex_adapters.storage.postgres import PostgresStorage
 from amparex_adapters.storage.sql import SCHEMA_VERSION, SqlStorage, migrations
+from amparex_adapters.storage.sql.schema import versions
 from amparex_adapters.storage.sqlite import SqliteStorage
-from amparex_core.domain.errors import InterfaceDuplicate
+from amparex_core.domain.errors import InterfaceDuplicate, StorageSchemaTooOld
 from amparex_core.domain.orders import BatchStatus, OrderStatus, ProcessRef
 from amparex_core.domain.uploads import ClaimResult, UploadState
 from tests.golden import cases as c
@@ -36,6 +39,12 @@ def test_the_families_add_up_to_the_steps_of_0_1_0_in_the_same_order() -> None:
     # Released steps never change; later versions only add steps after them.
     assert [list(step) for step in migrations()][: len(steps)] == steps
     assert len(steps) <= SCHEMA_VERSION == len(migrations())
+
+
+def test_OP5_every_version_after_0_1_0_only_adds() -> None:
+    """0.1.0 predates the window; from its schema on each version only adds so far."""
+    steps = json.loads((GOLDEN / "migrations.json").read_text(encoding="utf-8"))
+    assert all(version.additive for version in versions()[len(steps) :])
 
 
 def _schema(path: Path) -> set[tuple[str, str, str]]:
@@ -62,7 +71,13 @@ def old_file(tmp_path: Path) -> Path:
 
 
 #: What the versions after 0.1.0 add to its schema (tables and indexes by name).
-ADDED_SINCE_0_1_0 = {"batch_deliveries", "sqlite_autoindex_batch_deliveries_1"}
+ADDED_SINCE_0_1_0 = {
+    "batch_deliveries",
+    "sqlite_autoindex_batch_deliveries_1",
+    "orders_placed",
+    "orders_status_placed",
+    "amparex_schema_steps",
+}
 
 
 def test_a_new_database_has_the_schema_of_0_1_0_and_what_was_added(
@@ -149,8 +164,9 @@ def test_a_0_1_0_sqlite_file_opens_with_only_additive_steps_and_works(
     try:
         migrated = [r.getMessage() for r in caplog.records if "migrated" in r.getMessage()]
         # A local SQLite file takes the additive steps after 0.1.0's version 2 on opening.
-        assert len(migrated) == (SCHEMA_VERSION > 2)
-        assert all(f"from version 2 to {SCHEMA_VERSION}" in m for m in migrated)
+        assert migrated == [
+            f"sqlite:///{old_file}: migrated the schema from version 2 to {SCHEMA_VERSION}"
+        ]
         _reads_back(store)
         _works_on(store)
         assert store.integrity_check() == ["ok"]
@@ -158,11 +174,12 @@ def test_a_0_1_0_sqlite_file_opens_with_only_additive_steps_and_works(
         store.close()
 
 
-def test_a_0_1_0_postgres_schema_opens_without_migrating_and_works(
-    old_file: Path, pg_url: str
+def test_OP5_a_0_1_0_postgres_schema_is_refused_until_upgraded_then_works(
+    old_file: Path, pg_url_empty: str
 ) -> None:
     import psycopg
 
+    pg_url = pg_url_empty
     sqlite = sqlite3.connect(old_file)
     steps = json.loads((GOLDEN / "migrations.json").read_text(encoding="utf-8"))
     with psycopg.connect(pg_url, autocommit=True) as conn, conn.transaction():
@@ -182,6 +199,12 @@ def test_a_0_1_0_postgres_schema_opens_without_migrating_and_works(
                 marks = ", ".join(["%s"] * len(row))
                 conn.execute(f"INSERT INTO {table} VALUES ({marks})", row)
     sqlite.close()
+    with pytest.raises(StorageSchemaTooOld) as caught:
+        PostgresStorage(pg_url)
+    assert (caught.value.found, caught.value.required) == (2, SCHEMA_VERSION)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert conn.execute("SELECT version FROM amparex_schema").fetchone() == (2,)
+    PostgresStorage(pg_url, schema="upgrade").close()
     store = PostgresStorage(pg_url)
     try:
         _reads_back(store)

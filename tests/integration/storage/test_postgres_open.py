@@ -38,7 +38,7 @@ def _url(login: str, password: str, database: str = "amparex") -> str:
 
 
 def test_CO1_the_right_password_opens_the_store(login: str) -> None:
-    store = PostgresStorage(_url(login, PASSWORD), timeout=30)
+    store = PostgresStorage(_url(login, PASSWORD), timeout=30, schema="upgrade")
     try:
         assert store.search_interfaces() == []
     finally:

@@ -96,14 +96,14 @@ def test_a_newer_postgres_schema_is_refused(pg_url: str) -> None:
     assert caught.value.found == SCHEMA_VERSION + 7
 
 
-def test_postgres_opened_by_many_at_once_migrates_once(pg_url: str) -> None:
+def test_postgres_upgraded_by_many_at_once_migrates_once(pg_url_empty: str) -> None:
     import threading
 
     errors: list[BaseException] = []
 
     def open_close() -> None:
         try:
-            PostgresStorage(pg_url).close()
+            PostgresStorage(pg_url_empty, schema="upgrade").close()
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -113,6 +113,13 @@ def test_postgres_opened_by_many_at_once_migrates_once(pg_url: str) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+    store = PostgresStorage(pg_url_empty)
+    try:
+        status = store.schema_status()
+        assert status.found == SCHEMA_VERSION
+        assert [v for v, _at in status.applied] == list(range(1, SCHEMA_VERSION + 1))
+    finally:
+        store.close()
 
 
 def test_storage_urls(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ def login_url(pg_cluster: PgCluster) -> str:
 
 @pytest.fixture
 def store(login_url: str) -> Iterator[PostgresStorage]:
-    storage = PostgresStorage(login_url)
+    storage = PostgresStorage(login_url, schema="upgrade")
     try:
         yield storage
     finally:
@@ -99,7 +99,7 @@ def test_a_new_postgres_store_logs_its_migration_without_the_password(
     login_url: str, pg_cluster: PgCluster, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="amparex_adapters")
-    PostgresStorage(login_url).close()
+    PostgresStorage(login_url, schema="upgrade").close()
     (migrated,) = records(caplog, "amparex_adapters.storage.sql.core")
     assert migrated.getMessage() == (
         f"postgresql://{USER}@127.0.0.1:{pg_cluster.port}/amparex:"
@@ -164,7 +164,7 @@ def test_CO13_a_pooled_connection_the_server_ended_is_dropped_with_a_warning(
         f"postgresql://{USER}:{quote(PASSWORD, safe='')}@127.0.0.1:{own_cluster.port}/amparex"
         f"?options=-csearch_path%3D{USER}"
     )
-    store = PostgresStorage(url, min_size=1, max_size=1)
+    store = PostgresStorage(url, min_size=1, max_size=1, schema="upgrade")
     try:
         assert store.next_serial("x") == 1
         own_cluster.restart("fast")

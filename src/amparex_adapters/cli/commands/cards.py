@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from amparex_adapters.cli.errors import NoCardPresented
+from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
 from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
 from amparex_core.domain.cards import CardPresentation, CardUid, UidForm
 from amparex_core.domain.errors import AmparexError
@@ -141,15 +142,19 @@ def cards_invalidate(
 
 
 @cards.command("list")
+@page_options("NUMBER")
 @_json_option
 @click.pass_context
-def cards_list(ctx: click.Context, as_json: bool) -> None:
-    """List issued cards."""
+def cards_list(ctx: click.Context, limit: int | None, after: str | None, as_json: bool) -> None:
+    """List issued cards by number; a page of them with --limit (and --after)."""
     from amparex_adapters.cli.output import card_json, dumps
 
-    found = _app(ctx).storage.list_cards()
+    store = _app(ctx).storage
+    found = fetch_page(lambda n: store.list_cards(limit=n, after=after), limit, lambda c: c.number)
     if as_json:
-        click.echo(dumps([card_json(c) for c in found]))
+        shown = [card_json(c) for c in found]
+        paged = limit is not None or after is not None
+        click.echo(dumps(paged_json("cards", found, shown, paged=paged)))
         return
     _table(
         ["number", "holder", "type", "kind", "issued", "valid until", "UID", "state"],
@@ -167,3 +172,4 @@ def cards_list(ctx: click.Context, as_json: bool) -> None:
             for c in found
         ],
     )
+    emit_next("amparex cards list", found)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
 from amparex_adapters.cli.shell import (
     _app,
     _choice,
@@ -87,17 +88,38 @@ def orders_cancel(ctx: click.Context, order_id: str) -> None:
 
 @orders.command("list")
 @click.option("--status", type=_choice(OrderStatus), help="Only orders in this state.")
+@click.option(
+    "--since",
+    metavar="DATE|ISO-DATETIME",
+    help="Only orders placed from then on (a date: from its start in the chain's time zone).",
+)
+@page_options("ORDER-ID")
 @_json_option
 @click.pass_context
-def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
-    """List card orders, oldest first."""
+def orders_list(  # noqa: PLR0917 - click passes options by position
+    ctx: click.Context,
+    status: str | None,
+    since: str | None,
+    limit: int | None,
+    after: str | None,
+    as_json: bool,
+) -> None:
+    """List card orders, oldest first; a page of them with --limit (and --after)."""
     from amparex_adapters.cli.output import dumps, order_json
 
     app = _app(ctx)
-    found = app.storage.list_orders(status=None if status is None else _enum(OrderStatus, status))
+    wanted = None if status is None else _enum(OrderStatus, status)
+    start = None if since is None else _since(since, app.tz)
+    found = fetch_page(
+        lambda n: app.storage.list_orders(status=wanted, since=start, limit=n, after=after),
+        limit,
+        lambda o: o.id,
+    )
     currency = app.chain.prices.currency
     if as_json:
-        click.echo(dumps([order_json(o, currency) for o in found]))
+        shown = [order_json(o, currency) for o in found]
+        paged = limit is not None or after is not None
+        click.echo(dumps(paged_json("orders", found, shown, paged=paged)))
         return
     _table(
         ["ID", "status", "template", "holder", "card", "branch", "placed", "period", "total"],
@@ -116,6 +138,20 @@ def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
             for o in found
         ],
     )
+    emit_next("amparex orders list", found)
+
+
+def _since(value: str, tz: dt.tzinfo) -> dt.datetime:
+    """``--since``: a date (its start in the chain's time zone) or an ISO date-time."""
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=tz)
+        instant = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date YYYY-MM-DD or an ISO date-time", param_hint="--since"
+        ) from None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=tz)
 
 
 @orders.command("dispatch")

@@ -14,9 +14,17 @@ from typing import TYPE_CHECKING
 import click
 
 from amparex_adapters.cli.errors import ConfigInvalid
-from amparex_adapters.cli.shell import _app, _json_option, _progress_enabled, _state, report_error
+from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
+from amparex_adapters.cli.shell import (
+    _app,
+    _json_option,
+    _progress_enabled,
+    _state,
+    _table,
+    report_error,
+)
 from amparex_core.domain.claims import Holder
-from amparex_core.domain.uploads import UploadOutcome
+from amparex_core.domain.uploads import UploadOutcome, UploadState
 from amparex_core.services import LoyaltyLab, UploadResult
 
 if TYPE_CHECKING:
@@ -209,3 +217,58 @@ def outbox_watch(
             on_result=show,
         )
     click.echo(f"stopped; {count} file(s) uploaded", err=True)
+
+
+@outbox.command("list")
+@click.option(
+    "--destination", metavar="DEST", help="Only files sent there (as the listing shows it)."
+)
+@click.option("--state", type=click.Choice([s.value for s in UploadState]))
+@page_options("DEST/NAME")
+@_json_option
+@click.pass_context
+def outbox_list(  # noqa: PLR0917 - click passes options by position
+    ctx: click.Context,
+    destination: str | None,
+    state: str | None,
+    limit: int | None,
+    after: str | None,
+    as_json: bool,
+) -> None:
+    """List the upload ledger: which file went where, and when (LL8)."""
+    from amparex_adapters.cli.output import dumps, upload_record_json
+
+    store = _app(ctx).storage
+    wanted = None if state is None else UploadState(state)
+    start = None
+    if after is not None:
+        first, sep, name = after.rpartition("/")
+        if not sep or not first or not name:
+            raise click.BadParameter("the cursor is DEST/NAME", param_hint="--after")
+        start = (first, name)
+    found = fetch_page(
+        lambda n: store.list_uploads(destination, state=wanted, limit=n, after=start),
+        limit,
+        lambda r: f"{r.destination}/{r.name}",
+    )
+    if as_json:
+        shown = [upload_record_json(r) for r in found]
+        paged = limit is not None or after is not None
+        click.echo(dumps(paged_json("uploads", found, shown, paged=paged)))
+        return
+    _table(
+        ["destination", "file", "state", "size", "claimed", "uploaded", "attempts"],
+        [
+            [
+                r.destination,
+                r.name,
+                r.state.value,
+                str(r.facts.size),
+                r.claimed_at.isoformat(timespec="seconds"),
+                "" if r.uploaded_at is None else r.uploaded_at.isoformat(timespec="seconds"),
+                str(r.attempts),
+            ]
+            for r in found
+        ],
+    )
+    emit_next("amparex outbox list", found)

@@ -7,7 +7,7 @@ belongs to one card whatever any other process does.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+from typing import Any, Final
 
 from amparex_adapters.converters import stored
 from amparex_core.domain.cards import CardUid, IssuedCard
@@ -17,6 +17,7 @@ from amparex_core.domain.errors import (
     CardUidTaken,
     CardUnknown,
 )
+from amparex_core.domain.paging import check_limit
 
 from .core import RACE_RETRIES, Conflict, Cursor, Retry, SqlDatabase
 from .schema import SchemaStep
@@ -135,7 +136,20 @@ class SqlCardStore(SqlDatabase):
 
         return self.write(work)
 
-    def list_cards(self) -> list[IssuedCard]:
-        """See :meth:`~amparex_core.ports.storage.CardStore.list_cards`."""
-        rows = self.read(lambda cur: cur.execute("SELECT data FROM cards").fetchall())
-        return sorted((stored.decode(r[0], IssuedCard) for r in rows), key=lambda c: c.number)
+    def list_cards(self, *, limit: int | None = None, after: str | None = None) -> list[IssuedCard]:
+        """See :meth:`~amparex_core.ports.storage.CardStore.list_cards`.
+
+        The database orders and seeks by the primary key (``number``).
+        """
+        check_limit(limit)
+        sql = "SELECT data FROM cards"
+        params: list[Any] = []
+        if after is not None:
+            sql += " WHERE number > ?"
+            params.append(after)
+        sql += " ORDER BY number"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self.read(lambda cur: cur.execute(sql, params).fetchall())
+        return [stored.decode(r[0], IssuedCard) for r in rows]

@@ -25,6 +25,7 @@ from amparex_adapters.converters import stored
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import OrderUnknown
 from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef
+from amparex_core.domain.paging import check_limit
 
 from .cards import insert_card
 from .core import Cursor, Retry, SqlDatabase, instant_key
@@ -59,6 +60,15 @@ SCHEMA: Final = (
         ),
     ),
     SchemaStep(3, "orders", DELIVERY_STATEMENTS),
+    SchemaStep(
+        4,
+        "orders",
+        (
+            # Paged listings (list_orders): the database orders and seeks, by index.
+            "CREATE INDEX orders_placed ON orders (placed_at, id)",
+            "CREATE INDEX orders_status_placed ON orders (status, placed_at, id)",
+        ),
+    ),
 )
 
 
@@ -144,19 +154,55 @@ class SqlOrderStore(SqlDatabase):
 
     def _orders(self, sql: str, params: Sequence[Any]) -> list[CardOrder]:
         rows = self.read(lambda cur: cur.execute(sql, params).fetchall())
-        found = [stored.decode(r[0], CardOrder) for r in rows]
-        return sorted(found, key=lambda o: (o.placed_at, o.id))
+        return [stored.decode(r[0], CardOrder) for r in rows]
 
-    def list_orders(self, *, status: OrderStatus | None = None) -> list[CardOrder]:
-        """See :meth:`~amparex_core.ports.storage.OrderStore.list_orders`."""
-        if status is None:
-            return self._orders("SELECT data FROM orders", ())
-        return self._orders("SELECT data FROM orders WHERE status = ?", (status.value,))
+    def list_orders(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        since: dt.datetime | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> list[CardOrder]:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.list_orders`.
+
+        The database filters, orders and seeks by the indexes ``orders_placed`` and
+        ``orders_status_placed`` (``(status,) placed_at, id``); the cursor is the row
+        value of the order *after*.
+        """
+        check_limit(limit)
+
+        def work(cur: Cursor) -> list[Any]:
+            where: list[str] = []
+            params: list[Any] = []
+            if status is not None:
+                where.append("status = ?")
+                params.append(status.value)
+            if since is not None:
+                where.append("placed_at >= ?")
+                params.append(instant_key(since))
+            if after is not None:
+                row = cur.execute("SELECT placed_at FROM orders WHERE id = ?", (after,)).fetchone()
+                if row is None:
+                    raise OrderUnknown(order_id=after)
+                where.append("(placed_at, id) > (?, ?)")
+                params += [row[0], after]
+            sql = "SELECT data FROM orders"
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            sql += " ORDER BY placed_at, id"
+            if limit is not None:
+                sql += " LIMIT ?"
+                params.append(limit)
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+        return [stored.decode(r[0], CardOrder) for r in self.read(work)]
 
     def pending_orders_ending_by(self, day: dt.date) -> list[CardOrder]:
         """See :meth:`~amparex_core.ports.storage.OrderStore.pending_orders_ending_by`."""
         return self._orders(
-            "SELECT data FROM orders WHERE status = ? AND period_end <= ?",
+            "SELECT data FROM orders WHERE status = ? AND period_end <= ? ORDER BY placed_at, id",
             (OrderStatus.PENDING.value, day.isoformat()),
         )
 

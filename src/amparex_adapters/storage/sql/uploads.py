@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Final
+from typing import Any, Final
 
 from amparex_adapters.converters import stored
 from amparex_core.domain.claims import Holder, describe_holder, takeover_reason
+from amparex_core.domain.paging import check_limit
 from amparex_core.domain.uploads import (
     ClaimResult,
     FileFacts,
     UploadRecord,
+    UploadState,
     claim_takeover,
     decide_claim,
 )
@@ -174,15 +176,36 @@ class SqlUploadLedger(SqlDatabase):
         )
         return None if row is None else stored.decode(row[0], UploadRecord)
 
-    def list_uploads(self, destination: str | None = None) -> list[UploadRecord]:
-        """See :meth:`~amparex_core.ports.storage.UploadLedger.list_uploads`."""
-        if destination is None:
-            rows = self.read(lambda cur: cur.execute("SELECT data FROM uploads").fetchall())
-        else:
-            rows = self.read(
-                lambda cur: cur.execute(
-                    "SELECT data FROM uploads WHERE destination = ?", (destination,)
-                ).fetchall()
-            )
-        found = [stored.decode(r[0], UploadRecord) for r in rows]
-        return sorted(found, key=lambda r: (r.destination, r.name))
+    def list_uploads(
+        self,
+        destination: str | None = None,
+        *,
+        state: UploadState | None = None,
+        limit: int | None = None,
+        after: tuple[str, str] | None = None,
+    ) -> list[UploadRecord]:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.list_uploads`.
+
+        The database orders and seeks by the primary key (``destination, name``).
+        """
+        check_limit(limit)
+        where: list[str] = []
+        params: list[Any] = []
+        if destination is not None:
+            where.append("destination = ?")
+            params.append(destination)
+        if state is not None:
+            where.append("state = ?")
+            params.append(state.value)
+        if after is not None:
+            where.append("(destination, name) > (?, ?)")
+            params += list(after)
+        sql = "SELECT data FROM uploads"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY destination, name"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self.read(lambda cur: cur.execute(sql, params).fetchall())
+        return [stored.decode(r[0], UploadRecord) for r in rows]

@@ -50,6 +50,7 @@ from amparex_adapters.testing import _needs  # noqa: F401 - pytest and hypothesi
 # isort: on
 from ._claims import ClaimsContract
 from ._exports import ExportTargetContract
+from ._listings import ListingContract
 from ._ports import (
     CardReaderContract,
     CardWriterContract,
@@ -73,6 +74,7 @@ __all__ = [
     "DocumentRendererContract",
     "ExportTargetContract",
     "FileDeliveryContract",
+    "ListingContract",
     "MasterDataContract",
     "MasterDataSearchContract",
     "ParcelDeliveryContract",

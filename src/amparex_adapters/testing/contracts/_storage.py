@@ -28,6 +28,7 @@ from amparex_core.ports import Storage
 from amparex_core.services import PlacedOrder
 
 from ._claims import ClaimsContract
+from ._listings import ListingContract
 from ._machines import (
     FACTS,
     LEASE,
@@ -64,7 +65,7 @@ def contest(workers: int, attempt: Callable[[int], object]) -> list[object]:
     return results
 
 
-class StorageContract(ClaimsContract):
+class StorageContract(ClaimsContract, ListingContract):
     """The contract of :class:`~amparex_core.ports.storage.Storage` (all five store ports).
 
     It includes the claims on batch deliveries and uploads (:class:`ClaimsContract`).

@@ -72,6 +72,7 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     ├── StorageError
     │   ├── StorageUnavailable              storage.unavailable
     │   ├── StorageSchemaTooNew             storage.schema_too_new
+    │   ├── StorageSchemaTooOld             storage.schema_too_old
     │   └── StorageValueInvalid             storage.value_invalid            (ValueError)
     └── AdapterError
         └── AdapterUnknown                  adapter.unknown                  (LookupError)
@@ -139,6 +140,7 @@ from ._infrastructure import (
     MasterDataInvalid,
     StorageError,
     StorageSchemaTooNew,
+    StorageSchemaTooOld,
     StorageUnavailable,
     StorageValueInvalid,
 )
@@ -224,6 +226,7 @@ __all__ = [
     "StatisticTemplateUnknown",
     "StorageError",
     "StorageSchemaTooNew",
+    "StorageSchemaTooOld",
     "StorageUnavailable",
     "StorageValueInvalid",
     "TemplateDuplicate",

@@ -13,6 +13,7 @@ __all__ = [
     "MasterDataInvalid",
     "StorageError",
     "StorageSchemaTooNew",
+    "StorageSchemaTooOld",
     "StorageUnavailable",
     "StorageValueInvalid",
 ]
@@ -68,20 +69,53 @@ class StorageUnavailable(StorageError):
 
 @error_class
 class StorageSchemaTooNew(StorageError):
-    """The database was written by a newer version of the library; it is not touched."""
+    """The store's schema is beyond what this version can use (OP5); it is not touched.
+
+    Code written for schema *N* uses a store at *N*, and at *N + 1* when that version
+    only adds; *compatible_from* is the oldest code schema version the store's version
+    allows (``None`` when the store does not record it).
+    """
 
     code: ClassVar[str] = "storage.schema_too_new"
     en: ClassVar[str] = (
-        "The store {store} has schema version {found}; this version of amparex-core "
-        "supports up to {supported}. Update amparex-core."
+        "The store {store} has schema version {found}, which this version of amparex-core "
+        "(schema {supported}) cannot use. Update amparex-core on this computer to a version "
+        "for schema {found} (pip install --upgrade amparex-core); 'amparex db status' "
+        "shows both versions."
     )
     de: ClassVar[str] = (
-        "Der Datenspeicher {store} hat die Schemaversion {found}; diese Version von "
-        "amparex-core unterstützt höchstens {supported}. Bitte amparex-core aktualisieren."
+        "Der Datenspeicher {store} hat die Schemaversion {found}, mit der diese Version von "
+        "amparex-core (Schema {supported}) nicht arbeiten kann. Bitte amparex-core auf "
+        "diesem Rechner auf eine Version für Schema {found} aktualisieren (pip install "
+        "--upgrade amparex-core); 'amparex db status' zeigt beide Versionen."
     )
     store: str
     found: int
     supported: int
+    compatible_from: int | None = None
+
+
+@error_class
+class StorageSchemaTooOld(StorageError):
+    """The store's schema is older than this version needs (OP5).
+
+    A shared store is not migrated when it is opened: ``amparex db upgrade`` does it,
+    once, for the whole chain.
+    """
+
+    code: ClassVar[str] = "storage.schema_too_old"
+    en: ClassVar[str] = (
+        "The store {store} has schema version {found}; this version of amparex-core needs "
+        "{required}. Upgrade the store once for the whole chain: amparex db upgrade."
+    )
+    de: ClassVar[str] = (
+        "Der Datenspeicher {store} hat die Schemaversion {found}; diese Version von "
+        "amparex-core braucht {required}. Bitte den Datenspeicher einmal für die ganze "
+        "Filialkette aktualisieren: amparex db upgrade."
+    )
+    store: str
+    found: int
+    required: int
 
 
 @error_class
