@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+import operator
 import string
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath, PureWindowsPath
@@ -460,10 +462,25 @@ class InterfaceConfig:
         if self.branch is not None and self.branch != _strip_or_none(branch):
             return False
         if self.workstation is not None and (
-            workstation is None or name_key(self.workstation) != name_key(workstation)
+            workstation is None or self._workstation_key != name_key(workstation)
         ):
             return False
         return self.start is None or on >= self.start
+
+    # Resolution (IF9) compares and sorts the same configurations again and again (a
+    # store keeps decoded configurations): their keys are made once per object.
+
+    @functools.cached_property
+    def _workstation_key(self) -> str | None:
+        return None if self.workstation is None else name_key(self.workstation)
+
+    @functools.cached_property
+    def _resolution_order(self) -> str:
+        # (specificity, display name key, ID) as one text that sorts like the tuple (a
+        # text compares several times faster): NUL is escaped as NUL SOH inside the parts,
+        # so the separator NUL NUL sorts before anything a part continues with.
+        parts = (str(int(self.specificity)), name_key(self.display_name), self.id)
+        return "\x00\x00".join(part.replace("\x00", "\x00\x01") for part in parts)
 
     def matches_place(self, *, branch: str | None, workstation: str | None) -> bool:
         """Whether branch and workstation fit, whatever the date (IF2, IF3)."""
@@ -483,12 +500,21 @@ def resolve(
     Workstation-bound configurations come first, then branch-bound, then chain-wide; ties
     sort by display name and ID, so the order is stable.
     """
-    found = [
+    place = _strip_or_none(branch)
+    workstation_key = None if workstation is None else name_key(workstation)
+    found = [  # is_available, inlined: this runs for every candidate of every resolution
         c
         for c in configs
-        if c.kind is kind and c.is_available(branch=branch, workstation=workstation, on=on)
+        if c.kind is kind
+        and (c.branch is None or c.branch == place)
+        and (c.workstation is None or c._workstation_key == workstation_key)
+        and (c.start is None or on >= c.start)
     ]
-    return sorted(found, key=lambda c: (c.specificity, name_key(c.display_name), c.id))
+    found.sort(key=_RESOLUTION_ORDER)
+    return found
+
+
+_RESOLUTION_ORDER: Final = operator.attrgetter("_resolution_order")
 
 
 def plan_exports(config: InterfaceConfig, on: dt.date) -> list[StatisticExport]:
