@@ -244,6 +244,11 @@ def sftp_cases(run: Run) -> Iterator[Case]:
 
             def ours_small() -> None:
                 with _ours_sftp(server, fresh("os")) as delivery:
+                    for _ in delivery.upload_many(_file(p, p.name) for p in smalls):
+                        pass
+
+            def ours_small_one_by_one() -> None:
+                with _ours_sftp(server, fresh("os1")) as delivery:
                     for path in smalls:
                         delivery.upload(_file(path, path.name))
 
