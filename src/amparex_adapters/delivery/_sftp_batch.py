@@ -38,6 +38,7 @@ class Stopped(Exception):
     """The pipeline stopped; what it leaves to the caller.
 
     Attributes:
+        confirmed: Receipts of files whose rename was confirmed while stopping.
         unconfirmed: Files sent into the pipeline whose upload was not confirmed, in order.
         handles: Remote handles still open.
         temps: Temporary remote paths that may exist.
@@ -47,6 +48,7 @@ class Stopped(Exception):
 
     def __init__(
         self,
+        confirmed: list[DeliveryReceipt],
         unconfirmed: list[OutgoingFile],
         handles: list[bytes],
         temps: list[str],
@@ -55,6 +57,7 @@ class Stopped(Exception):
         cause: object,
     ) -> None:
         super().__init__(f"pipelined upload stopped: {cause}")
+        self.confirmed = confirmed
         self.unconfirmed = unconfirmed
         self.handles = handles
         self.temps = temps
@@ -144,6 +147,20 @@ class _Pipeline:
         upload.numbers.append(acks.send(self.p.CMD_CLOSE, upload.handle))
         upload.closed = True
 
+    def settle(self, uploads: list[_Upload]) -> None:
+        """After a refusal: send what is corked, close the open handles, take every answer.
+
+        Raises:
+            Exception: The connection failed meanwhile (it is not clean then).
+        """
+        if self.sftp.amparex_cork is not None:
+            self.sftp.amparex_flush()
+        for handle in _open_handles(uploads, self.got):
+            self.acks.send(self.p.CMD_CLOSE, handle)
+        for upload in uploads:
+            upload.closed = True
+        self.drain()
+
     def check(self, upload: _Upload) -> None:
         """*upload*'s writes, size check and close were all answered well."""
         answers = [self.answer(num) for num in upload.numbers]
@@ -179,6 +196,7 @@ def pipeline(
     current: _Upload | None = None
     upcoming: _Upload | None = None
     following: OutgoingFile | None = None  # taken from *files*, not started yet
+    renaming: int | None = None  # the request renaming *prev*
     try:
         current = pipe.start(first)
         pipe.drain()
@@ -194,7 +212,7 @@ def pipeline(
             pipe.drain()
             if prev is not None and renaming is not None:
                 pipe.answer(renaming)
-                done, prev = prev, None
+                done, prev, renaming = prev, None, None
                 yield _receipt(done, destination)
             pipe.check(current)
             prev, current, upcoming = current, upcoming, None
@@ -202,7 +220,7 @@ def pipeline(
             renaming = pipe.rename(prev)
             pipe.drain()
             pipe.answer(renaming)
-            done, prev = prev, None
+            done, prev, renaming = prev, None, None
             yield _receipt(done, destination)
     except GeneratorExit:
         # The caller stopped iterating (at a yield, so nothing is in flight): leave no
@@ -212,19 +230,11 @@ def pipeline(
         cleanup(conn, _open_handles(left, pipe.got), [u.tmp for u in left])
         raise
     except Exception as exc:  # noqa: BLE001 - whatever it is, the caller takes over
-        sftp.amparex_cork = None
         left = [u for u in (prev, current, upcoming) if u is not None]
-        unconfirmed = [u.file for u in left]
-        for extra in (following, exc.file if isinstance(exc, _Stop) else None):
-            if extra is not None:
-                unconfirmed.append(extra)
-        raise Stopped(
-            unconfirmed,
-            _open_handles(left, pipe.got),
-            [u.tmp for u in left],
-            clean=not pipe.acks.pending,
-            cause=exc.cause if isinstance(exc, _Stop) else exc,
-        ) from (exc if not isinstance(exc, _Stop) else None)
+        stopped = _stopped(
+            pipe, exc, left, following=following, renaming=renaming, destination=destination
+        )
+        raise stopped from (exc if not isinstance(exc, _Stop) else None)
 
 
 def _next_checked(files: Iterator[OutgoingFile], destination: str) -> OutgoingFile | None:
@@ -235,6 +245,42 @@ def _next_checked(files: Iterator[OutgoingFile], destination: str) -> OutgoingFi
         except DeliveryError as exc:
             raise _Stop(exc, following) from None
     return following
+
+
+def _stopped(
+    pipe: _Pipeline,
+    exc: Exception,
+    left: list[_Upload],
+    *,
+    following: OutgoingFile | None,
+    renaming: int | None,
+    destination: str,
+) -> Stopped:
+    """What a stopped pipeline leaves: *left* are the uploads started, oldest first."""
+    confirmed = []
+    if isinstance(exc, _Stop) and pipe.conn.alive:
+        # A refusal, the connection is fine: let what is queued go, and learn whether
+        # the previous file's rename (the oldest upload, when one was sent) went through.
+        try:
+            pipe.settle(left)
+        except Exception:
+            logger.debug("settling the pipeline failed", exc_info=True)
+        else:
+            if renaming is not None and pipe.got.get(renaming, 0) is None:
+                confirmed.append(_receipt(left.pop(0), destination))
+    pipe.sftp.amparex_cork = None
+    unconfirmed = [u.file for u in left]
+    for extra in (following, exc.file if isinstance(exc, _Stop) else None):
+        if extra is not None:
+            unconfirmed.append(extra)
+    return Stopped(
+        confirmed,
+        unconfirmed,
+        _open_handles(left, pipe.got),
+        [u.tmp for u in left],
+        clean=not pipe.acks.pending,
+        cause=exc.cause if isinstance(exc, _Stop) else exc,
+    )
 
 
 def _open_handles(uploads: list[_Upload], got: dict[int, Any]) -> list[bytes]:

@@ -326,6 +326,7 @@ class SftpDelivery:
                         cleanup(conn, stop.handles, stop.temps)
                     else:
                         self.close()  # an answer may still come: never reuse it
+                    yield from stop.confirmed
                     for file in stop.unconfirmed:
                         yield self.upload(file)
 
