@@ -1,6 +1,8 @@
 """The shared store of a branch chain on PostgreSQL (psycopg 3 and its connection pool).
 
-Needs the extra ``postgres`` (``pip install "amparex-core[postgres]"``).
+Needs the extra ``postgres`` (``pip install "amparex-core[postgres]"``): plain psycopg,
+which loads the system's libpq (Debian: ``libpq5``). Where no libpq is installed, the extra
+``postgres-binary`` brings psycopg's wheels with their own.
 
 The schema and its migrations are those of the SQLite store. Each write runs in one
 READ COMMITTED transaction: inserts that must happen once use ``INSERT … ON CONFLICT DO
@@ -45,6 +47,11 @@ from .sql.core import T
 __all__ = ["PostgresStorage", "describe_conninfo"]
 
 logger = logging.getLogger(__name__)
+
+_LIBPQ_HINT = (
+    'psycopg needs the libpq library (Debian: apt-get install libpq5), or pip install'
+    ' "amparex-core[postgres-binary]" for psycopg with a libpq of its own'
+)
 
 _MIGRATION_LOCK: Final = 0x616D70_61726578  # "amp" "arex"
 _RETRIES: Final = 10
@@ -135,7 +142,7 @@ class PostgresStorage(SqlStorage):
     def __init__(
         self, conninfo: str, *, min_size: int = 1, max_size: int = 4, timeout: float = 30.0
     ) -> None:
-        self._psycopg = require("psycopg", "postgres")
+        self._psycopg = require("psycopg", "postgres", hint=_LIBPQ_HINT)
         pool_module = require("psycopg_pool", "postgres")
         self.store_name = describe_conninfo(conninfo)
         self._timeout = timeout
