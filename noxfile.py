@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import tarfile
+import zipfile
 from pathlib import Path
 
 import nox
@@ -18,11 +20,13 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 # Every adapter's extra; psycopg with its own libpq, so the suite runs without the system's.
 EXTRAS = "all,postgres-binary"
 # deps-lowest: what runs against the lowest versions pyproject.toml allows (CI time: the
-# rules, the ports' contract suites over every adapter, and the adapters of the libraries
-# whose private names are used for speed).
+# rules, the ports' contract suites over every adapter, the commands in-process, and the
+# adapters of the libraries whose private names are used for speed).
 LOWEST_TESTS = [
     "tests/unit",
     "tests/contract",
+    "tests/cli/test_commands.py",
+    "tests/cli/test_logging.py",
     "tests/integration/delivery/test_sftp.py",
     "tests/integration/delivery/test_sftp_many.py",
 ]
@@ -155,8 +159,9 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def package(session: nox.Session) -> None:
-    """Build wheel and sdist, check them with twine, install the wheel with every extra into a
-    fresh environment and run the installed command there (``--version`` and the demo twice)."""
+    """Build wheel and sdist, check them with twine and for the LICENSE file, install the
+    wheel with every extra into a fresh environment and run the installed command there
+    (``--version`` and the demo twice)."""
     session.install("build", "twine")
     tmp = Path(session.create_tmp())
     for old in ("dist", "demo"):
@@ -164,6 +169,12 @@ def package(session: nox.Session) -> None:
     dist = tmp / "dist"
     session.run("python", "-m", "build", "--outdir", str(dist), silent=True)
     session.run("twine", "check", "--strict", *map(str, sorted(dist.iterdir())))
+    wheel_names = zipfile.ZipFile(next(dist.glob("*.whl"))).namelist()
+    with tarfile.open(next(dist.glob("*.tar.gz"))) as sdist:
+        sdist_names = sdist.getnames()
+    for where, names in (("wheel", wheel_names), ("sdist", sdist_names)):
+        if not any(name.endswith("/LICENSE") for name in names):
+            session.error(f"the {where} has no LICENSE file")
     wheel = next(dist.glob("*.whl"))
     venv = dist.parent / "installed"
     session.run("python", "-m", "venv", "--clear", str(venv))
