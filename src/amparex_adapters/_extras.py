@@ -28,7 +28,8 @@ def require(module: str, extra: str, *, hint: str = "") -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        if exc.name is not None and exc.name.split(".")[0] == module.split(".")[0]:
+        root = module.partition(".")[0]
+        if exc.name is not None and exc.name.partition(".")[0] == root:
             raise MissingExtraError(
                 f'this adapter needs {module!r}: pip install "amparex-core[{extra}]"'
             ) from exc

@@ -121,7 +121,8 @@ class FieldFont:
         widths: dict[str, float] = {}
         raw_widths: Mapping[str, Any] = dict(font.character_widths)
         default = float(raw_widths.get("default", 500) or 500)
-        for code, raw in sorted(font.encoding.items()):
+        encoding: dict[int, str] = font.encoding
+        for code, raw in sorted(encoding.items()):
             if not 0 <= code < 256:
                 continue
             char = unicode_of.get(raw, raw)

@@ -49,7 +49,7 @@ __all__ = ["PostgresStorage", "describe_conninfo"]
 logger = logging.getLogger(__name__)
 
 _LIBPQ_HINT = (
-    'psycopg needs the libpq library (Debian: apt-get install libpq5), or pip install'
+    "psycopg needs the libpq library (Debian: apt-get install libpq5), or pip install"
     ' "amparex-core[postgres-binary]" for psycopg with a libpq of its own'
 )
 

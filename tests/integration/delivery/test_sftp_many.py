@@ -23,7 +23,7 @@ from amparex_adapters.delivery import sftp as sftp_module
 from amparex_adapters.delivery._common import Retry
 from amparex_adapters.delivery.sftp import SftpDelivery
 from amparex_core.domain.errors import DeliveryFailed
-from amparex_core.domain.parcels import OutgoingFile
+from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 from tests.integration.delivery.proxy import CuttingProxy, cut_once
 from tests.integration.delivery.targets import Target, build_target, outgoing, via_port
 
@@ -114,7 +114,7 @@ def test_LL8_upload_many_a_file_shorter_than_announced_stops_there(
         outgoing("short.csv", b"s" * 100, size=5000),
         outgoing("c.csv", b"c" * 5000),
     ]
-    received = []
+    received: list[DeliveryReceipt] = []
     with pytest.raises(DeliveryFailed) as info:
         received.extend(delivery.upload_many(items))
     assert info.value.item == "short.csv"
@@ -136,7 +136,7 @@ def test_LL8_upload_many_a_refused_rename_leaves_nothing_partial(
     (target.folder / "taken.csv" / "inside").write_text("keep")
     items = [outgoing(n, d) for n, d in files_of(3)]
     items.insert(1, outgoing("taken.csv", b"t" * 4000))
-    received = []
+    received: list[DeliveryReceipt] = []
     with pytest.raises(DeliveryFailed) as info:
         received.extend(delivery.upload_many(items))
     assert info.value.item == "taken.csv"
@@ -152,7 +152,7 @@ def test_LL8_upload_many_refuses_a_bad_name_in_the_middle_as_upload_would(
     delivery = target.delivery
     assert isinstance(delivery, SftpDelivery)
     items = [outgoing("a.csv", b"a"), outgoing("b.csv", b"b"), outgoing("../up.csv", b"x")]
-    received = []
+    received: list[DeliveryReceipt] = []
     with pytest.raises(DeliveryFailed) as info:
         received.extend(delivery.upload_many([*items, outgoing("c.csv", b"c")]))
     assert info.value.item == "../up.csv"
@@ -285,6 +285,7 @@ def test_LL8_a_changed_paramiko_delivers_through_its_public_api_with_one_warning
     assert delivery._conn.fast is False
     delivery.upload(outgoing("single.csv", b"replaced, same name"))
     other = target.rebuild()  # a second delivery, a second connection: detected already
+    assert isinstance(other, SftpDelivery)
     with other:
         other.upload(outgoing("other.csv", b"other"))
     assert len(receipts) == len(items)
