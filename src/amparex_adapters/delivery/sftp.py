@@ -36,7 +36,7 @@ remote folder and removes the temp files of dead uploads — see
 The pipelined writer talks to paramiko's request layer (``_async_request``,
 ``_read_response``, the calls paramiko's own ``SFTPFile`` uses) and overrides three
 private methods of ``SFTPClient``. Those names are checked once per process, at the first
-connection (:mod:`amparex_adapters.delivery._sftp_requests`); when one is missing or has
+connection (``amparex_adapters.delivery._sftp_requests``); when one is missing or has
 changed shape, one warning is logged and every upload goes through paramiko's public
 ``SFTPClient.putfo`` (pipelined, 32 KiB writes) to the same temporary name, with the same
 size check and rename: slower, never broken.

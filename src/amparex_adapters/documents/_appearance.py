@@ -8,7 +8,7 @@ worked out once per template, and a filled field costs the text measurement and 
 content-stream operators.
 
 The font metrics come from pypdf's ``Font`` class, which lives in a private module
-(``pypdf.generic._font``); :func:`check_font_api` tells whether this pypdf still has it in
+(``pypdf.generic._font``); ``check_font_api()`` tells whether this pypdf still has it in
 the shape used here (the renderer falls back to pypdf's public form filling otherwise).
 
 Supported: simple fonts (Type1, including the standard 14 without embedded metrics, and
