@@ -293,6 +293,10 @@ class SftpDelivery:
 
         The delivery is held by the iteration (other threads wait) until it ends.
 
+        Yields:
+            The receipt of each file, in the order of *files*, once its rename is
+            confirmed.
+
         Raises:
             DeliveryFailed: For the first file that fails after retries; the files after
                 it are not uploaded.
