@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import operator
 import string
 from collections.abc import Iterable, Mapping
@@ -391,6 +390,12 @@ class InterfaceConfig:
     workstation: str | None = attrs.field(default=None, converter=_strip_or_none)
     client_side: bool = attrs.field(default=None)
     start: dt.date | None = None
+    # Resolution (IF9) compares and sorts the same configurations again and again (a
+    # store keeps decoded configurations): their keys are made once, at construction.
+    # (Not functools.cached_property: on a slotted attrs class it adds a __getattr__,
+    # which makes every attribute read of the class several times slower in CPython.)
+    _workstation_key: str | None = attrs.field(init=False, eq=False, repr=False)
+    _resolution_order: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         policy = self.kind.policy
@@ -400,7 +405,8 @@ class InterfaceConfig:
             )
         if cast("str | None", self.display_name) is None:
             object.__setattr__(self, "display_name", policy.default_display_name)
-        if not name_key(self.display_name):
+        display_key = name_key(self.display_name)
+        if not display_key:
             raise DisplayNameRequired(kind=self.kind.value)
         if cast("bool | None", self.client_side) is None:
             object.__setattr__(self, "client_side", policy.default_client_side)
@@ -412,6 +418,9 @@ class InterfaceConfig:
             raise ServerSideRequired(kind=self.kind.value)
         if isinstance(self.start, dt.datetime):
             raise TypeError("start is a date, not a datetime")
+        workstation_key = None if self.workstation is None else name_key(self.workstation)
+        object.__setattr__(self, "_workstation_key", workstation_key)
+        object.__setattr__(self, "_resolution_order", _order_text(self, display_key))
 
     @property
     def policy(self) -> KindPolicy:
@@ -467,21 +476,6 @@ class InterfaceConfig:
             return False
         return self.start is None or on >= self.start
 
-    # Resolution (IF9) compares and sorts the same configurations again and again (a
-    # store keeps decoded configurations): their keys are made once per object.
-
-    @functools.cached_property
-    def _workstation_key(self) -> str | None:
-        return None if self.workstation is None else name_key(self.workstation)
-
-    @functools.cached_property
-    def _resolution_order(self) -> str:
-        # (specificity, display name key, ID) as one text that sorts like the tuple (a
-        # text compares several times faster): NUL is escaped as NUL SOH inside the parts,
-        # so the separator NUL NUL sorts before anything a part continues with.
-        parts = (str(int(self.specificity)), name_key(self.display_name), self.id)
-        return "\x00\x00".join(part.replace("\x00", "\x00\x01") for part in parts)
-
     def matches_place(self, *, branch: str | None, workstation: str | None) -> bool:
         """Whether branch and workstation fit, whatever the date (IF2, IF3)."""
         return self.is_available(branch=branch, workstation=workstation, on=dt.date.max)
@@ -515,6 +509,16 @@ def resolve(
 
 
 _RESOLUTION_ORDER: Final = operator.attrgetter("_resolution_order")
+
+
+def _order_text(config: InterfaceConfig, display_key: str) -> str:
+    """(specificity, display name key, ID) as one text that sorts like the tuple.
+
+    A text compares several times faster than a tuple. NUL is escaped as NUL SOH inside
+    the parts, so the separator NUL NUL sorts before anything a part continues with.
+    """
+    parts = (str(int(config.specificity)), display_key, config.id)
+    return "\x00\x00".join(part.replace("\x00", "\x00\x01") for part in parts)
 
 
 def plan_exports(config: InterfaceConfig, on: dt.date) -> list[StatisticExport]:
