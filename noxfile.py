@@ -71,10 +71,13 @@ def tests(session: nox.Session) -> None:
 def deps_lowest(session: nox.Session) -> None:
     """The rules and contract suites with the lowest version of every direct dependency.
 
-    ``uv pip install --resolution lowest-direct``: each lower bound in pyproject.toml
-    (the library's and the test group's) is tested, not only claimed. In the default set.
+    ``uv pip install --resolution lowest-direct`` (``--upgrade``: a reused environment is
+    resolved again): each lower bound in pyproject.toml (the library's and the test
+    group's) is tested, not only claimed. In the default set.
     """
-    session.install("--resolution", "lowest-direct", "-e", f".[{EXTRAS}]", *_group("test"))
+    session.install(
+        "--upgrade", "--resolution", "lowest-direct", "-e", f".[{EXTRAS}]", *_group("test")
+    )
     session.run("uv", "pip", "freeze", external=True, silent=False)
     session.run(
         "pytest",
