@@ -1,11 +1,11 @@
 """Drawing a filled text field straight into page content (flattening), with cached metrics.
 
 pypdf's own form filling builds a new font object and an appearance XObject for every field
-of every page (about 0.3 ms per field with pypdf 7.1, measured on a busy 2-core machine by
-``benchmarks/documents.py``'s loop); a batch of a thousand cards with letters has ten thousand
-fields. Here each field's layout (rectangle, font, size, colour, alignment, wrapping) is
-worked out once per template, and a filled field costs the text measurement and a few
-content-stream operators.
+of every page: 0.25–0.3 ms of CPU per field with pypdf 7.1, measured in the careful loop of
+``benchmarks/documents.py`` on a 2-core machine; a batch of a thousand cards with letters
+has ten thousand fields. Here each field's layout (rectangle, font, size, colour,
+alignment, wrapping) is worked out once per template, and a filled field costs the text
+measurement and a few content-stream operators.
 
 The font metrics come from pypdf's ``Font`` class, which lives in a private module
 (``pypdf.generic._font``); ``check_font_api()`` tells whether this pypdf still has it in

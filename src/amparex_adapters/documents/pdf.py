@@ -36,8 +36,10 @@ Speed
     copied into a batch once and shared by all of its pages, so a filled page costs its
     expressions and one small content stream. pypdf's own form filling
     (``update_page_form_field_values``) builds a font and an appearance object for every
-    field of every page instead, about 0.3 ms per field with pypdf 7.1 (measured on a
-    busy 2-core machine). ``benchmarks/documents.py`` compares the two on whole batches.
+    field of every page instead: 0.25–0.3 ms of CPU per field with pypdf 7.1 (measured in
+    the careful loop of ``benchmarks/documents.py`` on a 2-core machine), where a whole
+    card of four fields costs about 0.2 ms here. The benchmark compares the two on whole
+    batches.
 
 When pypdf changes
     The fast path uses two names pypdf keeps private: the font metrics of
