@@ -1,20 +1,45 @@
-"""Development sessions: ``nox`` runs the default set (tests, lint, typecheck, docs, package)."""
+"""Development sessions: ``nox`` runs the default set (tests, deps-lowest, lint, typecheck,
+docs, package); ``deps-latest``, ``fuzz`` and ``bench`` run on demand."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import tarfile
+import zipfile
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "lint", "typecheck", "docs", "package"]
+nox.options.sessions = ["tests", "deps-lowest", "lint", "typecheck", "docs", "package"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
-EXTRAS = "all"
+# Every adapter's extra; psycopg with its own libpq, so the suite runs without the system's.
+EXTRAS = "all,postgres-binary"
+# deps-lowest: what runs against the lowest versions pyproject.toml allows (CI time: the
+# rules, the ports' contract suites over every adapter, the commands in-process, and the
+# adapters of the libraries whose private names are used for speed).
+LOWEST_TESTS = [
+    "tests/unit",
+    "tests/contract",
+    "tests/cli/test_commands.py",
+    "tests/cli/test_logging.py",
+    "tests/integration/delivery/test_sftp.py",
+    "tests/integration/delivery/test_sftp_many.py",
+]
+# deps-latest: the contract suites and the adapters that use private names of pypdf and
+# paramiko, which are installed in their newest releases even past the pins.
+LATEST_TESTS = [
+    "tests/contract",
+    "tests/unit/test_documents_pdf.py",
+    "tests/unit/test_documents_pdf_fallback.py",
+    "tests/integration/delivery/test_sftp.py",
+    "tests/integration/delivery/test_sftp_many.py",
+]
+PAST_THE_PINS = ["pypdf", "paramiko"]
 
 
 def _group(name: str) -> list[str]:
@@ -39,6 +64,54 @@ def tests(session: nox.Session) -> None:
         "report",
         "--include=*/amparex_core/*",
         "--fail-under=95",
+    )
+
+
+@nox.session(name="deps-lowest", venv_backend="uv")
+def deps_lowest(session: nox.Session) -> None:
+    """The rules and contract suites with the lowest version of every direct dependency.
+
+    ``uv pip install --resolution lowest-direct`` (``--upgrade``: a reused environment is
+    resolved again): each lower bound in pyproject.toml (the library's and the test
+    group's) is tested, not only claimed. In the default set.
+    """
+    session.install(
+        "--upgrade", "--resolution", "lowest-direct", "-e", f".[{EXTRAS}]", *_group("test")
+    )
+    session.run("uv", "pip", "freeze", external=True, silent=False)
+    session.run(
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *(session.posargs or LOWEST_TESTS),
+        env={"HYPOTHESIS_PROFILE": "ci" if os.environ.get("CI") else "dev"},
+    )
+
+
+@nox.session(name="deps-latest", venv_backend="uv")
+def deps_latest(session: nox.Session) -> None:
+    """The newest releases the pins allow, and pypdf and paramiko even past their pins.
+
+    On demand only (not in the default set): it tells early what the next releases break.
+    Warnings are allowed (``-W default``): a newer library may deprecate things, and the
+    adapters log a warning when they fall back to a library's public API.
+    """
+    overrides = Path(session.create_tmp()) / "past-the-pins.txt"
+    overrides.write_text("".join(f"{name}\n" for name in PAST_THE_PINS))
+    session.install(
+        "--upgrade", "--override", str(overrides), "-e", f".[{EXTRAS}]", *_group("test")
+    )
+    session.run("uv", "pip", "freeze", external=True, silent=False)
+    session.run(
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "default",
+        *(session.posargs or LATEST_TESTS),
+        env={"HYPOTHESIS_PROFILE": "dev"},
     )
 
 
@@ -89,8 +162,9 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def package(session: nox.Session) -> None:
-    """Build wheel and sdist, check them with twine, install the wheel with every extra into a
-    fresh environment and run the installed command there (``--version`` and the demo twice)."""
+    """Build wheel and sdist, check them with twine and for the LICENSE file, install the
+    wheel with every extra into a fresh environment and run the installed command there
+    (``--version`` and the demo twice)."""
     session.install("build", "twine")
     tmp = Path(session.create_tmp())
     for old in ("dist", "demo"):
@@ -98,6 +172,12 @@ def package(session: nox.Session) -> None:
     dist = tmp / "dist"
     session.run("python", "-m", "build", "--outdir", str(dist), silent=True)
     session.run("twine", "check", "--strict", *map(str, sorted(dist.iterdir())))
+    wheel_names = zipfile.ZipFile(next(dist.glob("*.whl"))).namelist()
+    with tarfile.open(next(dist.glob("*.tar.gz"))) as sdist:
+        sdist_names = sdist.getnames()
+    for where, names in (("wheel", wheel_names), ("sdist", sdist_names)):
+        if not any(name.endswith("/LICENSE") for name in names):
+            session.error(f"the {where} has no LICENSE file")
     wheel = next(dist.glob("*.whl"))
     venv = dist.parent / "installed"
     session.run("python", "-m", "venv", "--clear", str(venv))

@@ -118,7 +118,8 @@ class DictDelivery:
         pytest.param(
             PARTIAL,
             "test_LL8_file_delivery_refuses_a_short_file",
-            ("DID NOT RAISE DeliveryFailed",),
+            # pytest 8.0 names the class in full, later releases by its name
+            ("DID NOT RAISE ", "DeliveryFailed"),
             id="partial-file-under-its-final-name",
         ),
         pytest.param(

@@ -184,6 +184,11 @@ def test_CO8_sandbox_escapes_in_pdf_form_fields_are_refused_at_validate(expressi
         ("{{ 'ab' * 3 }}", "ababab"),
         ("{{ 2 ** 10 }}", "1024"),
         ("{{ range(3)|list }}", "[0, 1, 2]"),
+        # A large value (not argument) through filters Jinja passes its environment or
+        # context first (attr, sort, map): the limit is on arguments only.
+        ("{{ 1000000|attr('real') }}", "1000000"),
+        ("{{ [1000000, 2]|sort|first }}", "2"),
+        ("{{ [1000000]|map('string')|join }}", "1000000"),
     ],
 )
 def test_CO8_the_limits_leave_ordinary_expressions_alone(expression: str, expected: str) -> None:

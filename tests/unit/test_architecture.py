@@ -95,6 +95,26 @@ def test_missing_extra_names_the_extra() -> None:
     assert require("json", "none").dumps([]) == "[]"
 
 
+def test_an_installed_library_that_cannot_load_is_named_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """psycopg without a libpq: installed, yet its import fails; the message says why."""
+    from amparex_adapters._extras import MissingExtraError, require
+
+    package = tmp_path / "amparex_fake_driver"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "raise ImportError('no pq wrapper available.\\nAttempts made: ...')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(MissingExtraError) as info:
+        require("amparex_fake_driver", "postgres", hint="install libpq5")
+    message = str(info.value)
+    assert "installed but cannot be imported (no pq wrapper available.)" in message
+    assert message.endswith("; install libpq5")
+    assert "Attempts" not in message
+
+
 def dotted_imports_of(path: Path) -> set[str]:
     """The absolute modules *path* imports, in full (``amparex_adapters.testing.strategies``)."""
     found: set[str] = set()

@@ -30,6 +30,7 @@ from tests.world import LL_DIR, World
 
 LL = LoyaltyLabSettings(customer_number="4711", directory="/srv/ll")
 CO = CardOrderSettings(contract="KV-1", key="k")
+DAY = dt.date(2026, 11, 23)
 
 
 def ll_config(**kwargs: object) -> InterfaceConfig:
@@ -271,6 +272,50 @@ def test_IF9_resolution_returns_available_ones_most_specific_first(
     assert {c.id for c in found} == expected
     ranks = [c.specificity for c in found]
     assert ranks == sorted(ranks)
+    assert found == sorted(found, key=lambda c: (c.specificity, name_key(c.display_name), c.id))
+
+
+# Few letters, so that names and IDs often are prefixes of one another; NUL and SOH are
+# the characters an order-preserving text key must escape.
+_ANY_TEXT = st.text(st.sampled_from(["a", "B", "\x00", "\x01", " ", "ß"]), max_size=4)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, "F01"]),
+            st.sampled_from([None, "KASSE-1", "kasse-1 "]),
+            _ANY_TEXT.filter(lambda t: bool(name_key(t))),
+            _ANY_TEXT.filter(lambda t: bool(t.strip())),
+        ),
+        max_size=8,
+    )
+)
+def test_IF9_ties_sort_by_display_name_then_id_whatever_the_text(
+    places: list[tuple[str | None, str | None, str, str]],
+) -> None:
+    """IF9: the order is (specificity, display-name key, ID) for any text, NUL included.
+
+    Resolution sorts by one precomputed text per configuration; this checks it against
+    the tuple it stands for, with names and IDs that are prefixes of each other and
+    contain NUL and SOH.
+    """
+    configs = [
+        InterfaceConfig(
+            id=config_id,
+            kind=InterfaceKind.CARD_ORDER,
+            settings=CO,
+            display_name=display,
+            branch=branch,
+            workstation=workstation,
+        )
+        for branch, workstation, display, config_id in places
+    ]
+    found = resolve(
+        configs, kind=InterfaceKind.CARD_ORDER, branch="F01", workstation="KASSE-1", on=DAY
+    )
+    assert len(found) == len(configs)
+    assert found == sorted(configs, key=lambda c: (c.specificity, name_key(c.display_name), c.id))
 
 
 def test_IF9_service_resolution_and_not_available() -> None:

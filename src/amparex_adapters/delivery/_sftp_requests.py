@@ -3,18 +3,138 @@
 :class:`Acks` collects the answers to the requests of one upload that are in flight;
 :func:`client_class` is an ``SFTPClient`` that keeps the extensions the server announces,
 corks requests into one write and sends write requests built in one piece. They talk to
-``_async_request`` and ``_read_response``, the calls paramiko's own ``SFTPFile`` uses;
-they have been stable since paramiko 1.x.
+``_async_request`` and ``_read_response``, the calls paramiko's own ``SFTPFile`` uses,
+and override three private methods (``_send_packet``, ``_write_all``, ``_send_version``).
+
+Those names are paramiko's own business: :func:`private_api_problem` checks, once per
+process, that the installed paramiko still has each of them with the parameters used here
+(and :func:`client_problem` checks the attributes of a client object);
+:mod:`.sftp` uses the public ``SFTPClient.putfo`` when they do not.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
+import threading
 from collections import deque
+from collections.abc import MutableMapping
 from types import ModuleType
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["Acks", "client_class"]
+__all__ = [
+    "Acks",
+    "client_class",
+    "client_problem",
+    "fast_path",
+    "give_up_fast_path",
+    "private_api_problem",
+]
+
+_POSITIONAL: Final = inspect.Parameter.POSITIONAL_OR_KEYWORD
+_REST: Final = inspect.Parameter.VAR_POSITIONAL
+
+#: The private methods of ``SFTPClient`` used or overridden, with their parameters.
+_METHODS: Final[dict[str, tuple[tuple[str, Any], ...]]] = {
+    "_request": (("t", _POSITIONAL), ("args", _REST)),
+    "_async_request": (("fileobj", _POSITIONAL), ("t", _POSITIONAL), ("args", _REST)),
+    "_read_response": (("waitfor", _POSITIONAL),),
+    "_convert_status": (("msg", _POSITIONAL),),
+    "_send_packet": (("t", _POSITIONAL), ("packet", _POSITIONAL)),
+    "_read_packet": (),
+    "_write_all": (("out", _POSITIONAL),),
+    "_send_version": (),
+}
+
+#: The protocol constants of ``paramiko.sftp`` the writer sends and reads.
+_CONSTANTS: Final = (
+    "CMD_INIT", "CMD_VERSION", "CMD_OPEN", "CMD_HANDLE", "CMD_WRITE", "CMD_CLOSE",
+    "CMD_FSTAT", "CMD_STATUS", "CMD_ATTRS", "CMD_EXTENDED", "CMD_EXTENDED_REPLY",
+    "SFTP_FLAG_WRITE", "SFTP_FLAG_CREATE", "SFTP_FLAG_TRUNC",
+)  # fmt: skip
+
+
+def _shape(function: Any) -> tuple[tuple[str, Any], ...]:
+    parameters = list(inspect.signature(function).parameters.values())[1:]  # without self
+    return tuple((p.name, p.kind) for p in parameters)
+
+
+def private_api_problem(paramiko: ModuleType) -> str | None:
+    """What keeps the pipelined writer from working with this paramiko, or ``None``."""
+    client = getattr(paramiko, "SFTPClient", None)
+    sftp = getattr(paramiko, "sftp", None)
+    if client is None or sftp is None:
+        return "paramiko.SFTPClient or paramiko.sftp is missing"
+    for name, expected in _METHODS.items():
+        method = getattr(client, name, None)
+        if not callable(method):
+            return f"SFTPClient.{name} is missing"
+        try:
+            shape = _shape(method)
+        except (TypeError, ValueError):
+            return f"SFTPClient.{name} has no signature"
+        if shape != expected:
+            return f"SFTPClient.{name} takes {[n for n, _ in shape]}"
+    from_msg = getattr(getattr(paramiko, "SFTPAttributes", None), "_from_msg", None)
+    if not callable(from_msg):
+        return "SFTPAttributes._from_msg is missing"
+    missing = [name for name in _CONSTANTS if not isinstance(getattr(sftp, name, None), int)]
+    if missing:
+        return f"paramiko.sftp has no {', '.join(missing)}"
+    if not callable(getattr(paramiko, "Message", None)):
+        return "paramiko.Message is missing"
+    return None
+
+
+_fast_lock = threading.Lock()
+_fast: dict[int, bool] = {}
+"""Per paramiko module (by ``id``): whether the pipelined writer may run."""
+
+
+def fast_path(paramiko: ModuleType) -> bool:
+    """Whether paramiko's private request layer is usable (checked once per process)."""
+    with _fast_lock:
+        known = _fast.get(id(paramiko))
+        if known is not None:
+            return known
+        problem = private_api_problem(paramiko)
+        _fast[id(paramiko)] = problem is None
+    if problem is not None:
+        _warn_public(paramiko, problem)
+    return problem is None
+
+
+def give_up_fast_path(paramiko: ModuleType, problem: str) -> None:
+    """Use the public API from now on (an SFTP client object did not have what we use)."""
+    with _fast_lock:
+        was = _fast.get(id(paramiko), True)
+        _fast[id(paramiko)] = False
+    if was:
+        _warn_public(paramiko, problem)
+
+
+def _warn_public(paramiko: ModuleType, problem: str) -> None:
+    logger.warning(
+        "paramiko %s changed its SFTP request layer (%s); uploading through paramiko's"
+        " public SFTPClient.putfo instead (slower, same guarantees)",
+        getattr(paramiko, "__version__", "?"),
+        problem,
+    )
+
+
+def client_problem(client: Any) -> str | None:
+    """What is wrong with the attributes of an ``SFTPClient`` the writer uses, or ``None``."""
+    if not isinstance(getattr(client, "_expecting", None), MutableMapping):
+        return "SFTPClient._expecting is not a mapping"
+    if not isinstance(getattr(client, "request_number", None), int):
+        return "SFTPClient.request_number is not a number"
+    lock = getattr(client, "_lock", None)
+    if not (hasattr(lock, "__enter__") and hasattr(lock, "__exit__")):
+        return "SFTPClient._lock is not a lock"
+    if not callable(getattr(getattr(client, "sock", None), "send", None)):
+        return "SFTPClient.sock cannot send"
+    return None
+
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +161,8 @@ class Acks:
             self.answers[num] = None
         elif t == self._p.CMD_ATTRS:
             self.answers[num] = self._attrs_cls._from_msg(msg)
+        elif t == self._p.CMD_HANDLE:
+            self.answers[num] = msg.get_binary()
         else:
             self.answers[num] = OSError(f"unexpected SFTP answer type {t}")
 
@@ -55,6 +177,15 @@ class Acks:
         self.pending.append((num, len(data)))
         self.in_flight += len(data)
         return num
+
+    def take_oldest(self) -> tuple[int, Any]:
+        """Wait for the oldest request's answer; its number and the answer (an error too)."""
+        num, size = self.pending[0]
+        while num not in self.answers:
+            self._sftp._read_response()
+        self.pending.popleft()
+        self.in_flight -= size
+        return num, self.answers.pop(num)
 
     def wait_oldest(self) -> Any:
         num, size = self.pending[0]

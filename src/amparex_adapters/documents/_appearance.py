@@ -1,10 +1,15 @@
 """Drawing a filled text field straight into page content (flattening), with cached metrics.
 
 pypdf's own form filling builds a new font object and an appearance XObject for every field
-of every page (about a millisecond per field); a batch of a thousand cards with letters has
-ten thousand fields. Here each field's layout (rectangle, font, size, colour, alignment,
-wrapping) is worked out once per template, and a filled field costs the text measurement and
-a few content-stream operators.
+of every page: 0.25–0.3 ms of CPU per field with pypdf 7.1, measured in the careful loop of
+``benchmarks/documents.py`` on a 2-core machine; a batch of a thousand cards with letters
+has ten thousand fields. Here each field's layout (rectangle, font, size, colour,
+alignment, wrapping) is worked out once per template, and a filled field costs the text
+measurement and a few content-stream operators.
+
+The font metrics come from pypdf's ``Font`` class, which lives in a private module
+(``pypdf.generic._font``); ``check_font_api()`` tells whether this pypdf still has it in
+the shape used here (the renderer falls back to pypdf's public form filling otherwise).
 
 Supported: simple fonts (Type1, including the standard 14 without embedded metrics, and
 TrueType) with a single-byte encoding; ``/DA`` font, size (0 = fit) and grey/RGB/CMYK fill
@@ -15,14 +20,18 @@ ordinary text), rotated widgets (``/MK /R``), rich text (``/RV``).
 
 from __future__ import annotations
 
+import importlib
 import re
+from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
-from pypdf.generic import DictionaryObject
-from pypdf.generic._font import Font
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
 
-__all__ = ["FieldFont", "FieldLayout", "UnsupportedField"]
+__all__ = ["FieldFont", "FieldLayout", "UnsupportedField", "check_font_api"]
+
+#: Where pypdf keeps its font metrics (a private module: it changed in recent releases).
+FONT_MODULE: Final = "pypdf.generic._font"
 
 MULTILINE: Final = 1 << 12
 HIDDEN_FLAGS: Final = 2 | 32  # annotation flags Hidden, NoView
@@ -36,6 +45,39 @@ _COLOR = re.compile(rb"((?:[-+]?[\d.]+\s+){1,4})(g|rg|k)\b")
 
 class UnsupportedField(ValueError):
     """The field uses something this flattener does not draw."""
+
+
+def _font_class() -> Any:
+    return importlib.import_module(FONT_MODULE).Font
+
+
+def check_font_api() -> None:
+    """Check that pypdf's font metrics have the shape :class:`FieldFont` reads.
+
+    Loads a standard font and a small TrueType-style font dictionary with widths, and
+    reads every attribute :meth:`FieldFont.from_resource` uses.
+
+    Raises:
+        Exception: Whatever goes wrong (a missing module, class, method or attribute, a
+            value of another type); the message says what.
+    """
+    core = FieldFont.from_resource(None, "/Helvetica")
+    if not core.widths or core.width("A", 10.0) <= 0 or not core.encode("A").startswith(b"("):
+        raise TypeError("the metrics of Helvetica came back empty")
+    simple = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/TrueType"),
+            NameObject("/BaseFont"): NameObject("/Arial"),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            NameObject("/FirstChar"): NumberObject(65),
+            NameObject("/LastChar"): NumberObject(65),
+            NameObject("/Widths"): ArrayObject([NumberObject(667)]),
+        }
+    )
+    font = FieldFont.from_resource(simple, "/Arial")
+    if abs(font.widths.get("A", 0.0) - 667.0) > 0.5:
+        raise TypeError(f"the width of 'A' read from /Widths is {font.widths.get('A')}, not 667")
 
 
 @attrs.frozen
@@ -57,16 +99,17 @@ class FieldFont:
         Raises:
             UnsupportedField: A composite (Type0/CID) or otherwise unusable font.
         """
+        font_class = _font_class()
         try:
             if resource is None:
-                font = Font.from_core_font_name(name)
+                font = font_class.from_core_font_name(name)
             else:
                 if resource.get("/Subtype") not in ("/Type1", "/TrueType", "/MMType1"):
                     raise UnsupportedField(
                         f"the font {name} is a {resource.get('/Subtype')} font; "
                         "form fields need a simple (Type1 or TrueType) font"
                     )
-                font = Font.from_font_resource(resource)
+                font = font_class.from_font_resource(resource)
         except UnsupportedField:
             raise
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
@@ -76,9 +119,10 @@ class FieldFont:
         unicode_of: dict[str, str] = dict(font.character_map or {})
         encoder: dict[str, int] = {}
         widths: dict[str, float] = {}
-        raw_widths: dict[str, Any] = dict(font.character_widths)
+        raw_widths: Mapping[str, Any] = dict(font.character_widths)
         default = float(raw_widths.get("default", 500) or 500)
-        for code, raw in sorted(font.encoding.items()):
+        encoding: dict[int, str] = font.encoding
+        for code, raw in sorted(encoding.items()):
             if not 0 <= code < 256:
                 continue
             char = unicode_of.get(raw, raw)

@@ -26,8 +26,9 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import jinja2
+import jinja2.nodes
+import jinja2.runtime
 import jinja2.sandbox
-import jinja2.utils
 from jinja2.exceptions import SecurityError
 
 __all__ = ["MAX_INT_BITS", "MAX_ITEMS", "LimitedSandbox"]
@@ -54,12 +55,17 @@ def _check_format(text: object, pattern: re.Pattern[str]) -> None:
         raise SecurityError("a field width or precision in the format is too large")
 
 
+#: What Jinja passes before the value to a filter marked ``pass_context``,
+#: ``pass_eval_context`` or ``pass_environment`` (public classes; no template can make one).
+_PASSED_FIRST: Final = (jinja2.runtime.Context, jinja2.nodes.EvalContext, jinja2.Environment)
+
+
 def _limited_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """*func* (a filter), refusing integer arguments above :data:`MAX_ITEMS`."""
-    skip = 1 if jinja2.utils._PassArg.from_obj(func) is not None else 0  # context/env first
 
     @functools.wraps(func)
     def limited(*args: Any, **kwargs: Any) -> Any:
+        skip = 1 if args and isinstance(args[0], _PASSED_FIRST) else 0  # context/env first
         if name == "format" and len(args) > skip:
             _check_format(args[skip], _PERCENT_WIDTH)
         _check_arguments((*args[skip + 1 :], *kwargs.values()))

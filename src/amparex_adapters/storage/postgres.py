@@ -1,6 +1,8 @@
 """The shared store of a branch chain on PostgreSQL (psycopg 3 and its connection pool).
 
-Needs the extra ``postgres`` (``pip install "amparex-core[postgres]"``).
+Needs the extra ``postgres`` (``pip install "amparex-core[postgres]"``): plain psycopg,
+which loads the system's libpq (Debian: ``libpq5``). Where no libpq is installed, the extra
+``postgres-binary`` brings psycopg's wheels with their own.
 
 The schema and its migrations are those of the SQLite store, but opening the shared
 store never migrates it (OP5): a store whose schema is older than this code's is refused
@@ -61,6 +63,11 @@ from .sql.core import SCHEMA_POLICIES, SchemaPolicy, T
 __all__ = ["ERROR_MAP", "PostgresStorage", "describe_conninfo", "translate_error"]
 
 logger = logging.getLogger(__name__)
+
+_LIBPQ_HINT = (
+    "psycopg needs the libpq library (Debian: apt-get install libpq5), or pip install"
+    ' "amparex-core[postgres-binary]" for psycopg with a libpq of its own'
+)
 
 _MIGRATION_LOCK: Final = 0x616D70_61726578  # "amp" "arex"
 _RETRIES: Final = 10
@@ -242,7 +249,7 @@ class PostgresStorage(SqlStorage):
         schema: SchemaPolicy = "auto",
     ) -> None:
         _check_options(min_size, max_size, timeout, connect_timeout, prepare_threshold, schema)
-        self._psycopg = require("psycopg", "postgres")
+        self._psycopg = require("psycopg", "postgres", hint=_LIBPQ_HINT)
         pool_module = require("psycopg_pool", "postgres")
         self.store_name = describe_conninfo(conninfo)
         self._timeout = timeout

@@ -15,7 +15,9 @@ upload survives a power loss), a busy timeout so that concurrent workstations wa
 instead of failing, and foreign keys on. Every write is one ``BEGIN IMMEDIATE``
 transaction: writers are serialised by SQLite's own lock, so a rule that spans rows
 (a batch takes many orders) sees a stable database, and the unique indexes enforce the
-uniqueness rules (IF8, CO13, CR3, LL8) whatever any other process does.
+uniqueness rules (IF8, CO13, CR3, LL8) whatever any other process does. Work whose one
+write is its first statement (placing an order, taking a serial number) runs that
+statement as its own transaction, without the ``BEGIN``/``COMMIT`` pair.
 
 One :class:`SqliteStorage` holds one connection, guarded by a lock, so it may be shared
 between threads; processes each open their own.
@@ -179,6 +181,28 @@ class SqliteStorage(SqlStorage):
                 self._rollback_quietly()
                 raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
             return result
+
+    def write_single(self, work: Callable[[Cursor], T]) -> T:
+        """See :meth:`~amparex_adapters.storage.sql.core.SqlDatabase.write_single`.
+
+        Without ``BEGIN IMMEDIATE`` and ``COMMIT``: the writing statement is a transaction
+        of its own (it takes the write lock, waiting for it under the busy timeout, exactly
+        as ``BEGIN IMMEDIATE`` would), and the reads after it see what was committed.
+        """
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                return work(cur)
+            except sqlite3.IntegrityError as exc:
+                if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
+                    raise Conflict(str(exc)) from exc
+                raise
+            except sqlite3.DatabaseError as exc:
+                raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+            except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text
+                raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
+            finally:
+                cur.close()  # no statement left open (an open read would pin the WAL)
 
     def _rollback_quietly(self) -> None:
         if self._conn.in_transaction:

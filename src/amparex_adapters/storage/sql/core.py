@@ -95,8 +95,7 @@ def instant_key(instant: dt.datetime) -> str:
     >>> instant_key(dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))))
     '2026-11-23T08:30:00.000000'
     """
-    utc = instant.astimezone(dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return instant.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 @attrs.frozen

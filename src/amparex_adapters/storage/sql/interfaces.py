@@ -8,7 +8,6 @@ only the rows of one kind that can fit the place, through an index.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Final
 
 from amparex_adapters.converters import stored
@@ -40,14 +39,24 @@ SCHEMA: Final = (
 )
 
 
-@functools.lru_cache(maxsize=8192)
+#: How many decoded configurations :func:`_interface` keeps (then it starts afresh).
+_DECODED_MAX: Final = 16384
+_decoded: dict[str, InterfaceConfig] = {}
+
+
 def _interface(text: str) -> InterfaceConfig:
     """Decode a stored configuration, cached by its JSON text.
 
     Configurations are read far more often than written (every resolution), and being
-    frozen they can be shared.
+    frozen they can be shared. A plain dictionary, emptied when full, costs a resolution
+    less than an LRU cache, which moves an entry on every hit.
     """
-    return stored.decode(text, InterfaceConfig)
+    found = _decoded.get(text)
+    if found is None:
+        if len(_decoded) >= _DECODED_MAX:
+            _decoded.clear()
+        found = _decoded[text] = stored.decode(text, InterfaceConfig)
+    return found
 
 
 def _sort_key(config: InterfaceConfig) -> tuple[str, str, str]:

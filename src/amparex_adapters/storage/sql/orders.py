@@ -120,10 +120,10 @@ class SqlOrderStore(SqlDatabase):
         def work(cur: Cursor) -> tuple[CardOrder, bool]:
             cur.execute(
                 "INSERT INTO orders (id, process_ref, status, placed_at, period_end, batch_id,"
-                " data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                " data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 row,
             )
-            if cur.fetchall():
+            if cur.rowcount == 1:
                 return order, True
             existing = self._order_where(cur, "process_ref", ref)
             if existing is not None:
