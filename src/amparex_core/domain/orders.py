@@ -32,6 +32,7 @@ from .masterdata import PostalAddress
 from .money import CostLine, Money
 from .periods import Period
 from .templates import CardTemplate, ShipTo
+from .text import name_key
 
 __all__ = [
     "Batch",
@@ -43,6 +44,7 @@ __all__ = [
     "batch_total",
     "check_validity",
     "due_groups",
+    "request_differences",
 ]
 
 
@@ -264,6 +266,36 @@ class CardOrder:
         if self.status is not OrderStatus.BATCHED:
             raise ValueError(f"order {self.id} is {self.status.value}, not batched")
         return attrs.evolve(self, status=OrderStatus.DISPATCHED)
+
+
+def request_differences(
+    order: CardOrder,
+    *,
+    template: str,
+    holder_id: str,
+    ordering_branch: str,
+    valid_until: dt.date | None,
+) -> tuple[str, ...]:
+    """What a request to place an order differs in from *order*, placed before (CO13, CO21).
+
+    Templates compare by name as names are compared for uniqueness (CO4), holder and
+    branch IDs after trimming, dates exactly. An empty result means the same request: it
+    gets the first order again (CO13); anything else is a conflict (CO21).
+
+    Returns:
+        The differing parts, in a fixed order, out of ``template``, ``holder``,
+        ``ordering_branch`` and ``valid_until``.
+    """
+    found = []
+    if name_key(order.template.name) != name_key(template):
+        found.append("template")
+    if order.holder.id != holder_id.strip():
+        found.append("holder")
+    if order.ordering_branch != ordering_branch.strip():
+        found.append("ordering_branch")
+    if order.valid_until != valid_until:
+        found.append("valid_until")
+    return tuple(found)
 
 
 class BatchStatus(enum.Enum):

@@ -7,6 +7,7 @@ import enum
 import json
 from collections.abc import Callable
 from datetime import tzinfo
+from typing import Any
 
 import attrs
 
@@ -24,6 +25,7 @@ from amparex_core.domain.errors import (
     DocumentTemplateUnknown,
     HolderUnknown,
     NoTemplateDefined,
+    OrderConflict,
     OrderNotCancellable,
 )
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
@@ -37,6 +39,7 @@ from amparex_core.domain.orders import (
     batch_total,
     check_validity,
     due_groups,
+    request_differences,
 )
 from amparex_core.domain.parcels import Attachment, DeliveryReceipt, Parcel
 from amparex_core.domain.periods import local_date
@@ -148,6 +151,18 @@ def cost_lines(template: CardTemplate, prices: PriceList) -> tuple[CostLine, ...
     return tuple(lines)
 
 
+def _again(existing: CardOrder, ref: ProcessRef, request: dict[str, Any]) -> PlacedOrder:
+    """The first order for a repeated request (CO13), or ``order.conflict`` (CO21)."""
+    differences = request_differences(existing, **request)
+    if differences:
+        raise OrderConflict(
+            process_ref=str(ref),
+            existing_order_id=existing.id,
+            differences=", ".join(differences),
+        )
+    return PlacedOrder(existing, created=False)
+
+
 class OrderService:
     """Use cases of card ordering.
 
@@ -198,10 +213,12 @@ class OrderService:
         workstation: str | None = None,
         valid_until: dt.date | None = None,
     ) -> PlacedOrder:
-        """Order a card from a process (step) (CO1, CO3, CO5, CO9, CO13, CO15).
+        """Order a card from a process (step) (CO1, CO3, CO5, CO9, CO13, CO15, CO21).
 
-        Placing again with the same process reference returns the first order and orders
-        nothing (CO13), whatever the other arguments.
+        Placing the same request again with the same process reference returns the first
+        order and orders nothing (CO13); the same process reference with another
+        template, holder, ordering branch or valid-until date is refused (CO21). Under
+        concurrency the store decides who is first; the others compare with its order.
 
         Args:
             template: Name of the card template.
@@ -222,11 +239,19 @@ class OrderService:
             BranchUnknown: The ordering branch is not in the master data.
             AddressMissing: The ship-to has no address or leading branch (CO5).
             PriceMissing: The price list lacks an item (CO15).
+            OrderConflict: The process reference was used for a different request; the
+                error names the first order (CO21).
         """
         ref = process_ref if isinstance(process_ref, ProcessRef) else ProcessRef.parse(process_ref)
+        request = {
+            "template": template,
+            "holder_id": holder_id,
+            "ordering_branch": branch,
+            "valid_until": valid_until,
+        }
         existing = self._store.order_by_process_ref(ref)
         if existing is not None:
-            return PlacedOrder(existing, created=False)
+            return _again(existing, ref, request)
         now = self._clock.now()
         today = local_date(now, self._chain.tz)
         config = self._interfaces.resolve(
@@ -275,6 +300,8 @@ class OrderService:
             cost_lines=lines,
         )
         stored, created = self._store.add_order(order)
+        if not created:  # another caller was first with this process reference
+            return _again(stored, ref, request)
         return PlacedOrder(stored, created)
 
     def _holder(self, template: CardTemplate, holder_id: str) -> Customer | Employee:

@@ -47,6 +47,7 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── BranchUnknown                   order.branch_unknown             (LookupError)
     │   ├── ProcessRefInvalid               order.process_ref_invalid        (ValueError)
     │   ├── OrderNotCancellable             order.not_cancellable            (ValueError)
+    │   ├── OrderConflict                   order.conflict                   (ValueError)
     │   ├── OrderUnknown                    order.unknown                    (LookupError)
     │   └── PriceMissing                    order.price_missing              (LookupError)
     ├── CardError
@@ -149,6 +150,7 @@ from ._ordering import (
     DocumentTemplateUnknown,
     HolderUnknown,
     NoTemplateDefined,
+    OrderConflict,
     OrderError,
     OrderNotCancellable,
     OrderUnknown,
@@ -206,6 +208,7 @@ __all__ = [
     "MasterDataError",
     "MasterDataInvalid",
     "NoTemplateDefined",
+    "OrderConflict",
     "OrderError",
     "OrderNotCancellable",
     "OrderUnknown",
