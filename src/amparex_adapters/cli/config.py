@@ -68,6 +68,7 @@ Every key, with its default::
     timeout = 10.0
     scripted_uid = "04A22B9C"    # the card the scripted reader shows (tests, training)
     scripted_card_number = ""    # the number stored on it
+    scripted_technology = "contactless"      # or "contact" (a chip card, CR6)
 
     [secrets]
     file = "/etc/amparex/secrets.toml"      # or $AMPAREX_SECRETS_FILE
@@ -280,12 +281,17 @@ class ReaderConfig:
     timeout: float = 10.0
     scripted_uid: str | None = None
     scripted_card_number: str | None = None
+    scripted_technology: Literal["contact", "contactless"] = "contactless"
 
     def options(self, spec: str) -> dict[str, Any]:
         """The options for the opener of the reader *spec* names (``scripted``: its card)."""
         if spec.partition(":")[0] != "scripted":
             return {}
-        return {"uid": self.scripted_uid, "card_number": self.scripted_card_number}
+        return {
+            "uid": self.scripted_uid,
+            "card_number": self.scripted_card_number,
+            "technology": self.scripted_technology,
+        }
 
 
 @attrs.frozen

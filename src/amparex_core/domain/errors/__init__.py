@@ -59,6 +59,7 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── CardAlreadyRegistered           card.already_registered          (ValueError)
     │   ├── CardNumberInvalid               card.number_invalid              (ValueError)
     │   ├── CardDuplicate                   card.duplicate                   (ValueError)
+    │   ├── CardTypeMismatch                card.type_mismatch               (ValueError)
     │   └── CardWriteFailed                 card.write_failed
     ├── DeliveryError
     │   ├── DeliveryFailed                  delivery.failed
@@ -99,6 +100,7 @@ from ._cards import (
     CardExpired,
     CardNumberInvalid,
     CardRemoved,
+    CardTypeMismatch,
     CardUidInvalid,
     CardUidTaken,
     CardUnknown,
@@ -178,6 +180,7 @@ __all__ = [
     "CardExpired",
     "CardNumberInvalid",
     "CardRemoved",
+    "CardTypeMismatch",
     "CardUidInvalid",
     "CardUidTaken",
     "CardUnknown",
