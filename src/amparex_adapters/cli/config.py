@@ -22,6 +22,8 @@ Every key, with its default::
     time_zone = "Europe/Berlin"
     card_number_prefix = "9276"
     card_number_length = 12
+    locale = "de_DE"             # how amounts are written: 1.234,50 (de_DE, de_AT, de_CH, en_GB …)
+    currency_symbol = false      # true: 31,60 € instead of 31,60 EUR
 
     [chain.prices]               # Decimal amounts as strings (or integers)
     currency = "EUR"
@@ -29,6 +31,7 @@ Every key, with its default::
     card_nfc_rfid = "3.90"
     gift_box = "4.00"
     roller_clip = "1.20"
+    shipping = "4.90"            # once per batch; no default (no shipping item)
 
     [workstation]
     name = "<host name>"
@@ -113,6 +116,8 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from amparex_core.domain.money import MoneyFormat
+
 from ._kinds import (
     BUILTIN_DELIVERY_KINDS,
     FILE_DELIVERY_KINDS,
@@ -192,6 +197,7 @@ class PricesConfig:
     card_nfc_rfid: Decimal = Decimal("3.90")
     gift_box: Decimal = Decimal("4.00")
     roller_clip: Decimal = Decimal("1.20")
+    shipping: Decimal | None = None
 
 
 @attrs.frozen
@@ -202,6 +208,8 @@ class ChainConfig:
     time_zone: str = "Europe/Berlin"
     card_number_prefix: str = "9276"
     card_number_length: int = 12
+    locale: str = "de_DE"
+    currency_symbol: bool = False
     prices: PricesConfig = attrs.field(factory=PricesConfig)
 
 
@@ -527,6 +535,10 @@ def _check(config: Config) -> None:
         raise ConfigInvalid(
             path=label, key="chain.prices.currency", reason="an ISO 4217 code such as EUR"
         )
+    try:
+        MoneyFormat.for_locale(config.chain.locale)
+    except ValueError as exc:
+        raise ConfigInvalid(path=label, key="chain.locale", reason=str(exc)) from None
     check_reader_spec(label, config.reader.default)
     if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")

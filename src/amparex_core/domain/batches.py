@@ -16,6 +16,7 @@ from typing import Final
 from .csvdialect import CsvDialect, encode_csv
 from .errors import AddressMissing
 from .masterdata import Branch, Customer, Employee
+from .money import plain_amount
 from .orders import Batch, CardOrder, Recipient
 from .parcels import Attachment
 from .templates import ShipTo
@@ -173,14 +174,35 @@ MANIFEST_COLUMNS: Final = (
     "costs",
     "total",
     "currency",
+    "batch_shipping",
+    "batch_total",
 )
+"""The manifest's columns. ``costs`` lists an order's cost lines (``card_chip=2,50 +
+gift_box=4,00``) and ``total`` is their sum; ``batch_shipping`` (the shipping item, once
+per batch, ``0,00`` without one) and ``batch_total`` (every order's total and the
+shipping item) repeat on each row. Every amount is written in the manifest's notation
+(CO15, CO23)."""
+
+
+def _amount(value: Decimal) -> Decimal:
+    """*value* with at least two decimals, never rounded (``3.9`` -> ``3.90``)."""
+    return Decimal(plain_amount(value))
 
 
 def manifest_rows(
-    batch: Batch, orders: Sequence[CardOrder]
+    batch: Batch, orders: Sequence[CardOrder], *, decimal_separator: str = "."
 ) -> list[dict[str, str | Decimal | dt.date | bool | None]]:
-    """One row per order of *batch* with everything the vendor needs (CO7, CO15, CO16)."""
+    """One row per order of *batch* with everything the vendor needs (CO7, CO15, CO16).
+
+    Args:
+        batch: The batch.
+        orders: Its orders, in manifest order.
+        decimal_separator: The separator of the amounts inside ``costs`` (the other
+            amounts are decimals, written by the format's own rules).
+    """
     rows: list[dict[str, str | Decimal | dt.date | bool | None]] = []
+    currency = batch.total.currency
+    shipping = _amount(Decimal(0) if batch.shipping is None else batch.shipping.amount)
     for order in orders:
         template = order.template
         address = order.recipient.address
@@ -208,10 +230,13 @@ def manifest_rows(
                 "country": address.country,
                 "ordering_branch": order.ordering_branch,
                 "costs": " + ".join(
-                    f"{line.item.value}={line.price.amount}" for line in order.cost_lines
+                    f"{line.item.value}={plain_amount(line.price.amount, decimal_separator)}"
+                    for line in order.cost_lines
                 ),
-                "total": order.total(batch.total.currency).amount,
-                "currency": batch.total.currency,
+                "total": _amount(order.total(currency).amount),
+                "currency": currency,
+                "batch_shipping": shipping,
+                "batch_total": _amount(batch.total.amount),
             }
         )
     return rows
@@ -220,11 +245,15 @@ def manifest_rows(
 def manifest_csv(
     batch: Batch, orders: Sequence[CardOrder], dialect: CsvDialect | None = None
 ) -> bytes:
-    """The manifest as CSV in AMPAREX's conventions (SPEC "CSV conventions")."""
-    rows = manifest_rows(batch, orders)
+    """The manifest as CSV in AMPAREX's conventions (SPEC "CSV conventions").
+
+    Every amount — in ``costs`` too — has the dialect's decimal separator (CO23).
+    """
+    dialect = dialect or CsvDialect()
+    rows = manifest_rows(batch, orders, decimal_separator=dialect.decimal_separator)
     return b"".join(
         encode_csv(
-            dialect or CsvDialect(),
+            dialect,
             MANIFEST_COLUMNS,
             [[row[c] for c in MANIFEST_COLUMNS] for row in rows],
         )
@@ -240,20 +269,24 @@ def _json_value(value: object) -> object:
 
 
 def manifest_json(batch: Batch, orders: Sequence[CardOrder]) -> bytes:
-    """The manifest as JSON: the batch with its total and every order (CO15, CO16).
+    """The manifest as JSON: the batch with its totals and every order (CO15, CO16, CO23).
 
-    Amounts are decimal strings, dates ISO 8601; keys are stable.
+    Amounts are decimal strings with a dot and at least two decimals, dates ISO 8601;
+    keys are stable. ``total`` is the batch's total, the ``shipping`` item included
+    (``null`` without one).
     """
+    batch_keys = ("batch_id", "batch_number", "batch_shipping", "batch_total")
     document = {
         "batch_id": batch.id,
         "batch_number": batch.order_number,
         "interface_id": batch.interface_id,
         "period": batch.period_key,
         "created_at": batch.created_at.isoformat(),
-        "total": str(batch.total.amount),
+        "total": plain_amount(batch.total.amount),
+        "shipping": None if batch.shipping is None else plain_amount(batch.shipping.amount),
         "currency": batch.total.currency,
         "orders": [
-            {k: _json_value(v) for k, v in row.items() if k not in ("batch_id", "batch_number")}
+            {k: _json_value(v) for k, v in row.items() if k not in batch_keys}
             for row in manifest_rows(batch, orders)
         ],
     }

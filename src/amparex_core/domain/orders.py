@@ -318,11 +318,14 @@ class Batch:
         interface_id: The card-ordering configuration.
         period_key: The shipping period (CO6) the orders belong to.
         order_ids: The orders, in manifest order.
-        total: The sum of all cost lines (CO15).
-        created_at: When it was formed.
+        total: The sum of all cost lines and the shipping item (CO15, CO23).
+        created_at: When it was formed; its day in the chain's time zone is the batch
+            date its cover letters carry (CO23).
         status: Open until delivered.
         delivered_at: When the delivery was confirmed.
         receipt: What the delivery channel reported (remote names, message ID).
+        shipping: The shipping item charged once for the batch, from the price list when
+            the batch was formed; ``None`` when the list has none (CO23).
     """
 
     id: str
@@ -335,6 +338,7 @@ class Batch:
     status: BatchStatus = BatchStatus.OPEN
     delivered_at: dt.datetime | None = None
     receipt: str | None = None
+    shipping: Money | None = None
 
     @property
     def order_number(self) -> str:
@@ -368,9 +372,11 @@ def due_groups(
     ]
 
 
-def batch_total(orders: Sequence[CardOrder], currency: str) -> Money:
-    """The sum of the cost lines of *orders* (CO15)."""
-    total = Money.zero(currency)
+def batch_total(
+    orders: Sequence[CardOrder], currency: str, *, shipping: Money | None = None
+) -> Money:
+    """The sum of the cost lines of *orders*, and the batch's *shipping* item (CO15, CO23)."""
+    total = Money.zero(currency) if shipping is None else Money.zero(currency) + shipping
     for order in orders:
         total = total + order.total(currency)
     return total

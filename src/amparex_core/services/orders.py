@@ -30,7 +30,7 @@ from amparex_core.domain.errors import (
 )
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
 from amparex_core.domain.masterdata import Customer, Employee, HolderKind
-from amparex_core.domain.money import CostItem, CostLine, PriceList
+from amparex_core.domain.money import CostItem, CostLine, MoneyFormat, PriceList
 from amparex_core.domain.orders import (
     Batch,
     CardOrder,
@@ -74,14 +74,16 @@ class ChainSettings:
     Attributes:
         name: The chain's name, for letters and the information request.
         tz: The chain's time zone; periods and order dates are computed in it (CO6).
-        prices: The price list (CO15).
+        prices: The price list, with an optional shipping item per batch (CO15, CO23).
         card_numbers: The format of card numbers.
+        money: How amounts are written for people: the mail body, the README (CO23).
     """
 
     name: str
     tz: tzinfo
     prices: PriceList
     card_numbers: CardNumberFormat = attrs.field(factory=CardNumberFormat)
+    money: MoneyFormat = attrs.field(factory=MoneyFormat)
 
 
 @attrs.frozen
@@ -366,6 +368,7 @@ class OrderService:
             (b, True) for b in self._store.list_batches(open_only=True)
         ]
         day = local_date(at, self._chain.tz)
+        prices = self._chain.prices
         candidates = self._store.pending_orders_ending_by(day)
         for (interface_id, period_key), orders in due_groups(candidates, at, self._chain.tz):
             batch = Batch(
@@ -374,8 +377,9 @@ class OrderService:
                 interface_id=interface_id,
                 period_key=period_key,
                 order_ids=[o.id for o in orders],
-                total=batch_total(orders, self._chain.prices.currency),
+                total=batch_total(orders, prices.currency, shipping=prices.shipping),
                 created_at=at,
+                shipping=prices.shipping,
             )
             cards = [
                 IssuedCard(
@@ -427,13 +431,18 @@ class OrderService:
         pdf = self._renderer.render(parts)
         customer_number = self._customer_number(batch.interface_id)
         subject = f"Kartenbestellung {customer_number} {batch.order_number}"
+        money = self._chain.money
+        shipping = (
+            "" if batch.shipping is None else f"Versand / shipping: {money.money(batch.shipping)}\n"
+        )
         body = (
             f"Kartenbestellung / card order {batch.order_number}\n"
             f"Kunden-Nr. / customer number: {customer_number}\n"
             f"Kartenvertrag / contract: {orders[0].contract if orders else '-'}\n"
             f"Zeitraum / period: {batch.period_key}\n"
             f"Karten / cards: {len(orders)}\n"
-            f"Summe / total: {batch.total}\n"
+            f"{shipping}"
+            f"Summe / total: {money.money(batch.total)}\n"
         )
         attachments = (
             *manifest_attachments(batch, orders),

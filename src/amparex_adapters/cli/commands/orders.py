@@ -100,7 +100,7 @@ def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
                 o.ordering_branch,
                 o.order_date.isoformat(),
                 o.period.key,
-                str(o.total(currency)),
+                app.chain.money.money(o.total(currency)),
             ]
             for o in found
         ],
