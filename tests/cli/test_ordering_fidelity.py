@@ -107,7 +107,9 @@ def _chip_and_nfc_cards(chain: Chain) -> tuple[str, str]:
         "--valid-until", "2099-12-31",
     )  # fmt: skip
     chain.ok("orders", "dispatch", "--now", "2099-01-01T08:00:00+01:00")
-    cards = {c["card_type"]: c["number"] for c in json.loads(chain.ok("cards", "list", "--json").stdout)}
+    cards = {
+        c["card_type"]: c["number"] for c in json.loads(chain.ok("cards", "list", "--json").stdout)
+    }
     return cards["chip"], cards["nfc_rfid"]
 
 

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from amparex_adapters.readers.scripted import VirtualCard
 from amparex_core.domain import errors
-from amparex_core.domain.cards import CardPresentation, CardTechnology, CardUid, HolderRef, IssuedCard
+from amparex_core.domain.cards import (
+    CardPresentation,
+    CardTechnology,
+    CardUid,
+    HolderRef,
+    IssuedCard,
+)
 from amparex_core.domain.masterdata import HolderKind
 from amparex_core.domain.templates import CardKind, CardType
 from tests.world import World

@@ -208,9 +208,7 @@ class Composition:
                 CostItem.CARD_NFC_RFID: cfg.prices.card_nfc_rfid,
                 CostItem.GIFT_BOX: cfg.prices.gift_box,
                 CostItem.ROLLER_CLIP: cfg.prices.roller_clip,
-                **(
-                    {} if cfg.prices.shipping is None else {CostItem.SHIPPING: cfg.prices.shipping}
-                ),
+                **({} if cfg.prices.shipping is None else {CostItem.SHIPPING: cfg.prices.shipping}),
             },
         )
         return ChainSettings(

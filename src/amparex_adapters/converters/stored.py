@@ -45,9 +45,9 @@ def _added_since_0_1() -> dict[type, tuple[str, ...]]:
     So a document of an object without them is the 0.1.0 document, byte for byte, and
     0.1.0 code reads every document it can understand.
     """
-    from amparex_core.domain.orders import Batch
+    from amparex_core.domain.orders import Batch, CardOrder
 
-    return {Batch: ("shipping",)}
+    return {Batch: ("shipping",), CardOrder: ("addressee", "sender")}
 
 
 def make_converter() -> cattrs.Converter:

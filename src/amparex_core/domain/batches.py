@@ -15,6 +15,7 @@ from typing import Final
 
 from .csvdialect import CsvDialect, encode_csv
 from .errors import AddressMissing
+from .letters import Addressee, Sender, greeting, letter_date
 from .masterdata import Branch, Customer, Employee
 from .money import plain_amount
 from .orders import Batch, CardOrder, Recipient
@@ -38,7 +39,19 @@ ORDER_CONTEXT_FIELDS: Final = frozenset(
         "card_number",
         "holder_name",
         "holder_id",
+        "holder_first_name",
+        "holder_last_name",
+        "holder_salutation",
+        "holder_title",
         "salutation",
+        "letter_date",
+        "sender_name",
+        "sender_line",
+        "sender_street",
+        "sender_postal_code",
+        "sender_city",
+        "sender_phone",
+        "sender_email",
         "recipient_name",
         "address_line1",
         "address_line2",
@@ -59,7 +72,15 @@ ORDER_CONTEXT_FIELDS: Final = frozenset(
         "order_id",
     }
 )
-"""The names every order context has: what a document template may use (CO8)."""
+"""The names every order context has: what a document template may use (CO8).
+
+``salutation`` is the whole greeting in the document's language, without the comma
+(``Sehr geehrte Frau Dr. Müller``, ``Guten Tag Kim Kunde``, ``Dear Ms Müller``), from the
+holder's salutation and title in the master data (``holder_salutation``,
+``holder_title``); ``sender_…`` are the ordering branch's name and address
+(``sender_line``: ``Optik Muster · Königstraße 10 · 70173 Stuttgart``);
+``letter_date`` is the day the batch was made, in the document's language (CO23).
+"""
 
 
 def resolve_recipient(
@@ -101,18 +122,48 @@ def resolve_recipient(
     return Recipient(ship_to, branch.name, branch.address, branch=branch.id)
 
 
-def order_context(order: CardOrder, *, ordering_branch_name: str) -> dict[str, str]:
-    """The values a document template is filled with for *order* (CO8, CO16).
+def order_context(
+    order: CardOrder,
+    *,
+    ordering_branch_name: str,
+    letter_day: dt.date | None = None,
+    language: str = "de",
+    sender: Sender | None = None,
+) -> dict[str, str]:
+    """The values a document template is filled with for *order* (CO8, CO16, CO23).
 
     Every key of :data:`ORDER_CONTEXT_FIELDS` is present; absent values are empty.
+
+    Args:
+        order: The order.
+        ordering_branch_name: The ordering branch's name.
+        letter_day: The batch date (the order date when not given).
+        language: The document's language (``de``, ``en``): greeting and date follow it.
+        sender: The letter's sender when the order has none of its own (an order placed
+            before 0.2); by default the ordering branch by ID and name.
     """
     address = order.recipient.address
     lines = [*address.lines(), "", "", "", ""][:4]
+    addressee = order.addressee or _addressee_of(order.holder_name)
+    sender = order.sender or sender or Sender(order.ordering_branch, ordering_branch_name)
+    sender_address = sender.address
     return {
         "card_number": order.card_number,
         "holder_name": order.holder_name,
         "holder_id": order.holder.id,
-        "salutation": "",
+        "holder_first_name": addressee.first_name,
+        "holder_last_name": addressee.last_name,
+        "holder_salutation": addressee.salutation or "",
+        "holder_title": addressee.title or "",
+        "salutation": greeting(addressee, language),
+        "letter_date": letter_date(letter_day or order.order_date, language),
+        "sender_name": sender.name,
+        "sender_line": sender.line,
+        "sender_street": "" if sender_address is None else sender_address.street,
+        "sender_postal_code": "" if sender_address is None else sender_address.postal_code,
+        "sender_city": "" if sender_address is None else sender_address.city,
+        "sender_phone": sender.phone or "",
+        "sender_email": sender.email or "",
         "recipient_name": order.recipient.name,
         "address_line1": lines[0],
         "address_line2": lines[1],
@@ -132,6 +183,12 @@ def order_context(order: CardOrder, *, ordering_branch_name: str) -> dict[str, s
         "order_date": f"{order.order_date:%d.%m.%Y}",
         "order_id": order.id,
     }
+
+
+def _addressee_of(holder_name: str) -> Addressee:
+    """An addressee from a printed name alone (orders placed before 0.2): neutral."""
+    first, _, last = holder_name.rpartition(" ")
+    return Addressee(first, last) if first else Addressee("", last)
 
 
 def document_sequence(orders: Sequence[CardOrder]) -> list[tuple[str, CardOrder]]:

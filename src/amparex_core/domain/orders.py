@@ -28,6 +28,7 @@ from .errors import (
     ValidityNotAfterOrderDate,
     ValidityRequired,
 )
+from .letters import Addressee, Sender
 from .masterdata import PostalAddress
 from .money import CostLine, Money
 from .periods import Period
@@ -164,6 +165,10 @@ class CardOrder:
         status: Where it stands.
         batch_id: The batch it was put in, once batched (CO16).
         cancelled_at: When it was cancelled (CO17).
+        addressee: How the cover letter greets the holder, from the master data when
+            placed (CO23); ``None`` for orders placed before 0.2.
+        sender: The ordering branch as the letter's sender, from the master data when
+            placed (CO23); ``None`` for orders placed before 0.2.
     """
 
     id: str
@@ -184,6 +189,8 @@ class CardOrder:
     status: OrderStatus = OrderStatus.PENDING
     batch_id: str | None = None
     cancelled_at: dt.datetime | None = None
+    addressee: Addressee | None = None
+    sender: Sender | None = None
 
     @classmethod
     def place(
@@ -203,6 +210,8 @@ class CardOrder:
         placed_at: dt.datetime,
         tz: tzinfo,
         cost_lines: Iterable[CostLine],
+        addressee: Addressee | None = None,
+        sender: Sender | None = None,
     ) -> CardOrder:
         """Place a new order: check validity (CO9) and fix its period (CO6).
 
@@ -232,6 +241,8 @@ class CardOrder:
             order_date=order_date,
             period=Period.containing(template.interval, order_date),
             cost_lines=tuple(cost_lines),
+            addressee=addressee,
+            sender=sender,
         )
 
     def total(self, currency: str) -> Money:

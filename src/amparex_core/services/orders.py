@@ -29,6 +29,7 @@ from amparex_core.domain.errors import (
     OrderNotCancellable,
 )
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
+from amparex_core.domain.letters import Addressee, Sender
 from amparex_core.domain.masterdata import Customer, Employee, HolderKind
 from amparex_core.domain.money import CostItem, CostLine, MoneyFormat, PriceList
 from amparex_core.domain.orders import (
@@ -300,6 +301,8 @@ class OrderService:
             placed_at=now,
             tz=self._chain.tz,
             cost_lines=lines,
+            addressee=Addressee.of(holder),
+            sender=Sender.of(ordering_branch),
         )
         stored, created = self._store.add_order(order)
         if not created:  # another caller was first with this process reference
@@ -406,29 +409,16 @@ class OrderService:
     def parcel_for(self, batch: Batch) -> Parcel:
         """The parcel of *batch*: manifest (CSV, JSON) and one PDF of cards and letters (CO16).
 
-        Deterministic: the same batch always gives the same parcel ID, names and content.
+        Cover letters greet each holder as the order recorded when it was placed, name
+        the ordering branch as sender and carry the batch date (CO23). Deterministic: the
+        same batch always gives the same parcel ID, names and content.
 
         Raises:
             DocumentTemplateUnknown: A document template vanished from the master data.
             DocumentTemplateInvalid: The renderer cannot fill a template.
         """
         orders = [self._store.get_order(order_id) for order_id in batch.order_ids]
-        parts: list[DocumentPart] = []
-        branch_names: dict[str, str] = {}
-        for document_id, order in document_sequence(orders):
-            document = self._masterdata.document_template(document_id)
-            if document is None:
-                raise DocumentTemplateUnknown(
-                    template=order.template.name, document_id=document_id, role="document"
-                )
-            if order.ordering_branch not in branch_names:
-                branch = self._masterdata.branch(order.ordering_branch)
-                branch_names[order.ordering_branch] = (
-                    order.ordering_branch if branch is None else branch.name
-                )
-            context = order_context(order, ordering_branch_name=branch_names[order.ordering_branch])
-            parts.append(DocumentPart(template=document, context=context))
-        pdf = self._renderer.render(parts)
+        pdf = self._renderer.render(self._document_parts(batch, orders))
         customer_number = self._customer_number(batch.interface_id)
         subject = f"Kartenbestellung {customer_number} {batch.order_number}"
         money = self._chain.money
@@ -449,6 +439,37 @@ class OrderService:
             Attachment(f"{batch.order_number}-cards.pdf", self._renderer.media_type, pdf),
         )
         return Parcel(id=batch.id, subject=subject, body=body, attachments=attachments)
+
+    def _document_parts(self, batch: Batch, orders: list[CardOrder]) -> list[DocumentPart]:
+        """Every card and cover letter of *batch*, filled, in print order (CO16, CO23)."""
+        parts: list[DocumentPart] = []
+        senders: dict[str, Sender] = {}
+        letter_day = local_date(batch.created_at, self._chain.tz)
+        for document_id, order in document_sequence(orders):
+            document = self._masterdata.document_template(document_id)
+            if document is None:
+                raise DocumentTemplateUnknown(
+                    template=order.template.name, document_id=document_id, role="document"
+                )
+            sender = order.sender
+            if sender is None:  # placed before 0.2: the branch as the master data has it now
+                if order.ordering_branch not in senders:
+                    branch = self._masterdata.branch(order.ordering_branch)
+                    senders[order.ordering_branch] = (
+                        Sender(order.ordering_branch, order.ordering_branch)
+                        if branch is None
+                        else Sender.of(branch)
+                    )
+                sender = senders[order.ordering_branch]
+            context = order_context(
+                order,
+                ordering_branch_name=sender.name,
+                letter_day=letter_day,
+                language=document.language,
+                sender=sender,
+            )
+            parts.append(DocumentPart(template=document, context=context))
+        return parts
 
     def _customer_number(self, interface_id: str) -> str:
         try:
