@@ -224,7 +224,7 @@ def test_usage_errors_exit_2(chain: Chain) -> None:
     assert chain.run("templates", "add", "X", "--document", "D", "--ship-to", "moon").exit_code == 2
     assert chain.run("orders", "place", "--holder", "K1").exit_code == 2
     assert chain.run("no-such-command").exit_code == 2
-    assert chain.run("orders", "dispatch", "--now", "2026-12-01T08:00").exit_code == 2
+    assert chain.run("orders", "dispatch", "--now", "2026-12-01 08h").exit_code == 2
     assert chain.run("cards", "read", "--reader", "floppy").exit_code == 2
 
 

@@ -104,12 +104,22 @@ class BatchOutcome(enum.Enum):
 
 @attrs.frozen
 class BatchResult:
-    """One batch of a dispatch run."""
+    """One batch of a dispatch run.
+
+    Attributes:
+        batch: The batch, as recorded after the run.
+        outcome: Delivered or failed.
+        resent: Whether an earlier run had left it open (sent again, same ID).
+        error: Why it failed.
+        receipt: What the delivery reported, when it was delivered in this run: where
+            the batch PDF and the manifests landed (``receipt.documents``).
+    """
 
     batch: Batch
     outcome: BatchOutcome
     resent: bool = False
     error: AmparexError | None = None
+    receipt: DeliveryReceipt | None = None
 
 
 @attrs.frozen
@@ -490,7 +500,7 @@ class OrderService:
         delivered = self._store.mark_batch_delivered(
             batch.id, at=self._clock.now(), receipt=receipt.reference
         )
-        return BatchResult(delivered, BatchOutcome.DELIVERED, resent=resent)
+        return BatchResult(delivered, BatchOutcome.DELIVERED, resent=resent, receipt=receipt)
 
     def batches(self, *, open_only: bool = False) -> list[Batch]:
         """Batches, by number."""
