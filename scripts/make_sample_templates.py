@@ -8,7 +8,9 @@ It writes two PDF forms with AcroForm text fields whose values are Jinja2 templa
 an order's context (see :mod:`amparex_adapters.documents.pdf`):
 
 - ``card_face.pdf``: an ISO 7810 ID-1 card face (85.60 x 53.98 mm = 242.65 x 153.01 pt)
-  with the fields ``holder_name``, ``card_number``, ``valid_until`` and ``template_name``;
+  with the fields ``holder_name``, ``card_number``, ``valid_until`` and ``template_name``,
+  and the card number as a Code 128 bar code (``card_barcode``,
+  ``{{ card_number | code128 }}``) and a QR code (``card_qr``, ``{{ card_number | qr }}``);
 - ``cover_letter.pdf``: an A4 cover letter (DIN 5008 window position) with the ordering
   branch as sender (its name, and its address above the window), the batch date, the
   recipient's name and address lines, the greeting from the master data's salutation,
@@ -130,7 +132,7 @@ def _build(
 
 
 def card_face() -> bytes:
-    """The ISO 7810 ID-1 card face."""
+    """The ISO 7810 ID-1 card face, with the card number as text, bar code and QR code."""
     w, h = CARD
     drawing = "".join(
         [
@@ -138,11 +140,13 @@ def card_face() -> bytes:
             f"q 0.93 0.95 0.98 rg 0 0 {w} {h} re f Q\n",
             f"q 0.09 0.29 0.55 rg 0 {h - 34:.2f} {w} 34 re f Q\n",
             f"q 0.96 0.65 0.14 rg 0 {h - 37:.2f} {w} 3 re f Q\n",
+            # white ground under the codes: scanners need light quiet zones
+            f"q 1 g 8 48 156 34 re f {w - 74:.2f} 34 68 68 re f Q\n",
             "q 1 g\n",
             _text(12, h - 22, "HeBo", 11, "AMPAREX Kundenkarte"),
             "Q\n",
             "q 0.35 g\n",
-            _text(12, 58, "Helv", 6, "Karten-Nr."),
+            _text(12, 101, "Helv", 6, "Karten-Nr."),
             _text(12, 30, "Helv", 6, "Karteninhaber"),
             "Q\n",
         ]
@@ -161,8 +165,26 @@ def card_face() -> bytes:
             "card_number",
             "Kartennummer",
             "{{ card_number }}",
-            (10, 38, w - 10, 56),
-            "/HeBo 12 Tf 0 g",
+            (10, 84, 164, 99),
+            "/HeBo 11 Tf 0 g",
+            LEFT,
+            0,
+        ),
+        (
+            "card_barcode",
+            "Kartennummer als Strichcode (Code 128)",
+            "{{ card_number | code128 }}",
+            (8, 50, 164, 80),
+            "/Helv 0 Tf 0 g",
+            LEFT,
+            0,
+        ),
+        (
+            "card_qr",
+            "Kartennummer als QR-Code",
+            "{{ card_number | qr }}",
+            (w - 74, 34, w - 6, 102),
+            "/Helv 0 Tf 0 g",
             LEFT,
             0,
         ),

@@ -10,7 +10,10 @@ What a template is
     context, for example ``{{ holder_name }}`` or
     ``{% if valid_until %}gültig bis {{ valid_until }}{% endif %}``. A field without a value
     is filled with the context entry named like the field (a field ``card_number`` means
-    ``{{ card_number }}``). The tooltip (``/TU``) stays free for a description.
+    ``{{ card_number }}``). The tooltip (``/TU``) stays free for a description. A field whose
+    value is ``{{ card_number | code128 }}`` or ``{{ card_number | qr }}`` is drawn as a
+    Code 128 bar code or a QR code over its rectangle, as vectors
+    (``amparex_adapters.documents._codes``).
 
     Expressions run in a :class:`jinja2.sandbox.SandboxedEnvironment` with
     :class:`jinja2.StrictUndefined`: a misspelt name is an error, never an empty string.
@@ -82,6 +85,7 @@ from amparex_adapters.documents._appearance import (  # noqa: E402
     FieldLayout,
     UnsupportedField,
 )
+from amparex_adapters.documents._codes import CODE_FILTERS, code_kind, draw_code  # noqa: E402
 from amparex_adapters.documents._sandbox import LimitedSandbox  # noqa: E402
 
 __all__ = ["PDF_MEDIA_TYPE", "PdfFormRenderer"]
@@ -120,11 +124,13 @@ _CORE_FONTS: Final = frozenset(
 
 
 def _sandbox() -> jinja2.sandbox.SandboxedEnvironment:
-    return LimitedSandbox(
+    env = LimitedSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
     )
+    env.filters.update(CODE_FILTERS)  # {{ card_number | code128 }}: see _codes
+    return env
 
 
 def _invalid(template: DocumentTemplate | str, field: str, reason: str) -> DocumentTemplateInvalid:
@@ -144,6 +150,20 @@ class _Field:
     source: str
     expression: jinja2.Template = attrs.field(eq=False, repr=False)
     layout: FieldLayout = attrs.field(eq=False, repr=False)
+    code: str | None = None
+    """``code128`` or ``qr`` when the field is drawn as a code (see ``documents._codes``)."""
+
+    def draw(self, document_id: str, value: str, font: NameObject) -> bytes:
+        """The field's content operators: its text, or its code."""
+        if self.code is None:
+            return self.layout.draw(value, font)
+        if self.layout.hidden:
+            return b""
+        box = (self.layout.x, self.layout.y, self.layout.width, self.layout.height)
+        try:
+            return draw_code(self.code, value, box, self.layout.color)
+        except ValueError as exc:
+            raise _invalid(document_id, self.name, str(exc)) from None
 
 
 @attrs.frozen
@@ -274,7 +294,7 @@ def _prepare(template: DocumentTemplate, env: jinja2.sandbox.SandboxedEnvironmen
                     )
                 except UnsupportedField as exc:
                     raise _invalid(template, name, str(exc)) from None
-                fields.append(_Field(name, source, expression, layout))
+                fields.append(_Field(name, source, expression, layout, code_kind(env, source)))
             prepared_pages.append(_Page(index, tuple(fields)))
     except DocumentTemplateInvalid:
         raise
@@ -457,7 +477,11 @@ class _Copied:
         own[NameObject("/Font")] = fonts
         out[NameObject("/Resources")] = own
         drawing = b"".join(
-            field.layout.draw(values[field.name], self.fonts[field.layout.font_name][0])
+            field.draw(
+                self.prepared.document_id,
+                values[field.name],
+                self.fonts[field.layout.font_name][0],
+            )
             for field in page.fields
         )
         stream = DecodedStreamObject()
