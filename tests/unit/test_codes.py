@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from amparex_adapters.documents._codes import (
     PATTERNS,
@@ -144,7 +145,8 @@ def test_codes_are_vector_paths_in_the_field_colour() -> None:
         ]
     )
     page = PdfReader(io.BytesIO(pdf)).pages[0]
-    resources = page["/Resources"]
+    resources = page["/Resources"].get_object()
+    assert isinstance(resources, DictionaryObject)
     assert "/XObject" not in resources  # no raster image anywhere on the card
     content = page.get_contents().get_data()  # type: ignore[union-attr]
     assert b" BI " not in content and b"Do\n" not in content

@@ -217,6 +217,6 @@ def test_CO23_bundles_carry_titles_and_the_language_of_a_document() -> None:
     english, german = bundle.document_templates
     assert (english.language, german.language) == ("en", "de")
     assert record_of(english)["language"] == "en" and "language" not in record_of(german)
-    data["document_templates"][0]["language"] = "fr"  # type: ignore[index]
+    data["document_templates"][0]["language"] = "fr"
     with pytest.raises(MasterDataInvalid, match="language is de or en"):
         parse_bundle(data)

@@ -13,7 +13,7 @@ operators (filled rectangles), no raster images, so they print sharp at any reso
 :class:`~amparex_adapters.documents.pdf.PdfFormRenderer` draws them; the text renderer
 prints no codes.
 
-Code 128 is encoded here (:func:`code128_values`, :func:`code128_widths`): code set C
+Code 128 is encoded here (``code128_values``, ``code128_widths``): code set C
 packs digit pairs, code set B takes the printable ASCII characters, and the encoder
 switches between them where that makes the code shorter. The QR matrix comes from
 `segno <https://segno.readthedocs.io>`_ (in the ``pdf`` extra).

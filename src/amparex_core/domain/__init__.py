@@ -35,7 +35,8 @@ from .masterdata import (
     PostalAddress,
     StatisticTemplate,
 )
-from .money import CostItem, CostLine, Money, PriceList
+from .letters import Addressee, Sender
+from .money import CostItem, CostLine, Money, MoneyFormat, PriceList
 from .orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef, Recipient
 from .parcels import Attachment, DeliveryReceipt, OutgoingFile, Parcel
 from .periods import Period
@@ -46,6 +47,7 @@ from .text import name_key
 from .uploads import FileFacts, UploadOutcome, UploadRecord, UploadState
 
 __all__ = [
+    "Addressee",
     "AmparexError",
     "Attachment",
     "Batch",
@@ -79,6 +81,7 @@ __all__ = [
     "KindPolicy",
     "LoyaltyLabSettings",
     "Money",
+    "MoneyFormat",
     "OrderStatus",
     "OutgoingFile",
     "Parcel",
@@ -89,6 +92,7 @@ __all__ = [
     "Recipient",
     "Scope",
     "Secret",
+    "Sender",
     "ShipTo",
     "ShippingInterval",
     "StatisticExport",

@@ -86,7 +86,7 @@ class Addressee:
 
     @property
     def full_name(self) -> str:
-        """Title, first and last name: ``Dr. Erika Müller``."""
+        """The name with the title before it, as in ``Dr. Erika Müller``."""
         return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)
 
 

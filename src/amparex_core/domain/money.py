@@ -182,7 +182,7 @@ class MoneyFormat:
         """*amount* as the chain writes it: ``1.234,50``."""
         text = plain_amount(abs(amount))
         units, _, cents = text.partition(".")
-        groups = []
+        groups: list[str] = []
         while len(units) > 3:
             groups.insert(0, units[-3:])
             units = units[:-3]

@@ -194,7 +194,7 @@ _LOYALTY_LAB_ONLY = (
 @click.option("--hearing-aids", help="Loyalty Lab: statistic template of hearing aids.")
 @click.option("--file-pattern", help="Loyalty Lab: pattern of the export file names.")
 @click.pass_context
-def interfaces_update(ctx: click.Context, interface_id: str, **options: Any) -> None:
+def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) -> None:
     """Edit the configuration INTERFACE_ID in place: only the options given change (CO22).
 
     The ID stays, and so do the orders placed under it. The changed configuration is

@@ -86,7 +86,7 @@ def templates_add(  # noqa: PLR0917 - click passes options by position
 @click.option("--gift-box/--no-gift-box", default=None, help="Ship each card in a gift box.")
 @click.option("--roller-clip/--no-roller-clip", default=None, help="Add a roller clip.")
 @click.pass_context
-def templates_update(ctx: click.Context, name: str, **options: Any) -> None:
+def templates_update(ctx: click.Context, /, name: str, **options: Any) -> None:
     """Edit the card template NAME in place: only the options given change (CO22).
 
     The edited template is checked like a new one (CO4, CO8, CO12); orders placed before

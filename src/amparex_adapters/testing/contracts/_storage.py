@@ -411,8 +411,9 @@ class StorageContract:
             refused = [r for r in results if not isinstance(r, PlacedOrder)]
             (order,) = {p.order for p in placed}
             assert sum(p.created for p in placed) == 1 and len(placed) == 4
-            assert all(isinstance(r, errors.OrderConflict) for r in refused) and len(refused) == 4
-            assert {r.existing_order_id for r in refused} == {order.id}  # type: ignore[union-attr]
+            conflicts = [r for r in refused if isinstance(r, errors.OrderConflict)]
+            assert len(conflicts) == len(refused) == 4
+            assert {r.existing_order_id for r in conflicts} == {order.id}
         assert len(storage.list_orders()) == 6
 
     def test_CO22_concurrent_renames_onto_one_name_have_one_winner(self, storage: Storage) -> None:
