@@ -24,6 +24,7 @@ from .interfaces import (
     Scope,
     UniquenessKey,
 )
+from .letters import Addressee, Sender
 from .masterdata import (
     Branch,
     Customer,
@@ -35,7 +36,6 @@ from .masterdata import (
     PostalAddress,
     StatisticTemplate,
 )
-from .letters import Addressee, Sender
 from .money import CostItem, CostLine, Money, MoneyFormat, PriceList
 from .orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef, Recipient
 from .parcels import Attachment, DeliveryReceipt, OutgoingFile, Parcel
