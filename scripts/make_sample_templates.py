@@ -10,7 +10,7 @@ an order's context (see :mod:`amparex_adapters.documents.pdf`):
 - ``card_face.pdf``: an ISO 7810 ID-1 card face (85.60 x 53.98 mm = 242.65 x 153.01 pt)
   with the fields ``holder_name``, ``card_number``, ``valid_until`` and ``template_name``,
   and the card number as a Code 128 bar code (``card_barcode``,
-  ``{{ card_number | code128 }}``) and a QR code (``card_qr``, ``{{ card_number | qr }}``);
+  ``{{ card_number | code128 }}``; ``| qr`` would draw a QR code);
 - ``cover_letter.pdf``: an A4 cover letter (DIN 5008 window position) with the ordering
   branch as sender (its name, and its address above the window), the batch date, the
   recipient's name and address lines, the greeting from the master data's salutation,
@@ -132,7 +132,7 @@ def _build(
 
 
 def card_face() -> bytes:
-    """The ISO 7810 ID-1 card face, with the card number as text, bar code and QR code."""
+    """The ISO 7810 ID-1 card face, with the card number as text and as a bar code."""
     w, h = CARD
     drawing = "".join(
         [
@@ -140,8 +140,8 @@ def card_face() -> bytes:
             f"q 0.93 0.95 0.98 rg 0 0 {w} {h} re f Q\n",
             f"q 0.09 0.29 0.55 rg 0 {h - 34:.2f} {w} 34 re f Q\n",
             f"q 0.96 0.65 0.14 rg 0 {h - 37:.2f} {w} 3 re f Q\n",
-            # white ground under the codes: scanners need light quiet zones
-            f"q 1 g 8 48 156 34 re f {w - 74:.2f} 34 68 68 re f Q\n",
+            # white ground under the bar code: scanners need a light quiet zone
+            f"q 1 g 8 46 {w - 16:.2f} 36 re f Q\n",
             "q 1 g\n",
             _text(12, h - 22, "HeBo", 11, "AMPAREX Kundenkarte"),
             "Q\n",
@@ -172,18 +172,9 @@ def card_face() -> bytes:
         ),
         (
             "card_barcode",
-            "Kartennummer als Strichcode (Code 128)",
+            "Kartennummer als Strichcode (Code 128); {{ card_number | qr }}: als QR-Code",
             "{{ card_number | code128 }}",
-            (8, 50, 164, 80),
-            "/Helv 0 Tf 0 g",
-            LEFT,
-            0,
-        ),
-        (
-            "card_qr",
-            "Kartennummer als QR-Code",
-            "{{ card_number | qr }}",
-            (w - 74, 34, w - 6, 102),
+            (8, 48, w - 8, 80),
             "/Helv 0 Tf 0 g",
             LEFT,
             0,

@@ -1,8 +1,9 @@
 """Codes on the card read by a real decoder (issue 15, item 13; CO16, CR4).
 
-A batch of the sample templates goes through the order service and the PDF renderer;
-``pdftoppm`` renders the batch PDF to images and ``zbarimg`` (Debian ``zbar-tools``)
-decodes every card's Code 128 bar code and QR code back to the card's number.
+A batch goes through the order service and the PDF renderer: GOLD cards on the sample
+card face (a Code 128 bar code) with the sample letter, BASIS cards on a form with a QR
+code and a bar code. ``pdftoppm`` renders the batch PDF to images and ``zbarimg`` (Debian
+``zbar-tools``) decodes every card's codes back to the card's number.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from amparex_adapters.documents.samples import (
 from amparex_core.domain.masterdata import Customer
 from amparex_core.domain.templates import CardTemplate, ShipTo
 from amparex_core.services import OrderService, TemplateService
+from tests.pdfforms import form_template
 from tests.peers import require_executable
 from tests.world import World, address
 
@@ -40,11 +42,21 @@ def decode_page(image: Path) -> list[str]:
 
 
 def test_CO16_CR4_every_cards_bar_code_and_qr_code_decode_to_its_number(tmp_path: Path) -> None:
-    """Eight orders, letters before the customers' cards: each card page carries exactly
-    one Code 128 and one QR code, both the card's number; letter pages carry none."""
+    """Eight orders, letters before the customers' cards: each card page carries its
+    codes — the bar code of the sample, the QR code and bar code of the other form — each
+    the card's number; letter pages carry none."""
     pdftoppm = require_executable("pdftoppm", hint="the Debian package poppler-utils")
     world = World()
-    world.masterdata.add(*sample_document_templates())
+    world.masterdata.add(
+        *sample_document_templates(),
+        form_template(
+            "DOC-QR",
+            ("qr", "{{ card_number | qr }}"),
+            ("bar", "{{ card_number | code128 }}"),
+            ("text", "{{ holder_name }}"),
+            height=44,
+        ),
+    )
     renderer = PdfFormRenderer()
     templates = TemplateService(world.storage, world.masterdata, renderer=renderer)
     orders = OrderService(
@@ -66,7 +78,7 @@ def test_CO16_CR4_every_cards_bar_code_and_qr_code_decode_to_its_number(tmp_path
             cover_letter=SAMPLE_COVER_LETTER_ID,
         )
     )
-    templates.create(CardTemplate("BASIS", SAMPLE_CARD_FACE_ID))
+    templates.create(CardTemplate("BASIS", "DOC-QR"))
     for i in range(8):
         world.masterdata.add(Customer(f"C{i}", "Kim", f"Kunde {i}", address(f"Weg {i}")))
         orders.place(
@@ -90,10 +102,11 @@ def test_CO16_CR4_every_cards_bar_code_and_qr_code_decode_to_its_number(tmp_path
     pages = sorted(tmp_path.glob("page-*.png"))
     expected: list[list[str]] = []
     for order in manifest["orders"]:
-        if order["ship_to"] == "customer":
-            expected.append([])  # the cover letter
         number = order["card_number"]
-        expected.append(sorted([f"CODE-128:{number}", f"QR-Code:{number}"]))
+        if order["template"] == "GOLD":
+            expected += [[], [f"CODE-128:{number}"]]  # the cover letter, then the card
+        else:
+            expected.append(sorted([f"CODE-128:{number}", f"QR-Code:{number}"]))
     assert len(pages) == len(expected) == 12
     assert [decode_page(page) for page in pages] == expected
     assert len({o["card_number"] for o in manifest["orders"]}) == len(batch.order_ids) == 8
