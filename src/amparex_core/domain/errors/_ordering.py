@@ -281,7 +281,7 @@ class OrderConflict(OrderError, ValueError):
     def facts(self) -> dict[str, Any]:
         """The facts, with the differing parts named in English and German words."""
         facts = super().facts
-        parts = [p.strip() for p in self.differences.split(",") if p.strip()]
+        parts = [p.strip() for p in str(self.differences).split(",") if p.strip()]
         facts["differences_en"] = ", ".join(p.replace("_", " ") for p in parts)
         facts["differences_de"] = ", ".join(_REQUEST_PARTS_DE.get(p, p) for p in parts)
         return facts
