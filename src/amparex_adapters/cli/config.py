@@ -7,9 +7,9 @@ in the current folder). Relative paths in the file are relative to the file's fo
 
 Every key, with its default::
 
-    [storage]
+    [storage]                    # path or url, not both
     path = "amparex.sqlite"      # a SQLite file, relative to the config's folder
-    url = "postgresql://amparex@db.example/amparex"   # instead: sqlite:///abs, memory://
+    url = "postgresql://amparex@db.example/amparex"   # or sqlite:b.sqlite, sqlite:///abs, memory://
 
     [statistics]
     url = "<storage.url>"        # the database statistic templates run on (SQLite, PostgreSQL)
@@ -76,6 +76,20 @@ Every key, with its default::
     [secrets]
     file = "/etc/amparex/secrets.toml"      # or $AMPAREX_SECRETS_FILE
 
+SQLite files: ``[storage] path`` is a file name or path, relative to the configuration's
+folder. In a URL (``[storage] url``, ``[statistics] url``) the forms of RFC 3986 apply:
+
+* ``sqlite:b.sqlite`` or ``sqlite:data/b.sqlite`` (no ``//``) — a relative path, resolved
+  against the configuration's folder;
+* ``sqlite:///var/lib/amparex/b.sqlite`` — an absolute path (``/var/lib/…``), as
+  :func:`~amparex_adapters.storage.open_storage` reads it;
+* ``sqlite://`` — a database in memory.
+
+``sqlite:///b.sqlite`` is an absolute path too — a file in the root folder, which
+SQLAlchemy's habit of three slashes for a relative path would not expect — so it is
+refused with the forms to write instead (``sqlite:////b.sqlite`` when the root folder is
+really meant). ``path`` and ``url`` together are refused.
+
 Adapters another distribution installs (entry points, see :mod:`amparex_adapters.registry`)
 are chosen by their kind like the built-in ones: a URL scheme in ``[storage] url`` or
 ``[statistics] url``, a reader spec ``KIND[:ARG]``, a ``renderer``, a ``kind`` of
@@ -105,12 +119,11 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import socket
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -127,6 +140,7 @@ from ._kinds import (
     delivery_options,
     pass_through,
 )
+from ._structure import converter, did_you_mean, first_problem
 from .errors import ConfigInvalid
 from .secrets import (
     SECRET_VARIABLES,
@@ -158,15 +172,17 @@ __all__ = [
 
 DEFAULT_CONFIG: Final = "amparex.toml"
 CONFIG_VARIABLE: Final = "AMPAREX_CONFIG"
-_MAX_AMOUNT: Final = Decimal(1_000_000)
 
 
 @attrs.frozen
 class StorageConfig:
-    """``[storage]``: where the library keeps its data: a URL, or a SQLite file's path."""
+    """``[storage]``: where the library keeps its data: a URL, or a SQLite file's path.
+
+    Without either, the SQLite file ``amparex.sqlite`` beside the configuration.
+    """
 
     url: str | None = None
-    path: str = "amparex.sqlite"
+    path: str | None = None
 
 
 @attrs.frozen
@@ -344,14 +360,31 @@ class Config:
     def storage_url(self) -> str:
         """The storage URL: ``url``, else the SQLite file ``path`` (default ``amparex.sqlite``)."""
         if self.storage.url:
-            return self.storage.url
-        path = self.resolve_path(self.storage.path).resolve()
-        return f"sqlite:///{urllib.parse.quote(str(path))}"
+            return self.resolve_url(self.storage.url)
+        return self._sqlite_url(self.storage.path or "amparex.sqlite")
 
     @property
     def statistics_url(self) -> str:
         """The database the statistic templates run on; the store's by default."""
-        return self.statistics.url or self.storage_url
+        return self.resolve_url(self.statistics.url) if self.statistics.url else self.storage_url
+
+    def _sqlite_url(self, value: str, query: str = "") -> str:
+        path = self.resolve_path(value).resolve()
+        return f"sqlite:///{urllib.parse.quote(str(path))}" + (f"?{query}" if query else "")
+
+    def resolve_url(self, url: str) -> str:
+        """*url* with a relative SQLite path (``sqlite:b.sqlite``) made absolute.
+
+        Any other URL is returned as it is (see the module's description).
+        """
+        scheme, colon, rest = url.partition(":")
+        if scheme.lower() != "sqlite" or not colon or rest.startswith("//"):
+            return url
+        path, _, query = rest.partition("?")
+        path = urllib.parse.unquote(path)
+        if path in ("", ":memory:"):
+            return "sqlite://" + (f"?{query}" if query else "")
+        return self._sqlite_url(path, query)
 
     @property
     def workstation_name(self) -> str:
@@ -360,79 +393,6 @@ class Config:
 
 
 # ------------------------------------------------------------------ structuring
-
-
-def _converter() -> Any:
-    import cattrs
-
-    converter = cattrs.Converter(forbid_extra_keys=True)
-
-    def decimal(value: object, _type: object) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}')
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}') from None
-        if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
-            raise ValueError(f"a non-negative amount below 1,000,000 expected, not {value!r}")
-        return amount
-
-    def text(value: object, _type: object) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"a string expected, not {value!r}")
-        return value
-
-    def integer(value: object, _type: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"an integer expected, not {value!r}")
-        return value
-
-    def number(value: object, _type: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"a number expected, not {value!r}")
-        return float(value)
-
-    def boolean(value: object, _type: object) -> bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"true or false expected, not {value!r}")
-        return value
-
-    converter.register_structure_hook(Decimal, decimal)
-    converter.register_structure_hook(str, text)
-    converter.register_structure_hook(int, integer)
-    converter.register_structure_hook(float, number)
-    converter.register_structure_hook(bool, boolean)
-    return converter
-
-
-_WHERE = re.compile(r"^(?P<message>.*?) @ \$(?P<path>.*)$")
-
-
-def _first_problem(exc: Exception) -> tuple[str, str]:
-    """The dotted key and the reason of the first problem cattrs found."""
-    import cattrs
-
-    messages = cattrs.transform_error(exc, path="$")
-    if not messages:  # pragma: no cover - cattrs always names one
-        return "-", str(exc)
-    found = _WHERE.match(messages[0])
-    if not found:  # pragma: no cover - cattrs always appends the path
-        return "-", messages[0]
-    path = found["path"].lstrip(".")
-    path = re.sub(r"\[(\d+)\]", r".\1", path)
-    path = re.sub(r"\['([^']*)'\]", r".\1", path).lstrip(".")
-    message = found["message"]
-    if message.startswith("unknown error (") and message.endswith(")"):
-        message = message[len("unknown error (") : -1]
-    message = message.replace("invalid value for type, expected", "wrong value, expected")
-    extra = re.match(r"extra fields found \((?P<keys>.*)\)", message)
-    if extra:
-        key = extra["keys"].split(",")[0].strip()
-        return (f"{path}.{key}" if path else key), "unknown key"
-    if message.startswith("required field missing"):
-        return path, "required key missing"
-    return path or "-", message
 
 
 def find_config(option: str | os.PathLike[str] | None) -> tuple[Path, bool]:
@@ -458,18 +418,18 @@ def load_config(option: str | os.PathLike[str] | None = None) -> Config:
     path, required = find_config(option)
     if not path.exists():
         if required:
-            raise ConfigInvalid(path=str(path), key="-", reason="no such file")
+            raise ConfigInvalid(path=str(path), key="", reason="no such file")
         return Config(base=Path.cwd())
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigInvalid(path=str(path), key="-", reason=exc.strerror or str(exc)) from None
+        raise ConfigInvalid(path=str(path), key="", reason=exc.strerror or str(exc)) from None
     except UnicodeDecodeError:
-        raise ConfigInvalid(path=str(path), key="-", reason="not UTF-8 text") from None
+        raise ConfigInvalid(path=str(path), key="", reason="not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigInvalid(path=str(path), key="-", reason=f"not valid TOML: {exc}") from None
+        raise ConfigInvalid(path=str(path), key="", reason=f"not valid TOML: {exc}") from None
     except RecursionError:  # tomllib parses nested arrays and tables recursively
-        raise ConfigInvalid(path=str(path), key="-", reason="nested too deeply") from None
+        raise ConfigInvalid(path=str(path), key="", reason="nested too deeply") from None
     return structure_config(data, path=path)
 
 
@@ -484,13 +444,17 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     sections = {f.name for f in attrs.fields(Config)} - {"path", "base"}
     unknown = sorted(set(data) - sections)
     if unknown:
-        raise ConfigInvalid(path=label, key=unknown[0], reason="unknown section")
+        raise ConfigInvalid(
+            path=label,
+            key=unknown[0],
+            reason="unknown section" + did_you_mean(unknown[0], sorted(sections)),
+        )
     _refuse_nul(label, data, "")
     data = pass_through(label, data)
     try:
-        parsed: Config = _converter().structure(dict(data), Config)
+        parsed: Config = converter().structure(dict(data), Config)
     except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups
-        key, reason = _first_problem(exc)
+        key, reason = first_problem(exc, Config)
         raise ConfigInvalid(path=label, key=key, reason=reason) from None
     config = attrs.evolve(parsed, path=path, base=base)
     _check(config)
@@ -500,7 +464,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
 def _refuse_nul(label: str, value: object, key: str) -> None:
     """Refuse a NUL character anywhere: no path, URL or name can hold one."""
     if isinstance(value, str) and "\x00" in value:
-        raise ConfigInvalid(path=label, key=key or "-", reason="contains a NUL character")
+        raise ConfigInvalid(path=label, key=key, reason="contains a NUL character")
     if isinstance(value, Mapping):
         for name, item in value.items():
             _refuse_nul(label, item, f"{key}.{name}" if key else str(name))
@@ -509,10 +473,39 @@ def _refuse_nul(label: str, value: object, key: str) -> None:
             _refuse_nul(label, item, f"{key}.{index}")
 
 
+def _check_urls(config: Config) -> None:
+    """``[storage]`` names one store; no SQLite URL names a file in the root folder."""
+    label = config.label
+    if config.storage.url is not None and config.storage.path is not None:
+        raise ConfigInvalid(
+            path=label,
+            key="storage.url",
+            reason="storage.path is set too: give either path (a SQLite file) or url, not both",
+        )
+    for key, url in (
+        ("storage.url", config.storage.url),
+        ("statistics.url", config.statistics.url),
+    ):
+        scheme, _, rest = (url or "").partition(":///")
+        name = urllib.parse.unquote(rest.partition("?")[0])
+        if scheme.lower() == "sqlite" and name and "/" not in name and name != ":memory:":
+            also = f' (or [storage] path = "{name}")' if key == "storage.url" else ""
+            raise ConfigInvalid(
+                path=label,
+                key=key,
+                reason=(
+                    f"sqlite:///{name} names the file /{name} in the root folder; for a file "
+                    f"beside the configuration write sqlite:{name}{also}, for the root folder "
+                    f"sqlite:////{name}"
+                ),
+            )
+
+
 def _check(config: Config) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     label = config.label
+    _check_urls(config)
     try:
         ZoneInfo(config.chain.time_zone)
     except (ZoneInfoNotFoundError, ValueError):

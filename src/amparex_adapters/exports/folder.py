@@ -65,7 +65,7 @@ from collections.abc import Callable, Iterable
 from typing import BinaryIO, Final
 
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
-from amparex_core.domain.interfaces import is_absolute_directory
+from amparex_core.domain.interfaces import is_absolute_directory, is_export_directory
 from amparex_core.domain.uploads import FileFacts
 
 __all__ = ["TEMP_PREFIX", "FolderExportTarget"]
@@ -210,6 +210,9 @@ class FolderExportTarget:
         stale_after_alive: See *stale_after*.
         link: The call that publishes a temp file under its final name (for tests of the
             fallbacks); :func:`os.link` by default.
+        base: The folder a relative export directory is relative to (the ``amparex``
+            command passes its configuration's folder); without it a relative directory
+            is refused (``export.directory_invalid``).
     """
 
     def __init__(
@@ -218,14 +221,17 @@ class FolderExportTarget:
         stale_after: float = 15 * 60,
         stale_after_alive: float = 24 * 60 * 60,
         link: Callable[[str, str], None] | None = None,
+        base: str | os.PathLike[str] | None = None,
     ) -> None:
+        self._base = None if base is None else os.path.abspath(base)
         self._stale_after = stale_after
         self._stale_after_alive = stale_after_alive
         self._link = os.link if link is None else link
         self._host = _host_tag()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(stale_after={self._stale_after})"
+        base = "" if self._base is None else f", base={self._base!r}"
+        return f"{type(self).__name__}(stale_after={self._stale_after}{base})"
 
     # ------------------------------------------------------------ names and folders
 
@@ -234,9 +240,16 @@ class FolderExportTarget:
         """Whether *name* is one of this adapter's temp files."""
         return name.startswith(TEMP_PREFIX)
 
-    def _path(self, directory: str, name: str) -> str:
-        if not is_absolute_directory(directory):
+    def _folder(self, directory: str) -> str:
+        """The absolute folder *directory* names: as it is, or relative to the base."""
+        if is_absolute_directory(directory):
+            return directory
+        if self._base is None or not is_export_directory(directory):
             raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        return os.path.join(self._base, directory)
+
+    def _path(self, directory: str, name: str) -> str:
+        directory = self._folder(directory)
         if (
             not name
             or name in {".", ".."}
@@ -254,8 +267,7 @@ class FolderExportTarget:
         Writability is probed by creating and removing a temp file, which also catches
         read-only mounts and access rules the permission bits do not show.
         """
-        if not is_absolute_directory(directory):
-            raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        directory = self._folder(directory)
         try:
             info = os.stat(directory)
         except FileNotFoundError:
@@ -278,8 +290,7 @@ class FolderExportTarget:
 
     def _check_directory_exists(self, directory: str) -> None:
         """The cheap part of :meth:`check_directory`: absolute, present, a folder."""
-        if not is_absolute_directory(directory):
-            raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        directory = self._folder(directory)
         if not os.path.isdir(directory):
             reason = "it is not a folder" if os.path.lexists(directory) else "it does not exist"
             raise ExportDirectoryInvalid(directory=directory, reason=reason)
@@ -346,6 +357,7 @@ class FolderExportTarget:
         Returns at once with ``False``, without reading *chunks*, when the file exists.
         """
         final = self._path(directory, name)
+        directory = self._folder(directory)
         if os.path.lexists(final):
             return False
         try:
@@ -393,6 +405,7 @@ class FolderExportTarget:
         Raises:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
+        directory = self._folder(directory)
         self._check_directory_exists(directory)
         try:
             with os.scandir(directory) as entries:
@@ -444,6 +457,7 @@ class FolderExportTarget:
         Raises:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
+        directory = self._folder(directory)
         self._check_directory_exists(directory)
         now = time.time()
         removed = 0
