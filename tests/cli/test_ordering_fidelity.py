@@ -219,7 +219,7 @@ def test_CO22_CO2_CO18_the_manuals_contract_flow_end_to_end_by_mail(
     )  # fmt: skip
     assert updated.returncode == 0, updated.stderr
     assert updated.stdout.strip() == (
-        f"updated {interface_id} (card_order, Kundenkartenbestellung bei AMPAREX)"
+        f"updated {interface_id} (card-order, Kundenkartenbestellung bei AMPAREX)"
     )
     (listed,) = json.loads(chain.ok("interfaces", "list", "--json").stdout)
     assert listed["id"] == interface_id
@@ -264,7 +264,7 @@ def test_CO22_interfaces_update_changes_only_what_is_given(chain: Chain) -> None
     (shown,) = json.loads(chain.ok("interfaces", "list", "--json").stdout)
     assert (shown["branch"], shown["start"]) == (None, None)
     wrong = chain.run("interfaces", "update", interface_id, "--directory", "/srv")
-    assert wrong.exit_code == 2 and "--directory is no option of a card_order" in wrong.stderr
+    assert wrong.exit_code == 2 and "--directory is no option of a card-order" in wrong.stderr
     unknown = chain.run("interfaces", "update", "nope", "--branch", "F01")
     assert error_line(unknown.stderr).startswith("amparex: error [interface.unknown]: ")
 

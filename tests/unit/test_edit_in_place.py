@@ -154,6 +154,8 @@ def test_CO22_CO4_CO8_CO12_template_edits_keep_the_rules_of_creation() -> None:
         world.templates.update("GOLD", document_template="DOC-NONE")
     with pytest.raises(errors.DocumentTemplateInvalid):
         world.templates.update("GOLD", document_template="DOC-BROKEN")
+    with pytest.raises(errors.DocumentTemplateWrongKind):
+        world.templates.update("GOLD", document_template="DOC-LETTER")
     with pytest.raises(errors.TemplateUnknown):
         world.templates.update("PLATIN", comment="x")
     with pytest.raises(TypeError, match="no colour"):

@@ -72,6 +72,7 @@ class TemplateService:
             CoverLetterRequired: Shipping to the customer without a cover letter (CO8).
             RollerClipEmployeeOnly: A roller clip on a customer card (CO12).
             DocumentTemplateUnknown: A document template is not in the master data (CO8).
+            DocumentTemplateWrongKind: The document is no card, the cover letter no letter.
             DocumentTemplateInvalid: The renderer cannot fill a document template (CO8).
         """
         current = self._store.get_template(template)

@@ -204,7 +204,10 @@ _LOYALTY_LAB_ONLY = (
     help="Card ordering: read the contract's key again from AMPAREX_CARD_KEY or the secrets file.",
 )
 @click.option("--customer-number", help="The customer number at the card vendor / Loyalty Lab.")
-@click.option("--directory", help="Loyalty Lab: absolute export folder (LL4).")
+@click.option(
+    "--directory",
+    help="Loyalty Lab: export folder (LL4), absolute or relative to the configuration's folder.",
+)
 @click.option("--customers", help="Loyalty Lab: statistic template of customers; empty: none.")
 @click.option("--glasses", help="Loyalty Lab: statistic template of glasses; empty: none.")
 @click.option("--contact-lenses", help="Loyalty Lab: statistic template of contact lenses.")
@@ -227,7 +230,7 @@ def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) 
     for name in _LOYALTY_LAB_ONLY if card_order else _CARD_ORDER_ONLY:
         if options[name] not in (None, False):
             option = "--" + name.replace("_", "-")
-            raise click.UsageError(f"{option} is no option of a {current.kind.value} interface")
+            raise click.UsageError(f"{option} is no option of a {word(current.kind)} interface")
     settings: dict[str, Any] = {}
     if options["customer_number"] is not None:
         settings["customer_number"] = options["customer_number"]
@@ -261,7 +264,7 @@ def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) 
         start=options["start"],
         **settings,
     )
-    click.echo(f"updated {edited.id} ({edited.kind.value}, {edited.display_name})")
+    click.echo(f"updated {edited.id} ({word(edited.kind)}, {edited.display_name})")
 
 
 @interfaces.command("list")

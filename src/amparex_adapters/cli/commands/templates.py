@@ -108,14 +108,14 @@ def templates_add(  # noqa: PLR0917 - click passes options by position
 @click.option("--rename", "new_name", help="A new name, unique like a new template's (CO4).")
 @click.option("--document", "document_template", help="Card print template ID.")
 @click.option("--cover-letter", help="Cover letter print template ID; empty: none.")
-@click.option("--ship-to", type=_choice(ShipTo))
-@click.option("--interval", type=_choice(ShippingInterval))
+@click.option("--ship-to", type=_choice(ShipTo), help="Where the vendor ships the card (CO5).")
+@click.option("--interval", type=_choice(ShippingInterval), help="How often orders ship (CO6).")
 @click.option("--comment", help="Sent with every order (CO7); empty: none.")
 @click.option(
     "--validity-required/--no-validity-required", default=None, help="Orders need --valid-until."
 )
-@click.option("--card-type", type=_choice(CardType))
-@click.option("--kind", type=_choice(CardKind))
+@click.option("--card-type", type=_choice(CardType), help="Contact chip or contactless (CO10).")
+@click.option("--kind", type=_choice(CardKind), help="Customer or employee card (CO11).")
 @click.option("--gift-box/--no-gift-box", default=None, help="Ship each card in a gift box.")
 @click.option("--roller-clip/--no-roller-clip", default=None, help="Add a roller clip.")
 @click.pass_context
