@@ -54,6 +54,9 @@ Every key, with its default::
 
     [card_order]
     renderer = "pdf"             # pdf (extra "pdf") | text (| another installed kind)
+    dispatch = "startup"         # who dispatches due orders (CO20): "startup" (every
+                                 # program start) | "server" (amparex serve only); default:
+                                 # "startup" on a SQLite or memory store, else "server"
 
     [card_order.delivery]        # where card-order batches go (CO18)
     kind = "smtp"                # smtp | files | folder (| another installed kind)
@@ -75,6 +78,15 @@ Every key, with its default::
 
     [secrets]
     file = "/etc/amparex/secrets.toml"      # or $AMPAREX_SECRETS_FILE
+
+    [claims]                     # claims on uploads and batch deliveries (CO19, LL8)
+    lease = 60.0                 # seconds a claim holds unless renewed (every lease / 3)
+
+    [server]                     # amparex serve, the chain's server-side jobs (CO20)
+    name = "<host name>"         # how its claims name it
+    recheck = 300.0              # seconds between looks for new or changed work
+    retry_first = 60.0           # seconds before the first retry of a failed delivery,
+    retry_max = 3600.0           # doubling up to this (± 20 % jitter)
 
 SQLite files: ``[storage] path`` is a file name or path, relative to the configuration's
 folder. In a URL (``[storage] url``, ``[statistics] url``) the forms of RFC 3986 apply:
@@ -140,6 +152,7 @@ from ._kinds import (
     delivery_options,
     pass_through,
 )
+from ._serving import ClaimsConfig, ServerConfig, check_serving, dispatch_mode
 from ._structure import converter, did_you_mean, first_problem
 from .errors import ConfigInvalid
 from .secrets import (
@@ -156,12 +169,14 @@ __all__ = [
     "SECRETS_VARIABLE",
     "SECRET_VARIABLES",
     "ChainConfig",
+    "ClaimsConfig",
     "Config",
     "DeliveryConfig",
     "DeliveryKind",
     "MasterDataConfig",
     "PricesConfig",
     "Secrets",
+    "ServerConfig",
     "check_reader_spec",
     "check_secrets_file",
     "find_config",
@@ -291,10 +306,18 @@ class LoyaltyLabConfig:
 
 @attrs.frozen
 class CardOrderConfig:
-    """``[card_order]``."""
+    """``[card_order]``.
+
+    Attributes:
+        dispatch: Who dispatches due card orders (CO20): ``"startup"`` — every program
+            start of a workstation (a single-workstation installation); ``"server"`` —
+            only ``amparex serve``. ``None``: ``"startup"`` on a SQLite or memory store,
+            ``"server"`` on a shared one (:attr:`Config.card_order_dispatch`).
+    """
 
     renderer: str = "pdf"
     delivery: DeliveryConfig | None = None
+    dispatch: Literal["startup", "server"] | None = None
 
 
 @attrs.frozen
@@ -343,6 +366,8 @@ class Config:
     card_order: CardOrderConfig = attrs.field(factory=CardOrderConfig)
     reader: ReaderConfig = attrs.field(factory=ReaderConfig)
     secrets: SecretsConfig = attrs.field(factory=SecretsConfig)
+    claims: ClaimsConfig = attrs.field(factory=ClaimsConfig)
+    server: ServerConfig = attrs.field(factory=ServerConfig)
     path: Path | None = attrs.field(default=None, kw_only=True)
     base: Path = attrs.field(factory=Path.cwd, kw_only=True)
 
@@ -390,6 +415,16 @@ class Config:
     def workstation_name(self) -> str:
         """This computer's name: the configured one, else the host name."""
         return self.workstation.name or socket.gethostname()
+
+    @property
+    def server_name(self) -> str:
+        """How ``amparex serve`` names itself in claims: ``[server] name``, else the host name."""
+        return self.server.name or socket.gethostname()
+
+    @property
+    def card_order_dispatch(self) -> Literal["startup", "server"]:
+        """Who dispatches due card orders (CO20); see :func:`._serving.dispatch_mode`."""
+        return dispatch_mode(self.card_order.dispatch, self.storage_url)
 
 
 # ------------------------------------------------------------------ structuring
@@ -535,6 +570,7 @@ def _check(config: Config) -> None:
     check_reader_spec(label, config.reader.default)
     if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
+    check_serving(label, config.claims, config.server)
     for section, delivery, kinds in (
         ("loyalty_lab.upload", config.loyalty_lab.upload, FILE_DELIVERY_KINDS),
         ("card_order.delivery", config.card_order.delivery, PARCEL_DELIVERY_KINDS),

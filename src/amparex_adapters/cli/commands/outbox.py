@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import tzinfo
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -13,13 +15,14 @@ import click
 
 from amparex_adapters.cli.errors import ConfigInvalid
 from amparex_adapters.cli.shell import _app, _json_option, _progress_enabled, _state, report_error
+from amparex_core.domain.claims import Holder
 from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.services import LoyaltyLab, UploadResult
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
 
-__all__ = ["outbox", "watch_outbox"]
+__all__ = ["held_by_lines", "outbox", "since_text", "watch_outbox"]
 
 
 def _lab_place(
@@ -37,6 +40,43 @@ def _require_upload(app: Composition) -> None:
         )
 
 
+def since_text(since: dt.datetime | None, tz: tzinfo, now: dt.datetime) -> str:
+    """When a claim was made, for people: ``08:01`` today (chain time), else with the date."""
+    if since is None:
+        return "an unknown time"
+    local = since.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return f"{local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def held_by_lines(uploads: Sequence[UploadResult], tz: tzinfo, now: dt.datetime) -> list[str]:
+    """One line per live run uploading files of this outbox (LL8).
+
+    ``4 files being uploaded by KASSE-1, pid 4242, since 08:01``: the files another run
+    has claimed and is sending now, by holder, since its earliest claim.
+    """
+    by_holder: dict[Holder | None, list[UploadResult]] = {}
+    for u in uploads:
+        if u.outcome is UploadOutcome.IN_PROGRESS:
+            by_holder.setdefault(u.holder, []).append(u)
+    lines = []
+    for holder, files in by_holder.items():
+        who = "another run" if holder is None else holder.describe()
+        starts = [f.since for f in files if f.since is not None]
+        since = since_text(min(starts) if starts else None, tz, now)
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        lines.append(f"{count} being uploaded by {who}, since {since}")
+    return lines
+
+
+def nothing_new(uploads: Sequence[UploadResult]) -> bool:
+    """Whether a run found nothing to upload: none uploaded now, none another run is sending."""
+    return not any(
+        u.outcome in (UploadOutcome.UPLOADED, UploadOutcome.IN_PROGRESS) for u in uploads
+    )
+
+
 def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bool = False) -> int:
     state = _state(ctx)
     failed = 0
@@ -49,6 +89,10 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bo
         elif u.outcome is UploadOutcome.FAILED and u.error is not None:
             failed += 1
             report_error(state, u.error)
+    if not quiet:
+        app = _app(ctx)
+        for line in held_by_lines(uploads, app.tz, app.clock.now()):
+            click.echo(line)
     return failed
 
 
@@ -78,7 +122,7 @@ def outbox_upload(
         lang = _state(ctx).lang
         click.echo(dumps({"uploads": [upload_json(u, lang) for u in uploads]}))
     failed = _print_uploads(ctx, uploads, quiet=as_json)
-    if not as_json and not any(u.outcome is UploadOutcome.UPLOADED for u in uploads):
+    if not as_json and nothing_new(uploads):
         click.echo("nothing new to upload")
     if failed:
         ctx.exit(1)
