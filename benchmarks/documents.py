@@ -39,7 +39,7 @@ def context(i: int) -> dict[str, str]:
         "card_number": f"9276{i:08d}",
         "holder_name": f"Erika Mustermann {i}",
         "recipient_name": f"Erika Mustermann {i}",
-        "salutation": "",
+        "salutation": f"Guten Tag Erika Mustermann {i}",
         "address_line1": f"Lindenweg {i}",
         "address_line2": "70173 Stuttgart",
         "address_line3": "",
@@ -48,6 +48,9 @@ def context(i: int) -> dict[str, str]:
         "template_name": "GOLD",
         "ordering_branch_name": "Optik Muster Stuttgart",
         "order_date": "23.11.2026",
+        "letter_date": "30.11.2026",
+        "sender_name": "Optik Muster Stuttgart",
+        "sender_line": "Optik Muster Stuttgart · Königstraße 10 · 70173 Stuttgart",
     }
 
 
@@ -59,7 +62,10 @@ def field_values(parts: Sequence[DocumentPart]) -> list[tuple[bytes, dict[str, s
     """What the baseline fills: each part's template bytes and its rendered field values."""
     import jinja2
 
+    from amparex_adapters.documents._codes import CODE_FILTERS
+
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    env.filters.update(CODE_FILTERS)  # the baseline prints a code field's value as text
     compiled: dict[tuple[str, str], jinja2.Template] = {}
     result = []
     for part in parts:

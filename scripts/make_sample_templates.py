@@ -8,10 +8,13 @@ It writes two PDF forms with AcroForm text fields whose values are Jinja2 templa
 an order's context (see :mod:`amparex_adapters.documents.pdf`):
 
 - ``card_face.pdf``: an ISO 7810 ID-1 card face (85.60 x 53.98 mm = 242.65 x 153.01 pt)
-  with the fields ``holder_name``, ``card_number``, ``valid_until`` and ``template_name``;
-- ``cover_letter.pdf``: an A4 cover letter (DIN 5008 window position) with the recipient's
-  name and address lines, the ordering branch, the date, a salutation, the body text
-  referring to the card, and the closing.
+  with the fields ``holder_name``, ``card_number``, ``valid_until`` and ``template_name``,
+  and the card number as a Code 128 bar code (``card_barcode``,
+  ``{{ card_number | code128 }}``; ``| qr`` would draw a QR code);
+- ``cover_letter.pdf``: an A4 cover letter (DIN 5008 window position) with the ordering
+  branch as sender (its name, and its address above the window), the batch date, the
+  recipient's name and address lines, the greeting from the master data's salutation,
+  the body text referring to the card, and the closing (CO23).
 
 The output is deterministic: running the script twice gives the same bytes, so the
 committed files can be checked against it (``--check``).
@@ -129,7 +132,7 @@ def _build(
 
 
 def card_face() -> bytes:
-    """The ISO 7810 ID-1 card face."""
+    """The ISO 7810 ID-1 card face, with the card number as text and as a bar code."""
     w, h = CARD
     drawing = "".join(
         [
@@ -137,11 +140,13 @@ def card_face() -> bytes:
             f"q 0.93 0.95 0.98 rg 0 0 {w} {h} re f Q\n",
             f"q 0.09 0.29 0.55 rg 0 {h - 34:.2f} {w} 34 re f Q\n",
             f"q 0.96 0.65 0.14 rg 0 {h - 37:.2f} {w} 3 re f Q\n",
+            # white ground under the bar code: scanners need a light quiet zone
+            f"q 1 g 8 46 {w - 16:.2f} 36 re f Q\n",
             "q 1 g\n",
             _text(12, h - 22, "HeBo", 11, "AMPAREX Kundenkarte"),
             "Q\n",
             "q 0.35 g\n",
-            _text(12, 58, "Helv", 6, "Karten-Nr."),
+            _text(12, 101, "Helv", 6, "Karten-Nr."),
             _text(12, 30, "Helv", 6, "Karteninhaber"),
             "Q\n",
         ]
@@ -160,8 +165,17 @@ def card_face() -> bytes:
             "card_number",
             "Kartennummer",
             "{{ card_number }}",
-            (10, 38, w - 10, 56),
-            "/HeBo 12 Tf 0 g",
+            (10, 84, 164, 99),
+            "/HeBo 11 Tf 0 g",
+            LEFT,
+            0,
+        ),
+        (
+            "card_barcode",
+            "Kartennummer als Strichcode (Code 128); {{ card_number | qr }}: als QR-Code",
+            "{{ card_number | code128 }}",
+            (8, 48, w - 8, 80),
+            "/Helv 0 Tf 0 g",
             LEFT,
             0,
         ),
@@ -199,10 +213,6 @@ def cover_letter() -> bytes:
             _text(left, h - 18 * MM, "HeBo", 16, "AMPAREX Kundenkarte"),
             "Q\n",
             "q 0.35 g\n",
-            # return address above the window (DIN 5008 form B: window at 45 mm from top)
-            _text(
-                left, h - 48 * MM, "Helv", 7, "AMPAREX Demo-Optik · Musterstraße 1 · 28195 Bremen"
-            ),
             _text(
                 left,
                 12 * MM,
@@ -219,20 +229,30 @@ def cover_letter() -> bytes:
     fields: list[tuple[str, str, str, tuple[float, float, float, float], str, int, int]] = [
         (
             "ordering_branch",
-            "Bestellende Filiale",
-            "{{ ordering_branch_name }}",
+            "Bestellende Filiale (Absender)",
+            "{{ sender_name }}",
             (right - 70 * MM, h - 40 * MM, right, h - 33 * MM),
             "/HeBo 10 Tf 0 g",
             RIGHT,
             0,
         ),
         (
-            "order_date",
-            "Datum",
-            "Datum: {{ order_date }}",
+            "letter_date",
+            "Datum: der Tag, an dem die Sendung gebildet wurde",
+            "Datum: {{ letter_date }}",
             (right - 70 * MM, h - 46 * MM, right, h - 40 * MM),
             "/Helv 9 Tf 0 g",
             RIGHT,
+            0,
+        ),
+        (
+            # return address above the window (DIN 5008 form B: window at 45 mm from top)
+            "sender_line",
+            "Absender: Name und Anschrift der bestellenden Filiale",
+            "{{ sender_line }}",
+            (left, h - 49.5 * MM, left + 85 * MM, h - 46 * MM),
+            "/Helv 7 Tf 0.35 g",
+            LEFT,
             0,
         ),
         (
@@ -271,9 +291,8 @@ def cover_letter() -> bytes:
         ),
         (
             "salutation",
-            "Anrede",
-            "{% if salutation %}{{ salutation }},"
-            "{% else %}Guten Tag {{ recipient_name }},{% endif %}",
+            "Anrede aus den Stammdaten (Sehr geehrte Frau …, Guten Tag …)",
+            "{{ salutation }},",
             (left, body_top - 48, right, body_top - 34),
             "/Helv 11 Tf 0 g",
             LEFT,
@@ -296,7 +315,7 @@ def cover_letter() -> bytes:
         (
             "closing",
             "Grußformel",
-            "Mit freundlichen Grüßen\nIhr Team von {{ ordering_branch_name }}",
+            "Mit freundlichen Grüßen\nIhr Team von {{ sender_name }}",
             (left, body_top - 230, right, body_top - 190),
             "/Helv 0 Tf 0 g",
             LEFT,

@@ -71,6 +71,8 @@ def form_template(
     *fields: tuple[str, str | None],
     kind: DocumentKind = DocumentKind.CARD,
     size: tuple[float, float] = CARD_SIZE,
+    height: float = 18,
 ) -> DocumentTemplate:
     """A PDF form as a document template of the master data."""
-    return DocumentTemplate(id, id.lower(), kind, "application/pdf", form(*fields, size=size))
+    content = form(*fields, size=size, height=height)
+    return DocumentTemplate(id, id.lower(), kind, "application/pdf", content)

@@ -26,7 +26,7 @@ from amparex_core.domain.masterdata import (
     PostalAddress,
     StatisticTemplate,
 )
-from amparex_core.domain.money import CostItem, PriceList
+from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShipTo
 from amparex_core.ports.storage import Storage
@@ -66,7 +66,14 @@ def address(street: str = "Hauptstr. 1", city: str = "Stuttgart") -> PostalAddre
 class World:
     """Master data, adapters and services of a three-branch chain, all in memory."""
 
-    def __init__(self, storage: Storage | None = None, *, start: dt.datetime = START) -> None:
+    def __init__(
+        self,
+        storage: Storage | None = None,
+        *,
+        start: dt.datetime = START,
+        prices: PriceList = PRICES,
+        money: MoneyFormat | None = None,
+    ) -> None:
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.clock = ManualClock(start)
         self.masterdata = MemoryMasterData()
@@ -78,7 +85,11 @@ class World:
         self.reader = ScriptedReader()
         self.card_numbers = CardNumberFormat(prefix="9276", length=12)
         self.chain = ChainSettings(
-            name="Optik Muster", tz=BERLIN, prices=PRICES, card_numbers=self.card_numbers
+            name="Optik Muster",
+            tz=BERLIN,
+            prices=prices,
+            card_numbers=self.card_numbers,
+            money=money or MoneyFormat(),
         )
         self.masterdata.add(
             Branch("F01", "Optik Muster Stuttgart", address("Königstraße 10")),

@@ -130,7 +130,8 @@ def test_IF8_the_command_runs_on_postgresql(chain: Chain, pg_url: str) -> None:
 
 def test_CR1_CR4_cards_encode_and_read_through_pcscd(chain: Chain, virtual_card: Any) -> None:
     add_card_ordering(chain)
-    add_templates(chain, ["BASIS"])
+    # contactless cards (CR6)
+    chain.ok("templates", "add", "BASIS", "--document", "DOC-CARD", "--card-type", "nfc-rfid")
     chain.ok("orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "P1")
     chain.ok("orders", "dispatch", "--now", LATER)
     number = json.loads(chain.ok("cards", "list", "--json").stdout)[0]["number"]
@@ -150,7 +151,8 @@ def test_CR1_CR4_cards_encode_and_read_through_pcscd(chain: Chain, virtual_card:
 
 def test_CR1_CR4_cards_encode_and_read_an_nfc_tag(chain: Chain, udp_tag: Any) -> None:
     add_card_ordering(chain)
-    add_templates(chain, ["BASIS"])
+    # contactless cards (CR6)
+    chain.ok("templates", "add", "BASIS", "--document", "DOC-CARD", "--card-type", "nfc-rfid")
     chain.ok("orders", "place", "--template", "BASIS", "--holder", "K2", "--process", "P1")
     chain.ok("orders", "dispatch", "--now", LATER)
     number = json.loads(chain.ok("cards", "list", "--json").stdout)[0]["number"]

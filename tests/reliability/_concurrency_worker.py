@@ -293,11 +293,11 @@ class Workstation:
         if config is None:
             return None
         spelling = rng.choice(SPELLINGS[rng.choice(tuple(SPELLINGS))])
-        changed = attrs.evolve(config, display_name=spelling)
+        branch = config.branch
         if config.kind is InterfaceKind.CARD_ORDER and rng.random() < 0.5:
-            changed = attrs.evolve(changed, branch=rng.choice((None, "F01", "F02")))
-        args = {"id": config.id, "display": changed.display_name, "branch": changed.branch}
-        self.interfaces.update(changed)
+            branch = rng.choice((None, "F01", "F02"))
+        args = {"id": config.id, "display": spelling.strip(), "branch": branch}
+        self.interfaces.update(config.id, display_name=spelling, branch=branch)  # CO22
         return {"args": args, "ok": {"id": config.id}}
 
     def remove(self, rng: random.Random) -> dict[str, Any] | None:

@@ -61,7 +61,7 @@ ALLOWED = {
     "update": {"interface.duplicate", "interface.unknown"},
     "remove": {"interface.unknown"},
     "template": {"template.duplicate", "template.unknown"},
-    "place": {"order.address_missing", "template.unknown"},
+    "place": {"order.address_missing", "template.unknown", "order.conflict"},
     "cancel": {"order.not_cancellable"},
     "dispatch": set(),
     "register": {"card.uid_taken", "card.already_registered", "card.blocked"},
@@ -253,6 +253,10 @@ def _check_orders(store: Any, records: list[dict[str, Any]]) -> dict[str, int]:
         assert [a["created"] for a in answers].count(True) == 1, ref
         assert {a["card"] for a in answers} == {by_ref[ref].card_number}
     assert len({o.card_number for o in orders.values()}) == len(orders)
+    # CO21: a different request under a taken reference names the one order of it.
+    for refused in _refused(records, "place", "order.conflict"):
+        facts = refused["refused"]["facts"]
+        assert by_ref[facts["process_ref"]].id == facts["existing_order_id"], facts
     cancelled = Counter(r["ok"]["id"] for r in _ok(records, "cancel"))
     assert [i for i, n in cancelled.items() if n > 1] == []
     for order_id in cancelled:

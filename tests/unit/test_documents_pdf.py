@@ -42,6 +42,10 @@ def context(i: int = 1, **overrides: str) -> dict[str, str]:
         template_name="GOLD",
         ordering_branch_name="Optik Muster Stuttgart",
         order_date="23.11.2026",
+        salutation=f"Guten Tag Erika Mustermann {i}",
+        sender_name="Optik Muster Stuttgart",
+        sender_line="Optik Muster Stuttgart · Königstraße 10 · 70173 Stuttgart",
+        letter_date="30.11.2026",
     )
     values.update(overrides)
     return values

@@ -56,7 +56,7 @@ from amparex_core.domain.masterdata import (
     Employee,
     StatisticTemplate,
 )
-from amparex_core.domain.money import CostItem, PriceList
+from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
@@ -232,10 +232,15 @@ class Composition:
                 CostItem.CARD_NFC_RFID: cfg.prices.card_nfc_rfid,
                 CostItem.GIFT_BOX: cfg.prices.gift_box,
                 CostItem.ROLLER_CLIP: cfg.prices.roller_clip,
+                **({} if cfg.prices.shipping is None else {CostItem.SHIPPING: cfg.prices.shipping}),
             },
         )
         return ChainSettings(
-            name=cfg.name, tz=self.tz, prices=prices, card_numbers=self.card_numbers
+            name=cfg.name,
+            tz=self.tz,
+            prices=prices,
+            card_numbers=self.card_numbers,
+            money=MoneyFormat.for_locale(cfg.locale, symbol=cfg.currency_symbol),
         )
 
     @property

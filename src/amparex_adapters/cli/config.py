@@ -29,6 +29,8 @@ Every key, with its default::
     time_zone = "Europe/Berlin"
     card_number_prefix = "9276"
     card_number_length = 12
+    locale = "de_DE"             # how amounts are written: 1.234,50 (de_DE, de_AT, de_CH, en_GB …)
+    currency_symbol = false      # true: 31,60 € instead of 31,60 EUR
 
     [chain.prices]               # Decimal amounts as strings (or integers)
     currency = "EUR"
@@ -36,6 +38,7 @@ Every key, with its default::
     card_nfc_rfid = "3.90"
     gift_box = "4.00"
     roller_clip = "1.20"
+    shipping = "4.90"            # once per batch; no default (no shipping item)
 
     [workstation]
     name = "<host name>"
@@ -78,6 +81,7 @@ Every key, with its default::
     timeout = 10.0
     scripted_uid = "04A22B9C"    # the card the scripted reader shows (tests, training)
     scripted_card_number = ""    # the number stored on it
+    scripted_technology = "contactless"      # or "contact" (a chip card, CR6)
 
     [secrets]
     file = "/etc/amparex/secrets.toml"      # or $AMPAREX_SECRETS_FILE
@@ -143,6 +147,8 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
+
+from amparex_core.domain.money import MoneyFormat
 
 from ._kinds import (
     BUILTIN_DELIVERY_KINDS,
@@ -253,6 +259,7 @@ class PricesConfig:
     card_nfc_rfid: Decimal = Decimal("3.90")
     gift_box: Decimal = Decimal("4.00")
     roller_clip: Decimal = Decimal("1.20")
+    shipping: Decimal | None = None
 
 
 @attrs.frozen
@@ -263,6 +270,8 @@ class ChainConfig:
     time_zone: str = "Europe/Berlin"
     card_number_prefix: str = "9276"
     card_number_length: int = 12
+    locale: str = "de_DE"
+    currency_symbol: bool = False
     prices: PricesConfig = attrs.field(factory=PricesConfig)
 
 
@@ -350,12 +359,17 @@ class ReaderConfig:
     timeout: float = 10.0
     scripted_uid: str | None = None
     scripted_card_number: str | None = None
+    scripted_technology: Literal["contact", "contactless"] = "contactless"
 
     def options(self, spec: str) -> dict[str, Any]:
         """The options for the opener of the reader *spec* names (``scripted``: its card)."""
         if spec.partition(":")[0] != "scripted":
             return {}
-        return {"uid": self.scripted_uid, "card_number": self.scripted_card_number}
+        return {
+            "uid": self.scripted_uid,
+            "card_number": self.scripted_card_number,
+            "technology": self.scripted_technology,
+        }
 
 
 @attrs.frozen
@@ -581,6 +595,10 @@ def _check(config: Config) -> None:
             path=label, key="chain.prices.currency", reason="an ISO 4217 code such as EUR"
         )
     _check_storage(label, config.storage, config.storage_url)
+    try:
+        MoneyFormat.for_locale(config.chain.locale)
+    except ValueError as exc:
+        raise ConfigInvalid(path=label, key="chain.locale", reason=str(exc)) from None
     check_reader_spec(label, config.reader.default)
     if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")

@@ -81,11 +81,12 @@ BRANCHES: Final = (
     ("F03", "Optik & Hören Muster Leipzig", "Petersstraße 20", "04109", "Leipzig"),
 )
 # fmt: off
-FIRST_NAMES: Final = [
-    "Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannah", "Ida", "Jonas", "Karl",
-    "Lea", "Lena", "Lukas", "Marie", "Max", "Mia", "Noah", "Paul", "Paula", "Sophie", "Tom",
-    "Ursula", "Werner", "Zoe", "Jürgen", "Björn", "Sören", "Käthe", "Günther",
-]
+FIRST_NAMES: Final = {  # by the salutation the names fit (CO23)
+    "Frau": ["Anna", "Clara", "Emma", "Greta", "Hannah", "Ida", "Lea", "Lena", "Marie", "Mia",
+             "Paula", "Sophie", "Ursula", "Zoe", "Käthe"],
+    "Herr": ["Ben", "David", "Felix", "Jonas", "Karl", "Lukas", "Max", "Noah", "Paul", "Tom",
+             "Werner", "Jürgen", "Björn", "Sören", "Günther"],
+}
 LAST_NAMES: Final = [
     "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
     "Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann",
@@ -141,8 +142,8 @@ STATISTICS: Final = {
 
 TEXT_CARD: Final = b"{template_name}\n{holder_name}\n{card_number}\n{valid_until}"
 TEXT_LETTER: Final = (
-    b"{recipient_name}\n{address_line1}\n{address_line2}\n\n{salutation}\n\n"
-    b"hier ist Ihre {template_name}-Karte {card_number}.\n\n{ordering_branch_name}"
+    b"{sender_line}\n\n{recipient_name}\n{address_line1}\n{address_line2}\n\n{letter_date}\n\n"
+    b"{salutation},\n\nhier ist Ihre {template_name}-Karte {card_number}.\n\n{sender_name}"
 )
 
 _SCHEMA: Final = """
@@ -217,7 +218,9 @@ def generate_chain(customers: int, *, today: dt.date, seed: int = 4711) -> Gener
     receipts = iter(range(100_001, 10_000_000))
     for number in range(1, customers + 1):
         bid, _, _, plz, city = BRANCHES[rnd.randrange(len(BRANCHES))]
-        first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
+        salutation = rnd.choice(("Frau", "Herr", None))
+        first = rnd.choice(FIRST_NAMES[salutation or rnd.choice(("Frau", "Herr"))])
+        last = rnd.choice(LAST_NAMES)
         customer = Customer(
             id=f"K{number:05d}",
             first_name=first,
@@ -228,7 +231,8 @@ def generate_chain(customers: int, *, today: dt.date, seed: int = 4711) -> Gener
                 city=city,
             ),
             leading_branch=bid,
-            salutation=rnd.choice(("Frau", "Herr", None)),
+            salutation=salutation,
+            title="Dr." if rnd.random() < 0.03 else None,
             email=f"{first.lower()}.{last.lower()}{number}@mail.example",
         )
         people.append(customer)
@@ -274,9 +278,13 @@ def generate_chain(customers: int, *, today: dt.date, seed: int = 4711) -> Gener
                 )
             )
     employees = tuple(
-        Employee(id=f"M{n}", first_name=first, last_name=last, branch=branch)
-        for n, (first, last, branch) in enumerate(
-            (("Jana", "Kasse", "F01"), ("Tim", "Werkstatt", "F02"), ("Ola", "Akustik", "F03")),
+        Employee(id=f"M{n}", first_name=first, last_name=last, branch=branch, salutation=salute)
+        for n, (first, last, branch, salute) in enumerate(
+            (
+                ("Jana", "Kasse", "F01", "Frau"),
+                ("Tim", "Werkstatt", "F02", "Herr"),
+                ("Ola", "Akustik", "F03", None),
+            ),
             start=1,
         )
     )

@@ -6,7 +6,8 @@ A record is the object's attributes under their own names, written by the base r
 * an attribute whose default is ``None`` is left out while it is ``None`` (a branch
   without e-mail has no ``email`` key; an address keeps ``country`` even when it is the
   default ``"DE"``);
-* a document template's content is ``content_base64``.
+* a document template's content is ``content_base64``, and its ``language`` is left out
+  while it is the default ``"de"``.
 
 >>> from amparex_adapters.converters import bundle
 >>> from amparex_core.domain.masterdata import Branch
@@ -69,7 +70,13 @@ def make_converter() -> cattrs.Converter:
         struct_hook=_content,
     )
     converter.register_unstructure_hook(
-        DocumentTemplate, make_dict_unstructure_fn(DocumentTemplate, converter, content=renamed)
+        DocumentTemplate,
+        make_unstructure(
+            DocumentTemplate,
+            converter,
+            content=renamed,
+            language=override(omit_if_default=True),
+        ),
     )
     converter.register_structure_hook(
         DocumentTemplate, make_dict_structure_fn(DocumentTemplate, converter, content=renamed)

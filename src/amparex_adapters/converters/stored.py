@@ -17,8 +17,9 @@ never goes into an error message or a log line.
 
 The text is compact, with sorted keys and without ASCII escapes, so the same object is
 always the same text. The format of 0.1.0 is pinned by ``tests/golden/0.1.0/stored/``;
-keys added since (an upload claim's ``holder`` and ``lease_until``) are left out while
-they are empty, so a record of 0.1.0 is still written byte for byte as it was.
+attributes added since (an upload claim's ``holder`` and ``lease_until``, a batch's
+``shipping``, an order's ``addressee`` and ``sender``) are left out while they are empty,
+so an object of 0.1.0 is still written byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -40,6 +41,21 @@ __all__ = ["converter", "decode", "dump", "encode", "load", "make_converter"]
 _encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _added_since_0_1() -> dict[type, tuple[str, ...]]:
+    """Attributes added after 0.1.0, by class: written only when they are not the default.
+
+    So a document of an object without them is the 0.1.0 document, byte for byte, and
+    0.1.0 code reads every document it can understand.
+    """
+    from amparex_core.domain.orders import Batch, CardOrder
+
+    return {
+        Batch: ("shipping",),
+        CardOrder: ("addressee", "sender"),
+        UploadRecord: ("holder", "lease_until"),
+    }
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter of the stored format (the key revealed)."""
     from cattrs.gen import make_dict_unstructure_fn, override
@@ -47,15 +63,10 @@ def make_converter() -> cattrs.Converter:
     converter = make_base_converter(detailed_validation=False)
     converter.register_unstructure_hook(Secret, Secret.reveal)
     # Keys added after 0.1.0 appear only when they hold something.
-    converter.register_unstructure_hook(
-        UploadRecord,
-        make_dict_unstructure_fn(
-            UploadRecord,
-            converter,
-            holder=override(omit_if_default=True),
-            lease_until=override(omit_if_default=True),
-        ),
-    )
+    make_unstructure: Any = make_dict_unstructure_fn  # (keyword overrides confuse mypy)
+    for cls, names in _added_since_0_1().items():
+        omitted = {name: override(omit_if_default=True) for name in names}
+        converter.register_unstructure_hook(cls, make_unstructure(cls, converter, **omitted))
     return converter
 
 

@@ -87,8 +87,9 @@ class FilesParcelDelivery:
         """Upload every attachment of *parcel*, then its README (CO16, CO18).
 
         Returns:
-            A receipt whose ``reference`` is the README's remote path and whose ``size``
-            is the sum of all bytes sent.
+            A receipt whose ``reference`` is the README's remote path, whose ``size``
+            is the sum of all bytes sent and whose ``documents`` are the attachments'
+            remote names.
 
         Raises:
             DeliveryFailed: An upload failed after retries (sending the parcel again
@@ -107,7 +108,10 @@ class FilesParcelDelivery:
             total += len(data)
         assert receipt is not None
         return DeliveryReceipt(
-            destination=self.destination, reference=receipt.reference, size=total
+            destination=self.destination,
+            reference=receipt.reference,
+            size=total,
+            documents=names[:-1],
         )
 
 

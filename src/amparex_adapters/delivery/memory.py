@@ -91,4 +91,9 @@ class RecordingParcelDelivery:
             self.parcels[parcel.id] = attrs.evolve(parcel)
             self.sent.append(parcel.id)
         size = sum(len(a.data) for a in parcel.attachments)
-        return DeliveryReceipt(destination=self.destination, reference=parcel.id, size=size)
+        return DeliveryReceipt(
+            destination=self.destination,
+            reference=parcel.id,
+            size=size,
+            documents=[a.filename for a in parcel.attachments],
+        )

@@ -214,7 +214,8 @@ class SmtpParcelDelivery:
         """Send *parcel* as one e-mail (CO16, CO18).
 
         Returns:
-            A receipt whose ``reference`` is the ``Message-ID`` and ``size`` the message size.
+            A receipt whose ``reference`` is the ``Message-ID``, ``size`` the message size
+            and ``documents`` the attachments' file names.
 
         Raises:
             DeliveryFailed: After retries, the server refused or the connection broke; or
@@ -249,7 +250,10 @@ class SmtpParcelDelivery:
                     raise self._failed(parcel, reason) from None
                 continue
             return DeliveryReceipt(
-                destination=self.destination, reference=self.message_id(parcel), size=len(raw)
+                destination=self.destination,
+                reference=self.message_id(parcel),
+                size=len(raw),
+                documents=[a.filename for a in parcel.attachments],
             )
         raise self._failed(parcel, f"{reason} (after {self.attempts} attempts)")
 

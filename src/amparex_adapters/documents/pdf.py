@@ -10,7 +10,10 @@ What a template is
     context, for example ``{{ holder_name }}`` or
     ``{% if valid_until %}gültig bis {{ valid_until }}{% endif %}``. A field without a value
     is filled with the context entry named like the field (a field ``card_number`` means
-    ``{{ card_number }}``). The tooltip (``/TU``) stays free for a description.
+    ``{{ card_number }}``). The tooltip (``/TU``) stays free for a description. A field whose
+    value is ``{{ card_number | code128 }}`` or ``{{ card_number | qr }}`` is drawn as a
+    Code 128 bar code or a QR code over its rectangle, as vectors
+    (``amparex_adapters.documents._codes``).
 
     Expressions run in a :class:`jinja2.sandbox.SandboxedEnvironment` with
     :class:`jinja2.StrictUndefined`: a misspelt name is an error, never an empty string.
@@ -98,6 +101,7 @@ from amparex_adapters.documents._appearance import (  # noqa: E402
     UnsupportedField,
     check_font_api,
 )
+from amparex_adapters.documents._codes import CODE_FILTERS, code_kind, draw_code  # noqa: E402
 from amparex_adapters.documents._sandbox import LimitedSandbox  # noqa: E402
 
 __all__ = ["PDF_MEDIA_TYPE", "PdfFormRenderer"]
@@ -173,11 +177,13 @@ def _fast_path() -> bool:
 
 
 def _sandbox() -> jinja2.sandbox.SandboxedEnvironment:
-    return LimitedSandbox(
+    env = LimitedSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
     )
+    env.filters.update(CODE_FILTERS)  # {{ card_number | code128 }}: see _codes
+    return env
 
 
 def _invalid(template: DocumentTemplate | str, field: str, reason: str) -> DocumentTemplateInvalid:
@@ -198,6 +204,23 @@ class _Field:
     expression: jinja2.Template = attrs.field(eq=False, repr=False)
     layout: FieldLayout | None = attrs.field(eq=False, repr=False)
     """Where the fast path draws it (``None`` on pypdf's public path)."""
+    code: str | None = None
+    """``code128`` or ``qr`` when the field is drawn as a code (see ``documents._codes``)."""
+
+    def draw(self, document_id: str, value: str, font: NameObject) -> bytes:
+        """The field's content operators on the fast path: its text, or its code."""
+        layout = self.layout
+        if layout is None:  # pragma: no cover - the public path never draws
+            return b""
+        if self.code is None:
+            return layout.draw(value, font)
+        if layout.hidden:
+            return b""
+        box = (layout.x, layout.y, layout.width, layout.height)
+        try:
+            return draw_code(self.code, value, box, layout.color)
+        except ValueError as exc:
+            raise _invalid(document_id, self.name, str(exc)) from None
 
 
 @attrs.frozen
@@ -332,7 +355,7 @@ def _prepare(template: DocumentTemplate, env: jinja2.sandbox.SandboxedEnvironmen
                     )
                 except UnsupportedField as exc:
                     raise _invalid(template, name, str(exc)) from None
-                fields.append(_Field(name, source, expression, layout))
+                fields.append(_Field(name, source, expression, layout, code_kind(env, source)))
             prepared_pages.append(_Page(index, tuple(fields)))
     except DocumentTemplateInvalid:
         raise
@@ -552,7 +575,11 @@ class _Copied:
         own[NameObject("/Font")] = fonts
         out[NameObject("/Resources")] = own
         drawing = b"".join(
-            field.layout.draw(values[field.name], self.fonts[field.layout.font_name][0])
+            field.draw(
+                self.prepared.document_id,
+                values[field.name],
+                self.fonts[field.layout.font_name][0],
+            )
             for field in page.fields
             if field.layout is not None
         )

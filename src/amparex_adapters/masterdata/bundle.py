@@ -23,7 +23,8 @@ page :doc:`/adapters/masterdata-bundle`::
     id = "K-1001"
     first_name = "Erika"
     last_name = "Mustermann"
-    salutation = "Frau"                      # optional
+    salutation = "Frau"                      # optional: Frau, Herr (Mr, Ms …) or none
+    title = "Dr."                            # optional: an academic title
     email = "erika@example.org"              # optional
     leading_branch = "F01"                   # optional (ship-to customer branch, CO5)
     address = { street = "Hauptstraße 5", postal_code = "70173", city = "Stuttgart" }
@@ -34,6 +35,7 @@ page :doc:`/adapters/masterdata-bundle`::
     last_name = "Muster"
     branch = "F01"                           # optional
     salutation = "Herr"                      # optional
+    title = "Prof."                          # optional
     address = { ... }                        # optional
 
     [[document_templates]]
@@ -42,6 +44,7 @@ page :doc:`/adapters/masterdata-bundle`::
     kind = "card"                            # card (a card face) | letter (a cover
                                              # letter) | text (neither)
     media_type = "text/plain"                # e.g. application/pdf
+    language = "de"                          # optional: de (default) | en (a letter's greeting)
     content = "Karte {card_number}"          # exactly one of: content (UTF-8 text),
     # content_base64 = "JVBERi0..."          # content_base64, or content_file (a path
     # content_file = "templates/card.pdf"    # relative to the bundle's folder)
@@ -288,6 +291,7 @@ def _customer(r: _Record) -> Customer | None:
     address = _address(r)
     branch = r.text("leading_branch", required=False)
     salutation, email = r.text("salutation", required=False), r.text("email", required=False)
+    title = r.text("title", required=False)
     return r.build(  # type: ignore[no-any-return]
         lambda: Customer(
             id=id_ or "",
@@ -297,6 +301,7 @@ def _customer(r: _Record) -> Customer | None:
             leading_branch=branch,
             salutation=salutation,
             email=email,
+            title=title,
         )
     )
 
@@ -305,6 +310,7 @@ def _employee(r: _Record) -> Employee | None:
     id_, first, last = r.text("id"), r.text("first_name"), r.text("last_name")
     address = _address(r)
     branch, salutation = r.text("branch", required=False), r.text("salutation", required=False)
+    title = r.text("title", required=False)
     return r.build(  # type: ignore[no-any-return]
         lambda: Employee(
             id=id_ or "",
@@ -313,6 +319,7 @@ def _employee(r: _Record) -> Employee | None:
             branch=branch,
             address=address,
             salutation=salutation,
+            title=title,
         )
     )
 
@@ -352,6 +359,7 @@ def _document(r: _Record, base_dir: Path | None) -> DocumentTemplate | None:
     kind = r.choice("kind", DocumentKind)
     media_type = r.text("media_type")
     content = _content(r, base_dir)
+    language = r.text("language", required=False)
     return r.build(  # type: ignore[no-any-return]
         lambda: DocumentTemplate(
             id=id_ or "",
@@ -359,6 +367,7 @@ def _document(r: _Record, base_dir: Path | None) -> DocumentTemplate | None:
             kind=kind,  # type: ignore[arg-type]
             media_type=media_type or "",
             content=content or b"",
+            language=(language or "de").strip().lower(),
         )
     )
 
@@ -411,11 +420,31 @@ def _statistic(r: _Record) -> StatisticTemplate | None:
 _FIELDS: Final[dict[str, frozenset[str]]] = {
     "branches": frozenset({"id", "name", "address", "email", "phone"}),
     "customers": frozenset(
-        {"id", "first_name", "last_name", "address", "leading_branch", "salutation", "email"}
+        {
+            "id",
+            "first_name",
+            "last_name",
+            "address",
+            "leading_branch",
+            "salutation",
+            "title",
+            "email",
+        }
     ),
-    "employees": frozenset({"id", "first_name", "last_name", "branch", "address", "salutation"}),
+    "employees": frozenset(
+        {"id", "first_name", "last_name", "branch", "address", "salutation", "title"}
+    ),
     "document_templates": frozenset(
-        {"id", "name", "kind", "media_type", "content", "content_base64", "content_file"}
+        {
+            "id",
+            "name",
+            "kind",
+            "media_type",
+            "language",
+            "content",
+            "content_base64",
+            "content_file",
+        }
     ),
     "statistic_templates": frozenset({"id", "name", "file_format", "query", "dialect"}),
 }

@@ -31,6 +31,17 @@ first, then overwrites the old digits with zeros.
 
 UIDs are reported as hex in transmission order (:attr:`UidForm.HEX`).
 
+Contact or contactless (CR6)
+----------------------------
+The card's technology comes from its ATR alone: a PC/SC reader that talks to a
+contactless card builds the ATR PC/SC part 3 prescribes, ``3B 8x 80 01 …`` (storage cards
+and ISO/IEC 14443-4 cards alike), and a contact card sends its own, which never starts
+so. Reader names (``… CL``, ``… PICC``) and the attributes ``SCARD_ATTR_…`` are not
+used: names differ between vendors and drivers, and pcsc-lite's drivers do not report
+the interface an answer came through. A dual-interface reader shows two slots; a card
+lying on its contactless slot is contactless. The card desk compares the technology with
+the card type of the issued card when registering or encoding (``card.type_mismatch``).
+
 After a failure of the middleware (pcscd stopped, the reader unplugged) the reader drops
 its PC/SC context — logged as a warning — and establishes a new one on its next use,
 logged at info level: a restarted pcscd is picked up without restarting the program.

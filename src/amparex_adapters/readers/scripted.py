@@ -120,7 +120,11 @@ class ScriptedReader:
 
 
 def scripted_reader(
-    arg: str | None = None, *, uid: str | None = None, card_number: str | None = None
+    arg: str | None = None,
+    *,
+    uid: str | None = None,
+    card_number: str | None = None,
+    technology: str = "contactless",
 ) -> ScriptedReader:
     """The ``scripted`` kind of ``amparex.readers``: a scripted reader, with a card on it.
 
@@ -129,11 +133,19 @@ def scripted_reader(
         uid: The UID of a card laid on the reader from the start (any form
             :meth:`~amparex_core.domain.cards.CardUid.parse` reads); none when empty.
         card_number: The card number stored on that card.
+        technology: ``contactless`` (default) or ``contact``: the card's technology (CR6).
 
     Raises:
         CardUidInvalid: *uid* is no UID.
+        ValueError: *technology* is neither.
     """
     reader = ScriptedReader(arg or "scripted")
     if uid:
-        reader.present(VirtualCard(uid=CardUid.parse(uid), stored=card_number or None))
+        reader.present(
+            VirtualCard(
+                uid=CardUid.parse(uid),
+                technology=CardTechnology(technology),
+                stored=card_number or None,
+            )
+        )
     return reader

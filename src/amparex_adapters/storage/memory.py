@@ -183,6 +183,18 @@ class MemoryStorage:
             except KeyError:
                 raise TemplateUnknown(name=name) from None
 
+    def replace_template(self, name: str, template: CardTemplate) -> None:
+        """See :meth:`~amparex_core.ports.storage.TemplateStore.replace_template`."""
+        with self._lock:
+            key = name_key(name)
+            if key not in self._templates:
+                raise TemplateUnknown(name=name)
+            holder = self._templates.get(template.key)
+            if template.key != key and holder is not None:
+                raise TemplateDuplicate(name=template.name, existing_name=holder.name)
+            del self._templates[key]
+            self._templates[template.key] = template
+
     def remove_template(self, name: str) -> CardTemplate:
         """See :meth:`~amparex_core.ports.storage.TemplateStore.remove_template`."""
         with self._lock:

@@ -25,6 +25,7 @@ from .interfaces import (
     Scope,
     UniquenessKey,
 )
+from .letters import Addressee, Sender
 from .masterdata import (
     Branch,
     Customer,
@@ -36,7 +37,7 @@ from .masterdata import (
     PostalAddress,
     StatisticTemplate,
 )
-from .money import CostItem, CostLine, Money, PriceList
+from .money import CostItem, CostLine, Money, MoneyFormat, PriceList
 from .orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef, Recipient
 from .parcels import Attachment, DeliveryReceipt, OutgoingFile, Parcel
 from .periods import Period
@@ -47,6 +48,7 @@ from .text import name_key
 from .uploads import FileFacts, UploadOutcome, UploadRecord, UploadState
 
 __all__ = [
+    "Addressee",
     "AmparexError",
     "Attachment",
     "Batch",
@@ -81,6 +83,7 @@ __all__ = [
     "KindPolicy",
     "LoyaltyLabSettings",
     "Money",
+    "MoneyFormat",
     "OrderStatus",
     "OutgoingFile",
     "Parcel",
@@ -91,6 +94,7 @@ __all__ = [
     "Recipient",
     "Scope",
     "Secret",
+    "Sender",
     "ShipTo",
     "ShippingInterval",
     "StatisticExport",

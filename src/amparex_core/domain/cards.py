@@ -20,7 +20,7 @@ from typing import Final
 
 import attrs
 
-from .errors import CardNumberInvalid, CardUidInvalid
+from .errors import CardNumberInvalid, CardTypeMismatch, CardUidInvalid
 from .masterdata import HolderKind
 from .templates import CardKind, CardType
 
@@ -306,6 +306,22 @@ class IssuedCard:
     def expired_on(self, day: dt.date) -> bool:
         """Whether the card is past its valid-until date on *day*."""
         return self.valid_until is not None and day > self.valid_until
+
+    def check_technology(self, technology: CardTechnology) -> None:
+        """Refuse a physical card of another technology than this card's type (CR6).
+
+        A ``CHIP`` card is a contact chip card, an ``NFC_RFID`` card a contactless one
+        (:meth:`CardTechnology.for_card_type`).
+
+        Raises:
+            CardTypeMismatch: *technology* is not the one of :attr:`card_type`.
+        """
+        if CardTechnology.for_card_type(self.card_type) is not technology:
+            raise CardTypeMismatch(
+                card_number=self.number,
+                card_type=self.card_type.value,
+                technology=technology.value,
+            )
 
     def with_uid(self, uid: CardUid) -> IssuedCard:
         """This card, linked to the physical card *uid* (CR3)."""

@@ -38,6 +38,11 @@ def _non_empty(_inst: object, attribute: attrs.Attribute[str], value: str) -> No
         raise ValueError(f"{attribute.name} must not be empty")
 
 
+def _letter_language(_inst: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in ("de", "en"):
+        raise ValueError(f"language is de or en, not {value!r}")
+
+
 @attrs.frozen
 class PostalAddress:
     """A postal address a card can be shipped to (CO5)."""
@@ -79,7 +84,11 @@ class HolderKind(enum.Enum):
 
 @attrs.frozen
 class Customer:
-    """A customer of the chain; card holder of customer cards."""
+    """A customer of the chain; card holder of customer cards.
+
+    ``salutation`` (``Frau``, ``Herr``, ``Mr`` …) and ``title`` (``Dr.``) decide how a
+    cover letter greets the customer (CO23).
+    """
 
     id: str = attrs.field(validator=_non_empty)
     first_name: str
@@ -88,6 +97,7 @@ class Customer:
     leading_branch: str | None = None
     salutation: str | None = None
     email: str | None = None
+    title: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -105,6 +115,7 @@ class Employee:
     branch: str | None = None
     address: PostalAddress | None = None
     salutation: str | None = None
+    title: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -131,6 +142,8 @@ class DocumentTemplate:
 
     ``content`` is what the renderer understands: a PDF with form fields for the PDF
     renderer, UTF-8 text with ``{placeholders}`` for the minimal text renderer.
+    ``language`` (``de`` or ``en``) is the language the document is written in: a cover
+    letter's greeting and date follow it (CO23).
     """
 
     id: str = attrs.field(validator=_non_empty)
@@ -138,6 +151,7 @@ class DocumentTemplate:
     kind: DocumentKind
     media_type: str
     content: bytes = attrs.field(repr=lambda c: f"<{len(c)} bytes>")
+    language: str = attrs.field(default="de", validator=_letter_language)
 
 
 class FileFormat(enum.Enum):

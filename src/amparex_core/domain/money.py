@@ -1,16 +1,17 @@
-"""Money, price lists and cost lines (CO12, CO15)."""
+"""Money, price lists, cost lines and how amounts are written (CO12, CO15, CO23)."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
 from .errors import PriceMissing
 
-__all__ = ["CostItem", "CostLine", "Money", "PriceList"]
+__all__ = ["LOCALES", "CostItem", "CostLine", "Money", "MoneyFormat", "PriceList", "plain_amount"]
 
 
 def _to_decimal(value: Decimal | int | str) -> Decimal:
@@ -57,12 +58,16 @@ class Money:
 
 
 class CostItem(enum.Enum):
-    """What an order line costs money for (CO12, CO15)."""
+    """What an order line, or a batch, costs money for (CO12, CO15, CO23).
+
+    ``SHIPPING`` is charged once per batch, never on an order.
+    """
 
     CARD_CHIP = "card_chip"
     CARD_NFC_RFID = "card_nfc_rfid"
     GIFT_BOX = "gift_box"
     ROLLER_CLIP = "roller_clip"
+    SHIPPING = "shipping"
 
 
 @attrs.frozen
@@ -107,3 +112,103 @@ class PriceList:
         for line in lines:
             total = total + line.price
         return total
+
+    @property
+    def shipping(self) -> Money | None:
+        """The shipping item charged once per batch, if the list has one (CO23)."""
+        amount = self.prices.get(CostItem.SHIPPING)
+        return None if amount is None else Money(amount, self.currency)
+
+
+def plain_amount(amount: Decimal, decimal_separator: str = ".") -> str:
+    """*amount* with at least two decimals, never rounded, without grouping.
+
+    >>> plain_amount(Decimal("3.9"), ","), plain_amount(Decimal("12"))
+    ('3,90', '12.00')
+    >>> plain_amount(Decimal("0.125"))
+    '0.125'
+    """
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        amount = amount.quantize(Decimal("0.01"))
+    return format(amount, "f").replace(".", decimal_separator)
+
+
+_SYMBOLS: Final = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
+
+
+@attrs.frozen
+class MoneyFormat:
+    """How the chain writes amounts for people: mail bodies, README files, listings (CO23).
+
+    Amounts have at least two decimals and are never rounded (:func:`plain_amount`);
+    thousands are grouped. Machine-read files keep their own notation (a manifest's CSV
+    dialect, JSON's decimal strings).
+
+    >>> german = MoneyFormat.for_locale("de_DE")
+    >>> german.money(Money(Decimal("1234.5"), "EUR"))
+    '1.234,50 EUR'
+    >>> MoneyFormat.for_locale("de-CH", symbol=True).money(Money(Decimal("31.6"), "EUR"))
+    '31.60 €'
+    >>> MoneyFormat.for_locale("en_GB").amount(Decimal("1234.5"))
+    '1,234.50'
+
+    Attributes:
+        decimal_separator: Between units and cents.
+        grouping: Between groups of thousands; empty for none.
+        symbol: Write the currency's symbol (``€``) instead of its code (``EUR``).
+    """
+
+    decimal_separator: str = ","
+    grouping: str = "."
+    symbol: bool = False
+
+    @classmethod
+    def for_locale(cls, locale: str, *, symbol: bool = False) -> MoneyFormat:
+        """The format of *locale* (``de_DE``, ``de-AT``, ``en_GB`` …; see :data:`LOCALES`).
+
+        Raises:
+            ValueError: The locale is not in :data:`LOCALES`.
+        """
+        key = locale.strip().replace("-", "_")
+        found = LOCALES.get(key) or LOCALES.get(key.partition("_")[0])
+        if found is None:
+            known = ", ".join(sorted(LOCALES))
+            raise ValueError(f"unknown locale {locale!r} (known: {known})")
+        decimal_separator, grouping = found
+        return cls(decimal_separator, grouping, symbol)
+
+    def amount(self, amount: Decimal) -> str:
+        """*amount* as the chain writes it: ``1.234,50``."""
+        text = plain_amount(abs(amount))
+        units, _, cents = text.partition(".")
+        groups: list[str] = []
+        while len(units) > 3:
+            groups.insert(0, units[-3:])
+            units = units[:-3]
+        groups.insert(0, units)
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{self.grouping.join(groups)}{self.decimal_separator}{cents}"
+
+    def money(self, money: Money) -> str:
+        """*money* as the chain writes it: ``31,60 EUR`` (``31,60 €`` with :attr:`symbol`)."""
+        unit = _SYMBOLS.get(money.currency, money.currency) if self.symbol else money.currency
+        return f"{self.amount(money.amount)} {unit}"
+
+
+#: Decimal separator and thousands grouping by locale (language, or language_REGION).
+LOCALES: Final[Mapping[str, tuple[str, str]]] = {
+    "de": (",", "."),
+    "de_DE": (",", "."),
+    "de_AT": (",", "."),
+    "de_CH": (".", "\u2019"),
+    "de_LU": (",", "."),
+    "en": (".", ","),
+    "en_GB": (".", ","),
+    "en_US": (".", ","),
+    "en_IE": (".", ","),
+    "fr": (",", "\u202f"),
+    "fr_FR": (",", "\u202f"),
+    "nl": (",", "."),
+    "nl_NL": (",", "."),
+}

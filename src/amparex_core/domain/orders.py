@@ -28,10 +28,12 @@ from .errors import (
     ValidityNotAfterOrderDate,
     ValidityRequired,
 )
+from .letters import Addressee, Sender
 from .masterdata import PostalAddress
 from .money import CostLine, Money
 from .periods import Period
 from .templates import CardTemplate, ShipTo
+from .text import name_key
 
 __all__ = [
     "Batch",
@@ -43,6 +45,7 @@ __all__ = [
     "batch_total",
     "check_validity",
     "due_groups",
+    "request_differences",
 ]
 
 
@@ -162,6 +165,10 @@ class CardOrder:
         status: Where it stands.
         batch_id: The batch it was put in, once batched (CO16).
         cancelled_at: When it was cancelled (CO17).
+        addressee: How the cover letter greets the holder, from the master data when
+            placed (CO23); ``None`` for orders placed before 0.2.
+        sender: The ordering branch as the letter's sender, from the master data when
+            placed (CO23); ``None`` for orders placed before 0.2.
     """
 
     id: str
@@ -182,6 +189,8 @@ class CardOrder:
     status: OrderStatus = OrderStatus.PENDING
     batch_id: str | None = None
     cancelled_at: dt.datetime | None = None
+    addressee: Addressee | None = None
+    sender: Sender | None = None
 
     @classmethod
     def place(
@@ -201,6 +210,8 @@ class CardOrder:
         placed_at: dt.datetime,
         tz: tzinfo,
         cost_lines: Iterable[CostLine],
+        addressee: Addressee | None = None,
+        sender: Sender | None = None,
     ) -> CardOrder:
         """Place a new order: check validity (CO9) and fix its period (CO6).
 
@@ -230,6 +241,8 @@ class CardOrder:
             order_date=order_date,
             period=Period.containing(template.interval, order_date),
             cost_lines=tuple(cost_lines),
+            addressee=addressee,
+            sender=sender,
         )
 
     def total(self, currency: str) -> Money:
@@ -266,6 +279,36 @@ class CardOrder:
         return attrs.evolve(self, status=OrderStatus.DISPATCHED)
 
 
+def request_differences(
+    order: CardOrder,
+    *,
+    template: str,
+    holder_id: str,
+    ordering_branch: str,
+    valid_until: dt.date | None,
+) -> tuple[str, ...]:
+    """What a request to place an order differs in from *order*, placed before (CO13, CO21).
+
+    Templates compare by name as names are compared for uniqueness (CO4), holder and
+    branch IDs after trimming, dates exactly. An empty result means the same request: it
+    gets the first order again (CO13); anything else is a conflict (CO21).
+
+    Returns:
+        The differing parts, in a fixed order, out of ``template``, ``holder``,
+        ``ordering_branch`` and ``valid_until``.
+    """
+    found = []
+    if name_key(order.template.name) != name_key(template):
+        found.append("template")
+    if order.holder.id != holder_id.strip():
+        found.append("holder")
+    if order.ordering_branch != ordering_branch.strip():
+        found.append("ordering_branch")
+    if order.valid_until != valid_until:
+        found.append("valid_until")
+    return tuple(found)
+
+
 class BatchStatus(enum.Enum):
     """Whether a batch reached the vendor (CO16)."""
 
@@ -286,11 +329,14 @@ class Batch:
         interface_id: The card-ordering configuration.
         period_key: The shipping period (CO6) the orders belong to.
         order_ids: The orders, in manifest order.
-        total: The sum of all cost lines (CO15).
-        created_at: When it was formed.
+        total: The sum of all cost lines and the shipping item (CO15, CO23).
+        created_at: When it was formed; its day in the chain's time zone is the batch
+            date its cover letters carry (CO23).
         status: Open until delivered.
         delivered_at: When the delivery was confirmed.
         receipt: What the delivery channel reported (remote names, message ID).
+        shipping: The shipping item charged once for the batch, from the price list when
+            the batch was formed; ``None`` when the list has none (CO23).
     """
 
     id: str
@@ -303,6 +349,7 @@ class Batch:
     status: BatchStatus = BatchStatus.OPEN
     delivered_at: dt.datetime | None = None
     receipt: str | None = None
+    shipping: Money | None = None
 
     @property
     def order_number(self) -> str:
@@ -336,9 +383,11 @@ def due_groups(
     ]
 
 
-def batch_total(orders: Sequence[CardOrder], currency: str) -> Money:
-    """The sum of the cost lines of *orders* (CO15)."""
-    total = Money.zero(currency)
+def batch_total(
+    orders: Sequence[CardOrder], currency: str, *, shipping: Money | None = None
+) -> Money:
+    """The sum of the cost lines of *orders*, and the batch's *shipping* item (CO15, CO23)."""
+    total = Money.zero(currency) if shipping is None else Money.zero(currency) + shipping
     for order in orders:
         total = total + order.total(currency)
     return total

@@ -58,10 +58,25 @@ class Parcel:
     attachments: tuple[Attachment, ...] = attrs.field(converter=_attachments)
 
 
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class DeliveryReceipt:
-    """What a delivery reports back: where things landed (remote paths, message ID)."""
+    """What a delivery reports back: where things landed (remote paths, message ID).
+
+    Attributes:
+        destination: Where the delivery went (``sftp://…``, ``smtp://…``, a folder URI).
+        reference: What identifies the delivery there: a remote path (for a parcel sent
+            as files, its README, the completion mark) or an e-mail's ``Message-ID``.
+        size: The bytes sent, when known.
+        documents: For a parcel, the name each attachment got at the destination, in
+            attachment order (``<id>-B000001-cards.pdf`` as a file, ``B000001-cards.pdf``
+            in an e-mail); empty where a delivery does not say.
+    """
 
     destination: str
     reference: str
     size: int | None = None
+    documents: tuple[str, ...] = attrs.field(default=(), converter=_names)

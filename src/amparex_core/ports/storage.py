@@ -109,6 +109,18 @@ class TemplateStore(Protocol):
         """
         ...
 
+    def replace_template(self, name: str, template: CardTemplate) -> None:
+        """Replace the template named *name* by *template*, which may be renamed (CO22).
+
+        Placed orders keep their snapshot (CO14).
+
+        Raises:
+            TemplateUnknown: No template has the key ``name_key(name)``.
+            TemplateDuplicate: Another template has ``template.key`` (CO4); the error
+                names it.
+        """
+        ...
+
     def remove_template(self, name: str) -> CardTemplate:
         """Remove and return the template named *name*; placed orders keep their snapshot.
 

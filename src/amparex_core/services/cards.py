@@ -1,4 +1,4 @@
-"""The card desk: identify, register, encode and invalidate issued cards (CR1–CR5)."""
+"""The card desk: identify, register, encode and invalidate issued cards (CR1–CR6)."""
 
 from __future__ import annotations
 
@@ -150,10 +150,16 @@ class CardDesk:
     def register(self, number: str, uid: CardUid | CardPresentation) -> IssuedCard:
         """Link the physical card *uid* to issued card *number*, once (CR3).
 
+        A presented card (:class:`~amparex_core.domain.cards.CardPresentation`) must have
+        the technology of the card's type (CR6); a bare UID, typed in, has no technology
+        to check.
+
         Raises:
             CardNumberInvalid: Not a card number.
             CardUnknown: No issued card has that number.
             CardBlocked: The card is marked invalid.
+            CardTypeMismatch: The presented card is contact where the order was
+                contactless, or the other way round (CR6); nothing is written.
             CardUidTaken: The UID belongs to another card.
             CardAlreadyRegistered: The card is linked to another UID.
         """
@@ -161,6 +167,8 @@ class CardDesk:
         card = self._card(number)
         if card.blocked:
             raise CardBlocked(card_number=card.number)
+        if isinstance(uid, CardPresentation):
+            card.check_technology(uid.technology)
         return self._store.set_card_uid(card.number, canonical)
 
     def encode(self, number: str, writer: CardWriter, *, timeout: float) -> IssuedCard:
@@ -173,6 +181,8 @@ class CardDesk:
             CardNumberInvalid: Not a card number.
             CardUnknown: No issued card has that number.
             CardBlocked: The card is marked invalid.
+            CardTypeMismatch: The presented card's technology is not the card type's
+                (CR6).
             CardWriteFailed: Writing or verifying failed.
             CardUidTaken: The physical card belongs to another issued card.
             CardAlreadyRegistered: The number is linked to another physical card.
@@ -185,6 +195,7 @@ class CardDesk:
         presented = writer.wait_for_card(timeout)
         if presented is None:
             raise CardWriteFailed(card_number=card.number, reason="no card was presented")
+        card.check_technology(presented.technology)
         owner = self._store.card_by_uid(presented.uid)
         if owner is not None and owner.number != card.number:
             raise CardUidTaken(uid=presented.uid.hex, card_number=owner.number)

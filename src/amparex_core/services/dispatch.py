@@ -64,6 +64,8 @@ class BatchResult:
         since: Since when that holder has it.
         attempts: How many deliveries of it were started, this one included.
         next_attempt_at: When the next attempt is due, after a failure or while waiting.
+        receipt: What the delivery reported when this run delivered it: where the batch
+            PDF and the manifests landed (``receipt.documents``).
     """
 
     batch: Batch
@@ -74,6 +76,7 @@ class BatchResult:
     since: dt.datetime | None = None
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None
+    receipt: DeliveryReceipt | None = None
 
 
 @attrs.frozen
@@ -229,5 +232,9 @@ class BatchCourier:
             batch.id, at=self._clock.now(), receipt=receipt.reference
         )
         return BatchResult(
-            delivered, BatchOutcome.DELIVERED, resent=resent, attempts=state.attempts
+            delivered,
+            BatchOutcome.DELIVERED,
+            resent=resent,
+            attempts=state.attempts,
+            receipt=receipt,
         )

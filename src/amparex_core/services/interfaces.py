@@ -1,10 +1,14 @@
-"""Configure, search, remove and resolve interfaces (IF1–IF9, LL1–LL4)."""
+"""Configure, edit, search, remove and resolve interfaces (IF1–IF9, LL1–LL4, CO22)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from collections.abc import Callable
+from typing import Any, Final
+
+import attrs
 
 from amparex_core.domain.errors import (
     ExportDirectoryInvalid,
@@ -24,7 +28,17 @@ from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.storage import InterfaceStore
 
-__all__ = ["InterfaceService", "new_id"]
+__all__ = ["KEEP", "InterfaceService", "Keep", "new_id"]
+
+
+class Keep(enum.Enum):
+    """The type of :data:`KEEP`."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+"""Keep this value as it is (an argument of an edit, CO22): ``None`` would clear it."""
 
 
 def new_id() -> str:
@@ -98,13 +112,66 @@ class InterfaceService:
         self._store.add_interface(config)
         return config
 
-    def update(self, config: InterfaceConfig) -> InterfaceConfig:
-        """Replace a stored configuration by a changed one with the same ID.
+    def update(
+        self,
+        interface: str | InterfaceConfig,
+        *,
+        display_name: str | Keep | None = KEEP,
+        branch: str | Keep | None = KEEP,
+        workstation: str | Keep | None = KEEP,
+        client_side: bool | Keep = KEEP,
+        start: dt.date | Keep | None = KEEP,
+        **settings: Any,
+    ) -> InterfaceConfig:
+        """Edit a configuration in place: same ID, same kind, same rules as creating (CO22).
+
+        Only what is given changes; :data:`KEEP` (the default) keeps a value, ``None``
+        clears it (``branch=None``: every branch, ``start=None``: enabled at once,
+        ``display_name=None``: the kind's default name). Keyword arguments named like an
+        attribute of the kind's settings change that setting — ``contract``, ``key`` and
+        ``customer_number`` of card ordering (the manual's flow: enter the contract and
+        key AMPAREX sent after an information request, CO2), ``customer_number``,
+        ``directory``, ``statistics`` and ``file_pattern`` of Loyalty Lab. Everything a
+        new configuration is checked for is checked again (IF1, IF6, IF7, LL1–LL4); a
+        refused change writes nothing.
+
+        A whole configuration with the ID of a stored one replaces it (the form of 0.1).
+
+        Returns:
+            The stored configuration.
 
         Raises:
             InterfaceUnknown: No configuration has that ID.
             InterfaceDuplicate: The change collides with another configuration (IF7).
+            TypeError: A keyword names no setting of the configuration's kind.
+            InterfaceError: The changed configuration breaks a rule (see :meth:`configure`).
+            LoyaltyLabError: Loyalty Lab settings break a rule (LL2, the file pattern).
+            StatisticTemplateUnknown: A statistic slot names no template (LL3).
+            StatisticFormatNotCsv: A statistic template is not CSV (LL3).
+            ExportDirectoryInvalid: The directory cannot be used (LL4).
         """
+        current = interface if isinstance(interface, InterfaceConfig) else self.get(interface)
+        known = {field.name for field in attrs.fields(type(current.settings))}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise TypeError(
+                f"{current.kind.value} settings have no {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("display_name", display_name),
+                ("branch", branch),
+                ("workstation", workstation),
+                ("client_side", client_side),
+                ("start", start),
+            )
+            if value is not KEEP
+        }
+        if settings:
+            changes["settings"] = attrs.evolve(current.settings, **settings)
+        config = attrs.evolve(current, **changes) if changes else current
         self._check_references(config)
         self._store.replace_interface(config)
         return config

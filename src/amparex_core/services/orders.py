@@ -15,6 +15,7 @@ import json
 import random
 from collections.abc import Callable
 from datetime import tzinfo
+from typing import Any
 
 import attrs
 
@@ -33,11 +34,13 @@ from amparex_core.domain.errors import (
     DocumentTemplateUnknown,
     HolderUnknown,
     NoTemplateDefined,
+    OrderConflict,
     OrderNotCancellable,
 )
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
+from amparex_core.domain.letters import Addressee, Sender
 from amparex_core.domain.masterdata import Customer, Employee, HolderKind
-from amparex_core.domain.money import CostItem, CostLine, PriceList
+from amparex_core.domain.money import CostItem, CostLine, MoneyFormat, PriceList
 from amparex_core.domain.orders import (
     Batch,
     CardOrder,
@@ -46,6 +49,7 @@ from amparex_core.domain.orders import (
     batch_total,
     check_validity,
     due_groups,
+    request_differences,
 )
 from amparex_core.domain.parcels import Attachment, DeliveryReceipt, Parcel
 from amparex_core.domain.periods import local_date
@@ -89,14 +93,16 @@ class ChainSettings:
     Attributes:
         name: The chain's name, for letters and the information request.
         tz: The chain's time zone; periods and order dates are computed in it (CO6).
-        prices: The price list (CO15).
+        prices: The price list, with an optional shipping item per batch (CO15, CO23).
         card_numbers: The format of card numbers.
+        money: How amounts are written for people: the mail body, the README (CO23).
     """
 
     name: str
     tz: tzinfo
     prices: PriceList
     card_numbers: CardNumberFormat = attrs.field(factory=CardNumberFormat)
+    money: MoneyFormat = attrs.field(factory=MoneyFormat)
 
 
 @attrs.frozen
@@ -129,6 +135,18 @@ def cost_lines(template: CardTemplate, prices: PriceList) -> tuple[CostLine, ...
     if template.roller_clip:
         lines.append(prices.line(CostItem.ROLLER_CLIP))
     return tuple(lines)
+
+
+def _again(existing: CardOrder, ref: ProcessRef, request: dict[str, Any]) -> PlacedOrder:
+    """The first order for a repeated request (CO13), or ``order.conflict`` (CO21)."""
+    differences = request_differences(existing, **request)
+    if differences:
+        raise OrderConflict(
+            process_ref=str(ref),
+            existing_order_id=existing.id,
+            differences=", ".join(differences),
+        )
+    return PlacedOrder(existing, created=False)
 
 
 class OrderService:
@@ -191,10 +209,12 @@ class OrderService:
         workstation: str | None = None,
         valid_until: dt.date | None = None,
     ) -> PlacedOrder:
-        """Order a card from a process (step) (CO1, CO3, CO5, CO9, CO13, CO15).
+        """Order a card from a process (step) (CO1, CO3, CO5, CO9, CO13, CO15, CO21).
 
-        Placing again with the same process reference returns the first order and orders
-        nothing (CO13), whatever the other arguments.
+        Placing the same request again with the same process reference returns the first
+        order and orders nothing (CO13); the same process reference with another
+        template, holder, ordering branch or valid-until date is refused (CO21). Under
+        concurrency the store decides who is first; the others compare with its order.
 
         Args:
             template: Name of the card template.
@@ -215,11 +235,19 @@ class OrderService:
             BranchUnknown: The ordering branch is not in the master data.
             AddressMissing: The ship-to has no address or leading branch (CO5).
             PriceMissing: The price list lacks an item (CO15).
+            OrderConflict: The process reference was used for a different request; the
+                error names the first order (CO21).
         """
         ref = process_ref if isinstance(process_ref, ProcessRef) else ProcessRef.parse(process_ref)
+        request = {
+            "template": template,
+            "holder_id": holder_id,
+            "ordering_branch": branch,
+            "valid_until": valid_until,
+        }
         existing = self._store.order_by_process_ref(ref)
         if existing is not None:
-            return PlacedOrder(existing, created=False)
+            return _again(existing, ref, request)
         now = self._clock.now()
         today = local_date(now, self._chain.tz)
         config = self._interfaces.resolve(
@@ -266,8 +294,12 @@ class OrderService:
             placed_at=now,
             tz=self._chain.tz,
             cost_lines=lines,
+            addressee=Addressee.of(holder),
+            sender=Sender.of(ordering_branch),
         )
         stored, created = self._store.add_order(order)
+        if not created:  # another caller was first with this process reference
+            return _again(stored, ref, request)
         return PlacedOrder(stored, created)
 
     def _holder(self, template: CardTemplate, holder_id: str) -> Customer | Employee:
@@ -365,6 +397,7 @@ class OrderService:
         """
         conflicts = 0
         day = local_date(at, self._chain.tz)
+        prices = self._chain.prices
         candidates = self._store.pending_orders_ending_by(day)
         for (interface_id, period_key), orders in due_groups(candidates, at, self._chain.tz):
             batch = Batch(
@@ -373,8 +406,9 @@ class OrderService:
                 interface_id=interface_id,
                 period_key=period_key,
                 order_ids=[o.id for o in orders],
-                total=batch_total(orders, self._chain.prices.currency),
+                total=batch_total(orders, prices.currency, shipping=prices.shipping),
                 created_at=at,
+                shipping=prices.shipping,
             )
             cards = [
                 IssuedCard(
@@ -395,44 +429,67 @@ class OrderService:
     def parcel_for(self, batch: Batch) -> Parcel:
         """The parcel of *batch*: manifest (CSV, JSON) and one PDF of cards and letters (CO16).
 
-        Deterministic: the same batch always gives the same parcel ID, names and content.
+        Cover letters greet each holder as the order recorded when it was placed, name
+        the ordering branch as sender and carry the batch date (CO23). Deterministic: the
+        same batch always gives the same parcel ID, names and content.
 
         Raises:
             DocumentTemplateUnknown: A document template vanished from the master data.
             DocumentTemplateInvalid: The renderer cannot fill a template.
         """
         orders = [self._store.get_order(order_id) for order_id in batch.order_ids]
-        parts: list[DocumentPart] = []
-        branch_names: dict[str, str] = {}
-        for document_id, order in document_sequence(orders):
-            document = self._masterdata.document_template(document_id)
-            if document is None:
-                raise DocumentTemplateUnknown(
-                    template=order.template.name, document_id=document_id, role="document"
-                )
-            if order.ordering_branch not in branch_names:
-                branch = self._masterdata.branch(order.ordering_branch)
-                branch_names[order.ordering_branch] = (
-                    order.ordering_branch if branch is None else branch.name
-                )
-            context = order_context(order, ordering_branch_name=branch_names[order.ordering_branch])
-            parts.append(DocumentPart(template=document, context=context))
-        pdf = self._renderer.render(parts)
+        pdf = self._renderer.render(self._document_parts(batch, orders))
         customer_number = self._customer_number(batch.interface_id)
         subject = f"Kartenbestellung {customer_number} {batch.order_number}"
+        money = self._chain.money
+        shipping = (
+            "" if batch.shipping is None else f"Versand / shipping: {money.money(batch.shipping)}\n"
+        )
         body = (
             f"Kartenbestellung / card order {batch.order_number}\n"
             f"Kunden-Nr. / customer number: {customer_number}\n"
             f"Kartenvertrag / contract: {orders[0].contract if orders else '-'}\n"
             f"Zeitraum / period: {batch.period_key}\n"
             f"Karten / cards: {len(orders)}\n"
-            f"Summe / total: {batch.total}\n"
+            f"{shipping}"
+            f"Summe / total: {money.money(batch.total)}\n"
         )
         attachments = (
             *manifest_attachments(batch, orders),
             Attachment(f"{batch.order_number}-cards.pdf", self._renderer.media_type, pdf),
         )
         return Parcel(id=batch.id, subject=subject, body=body, attachments=attachments)
+
+    def _document_parts(self, batch: Batch, orders: list[CardOrder]) -> list[DocumentPart]:
+        """Every card and cover letter of *batch*, filled, in print order (CO16, CO23)."""
+        parts: list[DocumentPart] = []
+        senders: dict[str, Sender] = {}
+        letter_day = local_date(batch.created_at, self._chain.tz)
+        for document_id, order in document_sequence(orders):
+            document = self._masterdata.document_template(document_id)
+            if document is None:
+                raise DocumentTemplateUnknown(
+                    template=order.template.name, document_id=document_id, role="document"
+                )
+            sender = order.sender
+            if sender is None:  # placed before 0.2: the branch as the master data has it now
+                if order.ordering_branch not in senders:
+                    branch = self._masterdata.branch(order.ordering_branch)
+                    senders[order.ordering_branch] = (
+                        Sender(order.ordering_branch, order.ordering_branch)
+                        if branch is None
+                        else Sender.of(branch)
+                    )
+                sender = senders[order.ordering_branch]
+            context = order_context(
+                order,
+                ordering_branch_name=sender.name,
+                letter_day=letter_day,
+                language=document.language,
+                sender=sender,
+            )
+            parts.append(DocumentPart(template=document, context=context))
+        return parts
 
     def _customer_number(self, interface_id: str) -> str:
         try:

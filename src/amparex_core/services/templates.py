@@ -1,6 +1,10 @@
-"""Create, delete and list card templates (CO3, CO4, CO8)."""
+"""Create, edit, delete and list card templates (CO3, CO4, CO8, CO22)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+import attrs
 
 from amparex_core.domain.batches import ORDER_CONTEXT_FIELDS
 from amparex_core.domain.errors import DocumentTemplateUnknown
@@ -44,6 +48,46 @@ class TemplateService:
             DocumentTemplateInvalid: The renderer cannot fill a document template (CO8).
             TemplateDuplicate: A template of that name exists (CO4).
         """
+        self._check_documents(template)
+        self._store.add_template(template)
+        return template
+
+    def update(self, template: str, /, **changes: Any) -> CardTemplate:
+        """Edit the template named *template* in place (CO22).
+
+        *changes* are attributes of :class:`~amparex_core.domain.templates.CardTemplate`
+        (``ship_to``, ``cover_letter``, ``gift_box`` …); only those given change. A new
+        ``name`` renames the template: it must be free under the comparison of names
+        (CO4) — another spelling of the same name is a rename too. The changed template is
+        checked like a new one (CO4, CO8, CO12). Orders placed before keep their snapshot
+        (CO14).
+
+        Returns:
+            The stored template.
+
+        Raises:
+            TemplateUnknown: No template is named *template*.
+            TypeError: A keyword names no attribute of a card template.
+            TemplateDuplicate: The new name is another template's (CO4).
+            CoverLetterRequired: Shipping to the customer without a cover letter (CO8).
+            RollerClipEmployeeOnly: A roller clip on a customer card (CO12).
+            DocumentTemplateUnknown: A document template is not in the master data (CO8).
+            DocumentTemplateWrongKind: The document is no card, the cover letter no letter.
+            DocumentTemplateInvalid: The renderer cannot fill a document template (CO8).
+        """
+        current = self._store.get_template(template)
+        known = {field.name for field in attrs.fields(CardTemplate)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(
+                f"a card template has no {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+            )
+        changed = attrs.evolve(current, **changes)
+        self._check_documents(changed)
+        self._store.replace_template(current.name, changed)
+        return changed
+
+    def _check_documents(self, template: CardTemplate) -> None:
         documents = [("document template", template.document_template)]
         if template.cover_letter is not None:
             documents.append(("cover letter", template.cover_letter))
@@ -56,8 +100,6 @@ class TemplateService:
             check_document_kind(template.name, role, document)
             if self._renderer is not None:
                 self._renderer.validate(document, ORDER_CONTEXT_FIELDS)
-        self._store.add_template(template)
-        return template
 
     def delete(self, name: str) -> CardTemplate:
         """Delete the template named *name*; orders placed with it keep their snapshot (CO14).

@@ -1,7 +1,7 @@
 """The card desk (register, identify, encode, invalidate) on real reader middleware.
 
 Each flow runs on PcscReader (pcscd + vpcd + a virtual card) and on NfcReader (nfcpy's
-UDP driver + an emulated NTAG213), wired to the services of tests/world.py (CR1–CR5).
+UDP driver + an emulated NTAG213), wired to the services of tests/world.py (CR1–CR6).
 """
 
 from __future__ import annotations
@@ -63,11 +63,13 @@ def counter(request: pytest.FixtureRequest) -> Iterator[Counter]:
             yield Counter(nfc_reader, tag.enter, tag.leave, lambda: tag.tear_after(2), UID)
 
 
-def issue(world: World, serial: int = 1, **kwargs: Any) -> IssuedCard:
+def issue(
+    world: World, serial: int = 1, *, card_type: CardType = CardType.NFC_RFID, **kwargs: Any
+) -> IssuedCard:
     card = IssuedCard(
         number=world.card_numbers.make(serial),
         holder=HolderRef(HolderKind.CUSTOMER, "K1"),
-        card_type=CardType.NFC_RFID,
+        card_type=card_type,
         kind=CardKind.CUSTOMER,
         issued_on=dt.date(2026, 1, 1),
         **kwargs,
@@ -147,3 +149,59 @@ def test_CR4_invalidate_blocks_and_erases_the_card(counter: Counter) -> None:
     assert shown is not None and shown.card_number is None
     with pytest.raises(errors.CardBlocked):
         world.desk.identify(shown)
+
+
+def test_CR6_a_contact_chip_order_refuses_a_contactless_card(counter: Counter) -> None:
+    """CR6: NFC readers see contactless cards only; the counter's card (an NTAG213 or a
+    contactless virtual card) cannot become a contact chip card's (CHIP)."""
+    world = World()
+    card = issue(world, card_type=CardType.CHIP)
+    counter.insert()
+    shown = world.desk.read(counter.writer, timeout=5)
+    assert shown is not None
+    with pytest.raises(errors.CardTypeMismatch):
+        world.desk.register(card.number, shown)
+    with pytest.raises(errors.CardTypeMismatch):
+        world.desk.encode(card.number, counter.writer, timeout=5)
+    again = counter.writer.wait_for_card(5)
+    assert again is not None and again.card_number is None
+    assert world.storage.get_card(card.number) == card
+
+
+@pytest.mark.parametrize("card_type", list(CardType), ids=lambda t: t.value)
+@pytest.mark.parametrize("contactless", [True, False], ids=["contactless", "contact"])
+def test_CR6_pcsc_tells_contact_from_contactless_and_the_desk_checks_the_card_type(
+    pcscd: Any, card_type: CardType, contactless: bool
+) -> None:
+    """CR6 on pcscd + vpcd: the PC/SC adapter reads the technology from the ATR (a PC/SC
+    part 3 contactless ATR ``3B 8x 80 01 …``, else contact); registering and encoding a
+    card of the other technology is ``card.type_mismatch`` and writes nothing, neither to
+    the store nor to the card."""
+    from amparex_adapters.readers.pcsc import CARD_NUMBER_FILE_ID, EF_GDO_FILE_ID, PcscReader
+    from tests.plugins._vpcd import VirtualCard
+    from tests.plugins.pcsc import reader_is_empty
+
+    world = World()
+    card = issue(world, card_type=card_type)
+    files = {CARD_NUMBER_FILE_ID: bytearray(32), EF_GDO_FILE_ID: bytearray(b"\x5a\x04" + UID[:4])}
+    physical = VirtualCard(UID, contactless=contactless, files=files, port=pcscd.port)
+    fits = (card_type is CardType.NFC_RFID) == contactless
+    physical.insert()
+    try:
+        with PcscReader(pcscd.reader) as reader:
+            shown = world.desk.read(reader, timeout=5)
+            assert shown is not None
+            assert shown.technology.value == ("contactless" if contactless else "contact")
+            if fits:
+                assert world.desk.encode(card.number, reader, timeout=5).uid == shown.uid
+                assert world.desk.register(card.number, shown).uid == shown.uid
+                return
+            with pytest.raises(errors.CardTypeMismatch):
+                world.desk.register(card.number, shown)
+            with pytest.raises(errors.CardTypeMismatch):
+                world.desk.encode(card.number, reader, timeout=5)
+            assert bytes(physical.files[CARD_NUMBER_FILE_ID]) == bytes(32)
+            assert world.storage.get_card(card.number) == card
+    finally:
+        physical.remove()
+        assert reader_is_empty(pcscd.reader)

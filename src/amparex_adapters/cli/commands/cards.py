@@ -1,4 +1,4 @@
-"""``amparex cards``: the card reader at the counter (CR1–CR5)."""
+"""``amparex cards``: the card reader at the counter (CR1–CR6)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 from amparex_adapters.cli.errors import NoCardPresented
 from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
 from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
-from amparex_core.domain.cards import CardPresentation, CardUid, UidForm
+from amparex_core.domain.cards import CardPresentation, CardTechnology, CardUid, UidForm
 from amparex_core.domain.errors import AmparexError
 from amparex_core.ports.readers import CardWriter
 
@@ -70,7 +70,7 @@ def cards_read(ctx: click.Context, reader_spec: str | None, timeout: float | Non
 
 @cards.command("register")
 @click.argument("number")
-@click.argument("uid")
+@click.argument("uid", required=False)
 @click.option(
     "--uid-form",
     type=_choice(UidForm),
@@ -78,10 +78,52 @@ def cards_read(ctx: click.Context, reader_spec: str | None, timeout: float | Non
     show_default=True,
     help="How UID is written (CR5).",
 )
+@click.option(
+    "--technology",
+    type=_choice(CardTechnology),
+    help="The technology of the card whose UID is typed in; checked against the card type (CR6).",
+)
+@click.option("--reader", "reader_spec", callback=_reader_spec, help=_READER_HELP)
+@click.option("--timeout", type=click.FloatRange(min=0), help="Seconds to wait for a card.")
 @click.pass_context
-def cards_register(ctx: click.Context, number: str, uid: str, uid_form: str) -> None:
-    """Link the physical card UID to the issued card NUMBER, once (CR3)."""
-    card = _app(ctx).desk.register(number, CardUid.parse(uid, _enum(UidForm, uid_form)))
+def cards_register(  # noqa: PLR0917 - click passes options by position
+    ctx: click.Context,
+    number: str,
+    uid: str | None,
+    uid_form: str,
+    technology: str | None,
+    reader_spec: str | None,
+    timeout: float | None,
+) -> None:
+    """Link a physical card to the issued card NUMBER, once (CR3).
+
+    With UID the card is the one with that UID (typed in or read elsewhere); give
+    --technology to have it checked against the card type. Without UID the card on the
+    reader is registered, and its technology (contact chip or contactless) must be the
+    card type's (CR6).
+    """
+    app = _app(ctx)
+    target: CardUid | CardPresentation
+    if uid is None:
+        if technology is not None:
+            raise click.UsageError("--technology goes with a UID; a presented card tells its own")
+        reader = app.reader(reader_spec)
+        seconds = _timeout(app, timeout)
+        presented = app.desk.read(reader, timeout=seconds)
+        if presented is None:
+            raise NoCardPresented(reader=reader.name, timeout=f"{seconds:g}")
+        target = presented
+    elif reader_spec is not None or timeout is not None:
+        raise click.UsageError("--reader and --timeout read a card: leave out UID for that")
+    elif technology is not None:
+        form = _enum(UidForm, uid_form)
+        target = CardPresentation(
+            technology=_enum(CardTechnology, technology), raw_uid=uid, uid_form=form
+        )
+        _ = target.uid  # a malformed UID is refused here (CR5)
+    else:
+        target = CardUid.parse(uid, _enum(UidForm, uid_form))
+    card = app.desk.register(number, target)
     assert card.uid is not None
     click.echo(f"registered {card.uid.hex} to card {card.number}")
 

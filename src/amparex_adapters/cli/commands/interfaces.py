@@ -1,4 +1,7 @@
-"""``amparex interfaces``: configure, list and remove interfaces (IF1–IF9, CO1, CO2, LL1–LL4)."""
+"""``amparex interfaces``: configure, edit, list and remove interfaces.
+
+Rules: IF1–IF9, CO1, CO2, CO22, LL1–LL4.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from amparex_core.domain.interfaces import (
 )
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.services import InformationRequest
+from amparex_core.services.interfaces import KEEP, Keep
 
 __all__ = ["interfaces"]
 
@@ -149,6 +153,118 @@ def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
         start=start,
     )
     click.echo(config.id)
+
+
+def _clearable(value: str | None) -> str | Keep | None:
+    """An option's value for an edit: not given keeps, empty clears (CO22)."""
+    if value is None:
+        return KEEP
+    return value.strip() or None
+
+
+def _start_change(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> dt.date | Keep | None:
+    if value is None:
+        return KEEP
+    if not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD (or empty)") from None
+
+
+_CARD_ORDER_ONLY = ("contract", "new_key")
+_LOYALTY_LAB_ONLY = (
+    "directory",
+    "customers",
+    "glasses",
+    "contact_lenses",
+    "hearing_aids",
+    "file_pattern",
+)
+
+
+@interfaces.command("update")
+@click.argument("interface_id")
+@click.option("--display-name", help="Name shown for the interface; empty: the kind's default.")
+@click.option("--branch", help="Only this branch may use it (IF2); empty: every branch.")
+@click.option("--workstation", help="Only this computer may use it (IF3); empty: every one.")
+@click.option(
+    "--start",
+    callback=_start_change,
+    metavar="YYYY-MM-DD",
+    help="Enabled from this day on (IF5); empty: at once.",
+)
+@click.option("--contract", help="Card ordering: the card contract; its key: AMPAREX_CARD_KEY.")
+@click.option(
+    "--new-key",
+    is_flag=True,
+    help="Card ordering: read the contract's key again from AMPAREX_CARD_KEY or the secrets file.",
+)
+@click.option("--customer-number", help="The customer number at the card vendor / Loyalty Lab.")
+@click.option(
+    "--directory",
+    help="Loyalty Lab: export folder (LL4), absolute or relative to the configuration's folder.",
+)
+@click.option("--customers", help="Loyalty Lab: statistic template of customers; empty: none.")
+@click.option("--glasses", help="Loyalty Lab: statistic template of glasses; empty: none.")
+@click.option("--contact-lenses", help="Loyalty Lab: statistic template of contact lenses.")
+@click.option("--hearing-aids", help="Loyalty Lab: statistic template of hearing aids.")
+@click.option("--file-pattern", help="Loyalty Lab: pattern of the export file names.")
+@click.pass_context
+def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) -> None:
+    """Edit the configuration INTERFACE_ID in place: only the options given change (CO22).
+
+    The ID stays, and so do the orders placed under it. The changed configuration is
+    checked like a new one (IF7, LL1-LL4). After an information request, enter the
+    contract and customer number AMPAREX sent: the contract's key is a secret and comes
+    from AMPAREX_CARD_KEY or the secrets file (key card_key), never from the command
+    line; it is read when --contract or --new-key is given. An empty value clears an
+    option (--branch "": every branch may use it).
+    """
+    app = _app(ctx)
+    current = app.interfaces_without_checks().get(interface_id)
+    card_order = current.kind is InterfaceKind.CARD_ORDER
+    for name in _LOYALTY_LAB_ONLY if card_order else _CARD_ORDER_ONLY:
+        if options[name] not in (None, False):
+            option = "--" + name.replace("_", "-")
+            raise click.UsageError(f"{option} is no option of a {word(current.kind)} interface")
+    settings: dict[str, Any] = {}
+    if options["customer_number"] is not None:
+        settings["customer_number"] = options["customer_number"]
+    if card_order:
+        if options["contract"] is not None:
+            settings["contract"] = options["contract"]
+        if options["contract"] or options["new_key"]:
+            settings["key"] = app.secrets.require("card_key")
+        service = app.interfaces_without_checks()
+    else:
+        for name in ("directory", "file_pattern"):
+            if options[name] is not None:
+                settings[name] = options[name]
+        slots = {
+            StatisticKind.CUSTOMERS: options["customers"],
+            StatisticKind.GLASSES: options["glasses"],
+            StatisticKind.CONTACT_LENSES: options["contact_lenses"],
+            StatisticKind.HEARING_AIDS: options["hearing_aids"],
+        }
+        if any(v is not None for v in slots.values()):
+            assert isinstance(current.settings, LoyaltyLabSettings)
+            statistics: dict[StatisticKind, str | None] = dict(current.settings.statistics)
+            statistics.update({k: v for k, v in slots.items() if v is not None})
+            settings["statistics"] = statistics
+        service = app.interfaces
+    edited = service.update(
+        current.id,
+        display_name=_clearable(options["display_name"]),
+        branch=_clearable(options["branch"]),
+        workstation=_clearable(options["workstation"]),
+        start=options["start"],
+        **settings,
+    )
+    click.echo(f"updated {edited.id} ({word(edited.kind)}, {edited.display_name})")
 
 
 @interfaces.command("list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -14,7 +15,6 @@ from amparex_adapters.cli.shell import (
     _choice,
     _date,
     _enum,
-    _instant,
     _json_option,
     _progress_enabled,
     _state,
@@ -23,7 +23,7 @@ from amparex_adapters.cli.shell import (
     word,
 )
 from amparex_core.domain.orders import OrderStatus
-from amparex_core.services import BatchOutcome, DispatchReport
+from amparex_core.services import BatchOutcome, BatchResult, DispatchReport
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
@@ -133,7 +133,7 @@ def orders_list(  # noqa: PLR0917 - click passes options by position
                 o.ordering_branch,
                 o.order_date.isoformat(),
                 o.period.key,
-                str(o.total(currency)),
+                app.chain.money.money(o.total(currency)),
             ]
             for o in found
         ],
@@ -154,22 +154,59 @@ def _since(value: str, tz: dt.tzinfo) -> dt.datetime:
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=tz)
 
 
+def _date_time(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> dt.datetime | None:
+    """``--now``: an ISO date-time, with or without an offset (without: the chain's zone)."""
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time") from None
+
+
+def in_zone(value: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """*value* as an instant: a local time without offset is read in *tz*.
+
+    A local time the clocks skip (spring forward) is refused; one they pass twice
+    (autumn) is the earlier of the two.
+
+    Raises:
+        click.BadParameter: The local time does not exist in *tz*.
+    """
+    if value.tzinfo is not None:
+        return value
+    instant = value.replace(tzinfo=tz, fold=0)
+    if instant.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != value:
+        raise click.BadParameter(
+            f"{value.isoformat()} does not exist in {tz.key} (the clocks skip it)",
+            param_hint="'--now'",
+        )
+    return instant
+
+
 @orders.command("dispatch")
 @click.option(
     "--now",
-    callback=_instant,
+    callback=_date_time,
     metavar="ISO-DATETIME",
-    help="Dispatch as at this instant, e.g. 2026-12-01T08:00+01:00.",
+    help="Dispatch as at this time: 2026-12-07T08:00 in the chain's time zone "
+    "([chain] time_zone), or with an offset, 2026-12-07T08:00+01:00.",
 )
 @_json_option
 @click.pass_context
 def orders_dispatch(ctx: click.Context, now: dt.datetime | None, as_json: bool) -> None:
-    """Batch the due orders and deliver the batches (CO6, CO16)."""
+    """Batch the due orders and deliver the batches (CO6, CO16).
+
+    Each delivered batch is reported with where its PDF and manifests landed.
+    """
     from amparex_adapters.cli.output import batch_json, dumps, progress_reporter
 
     app = _app(ctx)
+    at = None if now is None else in_zone(now, app.tz)
     with progress_reporter(_progress_enabled() and not as_json, ["dispatch"]) as report:
-        result = _run_dispatch(app, now, report)
+        result = _run_dispatch(app, at, report)
     if as_json:
         lang = _state(ctx).lang
         click.echo(dumps({"batches": [batch_json(r, lang) for r in result.batches]}))
@@ -181,6 +218,15 @@ def _run_dispatch(
 ) -> DispatchReport:
     progress = None if report is None else (lambda d, t, i: report("dispatch", d, t, i))
     return app.orders.dispatch(now=now, progress=progress)
+
+
+def _delivered(result: BatchResult) -> str:
+    """Where a batch went: its PDF first, then its manifests (the README is no document)."""
+    receipt = result.receipt
+    if receipt is None or not receipt.documents:
+        return f"delivered: {result.batch.receipt}"
+    documents = sorted(receipt.documents, key=lambda name: not name.endswith(".pdf"))
+    return f"delivered to {receipt.destination}: {', '.join(documents)}"
 
 
 def _finish_dispatch(
@@ -195,6 +241,7 @@ def _finish_dispatch(
 
     state = _state(ctx)
     app = _app(ctx)
+    money = app.chain.money
     for r in result.batches:
         batch = r.batch
         if r.error is not None:
@@ -211,8 +258,8 @@ def _finish_dispatch(
         else:
             again = " (sent again)" if r.resent else ""
             click.echo(
-                f"batch {batch.order_number}: {len(batch.order_ids)} card(s), {batch.total}, "
-                f"delivered: {batch.receipt}{again}"
+                f"batch {batch.order_number}: {len(batch.order_ids)} card(s), "
+                f"{money.money(batch.total)}, {_delivered(r)}{again}"
             )
     if not result.batches and not quiet and say_none:
         click.echo("no card orders due")

@@ -1,6 +1,8 @@
-"""``amparex templates``: card templates (CO3, CO4, CO8)."""
+"""``amparex templates``: card templates (CO3, CO4, CO8, CO22)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
@@ -99,6 +101,44 @@ def templates_add(  # noqa: PLR0917 - click passes options by position
     )
     created = _app(ctx).templates.create(template)
     click.echo(f"created {created.name}")
+
+
+@templates.command("update")
+@click.argument("name")
+@click.option("--rename", "new_name", help="A new name, unique like a new template's (CO4).")
+@click.option("--document", "document_template", help="Card print template ID.")
+@click.option("--cover-letter", help="Cover letter print template ID; empty: none.")
+@click.option("--ship-to", type=_choice(ShipTo), help="Where the vendor ships the card (CO5).")
+@click.option("--interval", type=_choice(ShippingInterval), help="How often orders ship (CO6).")
+@click.option("--comment", help="Sent with every order (CO7); empty: none.")
+@click.option(
+    "--validity-required/--no-validity-required", default=None, help="Orders need --valid-until."
+)
+@click.option("--card-type", type=_choice(CardType), help="Contact chip or contactless (CO10).")
+@click.option("--kind", type=_choice(CardKind), help="Customer or employee card (CO11).")
+@click.option("--gift-box/--no-gift-box", default=None, help="Ship each card in a gift box.")
+@click.option("--roller-clip/--no-roller-clip", default=None, help="Add a roller clip.")
+@click.pass_context
+def templates_update(ctx: click.Context, /, name: str, **options: Any) -> None:
+    """Edit the card template NAME in place: only the options given change (CO22).
+
+    The edited template is checked like a new one (CO4, CO8, CO12); orders placed before
+    keep the template as it was when they were placed (CO14).
+    """
+    enums = {
+        "ship_to": ShipTo,
+        "interval": ShippingInterval,
+        "card_type": CardType,
+        "kind": CardKind,
+    }
+    changes: dict[str, Any] = {}
+    for option, value in options.items():
+        if value is None:
+            continue
+        key = "name" if option == "new_name" else option
+        changes[key] = _enum(enums[option], value) if option in enums else value
+    edited = _app(ctx).templates.update(name, **changes)
+    click.echo(f"updated {edited.name}")
 
 
 @templates.command("list")

@@ -62,6 +62,39 @@ class SqlTemplateStore(SqlDatabase):
             raise TemplateUnknown(name=name)
         return found
 
+    def replace_template(self, name: str, template: CardTemplate) -> None:
+        """See :meth:`~amparex_core.ports.storage.TemplateStore.replace_template`.
+
+        One transaction: the old row is locked; a renamed template is inserted under its
+        new key (the primary key refuses a taken one) and the old row deleted.
+        """
+        old_key = name_key(name)
+        data = stored.encode(template)
+
+        def work(cur: Cursor) -> None:
+            cur.execute(
+                f"SELECT key FROM card_templates WHERE key = ?{self.for_update}",  # noqa: S608
+                (old_key,),
+            )
+            if cur.fetchone() is None:
+                raise TemplateUnknown(name=name)
+            if template.key == old_key:
+                cur.execute("UPDATE card_templates SET data = ? WHERE key = ?", (data, old_key))
+                return
+            cur.execute(
+                "INSERT INTO card_templates (key, data) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING key",
+                (template.key, data),
+            )
+            if not cur.fetchall():
+                holder = self._template_by(cur, template.key)
+                if holder is None:
+                    raise Retry
+                raise TemplateDuplicate(name=template.name, existing_name=holder.name)
+            cur.execute("DELETE FROM card_templates WHERE key = ?", (old_key,))
+
+        self.write_retrying(work)
+
     def remove_template(self, name: str) -> CardTemplate:
         """See :meth:`~amparex_core.ports.storage.TemplateStore.remove_template`."""
 

@@ -142,7 +142,7 @@ class InterfaceMachine(RuleBasedStateMachine):
 class OrderLifecycle(RuleBasedStateMachine):
     """Place / cancel / dispatch with a moving clock, across interval boundaries.
 
-    CO6, CO13, CO16, CO17.
+    CO6, CO13, CO16, CO17, CO21.
     """
 
     make_store: Callable[[], Storage]
@@ -154,6 +154,7 @@ class OrderLifecycle(RuleBasedStateMachine):
         for interval in ShippingInterval:
             self.world.template(interval.value, interval=interval)
         self.placed: dict[str, str] = {}
+        self.templates: dict[str, ShippingInterval] = {}
         self.cancelled: set[str] = set()
 
     @rule(
@@ -161,6 +162,13 @@ class OrderLifecycle(RuleBasedStateMachine):
         interval=st.sampled_from(list(ShippingInterval)),
     )
     def place(self, ref: str, interval: ShippingInterval) -> None:
+        if ref in self.templates and self.templates[ref] is not interval:
+            with pytest.raises(errors.OrderConflict) as caught:  # CO21
+                self.world.orders.place(
+                    template=interval.value, holder_id="K1", branch="F01", process_ref=ref
+                )
+            assert caught.value.existing_order_id == self.placed[ref]
+            return
         got = self.world.orders.place(
             template=interval.value, holder_id="K1", branch="F01", process_ref=ref
         )
@@ -169,6 +177,7 @@ class OrderLifecycle(RuleBasedStateMachine):
         else:
             assert got.created
             self.placed[ref] = got.order.id
+            self.templates[ref] = interval
 
     @precondition(lambda self: self.placed)
     @rule(data=st.data())

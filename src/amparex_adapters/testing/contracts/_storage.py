@@ -187,6 +187,27 @@ class StorageContract(ClaimsContract, ListingContract):
         with pytest.raises(errors.TemplateUnknown):
             storage.remove_template("GOLD")
 
+    def test_CO22_replace_template_in_place_and_renamed(self, storage: Storage) -> None:
+        gold = CardTemplate(name="GOLD", document_template="DOC")
+        storage.add_template(gold)
+        storage.add_template(CardTemplate(name="BASIS", document_template="DOC"))
+        changed = CardTemplate(name="GOLD", document_template="DOC", gift_box=True)
+        storage.replace_template("gold", changed)
+        assert storage.get_template("GOLD") == changed
+        with pytest.raises(errors.TemplateDuplicate) as caught:
+            storage.replace_template("GOLD", CardTemplate(name=" basis", document_template="X"))
+        assert caught.value.existing_name == "BASIS"
+        assert storage.get_template("GOLD") == changed  # a refused change writes nothing
+        platin = CardTemplate(name="PLATIN", document_template="DOC")
+        storage.replace_template("GOLD", platin)
+        assert [t.name for t in storage.list_templates()] == ["BASIS", "PLATIN"]
+        spelled = CardTemplate(name="Platin", document_template="DOC")
+        storage.replace_template("platin", spelled)
+        assert storage.get_template("PLATIN") == spelled
+        with pytest.raises(errors.TemplateUnknown):
+            storage.replace_template("GOLD", gold)
+        assert [t.name for t in storage.list_templates()] == ["BASIS", "Platin"]
+
     def test_CO13_add_order_is_idempotent_per_process_reference(self, storage: Storage) -> None:
         world = World(storage)
         world.card_ordering()
@@ -369,6 +390,52 @@ class StorageContract(ClaimsContract, ListingContract):
             assert sum(p.created for p in placed) == 1
             assert len({p.order.id for p in placed}) == 1
         assert len(storage.list_orders()) == 10
+
+    def test_CO21_concurrent_different_requests_under_one_reference_one_order(
+        self, storage: Storage
+    ) -> None:
+        """CO13, CO21: eight threads place under one reference from two branches.
+
+        The store's unique reference decides the first; the same request as its order is
+        that order, the other branch's is ``order.conflict`` naming it.
+        """
+        world = World(storage)
+        world.card_ordering()
+        world.template()
+        for round_ in range(6):
+
+            def attempt(n: int, r: int = round_) -> object:
+                return world.orders.place(
+                    template="BASIS", holder_id="K1", branch=("F01", "F02")[n % 2],
+                    process_ref=f"Q{r}",
+                )  # fmt: skip
+
+            results = contest(8, attempt)
+            placed = [r for r in results if isinstance(r, PlacedOrder)]
+            refused = [r for r in results if not isinstance(r, PlacedOrder)]
+            (order,) = {p.order for p in placed}
+            assert sum(p.created for p in placed) == 1 and len(placed) == 4
+            conflicts = [r for r in refused if isinstance(r, errors.OrderConflict)]
+            assert len(conflicts) == len(refused) == 4
+            assert {r.existing_order_id for r in conflicts} == {order.id}
+        assert len(storage.list_orders()) == 6
+
+    def test_CO22_concurrent_renames_onto_one_name_have_one_winner(self, storage: Storage) -> None:
+        for round_ in range(6):
+            for n in range(6):
+                storage.add_template(CardTemplate(name=f"T{round_}-{n}", document_template="D"))
+
+            def attempt(n: int, r: int = round_) -> object:
+                new = CardTemplate(name=f"NEU {r}", document_template=f"D{n}")
+                storage.replace_template(f"T{r}-{n}", new)
+                return new
+
+            results = contest(6, attempt)
+            winners = [r for r in results if isinstance(r, CardTemplate)]
+            assert len(winners) == 1
+            assert all(isinstance(r, errors.TemplateDuplicate) for r in results if r not in winners)
+            assert storage.get_template(f"neu {round_}") == winners[0]
+        assert len(storage.list_templates()) == 6 * 6
 
     def test_CR3_concurrent_registration_of_one_uid_has_one_winner(self, storage: Storage) -> None:
         for round_ in range(10):

@@ -48,6 +48,7 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── BranchUnknown                   order.branch_unknown             (LookupError)
     │   ├── ProcessRefInvalid               order.process_ref_invalid        (ValueError)
     │   ├── OrderNotCancellable             order.not_cancellable            (ValueError)
+    │   ├── OrderConflict                   order.conflict                   (ValueError)
     │   ├── OrderUnknown                    order.unknown                    (LookupError)
     │   └── PriceMissing                    order.price_missing              (LookupError)
     ├── CardError
@@ -59,6 +60,7 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── CardAlreadyRegistered           card.already_registered          (ValueError)
     │   ├── CardNumberInvalid               card.number_invalid              (ValueError)
     │   ├── CardDuplicate                   card.duplicate                   (ValueError)
+    │   ├── CardTypeMismatch                card.type_mismatch               (ValueError)
     │   └── CardWriteFailed                 card.write_failed
     ├── DeliveryError
     │   ├── DeliveryFailed                  delivery.failed
@@ -100,6 +102,7 @@ from ._cards import (
     CardExpired,
     CardNumberInvalid,
     CardRemoved,
+    CardTypeMismatch,
     CardUidInvalid,
     CardUidTaken,
     CardUnknown,
@@ -153,6 +156,7 @@ from ._ordering import (
     DocumentTemplateWrongKind,
     HolderUnknown,
     NoTemplateDefined,
+    OrderConflict,
     OrderError,
     OrderNotCancellable,
     OrderUnknown,
@@ -180,6 +184,7 @@ __all__ = [
     "CardExpired",
     "CardNumberInvalid",
     "CardRemoved",
+    "CardTypeMismatch",
     "CardUidInvalid",
     "CardUidTaken",
     "CardUnknown",
@@ -211,6 +216,7 @@ __all__ = [
     "MasterDataError",
     "MasterDataInvalid",
     "NoTemplateDefined",
+    "OrderConflict",
     "OrderError",
     "OrderNotCancellable",
     "OrderUnknown",

@@ -14,6 +14,7 @@ __all__ = [
     "CardExpired",
     "CardNumberInvalid",
     "CardRemoved",
+    "CardTypeMismatch",
     "CardUidInvalid",
     "CardUidTaken",
     "CardUnknown",
@@ -125,6 +126,47 @@ class CardDuplicate(CardError, ValueError):
     en: ClassVar[str] = "An issued card with the number {card_number} exists already."
     de: ClassVar[str] = "Eine ausgegebene Karte mit der Nummer {card_number} existiert bereits."
     card_number: str
+
+
+_TECHNOLOGY_WORDS: dict[str, tuple[str, str]] = {
+    "chip": ("a contact chip card", "eine Kontakt-Chipkarte"),
+    "nfc_rfid": ("a contactless (NFC/RFID) card", "eine kontaktlose (NFC/RFID) Karte"),
+    "contact": ("a contact chip card", "eine Kontakt-Chipkarte"),
+    "contactless": ("a contactless card", "eine kontaktlose Karte"),
+}
+
+
+@error_class
+class CardTypeMismatch(CardError, ValueError):
+    """The presented card's technology differs from the card type of its order (CR6).
+
+    ``card_type`` is the issued card's :class:`~amparex_core.domain.templates.CardType`
+    value, ``technology`` the presented card's
+    :class:`~amparex_core.domain.cards.CardTechnology` value.
+    """
+
+    code: ClassVar[str] = "card.type_mismatch"
+    en: ClassVar[str] = (
+        "Card {card_number} was ordered as {card_type_en}, but the presented card is "
+        "{technology_en}: present a card of the ordered type."
+    )
+    de: ClassVar[str] = (
+        "Die Karte {card_number} wurde als {card_type_de} bestellt, die vorgelegte Karte ist "
+        "aber {technology_de}: bitte eine Karte des bestellten Typs vorlegen."
+    )
+    card_number: str
+    card_type: str
+    technology: str
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts, with card type and technology in English and German words."""
+        facts = super().facts
+        for key in ("card_type", "technology"):
+            value = str(facts[key])
+            en, de = _TECHNOLOGY_WORDS.get(value, (value, value))
+            facts[f"{key}_en"], facts[f"{key}_de"] = en, de
+        return facts
 
 
 @error_class

@@ -15,6 +15,7 @@ __all__ = [
     "DocumentTemplateWrongKind",
     "HolderUnknown",
     "NoTemplateDefined",
+    "OrderConflict",
     "OrderError",
     "OrderNotCancellable",
     "OrderUnknown",
@@ -284,6 +285,46 @@ class OrderNotCancellable(OrderError, ValueError):
     )
     order_id: str
     status: str
+
+
+_REQUEST_PARTS_DE: dict[str, str] = {
+    "template": "Kartenvorlage",
+    "holder": "Karteninhaber",
+    "ordering_branch": "bestellende Filiale",
+    "valid_until": "Gültigkeitsdatum",
+}
+
+
+@error_class
+class OrderConflict(OrderError, ValueError):
+    """A process reference already used for a different request (CO21).
+
+    ``differences`` names what differs from the first order, comma-separated, out of
+    ``template``, ``holder``, ``ordering_branch`` and ``valid_until``.
+    """
+
+    code: ClassVar[str] = "order.conflict"
+    en: ClassVar[str] = (
+        "The process reference '{process_ref}' was already used for order "
+        "{existing_order_id} with another {differences_en}; a process orders one card."
+    )
+    de: ClassVar[str] = (
+        "Die Vorgangsreferenz '{process_ref}' wurde bereits für die Bestellung "
+        "{existing_order_id} mit anderen Angaben verwendet ({differences_de}); ein Vorgang "
+        "bestellt eine Karte."
+    )
+    process_ref: str
+    existing_order_id: str
+    differences: str
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts, with the differing parts named in English and German words."""
+        facts = super().facts
+        parts = [p.strip() for p in str(self.differences).split(",") if p.strip()]
+        facts["differences_en"] = ", ".join(p.replace("_", " ") for p in parts)
+        facts["differences_de"] = ", ".join(_REQUEST_PARTS_DE.get(p, p) for p in parts)
+        return facts
 
 
 @error_class
