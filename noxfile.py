@@ -50,6 +50,7 @@ def _group(name: str) -> list[str]:
 def tests(session: nox.Session) -> None:
     """Run the test suite with branch coverage; amparex_core must stay at 95 % or more."""
     session.install("-e", f".[{EXTRAS}]", *_group("test"))
+    _compile_catalogues(session)
     env = {"HYPOTHESIS_PROFILE": "ci" if os.environ.get("CI") else "dev"}
     session.run(
         "pytest",
@@ -134,6 +135,45 @@ def fuzz(session: nox.Session) -> None:
         ),
         env={"HYPOTHESIS_PROFILE": "fuzz"},
     )
+
+
+LOCALE = ROOT / "src" / "amparex_adapters" / "locale"
+# click's modules whose messages the command can print (amparex_adapters.i18n.CLICK_MODULES).
+CLICK_MESSAGES = ["core", "decorators", "exceptions", "formatting", "parser", "types", "termui"]
+CLICK_MESSAGES += ["utils"]
+
+
+def _compile_catalogues(session: nox.Session) -> None:
+    """The .mo files of a checkout, next to their .po sources (never committed)."""
+    session.run("python", str(ROOT / "src" / "amparex_adapters" / "_msgfmt.py"), str(LOCALE))
+
+
+@nox.session
+def i18n(session: nox.Session) -> None:
+    """The message catalogues: ``extract`` (the .pot from the code and click's messages),
+    ``update`` (the German .po from the .pot), ``compile`` (the .mo files, as the build
+    does); all three without arguments. See docs/contributing.md."""
+    steps = session.posargs or ["extract", "update", "compile"]
+    if {"extract", "update"} & set(steps):
+        session.install("-e", ".[cli]", "babel>=2.14")
+    pot = LOCALE / "amparex.pot"
+    if "extract" in steps:
+        found = session.run(
+            "python", "-c", "import click, os; print(os.path.dirname(click.__file__))", silent=True
+        )
+        click_dir = Path(str(found).strip().splitlines()[-1])
+        click_files = [str(click_dir / f"{name}.py") for name in CLICK_MESSAGES]
+        session.run(
+            "pybabel", "extract", "-F", "babel.cfg", "--no-location", "--sort-output",
+            "-o", str(pot), "src", *click_files,
+        )  # fmt: skip
+    if "update" in steps:
+        session.run(
+            "pybabel", "update", "-i", str(pot), "-d", str(LOCALE), "-D", "amparex",
+            "--no-fuzzy-matching", "--ignore-obsolete", "--no-wrap",
+        )  # fmt: skip
+    if "compile" in steps:
+        _compile_catalogues(session)
 
 
 @nox.session

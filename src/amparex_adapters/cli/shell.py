@@ -8,7 +8,13 @@ never on the root (:mod:`amparex_adapters.cli.app`):
 * :class:`AmparexGroup` turns every refusal into the one line
   ``amparex: error [CODE]: MESSAGE`` (:func:`report_error`) and exit status 1;
 * :func:`configure_logging` sends the library's log records to stderr, one scrubbed line
-  each (``amparex: warning: MESSAGE``), from ``--log-level`` / ``AMPAREX_LOG_LEVEL`` on.
+  each (``amparex: warning: MESSAGE``), from ``--log-level`` / ``AMPAREX_LOG_LEVEL`` on;
+* :class:`HelpCommand` and :class:`HelpGroup` show help in the active language
+  (:mod:`amparex_adapters.i18n`), which the root (:meth:`AmparexGroup.main`) chooses
+  from ``--lang`` or the locale before click parses anything.
+
+The prefixes ``amparex: error [CODE]:`` and ``amparex: LEVEL:`` stay English in every
+language, like the codes: scripts match them.
 """
 
 from __future__ import annotations
@@ -21,11 +27,12 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import click
 
+from amparex_adapters import i18n
 from amparex_adapters._extras import MissingExtraError
 from amparex_adapters.storage import split_login
 from amparex_core.domain.errors import AmparexError
@@ -42,9 +49,12 @@ if TYPE_CHECKING:
 __all__ = [
     "LOG_LEVELS",
     "AmparexGroup",
+    "HelpCommand",
+    "HelpGroup",
     "State",
     "configure_logging",
     "detect_lang",
+    "lang_argument",
     "normalize_token",
     "report_error",
     "word",
@@ -61,6 +71,27 @@ def detect_lang(option: str | None, environ: dict[str, str] | None = None) -> st
         if value:
             return "de" if value.lower().startswith("de") else "en"
     return "en"
+
+
+def lang_argument(args: Sequence[str]) -> str | None:
+    """The value of ``--lang`` among the command line's *args*, if one is given.
+
+    Read before click parses (help and usage errors come out during parsing, before the
+    option's own value is known); the last one counts, as with click. Nothing after
+    ``--`` is an option.
+
+    >>> lang_argument(["--config", "a.toml", "--lang=de", "templates", "--help"])
+    'de'
+    """
+    found = None
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            found = args[index + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found if found in i18n.LANGUAGES else None
 
 
 class State:
@@ -151,8 +182,79 @@ def report_error(state: State, exc: AmparexError) -> None:
     click.echo(f"amparex: error [{exc.code}]: {message}", err=True)
 
 
-class AmparexGroup(click.Group):
-    """A group that turns refusals into one line and exit status 1."""
+@contextlib.contextmanager
+def _help_in_language(command: click.Command, ctx: click.Context | None) -> Iterator[None]:
+    """*command*'s help texts (its own, its options') in the active language, for a while.
+
+    The code holds them in English (the message ids, as click shows them:
+    :func:`inspect.cleandoc`); in English nothing changes.
+    """
+    if i18n.language() == "en":
+        yield
+        return
+    import inspect
+
+    params = command.get_params(ctx) if ctx is not None else []
+    saved: list[tuple[Any, str, Any]] = []
+    for target, attribute in [(command, "help"), (command, "short_help"), (command, "epilog")] + [
+        (param, "help") for param in params
+    ]:
+        text = getattr(target, attribute, None)
+        if isinstance(text, str) and text:
+            saved.append((target, attribute, text))
+            setattr(target, attribute, i18n.gettext(inspect.cleandoc(text)))
+    try:
+        yield
+    finally:
+        for target, attribute, text in saved:
+            setattr(target, attribute, text)
+
+
+class HelpCommand(click.Command):
+    """A command whose help (``--help``, its line in a group's list) is in the active language."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the help in the active language."""
+        with _help_in_language(self, ctx):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The line of this command in its group's help, in the active language."""
+        with _help_in_language(self, None):
+            return super().get_short_help_str(limit)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """Click's ``--help`` option, its help kept as the English message id."""
+        option = super().get_help_option(ctx)
+        if option is not None:  # click made it in the language of its first use
+            option.help = i18n.N_("Show this message and exit.")
+        return option
+
+
+class HelpGroup(HelpCommand, click.Group):
+    """A group whose help, and that of the commands made with it, is in the active language."""
+
+    command_class = HelpCommand
+    group_class = type  # subgroups are HelpGroups too
+
+
+class AmparexGroup(HelpGroup):
+    """The root: refusals become one line and exit status 1; the language comes first."""
+
+    def main(self, args: Sequence[str] | None = None, *extra: Any, **kwargs: Any) -> Any:
+        """Run the command in the language of ``--lang`` or the locale.
+
+        The language is set before click parses, so help and usage errors are in it
+        too; click's own messages go through :mod:`amparex_adapters.i18n`. The previous
+        language is restored afterwards (a caller in the same process keeps its own).
+        """
+        argv = list(sys.argv[1:] if args is None else args)
+        previous = i18n.set_language(detect_lang(lang_argument(argv)))
+        i18n.install_for_click()
+        try:
+            return super().main(argv, *extra, **kwargs)
+        finally:
+            i18n.set_language(previous)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; report refusals and unexpected errors in one line."""

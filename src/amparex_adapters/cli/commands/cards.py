@@ -8,7 +8,7 @@ import click
 
 from amparex_adapters.cli.errors import NoCardPresented
 from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
-from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
+from amparex_adapters.cli.shell import HelpGroup, _app, _choice, _enum, _json_option, _table, word
 from amparex_core.domain.cards import CardPresentation, CardTechnology, CardUid, UidForm
 from amparex_core.domain.errors import AmparexError
 from amparex_core.ports.readers import CardWriter
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["cards"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def cards() -> None:
     """Issued cards at the counter: read, register, identify, encode, invalidate."""
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from amparex_adapters.cli.shell import _app, _json_option, _redact_url, _state
+from amparex_adapters.cli.shell import HelpGroup, _app, _json_option, _redact_url, _state
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["config_group"]
 
 
-@click.group("config")
+@click.group("config", cls=HelpGroup)
 def config_group() -> None:
     """The configuration in effect."""
 

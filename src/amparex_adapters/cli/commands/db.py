@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from amparex_adapters.cli.shell import _app, _json_option
+from amparex_adapters.cli.shell import HelpGroup, _app, _json_option
 from amparex_adapters.storage import redact_url
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ _STATES = {
 }
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def db() -> None:
     """The store's schema: status and upgrade (OP5)."""
 

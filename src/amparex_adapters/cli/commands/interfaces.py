@@ -11,7 +11,16 @@ from typing import Any
 
 import click
 
-from amparex_adapters.cli.shell import _app, _choice, _date, _enum, _json_option, _table, word
+from amparex_adapters.cli.shell import (
+    HelpGroup,
+    _app,
+    _choice,
+    _date,
+    _enum,
+    _json_option,
+    _table,
+    word,
+)
 from amparex_core.domain.interfaces import (
     DEFAULT_FILE_PATTERN,
     CardOrderSettings,
@@ -25,7 +34,7 @@ from amparex_core.services.interfaces import KEEP, Keep
 __all__ = ["interfaces"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def interfaces() -> None:
     """Configure interfaces (Schnittstellen): card ordering, Loyalty Lab."""
 

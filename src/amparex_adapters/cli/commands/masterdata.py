@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from amparex_adapters.cli.shell import _app, _json_option, _table, normalize_token, word
+from amparex_adapters.cli.shell import HelpGroup, _app, _json_option, _table, normalize_token, word
 
 if TYPE_CHECKING:
     from amparex_core.domain.masterdata import MasterRecord
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["masterdata"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def masterdata() -> None:
     """Master data (Stammdaten) for installations without a host application."""
 

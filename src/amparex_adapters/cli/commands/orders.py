@@ -11,6 +11,7 @@ import click
 
 from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
 from amparex_adapters.cli.shell import (
+    HelpGroup,
     _app,
     _choice,
     _date,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["orders"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def orders() -> None:
     """Card orders: place, cancel, list, dispatch."""
 

@@ -16,6 +16,7 @@ import click
 from amparex_adapters.cli.errors import ConfigInvalid
 from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
 from amparex_adapters.cli.shell import (
+    HelpGroup,
     _app,
     _json_option,
     _progress_enabled,
@@ -104,7 +105,7 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bo
     return failed
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def outbox() -> None:
     """The Loyalty Lab outbox: upload new export files (LL8)."""
 

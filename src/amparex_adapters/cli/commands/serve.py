@@ -19,7 +19,7 @@ from types import FrameType
 
 import click
 
-from amparex_adapters.cli.shell import _app, _state, report_error
+from amparex_adapters.cli.shell import HelpCommand, _app, _state, report_error
 from amparex_core.services.server import TickReport
 
 from .orders import _finish_dispatch
@@ -43,7 +43,7 @@ def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-@click.command("serve")
+@click.command("serve", cls=HelpCommand)
 @click.option("--once", is_flag=True, help="Run one tick and exit (cron, Task Scheduler).")
 @click.pass_context
 def serve(ctx: click.Context, once: bool) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from amparex_adapters.cli.shell import (
+    HelpCommand,
     State,
     _app,
     _json_option,
@@ -29,7 +30,7 @@ from .outbox import _lab_place, _print_uploads, nothing_new
 __all__ = ["startup"]
 
 
-@click.command("startup")
+@click.command("startup", cls=HelpCommand)
 @click.option("--workstation", help="This computer's name (default: from the configuration).")
 @click.option("--branch", help="This computer's branch (default: from the configuration).")
 @_json_option

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
+from amparex_adapters.cli.shell import HelpGroup, _app, _choice, _enum, _json_option, _table, word
 from amparex_core.domain.templates import (
     CardKind,
     CardTemplate,
@@ -18,7 +18,7 @@ from amparex_core.domain.templates import (
 __all__ = ["templates"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def templates() -> None:
     """Card templates (Vorlagen zur Kartenbestellung): BASIS, GOLD and so on."""
 
