@@ -9,6 +9,8 @@ from typing import Literal
 
 import attrs
 
+from amparex_adapters.i18n import _
+
 from .errors import ConfigInvalid
 
 __all__ = ["ClaimsConfig", "ServerConfig", "check_serving", "dispatch_mode"]
@@ -77,5 +79,7 @@ def _check_seconds(label: str, key: str, value: float, *, least: float) -> None:
     """Refuse a number of seconds below *least*, or one that is not finite."""
     if not least <= value <= 366 * 86400:
         raise ConfigInvalid(
-            path=label, key=key, reason=f"seconds from {least:g} to a year expected"
+            path=label,
+            key=key,
+            reason=_("seconds from {least:g} to a year expected").format(least=least),
         )

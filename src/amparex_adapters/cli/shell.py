@@ -279,7 +279,7 @@ class AmparexGroup(HelpGroup):
             )
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo("amparex: interrupted", err=True)
+            click.echo(i18n.gettext("amparex: interrupted"), err=True)
             ctx.exit(130)
         except BrokenPipeError:  # `amparex orders list | head`: the reader has enough
             with contextlib.suppress(OSError, ValueError):
@@ -290,7 +290,7 @@ class AmparexGroup(HelpGroup):
             if state.debug:
                 click.echo(state.scrub(traceback.format_exc()).rstrip(), err=True)
             text = state.scrub(" ".join(str(exc).split())) or type(exc).__name__
-            hint = "" if state.debug else " (run with --debug for details)"
+            hint = "" if state.debug else i18n.gettext(" (run with --debug for details)")
             click.echo(f"amparex: error [internal]: {type(exc).__name__}: {text}{hint}", err=True)
             ctx.exit(1)
 
@@ -305,7 +305,9 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+        raise click.BadParameter(
+            i18n.gettext("{value!r} is not a date YYYY-MM-DD").format(value=value)
+        ) from None
 
 
 def _instant(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.datetime | None:
@@ -314,9 +316,13 @@ def _instant(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     try:
         instant = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date-time") from None
+        raise click.BadParameter(
+            i18n.gettext("{value!r} is not an ISO date-time").format(value=value)
+        ) from None
     if instant.tzinfo is None:
-        raise click.BadParameter("give a time zone offset, e.g. 2026-12-01T08:00+01:00")
+        raise click.BadParameter(
+            i18n.gettext("give a time zone offset, e.g. 2026-12-01T08:00+01:00")
+        )
     return instant
 
 

@@ -24,6 +24,7 @@ from amparex_adapters.cli.shell import (
     _table,
     report_error,
 )
+from amparex_adapters.i18n import _, ngettext
 from amparex_core.domain.claims import Holder
 from amparex_core.domain.uploads import UploadOutcome, UploadState
 from amparex_core.services import LoyaltyLab, UploadResult
@@ -45,14 +46,14 @@ def _require_upload(app: Composition) -> None:
         raise ConfigInvalid(
             path=app.config.label,
             key="loyalty_lab.upload",
-            reason="no upload destination is configured",
+            reason=_("no upload destination is configured"),
         )
 
 
 def since_text(since: dt.datetime | None, tz: tzinfo, now: dt.datetime) -> str:
     """When a claim was made, for people: ``08:01`` today (chain time), else with the date."""
     if since is None:
-        return "an unknown time"
+        return _("an unknown time")
     local = since.astimezone(tz)
     if local.date() == now.astimezone(tz).date():
         return f"{local:%H:%M}"
@@ -71,11 +72,15 @@ def held_by_lines(uploads: Sequence[UploadResult], tz: tzinfo, now: dt.datetime)
             by_holder.setdefault(u.holder, []).append(u)
     lines = []
     for holder, files in by_holder.items():
-        who = "another run" if holder is None else holder.describe()
+        who = _("another run") if holder is None else holder.describe()
         starts = [f.since for f in files if f.since is not None]
         since = since_text(min(starts) if starts else None, tz, now)
-        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
-        lines.append(f"{count} being uploaded by {who}, since {since}")
+        line = ngettext(
+            "{count} file being uploaded by {who}, since {since}",
+            "{count} files being uploaded by {who}, since {since}",
+            len(files),
+        )
+        lines.append(line.format(count=len(files), who=who, since=since))
     return lines
 
 
@@ -92,9 +97,11 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bo
     for u in uploads:
         if u.outcome is UploadOutcome.UPLOADED:
             if not quiet:
-                click.echo(f"uploaded {u.name}: {u.receipt}")
+                click.echo(_("uploaded {name}: {receipt}").format(name=u.name, receipt=u.receipt))
         elif u.outcome is UploadOutcome.CHANGED_AFTER_UPLOAD:
-            click.echo(f"changed after its upload, not sent again: {u.name}", err=True)
+            click.echo(
+                _("changed after its upload, not sent again: {name}").format(name=u.name), err=True
+            )
         elif u.outcome is UploadOutcome.FAILED and u.error is not None:
             failed += 1
             report_error(state, u.error)
@@ -132,7 +139,7 @@ def outbox_upload(
         click.echo(dumps({"uploads": [upload_json(u, lang) for u in uploads]}))
     failed = _print_uploads(ctx, uploads, quiet=as_json)
     if not as_json and nothing_new(uploads):
-        click.echo("nothing new to upload")
+        click.echo(_("nothing new to upload"))
     if failed:
         ctx.exit(1)
 
@@ -203,12 +210,19 @@ def outbox_watch(
 
     def show(result: UploadResult) -> None:
         if result.outcome is UploadOutcome.UPLOADED:
-            click.echo(f"uploaded {result.name}: {result.receipt}")
+            click.echo(
+                _("uploaded {name}: {receipt}").format(name=result.name, receipt=result.receipt)
+            )
         elif result.error is not None:
             report_error(state, result.error)
 
     with _stop_on_signals(stop):
-        click.echo(f"watching the outbox of {where} every {interval:g} s; Ctrl-C stops", err=True)
+        click.echo(
+            _("watching the outbox of {where} every {interval:g} s; Ctrl-C stops").format(
+                where=where, interval=interval
+            ),
+            err=True,
+        )
         count = watch_outbox(
             app.loyalty_lab,
             branch=branch,
@@ -217,7 +231,12 @@ def outbox_watch(
             stop=stop,
             on_result=show,
         )
-    click.echo(f"stopped; {count} file(s) uploaded", err=True)
+    click.echo(
+        ngettext("stopped; {count} file uploaded", "stopped; {count} files uploaded", count).format(
+            count=count
+        ),
+        err=True,
+    )
 
 
 @outbox.command("list")
@@ -245,7 +264,7 @@ def outbox_list(  # noqa: PLR0917 - click passes options by position
     if after is not None:
         first, sep, name = after.rpartition("/")
         if not sep or not first or not name:
-            raise click.BadParameter("the cursor is DEST/NAME", param_hint="--after")
+            raise click.BadParameter(_("the cursor is DEST/NAME"), param_hint="--after")
         start = (first, name)
     found = fetch_page(
         lambda n: store.list_uploads(destination, state=wanted, limit=n, after=start),

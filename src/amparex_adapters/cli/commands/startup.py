@@ -21,6 +21,7 @@ from amparex_adapters.cli.shell import (
     _state,
     report_error,
 )
+from amparex_adapters.i18n import _
 from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.services import ProgramStartReport
 
@@ -52,11 +53,11 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
     _print_uploads(ctx, list(result.uploads), quiet=as_json)
     if not as_json:
         if not result.exports:
-            click.echo(f"no Loyalty Lab interface available on {where}")
+            click.echo(_("no Loyalty Lab interface available on {where}").format(where=where))
         elif app.upload_delivery is None:
-            click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
+            click.echo(_("no [loyalty_lab.upload] configured: the files stay in the outbox"))
         elif nothing_new(result.uploads):
-            click.echo("nothing new to upload")
+            click.echo(_("nothing new to upload"))
     if result.dispatch is not None:
         _finish_dispatch(ctx, result.dispatch, exit_on_failure=False, quiet=as_json)
     if result.failed:
@@ -72,6 +73,6 @@ def _print_exports(state: State, result: ProgramStartReport, *, base: Path, quie
         elif quiet:
             continue
         elif e.outcome is ExportOutcome.WRITTEN:
-            click.echo(f"exported {path}")
+            click.echo(_("exported {path}").format(path=path))
         elif e.outcome is ExportOutcome.EXISTS:
-            click.echo(f"exists, not rewritten: {path}")
+            click.echo(_("exists, not rewritten: {path}").format(path=path))
