@@ -165,6 +165,7 @@ def i18n(session: nox.Session) -> None:
         click_files = [str(click_dir / f"{name}.py") for name in CLICK_MESSAGES]
         session.run(
             "pybabel", "extract", "-F", "babel.cfg", "--no-location", "--sort-output",
+            "--project", "amparex-core", "--copyright-holder", "the amparex-core authors",
             "-o", str(pot), "src", *click_files,
         )  # fmt: skip
     if "update" in steps:

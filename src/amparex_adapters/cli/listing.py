@@ -28,7 +28,7 @@ def page_options(cursor: str) -> Callable[[F], F]:
         func = click.option(
             "--after",
             metavar=cursor,
-            help=f"Start after this {cursor} (the cursor a page before printed).",
+            help="Start after this cursor (the one the page before printed).",
         )(func)
         return click.option(
             "--limit",

@@ -275,7 +275,9 @@ class AmparexGroup(HelpGroup):
             found = re.search(r"amparex-core\[(\w+)\]", str(exc))
             report_error(
                 state,
-                ExtraMissing(feature="this adapter", extra=found[1] if found else "all"),
+                ExtraMissing(
+                    feature=i18n.gettext("this adapter"), extra=found[1] if found else "all"
+                ),
             )
             ctx.exit(1)
         except KeyboardInterrupt:

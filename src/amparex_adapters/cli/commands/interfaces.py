@@ -21,6 +21,7 @@ from amparex_adapters.cli.shell import (
     _table,
     word,
 )
+from amparex_adapters.i18n import _
 from amparex_core.domain.interfaces import (
     DEFAULT_FILE_PATTERN,
     CardOrderSettings,
@@ -181,7 +182,9 @@ def _start_change(
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD (or empty)") from None
+        raise click.BadParameter(
+            _("{value!r} is not a date YYYY-MM-DD (or empty)").format(value=value)
+        ) from None
 
 
 _CARD_ORDER_ONLY = ("contract", "new_key")
@@ -239,7 +242,11 @@ def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) 
     for name in _LOYALTY_LAB_ONLY if card_order else _CARD_ORDER_ONLY:
         if options[name] not in (None, False):
             option = "--" + name.replace("_", "-")
-            raise click.UsageError(f"{option} is no option of a {word(current.kind)} interface")
+            raise click.UsageError(
+                _("{option} is no option of a {kind} interface").format(
+                    option=option, kind=word(current.kind)
+                )
+            )
     settings: dict[str, Any] = {}
     if options["customer_number"] is not None:
         settings["customer_number"] = options["customer_number"]
@@ -273,7 +280,11 @@ def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) 
         start=options["start"],
         **settings,
     )
-    click.echo(f"updated {edited.id} ({word(edited.kind)}, {edited.display_name})")
+    click.echo(
+        _("updated {id} ({kind}, {name})").format(
+            id=edited.id, kind=word(edited.kind), name=edited.display_name
+        )
+    )
 
 
 @interfaces.command("list")
@@ -331,7 +342,11 @@ def interfaces_list(
 def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
     """Remove the configuration INTERFACE_ID."""
     removed = _app(ctx).interfaces_without_checks().remove(interface_id)
-    click.echo(f"removed {removed.id} ({word(removed.kind)}, {removed.display_name})")
+    click.echo(
+        _("removed {id} ({kind}, {name})").format(
+            id=removed.id, kind=word(removed.kind), name=removed.display_name
+        )
+    )
 
 
 @interfaces.command("request-information")
@@ -358,4 +373,8 @@ def interfaces_request_information(  # noqa: PLR0917 - click passes options by p
         branch=branch or app.branch,
         workstation=app.workstation,
     )
-    click.echo(f"sent to {receipt.destination}: {receipt.reference}")
+    click.echo(
+        _("sent to {destination}: {reference}").format(
+            destination=receipt.destination, reference=receipt.reference
+        )
+    )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 
 from amparex_adapters.cli.shell import HelpGroup, _app, _json_option, _table, normalize_token, word
+from amparex_adapters.i18n import N_, _
 
 if TYPE_CHECKING:
     from amparex_core.domain.masterdata import MasterRecord
@@ -48,15 +49,24 @@ def masterdata_import(ctx: click.Context, file: str) -> None:
     documentation (docs/adapters/masterdata-bundle.md).
     """  # noqa: D301 - click's \b keeps the lines of the table
     counts = _app(ctx).import_masterdata(Path(file))
-    click.echo(
-        "imported "
-        + ", ".join(f"{count} {section.replace('_', ' ')}" for section, count in counts.items())
-    )
+    parts = [f"{count} {_(section.replace('_', ' '))}" for section, count in counts.items()]
+    click.echo(_("imported {counts}").format(counts=", ".join(parts)))
 
 
 SECTIONS: Final = ("branches", "customers", "employees", "documents", "statistics")
 """What ``masterdata list`` lists (the bundle's ``document_templates`` and
 ``statistic_templates`` are accepted too)."""
+
+# The sections' words in the command's lines (imported ..., no ... found).
+_SECTION_WORDS: Final = (
+    N_("branches"),
+    N_("customers"),
+    N_("employees"),
+    N_("documents"),
+    N_("statistics"),
+    N_("document templates"),
+    N_("statistic templates"),
+)
 
 _ALIASES: Final = {"document-templates": "documents", "statistic-templates": "statistics"}
 
@@ -65,7 +75,9 @@ def _section(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     wanted = normalize_token(value)
     wanted = _ALIASES.get(wanted, wanted)
     if wanted not in SECTIONS:
-        raise click.BadParameter(f"{value!r}: use one of {', '.join(SECTIONS)}")
+        raise click.BadParameter(
+            _("{value!r}: use one of {sections}").format(value=value, sections=", ".join(SECTIONS))
+        )
     return wanted
 
 
@@ -146,7 +158,11 @@ def masterdata_list(  # noqa: PLR0917 - click passes options by position
         click.echo(dumps([masterdata_json(r) for r in found]))
         return
     if not found:
-        click.echo(f"no {section} found" if text or after else f"no {section}")
+        click.echo(
+            (_("no {section} found") if text or after else _("no {section}")).format(
+                section=_(section)
+            )
+        )
         return
     headers, row = _COLUMNS[section]
     _table(headers, [row(r) for r in found])
@@ -155,7 +171,7 @@ def masterdata_list(  # noqa: PLR0917 - click passes options by position
         if text:
             more += ["--search", _quoted(text)]
         more += ["--limit", str(limit), "--after", _quoted(found[-1].id)]
-        click.echo(f"more: {' '.join(more)}")
+        click.echo(_("more: {command}").format(command=" ".join(more)))
 
 
 def _quoted(value: str) -> str:

@@ -20,6 +20,7 @@ from types import FrameType
 import click
 
 from amparex_adapters.cli.shell import HelpCommand, _app, _state, report_error
+from amparex_adapters.i18n import _, ngettext
 from amparex_core.services.server import TickReport
 
 from .orders import _finish_dispatch
@@ -63,14 +64,22 @@ def serve(ctx: click.Context, once: bool) -> None:
     stop = threading.Event()
     with _stopped_by_signals(stop):
         if not once:
-            click.echo(
-                f"serving {app.config.storage_url.partition('://')[0]} store as "
-                f"{app.config.server_name}; looking again at least every "
-                f"{server.recheck.total_seconds():g} s; SIGTERM or Ctrl-C stops",
-                err=True,
+            line = _(
+                "serving {scheme} store as {name}; looking again at least every "
+                "{seconds:g} s; SIGTERM or Ctrl-C stops"
+            ).format(
+                scheme=app.config.storage_url.partition("://")[0],
+                name=app.config.server_name,
+                seconds=server.recheck.total_seconds(),
             )
+            click.echo(line, err=True)
         ticks = server.run(stop, once=once)
     if not once:
-        click.echo(f"stopped after {ticks} tick(s)", err=True)
+        click.echo(
+            ngettext("stopped after {ticks} tick", "stopped after {ticks} ticks", ticks).format(
+                ticks=ticks
+            ),
+            err=True,
+        )
     elif failed:
         ctx.exit(1)
