@@ -125,7 +125,7 @@ def cards_register(  # noqa: PLR0917 - click passes options by position
         target = CardPresentation(
             technology=_enum(CardTechnology, technology), raw_uid=uid, uid_form=form
         )
-        _ = target.uid  # a malformed UID is refused here (CR5)
+        _uid = target.uid  # a malformed UID is refused here (CR5)
     else:
         target = CardUid.parse(uid, _enum(UidForm, uid_form))
     card = app.desk.register(number, target)
@@ -165,7 +165,8 @@ def cards_encode(
     app = _app(ctx)
     reader = app.reader(reader_spec)
     if not isinstance(reader, CardWriter):
-        raise click.UsageError(_("the reader {name} cannot write cards").format(name=reader.name))
+        message = _("the reader {name} cannot write cards").format(name=reader.name)
+        raise click.UsageError(message)
     card = app.desk.encode(number, reader, timeout=_timeout(app, timeout))
     click.echo(
         _("encoded card {number} on {uid}").format(
