@@ -112,7 +112,7 @@ def write_mo(entries: dict[str, str]) -> bytes:
         str_table += [len(data), offset]
         offset += len(data) + 1
     header = struct.pack("<7I", _MAGIC, 0, count, header_size, header_size + table_size, 0, offset)
-    out = [header, struct.pack(f"<{2 * count}I", *id_table, *str_table)]
+    out = [header, struct.pack(f"<{4 * count}I", *id_table, *str_table)]
     out += [data + b"\0" for data in ids]
     out += [data + b"\0" for data in strs]
     return b"".join(out)

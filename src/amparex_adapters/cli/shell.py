@@ -227,7 +227,7 @@ class HelpCommand(click.Command):
         """Click's ``--help`` option, its help kept as the English message id."""
         option = super().get_help_option(ctx)
         if option is not None:  # click made it in the language of its first use
-            option.help = i18n.N_("Show this message and exit.")
+            option.help = i18n.gettext("Show this message and exit.")
         return option
 
 
