@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import re
 from collections.abc import Callable, Iterator
 from functools import cached_property
@@ -43,7 +44,7 @@ from amparex_adapters.registry import (
     Registry,
 )
 from amparex_adapters.statistics import open_statistics
-from amparex_adapters.storage import open_storage
+from amparex_adapters.storage import open_storage, sqlite_file
 from amparex_core.domain.cards import CardNumberFormat
 from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
 from amparex_core.domain.interfaces import InterfaceConfig
@@ -78,6 +79,8 @@ from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
 
 __all__ = ["Composition", "load_adapter"]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -160,12 +163,22 @@ class Composition:
         config: The configuration.
         secrets: The run's secrets.
         clock: The time; the system clock by default.
+        read_only: The command only reads: a SQLite store whose file does not exist is
+            not created; an empty store stands in for it (logged as a WARNING, OP4).
     """
 
-    def __init__(self, config: Config, secrets: Secrets, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        secrets: Secrets,
+        *,
+        clock: Clock | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.config = config
         self.secrets = secrets
         self._clock = clock
+        self._read_only = read_only
         self._closers: list[Callable[[], None]] = []
 
     def close(self) -> None:
@@ -256,6 +269,15 @@ class Composition:
     def storage(self) -> Storage:
         """The store named by ``[storage]`` (:func:`~amparex_adapters.storage.open_storage`)."""
         url = self.config.storage_url
+        if self._read_only:
+            missing = sqlite_file(url)
+            if missing is not None and Path(missing).parent.is_dir() and not Path(missing).exists():
+                logger.warning(
+                    "the store %s does not exist: nothing to show (a command that only reads "
+                    "never creates it)",
+                    missing,
+                )
+                return open_storage("memory://")
         return self._closing(
             self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url))
         )

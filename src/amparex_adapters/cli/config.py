@@ -1,9 +1,26 @@
-"""The TOML configuration of the ``amparex`` command, and its secrets.
+r"""The TOML configuration of the ``amparex`` command, and its secrets.
 
-Where the file is found: ``--config PATH``, else ``$AMPAREX_CONFIG``, else
-``./amparex.toml``. A file named by ``--config`` or ``$AMPAREX_CONFIG`` must exist; when
-``./amparex.toml`` does not exist the defaults apply (a SQLite database ``amparex.sqlite``
-in the current folder). Relative paths in the file are relative to the file's folder.
+Where the file is found (:func:`find_config`), the first that applies:
+
+1. ``--config PATH``;
+2. ``$AMPAREX_CONFIG``;
+3. ``./amparex.toml`` in the current folder;
+4. ``amparex.toml`` in the user's configuration folder (``$XDG_CONFIG_HOME/amparex``, by
+   default ``~/.config/amparex``; ``%APPDATA%\amparex`` on Windows,
+   ``~/Library/Application Support/amparex`` on macOS);
+5. ``amparex.toml`` in the system's configuration folder (``/etc/amparex``;
+   ``%PROGRAMDATA%\amparex`` on Windows, ``/Library/Application Support/amparex`` on
+   macOS).
+
+A file named by ``--config`` or ``$AMPAREX_CONFIG`` must exist. When none is found, the
+commands that run unattended (``startup``, ``serve``, ``outbox upload``, ``outbox
+watch``, ``orders dispatch``) refuse to run (``config.not_found``, naming every place
+looked at): a service started in the wrong folder must not work on a new, empty store.
+Every other command says in one line on stderr that the defaults apply (a SQLite
+database ``amparex.sqlite`` in the current folder), and a command that only reads
+(``interfaces list``, ``orders list`` …) never creates that database: on a store that
+does not exist it lists nothing. Relative paths in the file are relative to the file's
+folder.
 
 Every key, with its default::
 
@@ -99,14 +116,15 @@ PostgreSQL passwords go the libpq way (``PGPASSWORD`` or ``~/.pgpass``), never i
 
 from __future__ import annotations
 
+import logging
 import math
 import os
-import re
 import socket
+import sys
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -121,7 +139,8 @@ from ._kinds import (
     delivery_options,
     pass_through,
 )
-from .errors import ConfigInvalid
+from ._structure import first_problem, make_converter
+from .errors import ConfigInvalid, ConfigNotFound
 from .secrets import (
     SECRET_VARIABLES,
     SECRETS_VARIABLE,
@@ -137,6 +156,7 @@ __all__ = [
     "SECRET_VARIABLES",
     "ChainConfig",
     "Config",
+    "ConfigSearch",
     "DeliveryConfig",
     "DeliveryKind",
     "MasterDataConfig",
@@ -144,15 +164,20 @@ __all__ = [
     "Secrets",
     "check_reader_spec",
     "check_secrets_file",
+    "config_places",
     "find_config",
     "load_config",
     "secrets_file_values",
     "structure_config",
 ]
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_CONFIG: Final = "amparex.toml"
 CONFIG_VARIABLE: Final = "AMPAREX_CONFIG"
-_MAX_AMOUNT: Final = Decimal(1_000_000)
+APP_NAME: Final = "amparex"
+#: The system's configuration folder on POSIX systems other than macOS.
+POSIX_SYSTEM_DIR: Final = Path("/etc/amparex")
 
 
 @attrs.frozen
@@ -348,104 +373,98 @@ class Config:
 # ------------------------------------------------------------------ structuring
 
 
-def _converter() -> Any:
-    import cattrs
+@attrs.frozen
+class ConfigSearch:
+    """Where the configuration file was looked for, and what was found.
 
-    converter = cattrs.Converter(forbid_extra_keys=True)
+    Attributes:
+        path: The file to read; ``None`` when none was found.
+        named: Whether the file was named (``--config`` or ``$AMPAREX_CONFIG``): then it
+            must exist.
+        places: Every place looked at, in order (for messages).
+    """
 
-    def decimal(value: object, _type: object) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}')
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}') from None
-        if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
-            raise ValueError(f"a non-negative amount below 1,000,000 expected, not {value!r}")
-        return amount
-
-    def text(value: object, _type: object) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"a string expected, not {value!r}")
-        return value
-
-    def integer(value: object, _type: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"an integer expected, not {value!r}")
-        return value
-
-    def number(value: object, _type: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"a number expected, not {value!r}")
-        return float(value)
-
-    def boolean(value: object, _type: object) -> bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"true or false expected, not {value!r}")
-        return value
-
-    converter.register_structure_hook(Decimal, decimal)
-    converter.register_structure_hook(str, text)
-    converter.register_structure_hook(int, integer)
-    converter.register_structure_hook(float, number)
-    converter.register_structure_hook(bool, boolean)
-    return converter
+    path: Path | None
+    named: bool
+    places: tuple[str, ...]
 
 
-_WHERE = re.compile(r"^(?P<message>.*?) @ \$(?P<path>.*)$")
+def _user_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME, appauthor=False, roaming=True)
 
 
-def _first_problem(exc: Exception) -> tuple[str, str]:
-    """The dotted key and the reason of the first problem cattrs found."""
-    import cattrs
+def _system_dir() -> Path:
+    if os.name == "posix" and sys.platform != "darwin":
+        return POSIX_SYSTEM_DIR
+    import platformdirs
 
-    messages = cattrs.transform_error(exc, path="$")
-    if not messages:  # pragma: no cover - cattrs always names one
-        return "-", str(exc)
-    found = _WHERE.match(messages[0])
-    if not found:  # pragma: no cover - cattrs always appends the path
-        return "-", messages[0]
-    path = found["path"].lstrip(".")
-    path = re.sub(r"\[(\d+)\]", r".\1", path)
-    path = re.sub(r"\['([^']*)'\]", r".\1", path).lstrip(".")
-    message = found["message"]
-    if message.startswith("unknown error (") and message.endswith(")"):
-        message = message[len("unknown error (") : -1]
-    message = message.replace("invalid value for type, expected", "wrong value, expected")
-    extra = re.match(r"extra fields found \((?P<keys>.*)\)", message)
-    if extra:
-        key = extra["keys"].split(",")[0].strip()
-        return (f"{path}.{key}" if path else key), "unknown key"
-    if message.startswith("required field missing"):
-        return path, "required key missing"
-    return path or "-", message
+    return platformdirs.site_config_path(APP_NAME, appauthor=False)
 
 
-def find_config(option: str | os.PathLike[str] | None) -> tuple[Path, bool]:
-    """The configuration file to read, and whether it must exist.
+def config_places() -> list[Path]:
+    """The places a configuration file is looked for when none is named (in order).
 
-    ``--config`` first, then ``$AMPAREX_CONFIG``, then ``./amparex.toml`` (optional).
+    ``./amparex.toml``, then ``amparex.toml`` in the user's and in the system's
+    configuration folder (see the module's description).
+    """
+    return [Path(DEFAULT_CONFIG), _user_dir() / DEFAULT_CONFIG, _system_dir() / DEFAULT_CONFIG]
+
+
+def find_config(option: str | os.PathLike[str] | None) -> ConfigSearch:
+    """The configuration file to read: ``--config``, ``$AMPAREX_CONFIG``, then the places.
+
+    A named file is returned whether it exists or not (reading it reports a missing
+    one); otherwise the first of :func:`config_places` that is a file.
     """
     if option:
-        return Path(option).expanduser(), True
+        path = Path(option).expanduser()
+        return ConfigSearch(path, named=True, places=(f"--config {path}",))
     from_env = os.environ.get(CONFIG_VARIABLE)
     if from_env:
-        return Path(from_env).expanduser(), True
-    return Path(DEFAULT_CONFIG), False
+        path = Path(from_env).expanduser()
+        return ConfigSearch(path, named=True, places=(f"${CONFIG_VARIABLE}={path}",))
+    places = config_places()
+    shown = tuple(str(p) for p in places)
+    for place in places:
+        if place.is_file():
+            return ConfigSearch(place, named=False, places=shown)
+    return ConfigSearch(None, named=False, places=shown)
 
 
-def load_config(option: str | os.PathLike[str] | None = None) -> Config:
-    """Read and check the configuration.
+def load_config(option: str | os.PathLike[str] | None = None, *, required: bool = False) -> Config:
+    """Read and check the configuration found by :func:`find_config`.
+
+    Args:
+        option: The file ``--config`` names, if any.
+        required: The command runs unattended: without a file it must not run on the
+            defaults (OP4).
+
+    Returns:
+        The configuration; the defaults when no file was found and none is *required*
+        (logged as a WARNING, which the command shows as one line).
 
     Raises:
+        ConfigNotFound: No file was found and one is *required*.
         ConfigInvalid: The file is missing (when named), unreadable, not TOML, or a key
             has a wrong value; the error names the key.
     """
-    path, required = find_config(option)
-    if not path.exists():
+    found = find_config(option)
+    path = found.path
+    if path is None:
         if required:
-            raise ConfigInvalid(path=str(path), key="-", reason="no such file")
+            raise ConfigNotFound(places=found.places)
+        logger.warning(
+            "no configuration file found (looked at %s): the defaults apply, a SQLite store "
+            "%s in %s",
+            ", ".join(found.places),
+            StorageConfig().path,
+            Path.cwd(),
+        )
         return Config(base=Path.cwd())
+    if not path.exists():
+        raise ConfigInvalid(path=str(path), key="-", reason="no such file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -474,9 +493,9 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     _refuse_nul(label, data, "")
     data = pass_through(label, data)
     try:
-        parsed: Config = _converter().structure(dict(data), Config)
+        parsed: Config = make_converter().structure(dict(data), Config)
     except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups
-        key, reason = _first_problem(exc)
+        key, reason = first_problem(exc)
         raise ConfigInvalid(path=label, key=key, reason=reason) from None
     config = attrs.evolve(parsed, path=path, base=base)
     _check(config)

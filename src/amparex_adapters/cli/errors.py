@@ -7,7 +7,7 @@ of the library, so the command reports them the same way: one line
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar, dataclass_transform
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 import attrs
 
@@ -17,6 +17,7 @@ __all__ = [
     "AdapterUnavailable",
     "CliError",
     "ConfigInvalid",
+    "ConfigNotFound",
     "DemoRefused",
     "ExtraMissing",
     "NoCardPresented",
@@ -47,6 +48,30 @@ class ConfigInvalid(CliError, ValueError):
     path: str
     key: str
     reason: str
+
+
+@_error
+class ConfigNotFound(CliError, LookupError):
+    """An unattended command found no configuration file: it never runs on the defaults (OP4)."""
+
+    code: ClassVar[str] = "config.not_found"
+    en: ClassVar[str] = (
+        "No configuration file found (looked at {listing}): a command that runs unattended "
+        "never runs on the defaults. Name one with --config or $AMPAREX_CONFIG."
+    )
+    de: ClassVar[str] = (
+        "Keine Konfigurationsdatei gefunden (gesucht: {listing}): ein Befehl, der "
+        "unbeaufsichtigt läuft, arbeitet nie mit den Voreinstellungen. Bitte eine mit "
+        "--config oder $AMPAREX_CONFIG angeben."
+    )
+    places: tuple[str, ...]
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts, with the places looked at listed in order."""
+        facts = super().facts
+        facts["listing"] = ", ".join(self.places) or "-"
+        return facts
 
 
 @_error

@@ -34,6 +34,7 @@ __all__ = [
     "open_storage",
     "redact_url",
     "split_login",
+    "sqlite_file",
 ]
 
 
@@ -132,17 +133,25 @@ def _schemes() -> str:
     return ", ".join(f"{scheme}://" for scheme in STORAGE.kinds()) or "none (no adapter installed)"
 
 
-def open_sqlite(url: str) -> Storage:
-    """The ``sqlite`` factory of ``amparex.storage``: SQLite on a file, or in memory.
+def sqlite_file(url: str) -> str | None:
+    """The file a ``sqlite:`` URL names, as :func:`open_sqlite` reads it.
+
+    Returns:
+        The absolute path; ``None`` for another scheme or SQLite in memory.
 
     Raises:
-        StorageUnavailable: The path is relative or not plain, or the file cannot be opened.
-    """
-    from .sqlite import SqliteStorage
+        StorageUnavailable: The path is relative or not plain.
 
-    path = urllib.parse.unquote(url.partition("://")[2].partition("?")[0])
+    >>> from amparex_adapters.storage import sqlite_file
+    >>> sqlite_file("sqlite:///var/lib/amparex/db.sqlite"), sqlite_file("sqlite://")
+    ('/var/lib/amparex/db.sqlite', None)
+    """
+    scheme, _sep, rest = url.partition("://")
+    if scheme.lower() != "sqlite":
+        return None
+    path = urllib.parse.unquote(rest.partition("?")[0])
     if path in ("", "/:memory:", ":memory:"):
-        return SqliteStorage()
+        return None
     if not path.startswith("/"):
         raise StorageUnavailable(
             store=redact_url(url),
@@ -156,6 +165,20 @@ def open_sqlite(url: str) -> Storage:
             store=redact_url(url),
             reason="a SQLite path must name its file plainly, without '.' or '..' parts",
         )
+    return path
+
+
+def open_sqlite(url: str) -> Storage:
+    """The ``sqlite`` factory of ``amparex.storage``: SQLite on a file, or in memory.
+
+    Raises:
+        StorageUnavailable: The path is relative or not plain, or the file cannot be opened.
+    """
+    from .sqlite import SqliteStorage
+
+    path = sqlite_file(url)
+    if path is None:
+        return SqliteStorage()
     return SqliteStorage(path)
 
 
