@@ -64,7 +64,7 @@ _FTP: Final = _Kind(
     secrets=(("password", True),),
 )
 KINDS: Final[Mapping[str, _Kind]] = {
-    "folder": _Kind(keys=("folder",), needs=("folder",)),
+    "folder": _Kind(keys=("folder", "file_mode", "group"), needs=("folder",)),
     "sftp": _Kind(
         keys=(
             "host",

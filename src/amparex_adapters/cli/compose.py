@@ -29,6 +29,7 @@ from typing import Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
+from amparex_adapters._modes import parse_mode
 from amparex_adapters.delivery import open_file_delivery, open_parcel_delivery
 from amparex_adapters.documents import open_renderer
 from amparex_adapters.masterdata import open_masterdata
@@ -57,6 +58,7 @@ from amparex_core.domain.masterdata import (
 )
 from amparex_core.domain.money import CostItem, PriceList
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
+from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
 from amparex_core.ports.documents import DocumentRenderer
@@ -165,6 +167,8 @@ class Composition:
         clock: The time; the system clock by default.
         read_only: The command only reads: a SQLite store whose file does not exist is
             not created; an empty store stands in for it (logged as a WARNING, OP4).
+        report_at_rest: When the store is opened, log a WARNING if it keeps a
+            card-contract key in clear text (a store of 0.1.0, OP6).
     """
 
     def __init__(
@@ -174,11 +178,13 @@ class Composition:
         *,
         clock: Clock | None = None,
         read_only: bool = False,
+        report_at_rest: bool = True,
     ) -> None:
         self.config = config
         self.secrets = secrets
         self._clock = clock
         self._read_only = read_only
+        self._report_at_rest = report_at_rest
         self._closers: list[Callable[[], None]] = []
 
     def close(self) -> None:
@@ -278,9 +284,27 @@ class Composition:
                     missing,
                 )
                 return open_storage("memory://")
-        return self._closing(
+        storage = self._closing(
             self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url))
         )
+        if self._report_at_rest:
+            InterfaceService(storage).report_keys_in_clear()
+        return storage
+
+    def scrub_store(self) -> None:
+        """Rewrite the store's files so nothing replaced is left in them, if it can (OP6)."""
+        scrub = getattr(self.storage, "scrub_freed_space", None)
+        if scrub is not None:
+            scrub()
+
+    def card_key_ref(self) -> SecretRef:
+        """The reference a card-ordering configuration keeps instead of its key (OP6).
+
+        Raises:
+            SecretMissing: The secret ``card_key`` is set nowhere.
+        """
+        self.secrets.require("card_key")
+        return SecretRef("card_key")
 
     @cached_property
     def masterdata(self) -> MasterData:
@@ -333,7 +357,13 @@ class Composition:
     def exports(self) -> ExportTarget:
         """The workstation's export folders (LL4, LL6, LL7)."""
         module = load_adapter("amparex_adapters.exports.folder", feature="the export folder")
-        target: ExportTarget = module.FolderExportTarget()
+        lab = self.config.loyalty_lab
+        options: dict[str, object] = {}
+        if lab.file_mode is not None:
+            options["file_mode"] = parse_mode(lab.file_mode)
+        if lab.group is not None:
+            options["group"] = lab.group
+        target: ExportTarget = module.FolderExportTarget(**options)
         return target
 
     @cached_property

@@ -51,6 +51,11 @@ Every key, with its default::
     name = "<host name>"
     branch = "F01"               # no default
 
+    [loyalty_lab]
+    retention_days = 30          # remove uploaded exports older than this at each start (LL11)
+    file_mode = "0600"           # mode of export files (OP6); "0640" for a partner's tool
+    group = "loyaltylab"         # their group (with file_mode "0640"); default: the user's
+
     [loyalty_lab.upload]         # where Loyalty Lab files go (LL8); none: export only
     kind = "sftp"                # folder | sftp | ftp | ftps (| another installed kind)
     host = "ftp.loyaltylab.example"
@@ -64,6 +69,8 @@ Every key, with its default::
     ca_file = "/etc/ssl/loyaltylab-ca.pem"   # ftps
     allow_plain = false                      # ftp: must be true for plain FTP
     folder = "/mnt/outbox"                   # folder
+    file_mode = "0600"                       # folder: mode of the files (OP6)
+    group = "loyaltylab"                     # folder: their group
     timeout = 30.0                           # seconds per network operation
 
     [card_order]
@@ -78,7 +85,7 @@ Every key, with its default::
     recipients = ["karten@amparex.example"]
     username = "filiale"
     transport = "sftp"           # files: folder | sftp | ftp | ftps, with the keys above
-    folder = "/mnt/cards"        # folder (and files over a folder)
+    folder = "/mnt/cards"        # folder (and files over a folder); file_mode, group as above
 
     [reader]
     default = "pcsc"             # pcsc[:NAME] | nfc:PATH | scripted (| KIND[:ARG] installed)
@@ -258,6 +265,8 @@ class DeliveryConfig:
     key_file: str | None = None
     ca_file: str | None = None
     allow_plain: bool = False
+    file_mode: str | None = None
+    group: str | None = None
     transport: str | None = None
     security: Literal["starttls", "tls", "plain"] = "starttls"
     sender: str | None = None
@@ -284,9 +293,20 @@ class DeliveryConfig:
 
 @attrs.frozen
 class LoyaltyLabConfig:
-    """``[loyalty_lab]``."""
+    """``[loyalty_lab]``.
+
+    Attributes:
+        upload: Where the files go; ``None``: export only.
+        retention_days: Exported files whose upload the ledger confirms are removed after
+            this many days, at each program start (LL11); ``None``: kept.
+        file_mode: The mode of the export files (octal text, OP6); owner only by default.
+        group: The group of the export files; the user's by default.
+    """
 
     upload: DeliveryConfig | None = None
+    retention_days: int | None = None
+    file_mode: str | None = None
+    group: str | None = None
 
 
 @attrs.frozen
@@ -543,12 +563,33 @@ def _check(config: Config) -> None:
     check_reader_spec(label, config.reader.default)
     if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
+    lab = config.loyalty_lab
+    if lab.retention_days is not None and not 1 <= lab.retention_days <= 36_500:
+        raise ConfigInvalid(
+            path=label, key="loyalty_lab.retention_days", reason="a number of days from 1 on"
+        )
+    _check_mode_and_group(label, "loyalty_lab", lab.file_mode, lab.group)
     for section, delivery, kinds in (
         ("loyalty_lab.upload", config.loyalty_lab.upload, FILE_DELIVERY_KINDS),
         ("card_order.delivery", config.card_order.delivery, PARCEL_DELIVERY_KINDS),
     ):
         if delivery is not None:
             check_delivery(label, section, delivery, kinds)
+
+
+def _check_mode_and_group(label: str, section: str, mode: str | None, group: str | None) -> None:
+    """Refuse a file mode a data file may not have, or a group the system does not know."""
+    from amparex_adapters._modes import group_id, parse_mode
+
+    try:
+        if mode is not None:
+            parse_mode(mode)
+    except ValueError as exc:
+        raise ConfigInvalid(path=label, key=f"{section}.file_mode", reason=str(exc)) from None
+    try:
+        group_id(group)
+    except ValueError as exc:
+        raise ConfigInvalid(path=label, key=f"{section}.group", reason=str(exc)) from None
 
 
 def check_reader_spec(label: str, spec: str, *, shown: str | None = None) -> None:
@@ -617,6 +658,12 @@ def check_delivery(
                 reason="folder, sftp, ftp, ftps or another installed file-delivery kind expected",
             )
         kind = transport
+    if kind != "folder" and (delivery.file_mode is not None or delivery.group is not None):
+        key = "file_mode" if delivery.file_mode is not None else "group"
+        raise ConfigInvalid(
+            path=label, key=f"{section}.{key}", reason="only for files delivered into a folder"
+        )
+    _check_mode_and_group(label, section, delivery.file_mode, delivery.group)
     needs = KINDS[kind].needs
     for key in needs:
         if not getattr(delivery, key):

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from amparex_adapters._modes import create_file, make_folder
 from amparex_core.domain.errors import InterfaceDuplicate, TemplateDuplicate
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind, LoyaltyLabSettings
 from amparex_core.domain.masterdata import (
@@ -287,6 +288,8 @@ def generate_chain(customers: int, *, today: dt.date, seed: int = 4711) -> Gener
 
 def build_host_database(path: Path, chain: GeneratedChain) -> None:
     """Write the host application's tables (customers and sales) into the SQLite file."""
+    if not path.exists():  # the store's file too: owner only (OP6)
+        os.close(create_file(path))
     connection = sqlite3.connect(path)
     try:
         with connection:
@@ -461,15 +464,14 @@ def _seed(
     )
     interfaces = app.interfaces
     outbox = directory / "outbox"
-    outbox.mkdir(exist_ok=True)
-    (directory / "loyalty-lab-server").mkdir(exist_ok=True)
-    (directory / "card-vendor").mkdir(exist_ok=True)
+    for folder in (outbox, directory / "loyalty-lab-server", directory / "card-vendor"):
+        make_folder(folder)  # owner only (OP6)
     with contextlib.suppress(InterfaceDuplicate):
         interfaces.configure(
             InterfaceKind.CARD_ORDER,
             CardOrderSettings(
                 contract="KV-DEMO-0001",
-                key=app.secrets.require("card_key"),
+                key=app.card_key_ref(),  # the key stays in secrets.toml (OP6)
                 customer_number="AX-10001",
             ),
         )
@@ -573,7 +575,8 @@ def run_demo(
     existing = directory / "amparex.toml"
     if existing.exists() and not existing.read_text(encoding="utf-8").startswith(DEMO_MARK):
         raise DemoRefused(directory=str(directory))
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(directory)  # owner only (OP6); an existing folder is left as it is
     started = time.perf_counter()
     seeded = _seeded(directory / "amparex.sqlite")
     pdf = _pdf_available()

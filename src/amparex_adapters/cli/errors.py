@@ -15,6 +15,7 @@ from amparex_core.domain.errors import AmparexError
 
 __all__ = [
     "AdapterUnavailable",
+    "CardKeyDiffers",
     "CliError",
     "ConfigInvalid",
     "ConfigNotFound",
@@ -70,7 +71,9 @@ class ConfigNotFound(CliError, LookupError):
     def facts(self) -> dict[str, Any]:
         """The facts, with the places looked at listed in order."""
         facts = super().facts
-        facts["listing"] = ", ".join(self.places) or "-"
+        places: object = self.places  # a tuple, unless a caller passed something else
+        shown = [str(p) for p in places] if isinstance(places, tuple | list) else [str(places)]
+        facts["listing"] = ", ".join(shown) or "-"
         return facts
 
 
@@ -106,6 +109,28 @@ class SecretMissing(CliError, LookupError):
     )
     name: str
     variable: str
+
+
+@_error
+class CardKeyDiffers(CliError, ValueError):
+    """A stored card-contract key differs from the secret ``card_key``: it was not moved (OP6)."""
+
+    code: ClassVar[str] = "config.card_key_differs"
+    en: ClassVar[str] = (
+        "The card contract's key stored for interface {interface_id} ({count} in all) "
+        "differs from the secret card_key: it was left in the store. Set card_key "
+        "(AMPAREX_CARD_KEY or the secrets file) to the key AMPAREX sent for that contract "
+        "and run `amparex interfaces move-keys` again."
+    )
+    de: ClassVar[str] = (
+        "Der gespeicherte Schlüssel des Kartenvertrags der Schnittstelle {interface_id} "
+        "({count} insgesamt) weicht vom Geheimnis card_key ab: er blieb im Datenspeicher. "
+        "Bitte card_key (AMPAREX_CARD_KEY oder Geheimnisdatei) auf den Schlüssel setzen, "
+        "den AMPAREX für diesen Vertrag geschickt hat, und `amparex interfaces move-keys` "
+        "erneut ausführen."
+    )
+    interface_id: str
+    count: int
 
 
 @_error

@@ -128,7 +128,13 @@ class State:
             self.secret_values += secrets.values() + _url_passwords(
                 config.storage_url, config.statistics_url
             )
-            self._app = Composition(config, secrets, clock=self.clock, read_only=name in READ_ONLY)
+            self._app = Composition(
+                config,
+                secrets,
+                clock=self.clock,
+                read_only=name in READ_ONLY,
+                report_at_rest=name != "interfaces move-keys",
+            )
             ctx.call_on_close(self._app.close)
         return self._app
 

@@ -2,10 +2,15 @@
 
 The stores keep every object whole as one JSON document next to the columns their
 indexes and queries need. A document is the object's attributes under their own names,
-written by the base rules (:mod:`amparex_adapters.converters.base`); the card-contract
-key is written in clear text, because the store must give it back — this is the one
-format that reveals a :class:`~amparex_core.domain.secret.Secret`, and a stored document
-never goes into an error message or a log line.
+written by the base rules (:mod:`amparex_adapters.converters.base`). A secret's value is
+never written (OP6): the card-contract key is kept as a reference to the secret that
+holds it (``{"secret": "card_key"}``, a :class:`~amparex_core.domain.secret.SecretRef`),
+and a :class:`~amparex_core.domain.secret.Secret` is refused (``TypeError``; the stores
+refuse such a configuration before, with ``interface.key_in_clear``). Documents of 0.1.0
+that kept the key as text still read back, as a
+:class:`~amparex_core.domain.secret.Secret`, until ``amparex interfaces move-keys``
+replaces it by a reference. Attributes added after 0.1.0 are left out while they have
+their default value, so a document of 0.1.0 is written again byte for byte.
 
 >>> from amparex_adapters.converters import stored
 >>> from amparex_core.domain.templates import CardTemplate
@@ -37,10 +42,27 @@ __all__ = ["converter", "decode", "dump", "encode", "load", "make_converter"]
 _encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _never(_secret: Secret) -> Any:
+    raise TypeError("a secret's value is never stored (OP6): store a SecretRef to it")
+
+
+#: Attributes added after 0.1.0, left out of a document while they have their default.
+_ADDED: dict[type, tuple[str, ...]] = {}
+
+
 def make_converter() -> cattrs.Converter:
-    """A new converter of the stored format (the key revealed)."""
+    """A new converter of the stored format (a secret only as a reference)."""
+    from cattrs.gen import make_dict_unstructure_fn, override
+
     converter = make_base_converter(detailed_validation=False)
-    converter.register_unstructure_hook(Secret, Secret.reveal)
+    converter.register_unstructure_hook(Secret, _never)
+    for cls, names in _ADDED.items():
+        converter.register_unstructure_hook(
+            cls,
+            make_dict_unstructure_fn(
+                cls, converter, **{name: override(omit_if_default=True) for name in names}
+            ),
+        )
     return converter
 
 

@@ -34,6 +34,16 @@ How a file is written (LL7)
     whatever happens to the writer: a crash leaves at most a temp file, which
     :meth:`FolderExportTarget.remove_stale` removes at the next start.
 
+Who may read the files (OP6)
+    Export files hold customer and health data. Every file — the temp file and so the
+    final file, which is the same inode — is created with the target's ``file_mode``,
+    ``0600`` (owner only) by default, set on the open file whatever the umask; a
+    configuration may name another mode and a group (``file_mode=0o640,
+    group="loyaltylab"``) so that Loyalty Lab's tool, running as another user, can read
+    them. A folder the target creates (``sent/``) gets that mode with ``x`` where ``r``
+    is. An export folder that grants group or others more than that is reported once per
+    folder as a WARNING with the ``chmod`` that fixes it; the target never changes it.
+
 File systems without hard links (FAT, exFAT, some network shares)
     When :func:`os.link` is refused as unsupported (``EPERM``, ``EOPNOTSUPP``,
     ``ENOSYS``, ``EMLINK``, ``EXDEV``), the temp file is renamed instead, still never
@@ -55,20 +65,32 @@ import contextlib
 import ctypes
 import errno
 import hashlib
+import logging
 import os
 import secrets
 import socket
 import stat
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import BinaryIO, Final
 
+from amparex_adapters._modes import (
+    OWNER_ONLY,
+    check_file_mode,
+    create_file,
+    folder_mode,
+    group_id,
+    warn_if_loose,
+)
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
 from amparex_core.domain.interfaces import is_absolute_directory
 from amparex_core.domain.uploads import FileFacts
 
 __all__ = ["TEMP_PREFIX", "FolderExportTarget"]
+
+logger = logging.getLogger(__name__)
 
 TEMP_PREFIX: Final = ".amparex-tmp-"
 TEMP_SUFFIX: Final = ".part"
@@ -162,7 +184,9 @@ def _renameat2_noreplace(source: str, target: str) -> bool:
 def _rename_reserved(source: str, target: str) -> bool:
     """The last fallback: reserve *target* with ``O_EXCL``, then rename over the reservation."""
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+        fd = os.open(
+            target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600
+        )
     except FileExistsError:
         return False
     os.close(fd)
@@ -210,6 +234,11 @@ class FolderExportTarget:
         stale_after_alive: See *stale_after*.
         link: The call that publishes a temp file under its final name (for tests of the
             fallbacks); :func:`os.link` by default.
+        file_mode: The mode of every file written (``0o600`` by default, OP6).
+        group: The group of every file written (a name or an ID); ``None``: the user's.
+
+    Raises:
+        ValueError: *file_mode* is not a mode a data file may have, or *group* is unknown.
     """
 
     def __init__(
@@ -218,14 +247,29 @@ class FolderExportTarget:
         stale_after: float = 15 * 60,
         stale_after_alive: float = 24 * 60 * 60,
         link: Callable[[str, str], None] | None = None,
+        file_mode: int = OWNER_ONLY,
+        group: str | int | None = None,
     ) -> None:
         self._stale_after = stale_after
         self._stale_after_alive = stale_after_alive
         self._link = os.link if link is None else link
         self._host = _host_tag()
+        self.file_mode = check_file_mode(file_mode)
+        self.folder_mode = folder_mode(self.file_mode)
+        self._gid = group_id(group)
+        self._reported: set[str] = set()
+        self._report_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(stale_after={self._stale_after})"
+
+    def _report_loose(self, directory: str) -> None:
+        """Warn once per folder when it grants group or others more than it should (OP6)."""
+        with self._report_lock:
+            if directory in self._reported:
+                return
+            self._reported.add(directory)
+        warn_if_loose(logger, "the export folder", directory, self.folder_mode)
 
     # ------------------------------------------------------------ names and folders
 
@@ -307,13 +351,11 @@ class FolderExportTarget:
     # ------------------------------------------------------------ writing
 
     def _create_temp(self, directory: str) -> tuple[int, str]:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
         while True:
             name = f"{TEMP_PREFIX}{self._host}-{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
             path = os.path.join(directory, name)
             try:
-                return os.open(path, flags, 0o666), path
+                return create_file(path, self.file_mode, self._gid), path
             except FileExistsError:  # pragma: no cover - 48 random bits collided
                 continue
 
@@ -394,6 +436,7 @@ class FolderExportTarget:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
         self._check_directory_exists(directory)
+        self._report_loose(directory)
         try:
             with os.scandir(directory) as entries:
                 return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
@@ -445,6 +488,7 @@ class FolderExportTarget:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
         self._check_directory_exists(directory)
+        self._report_loose(directory)
         now = time.time()
         removed = 0
         with os.scandir(directory) as entries:

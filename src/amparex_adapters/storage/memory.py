@@ -25,7 +25,12 @@ from amparex_core.domain.errors import (
     TemplateDuplicate,
     TemplateUnknown,
 )
-from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind, UniquenessKey
+from amparex_core.domain.interfaces import (
+    InterfaceConfig,
+    InterfaceKind,
+    UniquenessKey,
+    refuse_key_in_clear,
+)
 from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.domain.text import name_key
@@ -92,6 +97,7 @@ class MemoryStorage:
 
     def add_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.add_interface`."""
+        refuse_key_in_clear(config)
         with self._lock:
             if config.id in self._interfaces:
                 raise _duplicate(config, self._interfaces[config.id])
@@ -102,6 +108,7 @@ class MemoryStorage:
 
     def replace_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.replace_interface`."""
+        refuse_key_in_clear(config)
         with self._lock:
             if config.id not in self._interfaces:
                 raise InterfaceUnknown(interface_id=config.id)

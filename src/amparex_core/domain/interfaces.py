@@ -25,10 +25,11 @@ from .errors import (
     ExportDirectoryInvalid,
     FilePatternInvalid,
     InterfaceSettingsMismatch,
+    KeyInClear,
     ServerSideRequired,
     WorkstationRequired,
 )
-from .secret import Secret
+from .secret import Secret, SecretRef
 from .statistics import StatisticExport, StatisticKind
 from .text import name_key
 
@@ -46,6 +47,7 @@ __all__ = [
     "UniquenessKey",
     "is_absolute_directory",
     "plan_exports",
+    "refuse_key_in_clear",
     "resolve",
 ]
 
@@ -88,9 +90,9 @@ def _required_text(value: str | None) -> str:
     return (value or "").strip()
 
 
-def _optional_secret(value: Secret | str | None) -> Secret | None:
-    if value is None:
-        return None
+def _optional_key(value: SecretRef | Secret | str | None) -> SecretRef | Secret | None:
+    if value is None or isinstance(value, SecretRef):
+        return value
     secret = value if isinstance(value, Secret) else Secret(value)
     return secret if secret.reveal().strip() else None
 
@@ -102,19 +104,30 @@ class CardOrderSettings:
     Attributes:
         contract: The card contract (Kartenvertrag) with AMPAREX; ``None`` until AMPAREX has
             set it up after an information request (CO2).
-        key: The contract's secret key (Schlüssel); never shown.
+        key: The contract's secret key (Schlüssel): a :class:`~.secret.SecretRef` naming
+            the secret that keeps it (the ``amparex`` command: ``card_key``, from
+            ``AMPAREX_CARD_KEY`` or the secrets file). A store never keeps the key itself
+            (OP6): configuring with the value (a :class:`~.secret.Secret`) is refused with
+            ``interface.key_in_clear`` (:func:`refuse_key_in_clear`); a store of 0.1.0
+            that kept it still reads back as a :class:`~.secret.Secret` until its keys are
+            moved out (``amparex interfaces move-keys``). Never shown.
         customer_number: The chain's customer number at the card vendor, carried in the
             subject of every batch e-mail (CO18).
     """
 
     contract: str | None = attrs.field(default=None, converter=_optional_text)
-    key: Secret | None = attrs.field(default=None, converter=_optional_secret)
+    key: SecretRef | Secret | None = attrs.field(default=None, converter=_optional_key)
     customer_number: str | None = attrs.field(default=None, converter=_optional_text)
 
     @property
     def has_contract(self) -> bool:
         """Whether both the contract and its key are present (CO1)."""
         return self.contract is not None and self.key is not None
+
+    @property
+    def key_in_clear(self) -> bool:
+        """Whether the key is held as its value, not as a reference (OP6)."""
+        return isinstance(self.key, Secret)
 
 
 DEFAULT_FILE_PATTERN: Final = "{customer_number}_{statistic}_{date:%Y%m%d}.csv"
@@ -468,6 +481,20 @@ class InterfaceConfig:
     def matches_place(self, *, branch: str | None, workstation: str | None) -> bool:
         """Whether branch and workstation fit, whatever the date (IF2, IF3)."""
         return self.is_available(branch=branch, workstation=workstation, on=dt.date.max)
+
+
+def refuse_key_in_clear(config: InterfaceConfig) -> None:
+    """Refuse a configuration that would keep a secret's value in a store (OP6, CO1).
+
+    Stores call it before they write a configuration; the services before they configure.
+
+    Raises:
+        KeyInClear: A card-ordering configuration holds its key as a value
+            (:class:`~.secret.Secret`), not as a reference (:class:`~.secret.SecretRef`).
+    """
+    settings = config.settings
+    if isinstance(settings, CardOrderSettings) and settings.key_in_clear:
+        raise KeyInClear(interface_id=config.id)
 
 
 def resolve(

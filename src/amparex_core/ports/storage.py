@@ -32,6 +32,8 @@ class InterfaceStore(Protocol):
             InterfaceDuplicate: A configuration with an equal
                 :meth:`~amparex_core.domain.interfaces.InterfaceConfig.uniqueness_key`
                 exists (IF7, IF8); it is named in the error. Also when the ID exists.
+            KeyInClear: The configuration holds a secret's value, not a reference to it
+                (OP6, :func:`~amparex_core.domain.interfaces.refuse_key_in_clear`).
         """
         ...
 
@@ -41,6 +43,7 @@ class InterfaceStore(Protocol):
         Raises:
             InterfaceUnknown: No configuration has that ID.
             InterfaceDuplicate: The changed configuration collides with another one.
+            KeyInClear: The configuration holds a secret's value (OP6).
         """
         ...
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
+
+import attrs
 
 from amparex_core.domain.errors import (
     ExportDirectoryInvalid,
@@ -13,18 +16,23 @@ from amparex_core.domain.errors import (
     StatisticTemplateUnknown,
 )
 from amparex_core.domain.interfaces import (
+    CardOrderSettings,
     InterfaceConfig,
     InterfaceKind,
     InterfaceSettings,
     LoyaltyLabSettings,
+    refuse_key_in_clear,
     resolve,
 )
 from amparex_core.domain.masterdata import FileFormat
+from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.storage import InterfaceStore
 
 __all__ = ["InterfaceService", "new_id"]
+
+logger = logging.getLogger(__name__)
 
 
 def new_id() -> str:
@@ -83,6 +91,8 @@ class InterfaceService:
             StatisticTemplateUnknown: A statistic slot names no template (LL3).
             StatisticFormatNotCsv: A statistic template is not CSV (LL3).
             ExportDirectoryInvalid: The directory cannot be used (LL4).
+            KeyInClear: The card contract's key is given as its value, not as a
+                reference to the secret that keeps it (OP6).
         """
         config = InterfaceConfig(
             id=self._new_id(),
@@ -94,6 +104,7 @@ class InterfaceService:
             client_side=kind.policy.default_client_side if client_side is None else client_side,
             start=start,
         )
+        refuse_key_in_clear(config)
         self._check_references(config)
         self._store.add_interface(config)
         return config
@@ -105,6 +116,7 @@ class InterfaceService:
             InterfaceUnknown: No configuration has that ID.
             InterfaceDuplicate: The change collides with another configuration (IF7).
         """
+        refuse_key_in_clear(config)
         self._check_references(config)
         self._store.replace_interface(config)
         return config
@@ -128,6 +140,67 @@ class InterfaceService:
             self._exports.check_directory(settings.directory)
         elif not settings.directory:  # pragma: no cover - refused by the settings
             raise ExportDirectoryInvalid(directory="", reason="empty")
+
+    def keys_in_clear(self) -> list[InterfaceConfig]:
+        """The card-ordering configurations whose key the store keeps as its value (OP6).
+
+        Only stores written by 0.1.0 have such configurations; :meth:`move_keys` moves
+        their keys out.
+        """
+        found = self._store.search_interfaces(kind=InterfaceKind.CARD_ORDER)
+        return [
+            c
+            for c in found
+            if isinstance(c.settings, CardOrderSettings) and c.settings.key_in_clear
+        ]
+
+    def report_keys_in_clear(self) -> list[InterfaceConfig]:
+        """Log one WARNING when the store keeps card-contract keys as values (OP6).
+
+        Returns:
+            The configurations concerned (:meth:`keys_in_clear`).
+        """
+        found = self.keys_in_clear()
+        if found:
+            logger.warning(
+                "the store keeps the card contract's key of %d interface(s) in clear text "
+                "(written by amparex-core 0.1.0): move them out with "
+                "`amparex interfaces move-keys`",
+                len(found),
+            )
+        return found
+
+    def move_keys(
+        self, ref: SecretRef, value: Secret, *, dry_run: bool = False
+    ) -> tuple[list[InterfaceConfig], list[InterfaceConfig]]:
+        """Replace every key the store keeps as a value by *ref*, where it equals *value* (OP6).
+
+        Each configuration is replaced on its own (its identity, and everything else of
+        it, kept). A key that differs from *value* is left where it is: the secret *ref*
+        names holds another key, and replacing it would lose this one.
+
+        Args:
+            ref: The secret that keeps the key from now on (``SecretRef("card_key")``).
+            value: Its value, to compare with the stored keys.
+            dry_run: Only tell what would be moved.
+
+        Returns:
+            ``(moved, differing)``: the configurations moved (as they are now) and those
+            left because their key differs from *value*.
+        """
+        moved: list[InterfaceConfig] = []
+        differing: list[InterfaceConfig] = []
+        for config in self.keys_in_clear():
+            settings = config.settings
+            assert isinstance(settings, CardOrderSettings)
+            if settings.key != value:
+                differing.append(config)
+                continue
+            changed = attrs.evolve(config, settings=attrs.evolve(settings, key=ref))
+            if not dry_run:
+                self._store.replace_interface(changed)
+            moved.append(changed)
+        return moved, differing
 
     def get(self, interface_id: str) -> InterfaceConfig:
         """The configuration with *interface_id*.

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from amparex_adapters.cli.errors import CardKeyDiffers
 from amparex_adapters.cli.shell import _app, _date, _json_option, _table
 from amparex_core.domain.interfaces import (
     DEFAULT_FILE_PATTERN,
@@ -15,6 +16,7 @@ from amparex_core.domain.interfaces import (
     InterfaceKind,
     LoyaltyLabSettings,
 )
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.services import InformationRequest
 
@@ -68,11 +70,12 @@ def add_card_order(  # noqa: PLR0917 - click passes options by position
 ) -> None:
     """Configure card ordering (Kundenkartenbestellung, CO1).
 
-    The contract's key is a secret: it is read from AMPAREX_CARD_KEY or the secrets file
-    (key card_key), never from the command line.
+    The contract's key is a secret: it stays in AMPAREX_CARD_KEY or the secrets file (key
+    card_key), which must hold it; the store keeps only a reference to it (OP6), and the
+    command line never takes it.
     """
     app = _app(ctx)
-    key = app.secrets.require("card_key") if contract else None
+    key = app.card_key_ref() if contract else None
     settings = CardOrderSettings(contract=contract, key=key, customer_number=customer_number)
     config = app.interfaces_without_checks().configure(
         InterfaceKind.CARD_ORDER,
@@ -190,6 +193,33 @@ def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
     """Remove the configuration INTERFACE_ID."""
     removed = _app(ctx).interfaces_without_checks().remove(interface_id)
     click.echo(f"removed {removed.id} ({removed.kind.value}, {removed.display_name})")
+
+
+@interfaces.command("move-keys")
+@click.option("--dry-run", is_flag=True, help="Only say which keys would be moved.")
+@click.pass_context
+def interfaces_move_keys(ctx: click.Context, dry_run: bool) -> None:
+    """Move card-contract keys a 0.1.0 store keeps in clear text out of it (OP6).
+
+    Each key the store keeps is replaced by a reference to the secret card_key
+    (AMPAREX_CARD_KEY or the secrets file), which must hold the same key; then the
+    store's files are rewritten so that no copy of a key is left in them. A key that
+    differs from card_key stays (config.card_key_differs).
+    """
+    app = _app(ctx)
+    value = app.secrets.require("card_key")
+    moved, differing = app.interfaces_without_checks().move_keys(
+        SecretRef("card_key"), value, dry_run=dry_run
+    )
+    verb = "would move" if dry_run else "moved"
+    for config in moved:
+        click.echo(f"{verb} the key of {config.id} ({config.display_name}) to the secret card_key")
+    if moved and not dry_run:
+        app.scrub_store()
+    if differing:
+        raise CardKeyDiffers(interface_id=differing[0].id, count=len(differing))
+    if not moved:
+        click.echo("no card contract key in clear text in the store")
 
 
 @interfaces.command("request-information")

@@ -22,6 +22,7 @@ from amparex_core.domain.cards import CardUid, IssuedCard
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
 from amparex_core.domain.money import Money
 from amparex_core.domain.orders import Batch, BatchStatus, OrderStatus, ProcessRef
+from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType
 from amparex_core.domain.uploads import ClaimResult, UploadState
 from amparex_core.ports import Storage
@@ -145,8 +146,23 @@ class StorageContract:
         storage.add_interface(config)
         back = storage.get_interface("a")
         assert back == config
-        assert isinstance(back.settings, CardOrderSettings) and back.settings.key is not None
-        assert back.settings.key.reveal() == "secret-key-1"
+        assert isinstance(back.settings, CardOrderSettings)
+        assert back.settings.key == SecretRef("card_key")
+
+    def test_OP6_a_store_never_keeps_a_card_key_in_clear(self, storage: Storage) -> None:
+        """OP6, CO1: a configuration holding the key's value is refused, nothing written."""
+        clear = attrs.evolve(
+            co("a"), settings=CardOrderSettings(contract="KV-1", key=Secret("geheim-123"))
+        )
+        with pytest.raises(errors.KeyInClear) as info:
+            storage.add_interface(clear)
+        assert info.value.interface_id == "a"
+        assert "geheim-123" not in info.value.message("en") + info.value.message("de")
+        assert storage.search_interfaces() == []
+        storage.add_interface(co("a"))
+        with pytest.raises(errors.KeyInClear):
+            storage.replace_interface(clear)
+        assert storage.get_interface("a") == co("a")
 
     def test_IF4_IF9_search_and_candidates(self, storage: Storage) -> None:
         storage.add_interface(co("chain"))

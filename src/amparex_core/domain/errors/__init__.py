@@ -19,7 +19,8 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── DisplayNameRequired             interface.display_name_required  (ValueError)
     │   ├── InterfaceNotAvailable           interface.not_available          (LookupError)
     │   ├── ContractRequired                interface.contract_required      (ValueError)
-    │   └── InterfaceUnknown                interface.unknown                (LookupError)
+    │   ├── InterfaceUnknown                interface.unknown                (LookupError)
+    │   └── KeyInClear                      interface.key_in_clear           (ValueError)
     ├── LoyaltyLabError
     │   ├── CustomerNumberRequired          loyalty_lab.customer_number_required (ValueError)
     │   └── FilePatternInvalid              loyalty_lab.file_pattern_invalid (ValueError)
@@ -123,6 +124,7 @@ from ._configuration import (
     InterfaceNotAvailable,
     InterfaceSettingsMismatch,
     InterfaceUnknown,
+    KeyInClear,
     LoyaltyLabError,
     ServerSideRequired,
     StatisticError,
@@ -201,6 +203,7 @@ __all__ = [
     "InterfaceNotAvailable",
     "InterfaceSettingsMismatch",
     "InterfaceUnknown",
+    "KeyInClear",
     "Lang",
     "LoyaltyLabError",
     "MasterDataError",

@@ -20,6 +20,7 @@ __all__ = [
     "InterfaceNotAvailable",
     "InterfaceSettingsMismatch",
     "InterfaceUnknown",
+    "KeyInClear",
     "LoyaltyLabError",
     "ServerSideRequired",
     "StatisticError",
@@ -158,6 +159,24 @@ class InterfaceUnknown(InterfaceError, LookupError):
     code: ClassVar[str] = "interface.unknown"
     en: ClassVar[str] = "No interface configuration has the ID {interface_id}."
     de: ClassVar[str] = "Es gibt keine Schnittstellenkonfiguration mit der ID {interface_id}."
+    interface_id: str
+
+
+@error_class
+class KeyInClear(InterfaceError, ValueError):
+    """A configuration would keep the card contract's key in clear text (OP6, CO1)."""
+
+    code: ClassVar[str] = "interface.key_in_clear"
+    en: ClassVar[str] = (
+        "The card contract's key of interface {interface_id} is never kept in the store: "
+        "keep it in the secrets (AMPAREX_CARD_KEY or card_key in the secrets file) and "
+        "store a reference to it."
+    )
+    de: ClassVar[str] = (
+        "Der Schlüssel des Kartenvertrags der Schnittstelle {interface_id} wird nie im "
+        "Datenspeicher abgelegt: bitte in den Geheimnissen hinterlegen (AMPAREX_CARD_KEY "
+        "oder card_key in der Geheimnisdatei) und nur einen Verweis darauf speichern."
+    )
     interface_id: str
 
 
