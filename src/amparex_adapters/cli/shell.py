@@ -108,6 +108,8 @@ class State:
         self._app: Composition | None = None
         self.secret_values: list[str] = []
         self.clock: Clock | None = None
+        self.reported: set[str] = set()
+        """The error lines printed in this run: a problem is printed once."""
 
     def app(self, ctx: click.Context) -> Composition:
         """The :class:`~amparex_adapters.cli.compose.Composition`, built on first use."""
@@ -188,9 +190,17 @@ def _state(ctx: click.Context) -> State:
 
 
 def report_error(state: State, exc: AmparexError) -> None:
-    """Print *exc* as the one line ``amparex: error [CODE]: MESSAGE`` to stderr."""
+    """Print *exc* as the one line ``amparex: error [CODE]: MESSAGE`` to stderr.
+
+    One problem, one line: a line printed before in this run is not printed again (a
+    folder that fails every export, a destination that refused every file).
+    """
     message = state.scrub(" ".join(exc.message(state.lang).split()))
-    click.echo(f"amparex: error [{exc.code}]: {message}", err=True)
+    line = f"amparex: error [{exc.code}]: {message}"
+    if line in state.reported:
+        return
+    state.reported.add(line)
+    click.echo(line, err=True)
 
 
 class AmparexGroup(click.Group):

@@ -31,6 +31,7 @@ import attrs
 from amparex_core.domain.csvdialect import encode_csv
 from amparex_core.domain.errors import (
     AmparexError,
+    DeliveryError,
     InterfaceSettingsMismatch,
     StatisticFailed,
     StatisticFormatNotCsv,
@@ -63,6 +64,7 @@ __all__ = [
     "PhaseProgress",
     "StartupReport",
     "UploadResult",
+    "distinct_errors",
     "phase_progress",
 ]
 
@@ -128,9 +130,26 @@ class StartupReport:
 
     @property
     def errors(self) -> list[AmparexError]:
-        """Every error of the run; empty when everything worked."""
+        """Every distinct error of the run (one per problem); empty when everything worked."""
         found = [r.error for r in self.exports if r.error is not None]
-        return found + [r.error for r in self.uploads if r.error is not None]
+        return distinct_errors(found + [r.error for r in self.uploads if r.error is not None])
+
+
+def distinct_errors(errors: Sequence[AmparexError]) -> list[AmparexError]:
+    """*errors* without repeats, in order: one per problem (the same code and facts).
+
+    A folder that cannot be used fails each of its exports and its upload alike; a
+    destination that refused fails (or leaves untried) each of its files: one problem,
+    reported once.
+    """
+    seen: set[tuple[str, str]] = set()
+    found: list[AmparexError] = []
+    for error in errors:
+        key = (error.code, error.message("en"))
+        if key not in seen:
+            seen.add(key)
+            found.append(error)
+    return found
 
 
 class LoyaltyLab:
@@ -291,8 +310,11 @@ class LoyaltyLab:
         results: list[UploadResult] = []
         if self._delivery_for is None:
             return results
+        refused: dict[str, AmparexError] = {}
         for config in configurations:
-            results.extend(self.upload_config(config, self._delivery_for(config), progress))
+            results.extend(
+                self.upload_config(config, self._delivery_for(config), progress, refused=refused)
+            )
         return results
 
     def upload_config(
@@ -300,8 +322,25 @@ class LoyaltyLab:
         config: InterfaceConfig,
         delivery: FileDelivery,
         progress: Progress | None = None,
+        *,
+        refused: dict[str, AmparexError] | None = None,
     ) -> list[UploadResult]:
-        """Upload the new files of one configuration's directory through *delivery* (LL8)."""
+        """Upload the new files of one configuration's directory through *delivery* (LL8).
+
+        One problem, one attempt: once the destination refused itself (its host key, its
+        login, its address — :attr:`~amparex_core.domain.errors.DeliveryError.whole_destination`)
+        the run's other files for it are not tried; they come back ``NOT_TRIED`` with
+        that refusal, and the next run tries again.
+
+        Args:
+            config: A Loyalty Lab configuration.
+            delivery: Where its files go.
+            progress: Called per file.
+            refused: The destinations that refused in this run, by
+                :attr:`~amparex_core.ports.delivery.FileDelivery.destination` (shared by
+                the configurations of one run; updated here).
+        """
+        refused = {} if refused is None else refused
         settings = config.settings
         if not isinstance(settings, LoyaltyLabSettings):
             raise InterfaceSettingsMismatch(
@@ -314,10 +353,28 @@ class LoyaltyLab:
             return [UploadResult(config.id, directory, UploadOutcome.FAILED, error=exc)]
         results: list[UploadResult] = []
         for done, name in enumerate(names, start=1):
-            results.append(self._upload_one(config.id, directory, name, delivery))
+            results.append(self._upload_gated(config.id, directory, name, delivery, refused))
             if progress is not None:
                 progress(done, len(names), name)
         return results
+
+    def _upload_gated(
+        self,
+        interface_id: str,
+        directory: str,
+        name: str,
+        delivery: FileDelivery,
+        refused: dict[str, AmparexError],
+    ) -> UploadResult:
+        """:meth:`_upload_one`, unless the destination refused itself earlier in the run."""
+        blocked = refused.get(delivery.destination)
+        if blocked is not None:
+            return UploadResult(interface_id, name, UploadOutcome.NOT_TRIED, error=blocked)
+        result = self._upload_one(interface_id, directory, name, delivery)
+        error = result.error
+        if isinstance(error, DeliveryError) and error.whole_destination:
+            refused[delivery.destination] = error
+        return result
 
     def _upload_one(
         self, interface_id: str, directory: str, name: str, delivery: FileDelivery

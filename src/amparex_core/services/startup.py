@@ -49,6 +49,7 @@ from amparex_core.services.loyalty_lab import (
     PhaseProgress,
     StartupReport,
     UploadResult,
+    distinct_errors,
     phase_progress,
 )
 from amparex_core.services.orders import BatchResult, DispatchReport, OrderService
@@ -112,10 +113,14 @@ class ProgramStartReport:
 
     @property
     def errors(self) -> list[AmparexError]:
-        """Every refusal of the run, exports first, then uploads, then batches."""
+        """Every distinct refusal of the run, exports first, then uploads, then batches.
+
+        One per problem: a folder that cannot be used, or a destination that refused its
+        host key or login, fails many files alike and is one refusal here.
+        """
         found = [r.error for r in self.exports if r.error is not None]
         found += [r.error for r in self.uploads if r.error is not None]
-        return found + [r.error for r in self.batches if r.error is not None]
+        return distinct_errors(found + [r.error for r in self.batches if r.error is not None])
 
     @property
     def failed(self) -> bool:

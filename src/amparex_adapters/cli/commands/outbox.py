@@ -13,6 +13,7 @@ import click
 
 from amparex_adapters.cli.errors import ConfigInvalid
 from amparex_adapters.cli.shell import _app, _json_option, _progress_enabled, _state, report_error
+from amparex_core.domain.errors import ExportError
 from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.services import LoyaltyLab, UploadResult
 
@@ -38,6 +39,11 @@ def _require_upload(app: Composition) -> None:
 
 
 def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bool = False) -> int:
+    """One line per upload on stdout (unless *quiet*), each problem once on stderr.
+
+    Returns:
+        How many files failed or were not tried (they wait for the next run).
+    """
     state = _state(ctx)
     failed = 0
     for u in uploads:
@@ -46,10 +52,27 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bo
                 click.echo(f"uploaded {u.name}: {u.receipt}")
         elif u.outcome is UploadOutcome.CHANGED_AFTER_UPLOAD:
             click.echo(f"changed after its upload, not sent again: {u.name}", err=True)
-        elif u.outcome is UploadOutcome.FAILED and u.error is not None:
+        elif u.outcome in (UploadOutcome.FAILED, UploadOutcome.NOT_TRIED) and u.error is not None:
             failed += 1
             report_error(state, u.error)
     return failed
+
+
+def upload_summary(uploads: list[UploadResult]) -> str | None:
+    """The closing line of an upload run, which never contradicts the lines before it.
+
+    ``nothing new to upload`` only when nothing was uploaded and nothing waits; when
+    files wait (failed, not tried, or under way in another run), how many; nothing when
+    an outbox could not even be read (its refusal is the line).
+    """
+    if any(isinstance(u.error, ExportError) for u in uploads):
+        return None
+    waiting = sum(u.outcome.pending for u in uploads)
+    if waiting:
+        return f"{waiting} file(s) not uploaded yet: the next run tries again"
+    if not any(u.outcome is UploadOutcome.UPLOADED for u in uploads):
+        return "nothing new to upload"
+    return None
 
 
 @click.group()
@@ -78,8 +101,9 @@ def outbox_upload(
         lang = _state(ctx).lang
         click.echo(dumps({"uploads": [upload_json(u, lang) for u in uploads]}))
     failed = _print_uploads(ctx, uploads, quiet=as_json)
-    if not as_json and not any(u.outcome is UploadOutcome.UPLOADED for u in uploads):
-        click.echo("nothing new to upload")
+    summary = upload_summary(uploads)
+    if not as_json and summary is not None:
+        click.echo(summary)
     if failed:
         ctx.exit(1)
 
