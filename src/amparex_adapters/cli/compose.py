@@ -18,6 +18,7 @@ adapter refuses as ``config.invalid`` naming the key, a kind nobody installed as
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import logging
 import re
@@ -74,6 +75,7 @@ from amparex_core.services import (
     LoyaltyLab,
     OrderService,
     ProgramStart,
+    Retention,
     TemplateService,
 )
 
@@ -493,6 +495,36 @@ class Composition:
             delivery_for=delivery_for,
         )
 
+    def retention(self, days: int | None = None) -> Retention | None:
+        """Removes uploaded exports older than *days* (LL11).
+
+        *days* defaults to ``[loyalty_lab] retention_days``; ``None`` when neither gives a
+        limit.
+        """
+        days = self.config.loyalty_lab.retention_days if days is None else days
+        if days is None:
+            return None
+        upload = self.upload_delivery
+        return Retention(
+            exports=self.exports,
+            ledger=self.storage,
+            clock=self.clock,
+            delivery_for=None if upload is None else (lambda _config: upload),
+            older_than=dt.timedelta(days=days),
+        )
+
+    def upload_destination(self) -> str | None:
+        """Where ``[loyalty_lab.upload]`` sends files (recorded by new configurations, LL10).
+
+        ``None`` when no upload is configured or it cannot be opened here (a secret it
+        needs is not set on this computer).
+        """
+        try:
+            upload = self.upload_delivery
+        except AmparexError:
+            return None
+        return None if upload is None else upload.destination
+
     @cached_property
     def program_start(self) -> ProgramStart:
         """The job of a program start (LL5–LL8), in the single-workstation mode (CO16, CO20).
@@ -507,4 +539,5 @@ class Composition:
             tz=self.tz,
             orders=lambda: self.orders,
             dispatch_card_orders=True,
+            retention=self.retention(),
         )

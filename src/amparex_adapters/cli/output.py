@@ -21,14 +21,20 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     "batch_id"}``.
 ``startup --json``, ``outbox upload --json``, ``orders dispatch --json``
     ``{"exports": [...], "uploads": [...], "batches": [...]}`` (each command fills the keys
-    of what it did). An export is ``{"interface_id", "statistic", "file" (the full path),
-    "outcome" ("written" | "exists" | "failed"), "error"}``; an upload ``{"interface_id",
-    "name", "outcome" ("uploaded" | "already_uploaded" | "in_progress" |
-    "changed_after_upload" | "failed"), "receipt", "error"}``; a batch ``{"id", "number"
-    (the order number, e.g. "B000001"), "period", "orders" (their IDs), "total",
-    "currency", "outcome" ("delivered" | "failed"), "resent", "receipt", "error"}``. An
-    ``error`` is null or ``{"code", "message"}``; failures also go to stderr as one line
-    each and the exit status is 1.
+    of what it did; ``startup`` adds ``"purge"``: what retention removed, in the form of
+    ``outbox purge --json``, or null). An export is ``{"interface_id", "statistic",
+    "file" (the full path), "outcome" ("written" | "exists" | "failed"), "error"}``; an
+    upload ``{"interface_id", "name", "outcome" ("uploaded" | "already_uploaded" |
+    "in_progress" | "changed_after_upload" | "failed" | "not_tried": its destination
+    refused an earlier file of the run, whose error it carries), "receipt", "error"}``; a
+    batch ``{"id", "number" (the order number, e.g. "B000001"), "period", "orders" (their
+    IDs), "total", "currency", "outcome" ("delivered" | "failed"), "resent", "receipt",
+    "error"}``. An ``error`` is null or ``{"code", "message"}``; failures also go to
+    stderr as one line each and the exit status is 1.
+``outbox purge --json``
+    ``{"dry_run", "older_than_days", "files": [{"file" (the full path), "verdict"
+    ("remove" | "too_young" | "not_uploaded" | "upload_under_way" |
+    "changed_after_upload"), "age_days", "removed"}]}`` (LL11).
 ``config show --json``
     ``{"file", "storage_url", "statistics_url" (a password in a URL as ``********``),
     "chain", "workstation": {"name", "branch"}, "loyalty_lab_upload", "card_order",
@@ -45,6 +51,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import PurePath
 from typing import Any
 
 from amparex_adapters.converters import output as output_format
@@ -53,7 +60,13 @@ from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.templates import CardTemplate
-from amparex_core.services import BatchResult, ExportResult, ProgramStartReport, UploadResult
+from amparex_core.services import (
+    BatchResult,
+    ExportResult,
+    ProgramStartReport,
+    PurgeReport,
+    UploadResult,
+)
 
 __all__ = [
     "batch_json",
@@ -65,6 +78,7 @@ __all__ = [
     "order_json",
     "program_start_json",
     "progress_reporter",
+    "purge_json",
     "template_json",
     "upload_json",
 ]
@@ -166,10 +180,28 @@ def progress_reporter(
         yield report
 
 
+def purge_json(report: PurgeReport) -> dict[str, Any]:
+    """The JSON form of a purge (``outbox purge --json``, LL11)."""
+    return {
+        "dry_run": report.dry_run,
+        "older_than_days": report.older_than.days,
+        "files": [
+            {
+                "file": str(PurePath(f.directory) / f.name),
+                "verdict": f.verdict.value,
+                "age_days": round(f.age.total_seconds() / 86400, 2),
+                "removed": f.removed,
+            }
+            for f in report.files
+        ],
+    }
+
+
 def program_start_json(report: ProgramStartReport, lang: str) -> dict[str, Any]:
     """The JSON form of a program start (``startup --json``): its exports, uploads, batches."""
     return {
         "exports": [export_json(e, lang) for e in report.exports],
         "uploads": [upload_json(u, lang) for u in report.uploads],
         "batches": [batch_json(b, lang) for b in report.batches],
+        "purge": None if report.purge is None else purge_json(report.purge),
     }

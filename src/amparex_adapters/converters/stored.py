@@ -30,6 +30,7 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any
 
+from amparex_core.domain.interfaces import LoyaltyLabSettings
 from amparex_core.domain.secret import Secret
 
 from .base import T, make_base_converter
@@ -47,7 +48,7 @@ def _never(_secret: Secret) -> Any:
 
 
 #: Attributes added after 0.1.0, left out of a document while they have their default.
-_ADDED: dict[type, tuple[str, ...]] = {}
+_ADDED: dict[type, tuple[str, ...]] = {LoyaltyLabSettings: ("fixed_names", "destination")}
 
 
 def make_converter() -> cattrs.Converter:

@@ -82,16 +82,21 @@ from amparex_adapters._modes import (
     create_file,
     folder_mode,
     group_id,
+    make_folder,
     warn_if_loose,
 )
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
 from amparex_core.domain.interfaces import is_absolute_directory
+from amparex_core.domain.outbox import FolderStamp
 from amparex_core.domain.uploads import FileFacts
 
-__all__ = ["TEMP_PREFIX", "FolderExportTarget"]
+__all__ = ["SETTLE_SECONDS", "TEMP_PREFIX", "FolderExportTarget"]
 
 logger = logging.getLogger(__name__)
 
+#: Seconds a folder must have been unchanged before its stamp is trusted to change with
+#: the next change (folder times are coarse: FAT keeps 2 s, others a clock tick).
+SETTLE_SECONDS: Final = 2
 TEMP_PREFIX: Final = ".amparex-tmp-"
 TEMP_SUFFIX: Final = ".part"
 _UNSUPPORTED_LINK: Final = frozenset(
@@ -460,6 +465,82 @@ class FolderExportTarget:
     def open(self, directory: str, name: str) -> BinaryIO:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.open`."""
         return open(self._path(directory, name), "rb")
+
+    def stamp(self, directory: str) -> FolderStamp:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.stamp`.
+
+        The folder's inode, device, modification and change times (ns), size and link
+        count. It counts as settled once the folder has not changed for
+        :data:`SETTLE_SECONDS` (a folder time that recent may not move again when a file
+        is added within the file system's time granularity).
+
+        Raises:
+            ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
+        """
+        if not is_absolute_directory(directory):
+            raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        try:
+            info = os.stat(directory)
+        except FileNotFoundError:
+            raise ExportDirectoryInvalid(directory=directory, reason="it does not exist") from None
+        except OSError as exc:
+            raise ExportDirectoryInvalid(
+                directory=directory, reason=f"it cannot be read ({exc.strerror})"
+            ) from exc
+        if not stat.S_ISDIR(info.st_mode):
+            raise ExportDirectoryInvalid(directory=directory, reason="it is not a folder")
+        changed = max(info.st_mtime_ns, info.st_ctime_ns)
+        version = (
+            info.st_ino,
+            info.st_dev,
+            info.st_mtime_ns,
+            info.st_ctime_ns,
+            info.st_size,
+            info.st_nlink,
+        )
+        return FolderStamp(version, settled=time.time_ns() - changed > SETTLE_SECONDS * 10**9)
+
+    def move(self, directory: str, name: str, target: str, new_name: str) -> None:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.move`.
+
+        A hard link under the new name, then the old name removed (or a rename that
+        never replaces, where hard links are missing); the target folder is created with
+        the target's folder mode. Both folders are fsync-ed.
+        """
+        source = self._path(directory, name)
+        final = self._path(target, new_name)
+        if not os.path.isfile(source):
+            raise FileNotFoundError(source)
+        try:
+            if make_folder(target, self.file_mode, self._gid):
+                _fsync_directory(os.path.dirname(target.rstrip("/\\")) or target)
+            if not self._publish(source, final):
+                raise FileExistsError(final)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(source)  # still there after a hard link
+            _fsync_directory(target)
+            _fsync_directory(directory)
+        except (FileExistsError, FileNotFoundError):
+            raise
+        except OSError as exc:
+            raise ExportFailed(
+                directory=directory, file_name=name, reason=exc.strerror or str(exc)
+            ) from exc
+
+    def remove(self, directory: str, name: str) -> bool:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.remove`."""
+        path = self._path(directory, name)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise ExportFailed(
+                directory=directory, file_name=name, reason=exc.strerror or str(exc)
+            ) from exc
+        with contextlib.suppress(OSError):
+            _fsync_directory(directory)
+        return True
 
     # ------------------------------------------------------------ clean-up
 

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from amparex_core.domain.errors import ExportDirectoryInvalid
 from amparex_core.domain.interfaces import is_absolute_directory
+from amparex_core.domain.outbox import FolderStamp
 from amparex_core.domain.uploads import FileFacts
 
 __all__ = ["MemoryExportTarget"]
@@ -27,12 +28,19 @@ class MemoryExportTarget:
     def __init__(self, directories: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._folders: dict[str, dict[str, tuple[bytes, int]]] = {d: {} for d in directories}
+        self._versions: dict[str, int] = dict.fromkeys(self._folders, 0)
         self._tick = itertools.count(1)
+        #: How often a folder was listed (:meth:`list_files`), by folder.
+        self.listings: dict[str, int] = {}
 
     def make_directory(self, directory: str) -> None:
         """Create an (empty) folder."""
         with self._lock:
             self._folders.setdefault(directory, {})
+            self._versions.setdefault(directory, 0)
+
+    def _changed(self, directory: str) -> None:
+        self._versions[directory] = self._versions.get(directory, 0) + 1
 
     def _folder(self, directory: str) -> dict[str, tuple[bytes, int]]:
         if not is_absolute_directory(directory):
@@ -62,12 +70,46 @@ class MemoryExportTarget:
             if name in folder:
                 return False
             folder[name] = (content, next(self._tick))
+            self._changed(directory)
             return True
 
     def list_files(self, directory: str) -> list[str]:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.list_files`."""
         with self._lock:
-            return sorted(self._folder(directory))
+            names = sorted(self._folder(directory))
+            self.listings[directory] = self.listings.get(directory, 0) + 1
+            return names
+
+    def stamp(self, directory: str) -> FolderStamp:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.stamp`: a change counter."""
+        with self._lock:
+            self._folder(directory)
+            return FolderStamp((self._versions.get(directory, 0),), settled=True)
+
+    def move(self, directory: str, name: str, target: str, new_name: str) -> None:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.move`."""
+        with self._lock:
+            source = self._folder(directory)
+            if name not in source:
+                raise FileNotFoundError(f"{directory}/{name}")
+            if not is_absolute_directory(target):
+                raise ExportDirectoryInvalid(directory=target, reason="not an absolute path")
+            folder = self._folders.setdefault(target, {})
+            if new_name in folder:
+                raise FileExistsError(f"{target}/{new_name}")
+            folder[new_name] = source.pop(name)
+            self._changed(directory)
+            self._changed(target)
+
+    def remove(self, directory: str, name: str) -> bool:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.remove`."""
+        with self._lock:
+            folder = self._folder(directory)
+            if name not in folder:
+                return False
+            del folder[name]
+            self._changed(directory)
+            return True
 
     def _get(self, directory: str, name: str) -> tuple[bytes, int]:
         with self._lock:

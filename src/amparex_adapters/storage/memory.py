@@ -405,6 +405,15 @@ class MemoryStorage:
         with self._lock:
             return self._uploads.get((destination, name))
 
+    def get_uploads(self, destination: str, names: Sequence[str]) -> dict[str, UploadRecord]:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.get_uploads`."""
+        with self._lock:
+            return {
+                name: record
+                for name in names
+                if (record := self._uploads.get((destination, name))) is not None
+            }
+
     def list_uploads(self, destination: str | None = None) -> list[UploadRecord]:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.list_uploads`."""
         with self._lock:

@@ -35,6 +35,8 @@ from .text import name_key
 
 __all__ = [
     "DEFAULT_FILE_PATTERN",
+    "FIXED_FILE_PATTERN",
+    "STATISTIK",
     "CardOrderSettings",
     "InterfaceConfig",
     "InterfaceKind",
@@ -49,6 +51,7 @@ __all__ = [
     "plan_exports",
     "refuse_key_in_clear",
     "resolve",
+    "shared_remote_name",
 ]
 
 
@@ -131,7 +134,19 @@ class CardOrderSettings:
 
 
 DEFAULT_FILE_PATTERN: Final = "{customer_number}_{statistic}_{date:%Y%m%d}.csv"
-_PATTERN_FIELDS: Final = frozenset({"customer_number", "statistic", "date"})
+FIXED_FILE_PATTERN: Final = "{statistik}.csv"
+"""The default pattern of the fixed-name mode (LL9): ``kunden.csv``, ``brillen.csv`` …"""
+_PATTERN_FIELDS: Final = frozenset(
+    {"customer_number", "statistic", "statistik", "date", "workstation"}
+)
+_SAMPLE_WORKSTATION: Final = "KASSE-1"
+#: The German names of the slots, as file names (``{statistik}``).
+STATISTIK: Final[Mapping[StatisticKind, str]] = {
+    StatisticKind.CUSTOMERS: "kunden",
+    StatisticKind.GLASSES: "brillen",
+    StatisticKind.CONTACT_LENSES: "kontaktlinsen",
+    StatisticKind.HEARING_AIDS: "hoergeraete",
+}
 _FORBIDDEN_IN_NAMES: Final = frozenset('/\\:*?"<>|\x00')
 _WINDOWS_DEVICES: Final = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10))}
@@ -173,12 +188,30 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
-def _check_pattern(pattern: str, customer_number: str = "4711") -> None:
+def _fill(
+    pattern: str, customer_number: str, statistic: StatisticKind, on: dt.date, workstation: str
+) -> str:
+    return pattern.format(
+        customer_number=customer_number,
+        statistic=statistic.value,
+        statistik=STATISTIK[statistic],
+        date=on,
+        workstation=workstation,
+    )
+
+
+def _check_pattern(
+    pattern: str,
+    customer_number: str = "4711",
+    *,
+    fixed: bool = False,
+    workstation: str = _SAMPLE_WORKSTATION,
+) -> None:
     """Refuse a pattern that cannot make safe, distinct file names for *customer_number*.
 
     Every name it makes must be a plain file name (no folder, drive, leading dot, control
     character, reserved device name, nor more than 255 bytes), and the names must differ
-    for every statistic and day (LL6).
+    for every statistic and — unless the names are *fixed* (LL9) — every day (LL6).
     """
     try:
         fields = _pattern_fields(pattern)
@@ -189,14 +222,18 @@ def _check_pattern(pattern: str, customer_number: str = "4711") -> None:
         raise FilePatternInvalid(
             pattern=pattern, reason=f"unknown placeholder {sorted(unknown)[0]!r}"
         )
-    for needed in ("statistic", "date"):
-        if needed not in fields:
-            raise FilePatternInvalid(pattern=pattern, reason=f"{{{needed}}} is required")
+    if not fields & {"statistic", "statistik"}:
+        raise FilePatternInvalid(pattern=pattern, reason="{statistic} is required")
+    if fixed and "date" in fields:
+        raise FilePatternInvalid(pattern=pattern, reason="a fixed file name holds no {date}")
+    if not fixed and "date" not in fields:
+        raise FilePatternInvalid(pattern=pattern, reason="{date} is required")
+    days = _SAMPLE_DAYS[:1] if fixed else _SAMPLE_DAYS
     try:
         names = {
-            pattern.format(customer_number=customer_number, statistic=kind.value, date=day)
+            _fill(pattern, customer_number, kind, day, workstation)
             for kind in StatisticKind
-            for day in _SAMPLE_DAYS
+            for day in days
         }
     except (ValueError, LookupError, AttributeError, TypeError) as exc:
         raise FilePatternInvalid(
@@ -208,9 +245,10 @@ def _check_pattern(pattern: str, customer_number: str = "4711") -> None:
             raise FilePatternInvalid(
                 pattern=pattern, reason=f"it makes no plain file name: {name!r} has {problem}"
             )
-    if len(names) != len(StatisticKind) * len(_SAMPLE_DAYS):
+    if len(names) != len(StatisticKind) * len(days):
+        reason = "statistic" if fixed else "statistic and day"
         raise FilePatternInvalid(
-            pattern=pattern, reason="it does not make a different name for every statistic and day"
+            pattern=pattern, reason=f"it does not make a different name for every {reason}"
         )
 
 
@@ -238,9 +276,13 @@ def _statistics(
     return dict(sorted(slots.items(), key=lambda kv: list(StatisticKind).index(kv[0])))
 
 
+def _file_pattern(self: LoyaltyLabSettings) -> str:
+    return FIXED_FILE_PATTERN if self.fixed_names else DEFAULT_FILE_PATTERN
+
+
 @attrs.frozen
 class LoyaltyLabSettings:
-    """Settings of the Loyalty Lab interface (LL2–LL4).
+    """Settings of the Loyalty Lab interface (LL2–LL4, LL9, LL10).
 
     Attributes:
         customer_number: Our customer number at Loyalty Lab (Kunden-Nr.); required (LL2).
@@ -248,9 +290,20 @@ class LoyaltyLabSettings:
             left out exports nothing.
         directory: Absolute folder on the workstation the files are written to (LL4).
         file_pattern: :meth:`str.format` pattern of the export file names over
-            ``customer_number``, ``statistic`` (the slot's value, e.g. ``customers``) and
-            ``date``; ``statistic`` and ``date`` are required so a statistic is exported at
-            most once per day.
+            ``customer_number``, ``statistic`` (the slot's value, e.g. ``customers``),
+            ``statistik`` (its German name: ``kunden``, ``brillen``, ``kontaktlinsen``,
+            ``hoergeraete``), ``workstation`` (the configuration's computer) and
+            ``date``. ``statistic`` or ``statistik`` is required; ``date`` too, so that a
+            statistic is exported at most once per day — except with *fixed_names*.
+            Default: ``{customer_number}_{statistic}_{date:%Y%m%d}.csv``, with
+            *fixed_names* ``{statistik}.csv``.
+        fixed_names: The manual's literal mode (LL9): one fixed name per statistic (no
+            ``date``), written when absent; after its confirmed upload the file moves to
+            the folder's ``sent/`` folder, so the next start writes it again.
+        destination: Where the files are uploaded (e.g. ``sftp://kunde@ftp.example:22/in``),
+            recorded when configuring, so that two configurations uploading under the
+            same remote names are refused (LL10); ``None`` when not recorded, which counts
+            as the same destination as any other.
     """
 
     customer_number: str = attrs.field(converter=_required_text)
@@ -258,7 +311,9 @@ class LoyaltyLabSettings:
     statistics: Mapping[StatisticKind, str] = attrs.field(
         factory=dict, converter=_statistics, hash=False
     )
-    file_pattern: str = DEFAULT_FILE_PATTERN
+    fixed_names: bool = attrs.field(default=False, kw_only=True)
+    file_pattern: str = attrs.field(default=attrs.Factory(_file_pattern, takes_self=True))
+    destination: str | None = attrs.field(default=None, converter=_optional_text, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not self.customer_number:
@@ -267,13 +322,17 @@ class LoyaltyLabSettings:
             raise ExportDirectoryInvalid(
                 directory=self.directory, reason="not an absolute folder path"
             )
-        _check_pattern(self.file_pattern, self.customer_number)
+        _check_pattern(self.file_pattern, self.customer_number, fixed=self.fixed_names)
 
-    def file_name(self, statistic: StatisticKind, on: dt.date) -> str:
-        """The export file name of *statistic* on day *on* (LL6)."""
-        return self.file_pattern.format(
-            customer_number=self.customer_number, statistic=statistic.value, date=on
-        )
+    def file_name(
+        self, statistic: StatisticKind, on: dt.date, workstation: str = _SAMPLE_WORKSTATION
+    ) -> str:
+        """The export file name of *statistic* on day *on* on *workstation* (LL6, LL9)."""
+        return _fill(self.file_pattern, self.customer_number, statistic, on, workstation)
+
+    def names_on(self, on: dt.date, workstation: str) -> set[str]:
+        """Every file name the configuration makes on day *on* (all four slots, LL10)."""
+        return {self.file_name(kind, on, workstation) for kind in StatisticKind}
 
 
 InterfaceSettings = CardOrderSettings | LoyaltyLabSettings
@@ -423,6 +482,19 @@ class InterfaceConfig:
             raise ServerSideRequired(kind=self.kind.value)
         if isinstance(self.start, dt.datetime):
             raise TypeError("start is a date, not a datetime")
+        settings = self.settings
+        if (
+            isinstance(settings, LoyaltyLabSettings)
+            and self.workstation is not None
+            and "workstation" in _pattern_fields(settings.file_pattern)
+        ):
+            # The names with this computer's name in them must be plain names too.
+            _check_pattern(
+                settings.file_pattern,
+                settings.customer_number,
+                fixed=settings.fixed_names,
+                workstation=self.workstation,
+            )
 
     @property
     def policy(self) -> KindPolicy:
@@ -483,6 +555,55 @@ class InterfaceConfig:
         return self.is_available(branch=branch, workstation=workstation, on=dt.date.max)
 
 
+#: The days on which two configurations' names are compared (LL10): days of different
+#: years, months and weekdays, with day and month swapped (01-02 / 02-01), month ends and
+#: a leap day, so that two date formats that differ give different names on one of them.
+_COLLISION_DAYS: Final = (
+    *_SAMPLE_DAYS,
+    dt.date(2026, 2, 1),
+    dt.date(2026, 3, 3),
+    dt.date(2026, 7, 15),
+    dt.date(2026, 11, 23),
+    dt.date(2027, 10, 1),
+    dt.date(2028, 2, 29),
+    dt.date(2028, 6, 30),
+    dt.date(2029, 9, 9),
+    dt.date(2030, 12, 12),
+)
+
+
+def _same_folder(a: str, b: str) -> bool:
+    return a.rstrip("/\\") == b.rstrip("/\\")
+
+
+def shared_remote_name(a: InterfaceConfig, b: InterfaceConfig) -> str | None:
+    """A remote file name two Loyalty Lab configurations would both upload, or ``None`` (LL10).
+
+    They collide when they upload to the same destination (a destination not recorded
+    counts as the same as any other) from different folders, and a file name of one is,
+    on some day, a file name of the other: one upload would replace the other's file.
+    Configurations that share their folder share their files (each is written and
+    uploaded once, LL6, LL8) and never collide. Names are compared on a set of sample
+    days of different years, months and weekdays.
+
+    Returns:
+        The first such name, or ``None``; ``None`` also for other kinds.
+    """
+    sa, sb = a.settings, b.settings
+    if not isinstance(sa, LoyaltyLabSettings) or not isinstance(sb, LoyaltyLabSettings):
+        return None
+    if sa.destination and sb.destination and sa.destination != sb.destination:
+        return None
+    if _same_folder(sa.directory, sb.directory):
+        return None
+    days = _COLLISION_DAYS[:1] if sa.fixed_names and sb.fixed_names else _COLLISION_DAYS
+    for day in days:
+        common = sa.names_on(day, a.workstation or "") & sb.names_on(day, b.workstation or "")
+        if common:
+            return sorted(common)[0]
+    return None
+
+
 def refuse_key_in_clear(config: InterfaceConfig) -> None:
     """Refuse a configuration that would keep a secret's value in a store (OP6, CO1).
 
@@ -537,7 +658,7 @@ def plan_exports(config: InterfaceConfig, on: dt.date) -> list[StatisticExport]:
             statistic=statistic,
             template_id=template_id,
             directory=settings.directory,
-            file_name=settings.file_name(statistic, on),
+            file_name=settings.file_name(statistic, on, config.workstation or ""),
             on=on,
         )
         for statistic, template_id in settings.statistics.items()

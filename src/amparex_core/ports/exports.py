@@ -1,10 +1,11 @@
-"""The export-target port: the workstation folder Loyalty Lab files go to (LL4, LL6–LL8)."""
+"""The export-target port: the workstation folder Loyalty Lab files go to (LL4, LL6–LL9, LL11)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from amparex_core.domain.outbox import FolderStamp
 from amparex_core.domain.uploads import FileFacts
 
 __all__ = ["ExportTarget"]
@@ -72,5 +73,41 @@ class ExportTarget(Protocol):
 
         Returns:
             How many were removed.
+        """
+        ...
+
+    def stamp(self, directory: str) -> FolderStamp:
+        """What *directory* looks like now: while the stamp is equal, so is its listing.
+
+        Cheap (one ``stat`` of the folder, no listing): a watch round compares it with
+        the last one and lists the folder only when it changed.
+
+        Raises:
+            ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
+        """
+        ...
+
+    def move(self, directory: str, name: str, target: str, new_name: str) -> None:
+        """Move the complete file *name* to *target* under *new_name*, never replacing one.
+
+        *target* (a folder inside *directory*, such as ``sent/``) is created when missing,
+        with the mode of the target's files. On one file system the move is a rename: the
+        file is in one of the two places at every moment (LL9).
+
+        Raises:
+            FileNotFoundError: There is no file *name*.
+            FileExistsError: *target* holds a file *new_name* already.
+            ExportFailed: The move failed otherwise.
+        """
+        ...
+
+    def remove(self, directory: str, name: str) -> bool:
+        """Remove the complete file *name* (LL11).
+
+        Returns:
+            ``True`` when removed, ``False`` when it was not there (any more).
+
+        Raises:
+            ExportFailed: It could not be removed.
         """
         ...

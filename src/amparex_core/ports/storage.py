@@ -298,6 +298,17 @@ class UploadLedger(Protocol):
         """The ledger row of that file, if any."""
         ...
 
+    def get_uploads(self, destination: str, names: Sequence[str]) -> dict[str, UploadRecord]:
+        """The ledger rows of many files of *destination* at once, by name.
+
+        Set-based (one query per few hundred names, not one per name): what a watch
+        round and a purge ask for the names they have not seen yet.
+
+        Returns:
+            The rows that exist; a name the ledger does not know is missing.
+        """
+        ...
+
     def list_uploads(self, destination: str | None = None) -> list[UploadRecord]:
         """Ledger rows, optionally of one destination, sorted by destination and name."""
         ...

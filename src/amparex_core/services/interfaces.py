@@ -10,6 +10,7 @@ from collections.abc import Callable
 import attrs
 
 from amparex_core.domain.errors import (
+    DestinationTaken,
     ExportDirectoryInvalid,
     InterfaceNotAvailable,
     StatisticFormatNotCsv,
@@ -23,6 +24,7 @@ from amparex_core.domain.interfaces import (
     LoyaltyLabSettings,
     refuse_key_in_clear,
     resolve,
+    shared_remote_name,
 )
 from amparex_core.domain.masterdata import FileFormat
 from amparex_core.domain.secret import Secret, SecretRef
@@ -91,6 +93,8 @@ class InterfaceService:
             StatisticTemplateUnknown: A statistic slot names no template (LL3).
             StatisticFormatNotCsv: A statistic template is not CSV (LL3).
             ExportDirectoryInvalid: The directory cannot be used (LL4).
+            DestinationTaken: Another Loyalty Lab configuration uploads files under the
+                same remote names (LL10); the error names it.
             KeyInClear: The card contract's key is given as its value, not as a
                 reference to the secret that keeps it (OP6).
         """
@@ -115,6 +119,9 @@ class InterfaceService:
         Raises:
             InterfaceUnknown: No configuration has that ID.
             InterfaceDuplicate: The change collides with another configuration (IF7).
+            DestinationTaken: The change makes it upload under another configuration's
+                remote names (LL10).
+            KeyInClear: A card contract's key is given as its value (OP6).
         """
         refuse_key_in_clear(config)
         self._check_references(config)
@@ -140,6 +147,30 @@ class InterfaceService:
             self._exports.check_directory(settings.directory)
         elif not settings.directory:  # pragma: no cover - refused by the settings
             raise ExportDirectoryInvalid(directory="", reason="empty")
+        self._check_destination(config, settings)
+
+    def _check_destination(self, config: InterfaceConfig, settings: LoyaltyLabSettings) -> None:
+        """Refuse a configuration whose remote file names another one uploads too (LL10).
+
+        A check before the write: two workstations configuring colliding names at the
+        same moment are not caught (the store has no constraint across configurations'
+        names); the next configuration or update is.
+        """
+        for other in self._store.search_interfaces(kind=InterfaceKind.LOYALTY_LAB):
+            if other.id == config.id:
+                continue
+            name = shared_remote_name(config, other)
+            if name is None:
+                continue
+            theirs = other.settings
+            assert isinstance(theirs, LoyaltyLabSettings)
+            raise DestinationTaken(
+                existing_id=other.id,
+                existing_workstation=other.workstation,
+                existing_directory=theirs.directory,
+                destination=settings.destination or theirs.destination or "the same destination",
+                file_name=name,
+            )
 
     def keys_in_clear(self) -> list[InterfaceConfig]:
         """The card-ordering configurations whose key the store keeps as its value (OP6).

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import tzinfo
@@ -32,6 +33,7 @@ from amparex_core.domain.csvdialect import encode_csv
 from amparex_core.domain.errors import (
     AmparexError,
     DeliveryError,
+    ExportFailed,
     InterfaceSettingsMismatch,
     StatisticFailed,
     StatisticFormatNotCsv,
@@ -44,10 +46,11 @@ from amparex_core.domain.interfaces import (
     plan_exports,
 )
 from amparex_core.domain.masterdata import FileFormat, StatisticTemplate
+from amparex_core.domain.outbox import archived_name, ledger_name, sent_directory
 from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.domain.periods import local_date
 from amparex_core.domain.statistics import ExportOutcome, StatisticExport
-from amparex_core.domain.uploads import ClaimResult, UploadOutcome
+from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadOutcome
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery
 from amparex_core.ports.exports import ExportTarget
@@ -67,6 +70,8 @@ __all__ = [
     "distinct_errors",
     "phase_progress",
 ]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LEASE = dt.timedelta(minutes=30)
 
@@ -152,6 +157,15 @@ def distinct_errors(errors: Sequence[AmparexError]) -> list[AmparexError]:
     return found
 
 
+def _settings(config: InterfaceConfig) -> LoyaltyLabSettings:
+    settings = config.settings
+    if not isinstance(settings, LoyaltyLabSettings):
+        raise InterfaceSettingsMismatch(
+            kind=InterfaceKind.LOYALTY_LAB.value, settings_kind=config.kind.value
+        )
+    return settings
+
+
 class LoyaltyLab:
     """Use cases of the Loyalty Lab interface on one workstation.
 
@@ -190,6 +204,25 @@ class LoyaltyLab:
         self._tz = tz
         self._delivery_for = delivery_for
         self._lease = lease
+
+    @property
+    def exports(self) -> ExportTarget:
+        """The workstation's export folders."""
+        return self._exports
+
+    @property
+    def ledger(self) -> UploadLedger:
+        """The upload ledger."""
+        return self._ledger
+
+    @property
+    def clock(self) -> Clock:
+        """The clock."""
+        return self._clock
+
+    def delivery(self, config: InterfaceConfig) -> FileDelivery | None:
+        """Where *config*'s files go; ``None`` when the service only exports."""
+        return None if self._delivery_for is None else self._delivery_for(config)
 
     def today(self) -> dt.date:
         """The export day: the clock's date in the chain's time zone (one clock reading)."""
@@ -340,20 +373,35 @@ class LoyaltyLab:
                 :attr:`~amparex_core.ports.delivery.FileDelivery.destination` (shared by
                 the configurations of one run; updated here).
         """
-        refused = {} if refused is None else refused
-        settings = config.settings
-        if not isinstance(settings, LoyaltyLabSettings):
-            raise InterfaceSettingsMismatch(
-                kind=InterfaceKind.LOYALTY_LAB.value, settings_kind=config.kind.value
-            )
-        directory = settings.directory
+        settings = _settings(config)
         try:
-            names = self._exports.list_files(directory)
+            names = self._exports.list_files(settings.directory)
         except AmparexError as exc:
-            return [UploadResult(config.id, directory, UploadOutcome.FAILED, error=exc)]
+            return [UploadResult(config.id, settings.directory, UploadOutcome.FAILED, error=exc)]
+        return self.upload_files(config, delivery, names, refused=refused, progress=progress)
+
+    def upload_files(
+        self,
+        config: InterfaceConfig,
+        delivery: FileDelivery,
+        names: Sequence[str],
+        *,
+        refused: dict[str, AmparexError] | None = None,
+        progress: Progress | None = None,
+    ) -> list[UploadResult]:
+        """Upload the files *names* of one configuration's directory (LL8, LL9).
+
+        Like :meth:`upload_config` for the given names (a watch round passes only those
+        it has not seen). With fixed names (LL9) the ledger knows a file by its name,
+        write time and content (:func:`~amparex_core.domain.outbox.ledger_name`), and a
+        file whose upload is confirmed moves to the directory's ``sent/`` folder, so the
+        next start writes it again.
+        """
+        refused = {} if refused is None else refused
+        settings = _settings(config)
         results: list[UploadResult] = []
         for done, name in enumerate(names, start=1):
-            results.append(self._upload_gated(config.id, directory, name, delivery, refused))
+            results.append(self._upload_gated(config.id, settings, name, delivery, refused))
             if progress is not None:
                 progress(done, len(names), name)
         return results
@@ -361,7 +409,7 @@ class LoyaltyLab:
     def _upload_gated(
         self,
         interface_id: str,
-        directory: str,
+        settings: LoyaltyLabSettings,
         name: str,
         delivery: FileDelivery,
         refused: dict[str, AmparexError],
@@ -370,19 +418,67 @@ class LoyaltyLab:
         blocked = refused.get(delivery.destination)
         if blocked is not None:
             return UploadResult(interface_id, name, UploadOutcome.NOT_TRIED, error=blocked)
-        result = self._upload_one(interface_id, directory, name, delivery)
+        directory = settings.directory
+        try:
+            if settings.fixed_names:
+                result = self._upload_fixed(interface_id, directory, name, delivery)
+            else:
+                result = self._upload_one(interface_id, directory, name, delivery)
+        except FileNotFoundError:  # removed by another process since the listing
+            gone = ExportFailed(directory=directory, file_name=name, reason="it is gone")
+            return UploadResult(interface_id, name, UploadOutcome.FAILED, error=gone)
         error = result.error
         if isinstance(error, DeliveryError) and error.whole_destination:
             refused[delivery.destination] = error
         return result
 
-    def _upload_one(
+    def _upload_fixed(
         self, interface_id: str, directory: str, name: str, delivery: FileDelivery
     ) -> UploadResult:
+        """Upload a fixed-name file once per content, then move it to ``sent/`` (LL9)."""
+        facts = self._exports.facts(directory, name)
+        key = ledger_name(name, facts, fixed=True)
+        result = self._upload_one(interface_id, directory, name, delivery, key=key)
+        if result.outcome in (UploadOutcome.UPLOADED, UploadOutcome.ALREADY_UPLOADED):
+            record = self._ledger.get_upload(delivery.destination, key)
+            if record is not None and record.uploaded_at is not None:
+                self._archive(directory, name, facts, archived_name(name, record.uploaded_at))
+        return result
+
+    def _archive(self, directory: str, name: str, facts: FileFacts, archived: str) -> None:
+        """Move an uploaded fixed-name file to ``sent/`` (LL9); a failure is logged, not lost.
+
+        The archived name derives from the confirmed upload's time, so a move repeated
+        after a crash finds the copy it made and only removes the original.
+        """
+        sent = sent_directory(directory)
+        try:
+            self._exports.move(directory, name, sent, archived)
+        except FileExistsError:
+            if self._exports.facts(sent, archived).sha256 == facts.sha256:
+                self._exports.remove(directory, name)
+                return
+            logger.warning("%s: %s is in %s under another content: kept", directory, archived, sent)
+        except (AmparexError, OSError) as exc:
+            logger.warning(
+                "%s: the uploaded file %s was not moved to %s: %s", directory, name, sent, exc
+            )
+
+    def _upload_one(
+        self,
+        interface_id: str,
+        directory: str,
+        name: str,
+        delivery: FileDelivery,
+        *,
+        key: str | None = None,
+    ) -> UploadResult:
         # The ledger is keyed by where the file goes, so that configurations sharing a
-        # folder and a server never send one file twice (LL8).
+        # folder and a server never send one file twice (LL8); a fixed-name file by its
+        # name and content (*key*, LL9).
+        key = name if key is None else key
         destination = delivery.destination
-        record = self._ledger.get_upload(destination, name)
+        record = self._ledger.get_upload(destination, key)
         if record is not None and record.facts.sha256 and record.uploaded_at is not None:
             quick = self._exports.facts(directory, name, with_hash=False)
             if (quick.size, quick.mtime_ns) == (record.facts.size, record.facts.mtime_ns):
@@ -396,7 +492,7 @@ class LoyaltyLab:
             return UploadResult(interface_id, name, outcome, receipt=record.receipt)
         facts = self._exports.facts(directory, name)
         claim, claimed = self._ledger.claim_upload(
-            destination, name, facts, now=self._clock.now(), lease=self._lease
+            destination, key, facts, now=self._clock.now(), lease=self._lease
         )
         if claim is ClaimResult.ALREADY_UPLOADED:
             known = None if claimed is None else claimed.receipt
@@ -412,13 +508,13 @@ class LoyaltyLab:
         try:
             receipt = delivery.upload(outgoing)
         except AmparexError as exc:
-            self._ledger.release_upload(destination, name)
+            self._ledger.release_upload(destination, key)
             return UploadResult(interface_id, name, UploadOutcome.FAILED, error=exc)
         except BaseException:
-            self._ledger.release_upload(destination, name)
+            self._ledger.release_upload(destination, key)
             raise
         self._ledger.complete_upload(
-            destination, name, receipt=receipt.reference, now=self._clock.now()
+            destination, key, receipt=receipt.reference, now=self._clock.now()
         )
         return UploadResult(interface_id, name, UploadOutcome.UPLOADED, receipt=receipt.reference)
 

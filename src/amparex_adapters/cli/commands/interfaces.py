@@ -12,6 +12,7 @@ from amparex_adapters.cli.errors import CardKeyDiffers
 from amparex_adapters.cli.shell import _app, _date, _json_option, _table
 from amparex_core.domain.interfaces import (
     DEFAULT_FILE_PATTERN,
+    FIXED_FILE_PATTERN,
     CardOrderSettings,
     InterfaceKind,
     LoyaltyLabSettings,
@@ -97,7 +98,17 @@ def add_card_order(  # noqa: PLR0917 - click passes options by position
 @click.option("--glasses", help="Statistic template of glasses.")
 @click.option("--contact-lenses", help="Statistic template of contact lenses.")
 @click.option("--hearing-aids", help="Statistic template of hearing aids.")
-@click.option("--file-pattern", default=DEFAULT_FILE_PATTERN, show_default=True)
+@click.option(
+    "--file-pattern",
+    help=f"File names over {{customer_number}}, {{statistic}}, {{statistik}}, {{workstation}} "
+    f"and {{date}} (default: {DEFAULT_FILE_PATTERN}; with --fixed-names: {FIXED_FILE_PATTERN}).",
+)
+@click.option(
+    "--fixed-names",
+    is_flag=True,
+    help="One fixed file name per statistic, e.g. kunden.csv: written when absent, moved to "
+    "sent/ after its upload (LL9).",
+)
 @click.pass_context
 def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
@@ -111,10 +122,17 @@ def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
     glasses: str | None,
     contact_lenses: str | None,
     hearing_aids: str | None,
-    file_pattern: str,
+    file_pattern: str | None,
+    fixed_names: bool,
 ) -> None:
-    """Configure the Loyalty Lab export of a workstation (LL1–LL4)."""
+    """Configure the Loyalty Lab export of a workstation (LL1–LL4, LL9, LL10).
+
+    The upload destination of [loyalty_lab.upload] is recorded with the configuration:
+    one whose files another configuration uploads to the same destination under the same
+    names is refused (loyalty_lab.destination_taken).
+    """
     app = _app(ctx)
+    pattern = {} if file_pattern is None else {"file_pattern": file_pattern}
     settings = LoyaltyLabSettings(
         customer_number=customer_number,
         directory=directory,
@@ -124,7 +142,9 @@ def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
             StatisticKind.CONTACT_LENSES: contact_lenses,
             StatisticKind.HEARING_AIDS: hearing_aids,
         },
-        file_pattern=file_pattern,
+        fixed_names=fixed_names,
+        destination=app.upload_destination(),
+        **pattern,
     )
     config = app.interfaces.configure(
         InterfaceKind.LOYALTY_LAB,

@@ -6,6 +6,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from amparex_adapters.cli.errors import ConfigInvalid
 from amparex_adapters.cli.shell import _app, _json_option, _progress_enabled, _state, report_error
 from amparex_core.domain.errors import ExportError
 from amparex_core.domain.uploads import UploadOutcome
-from amparex_core.services import LoyaltyLab, UploadResult
+from amparex_core.services import LoyaltyLab, OutboxWatcher, PurgeReport, UploadResult
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
@@ -119,23 +120,17 @@ def watch_outbox(
 ) -> int:
     """Upload new outbox files as they appear, until *stop* is set (LL8).
 
-    A plain polling loop: every *interval* seconds it runs
-    :meth:`~amparex_core.services.LoyaltyLab.upload`, which sends each new file exactly
-    once and retries failed ones on the next round. It returns after the round in which
-    *stop* was set, never in the middle of an upload.
+    The library's :class:`~amparex_core.services.OutboxWatcher`: each round costs the same
+    whatever the folder's history (it lists a folder only when it changed and asks the
+    ledger about new names only), sends each new file exactly once and retries failed
+    ones on the next round. It returns after the round in which *stop* was set, never in
+    the middle of an upload.
 
     Returns:
         How many files were uploaded.
     """
-    uploaded = 0
-    while True:
-        for result in lab.upload(branch=branch, workstation=workstation):
-            if result.outcome is UploadOutcome.UPLOADED:
-                uploaded += 1
-            if result.outcome is not UploadOutcome.ALREADY_UPLOADED:
-                on_result(result)
-        if stop.wait(interval):
-            return uploaded
+    watcher = OutboxWatcher(lab, branch=branch, workstation=workstation)
+    return watcher.run(interval=interval, stop=stop, on_result=on_result)
 
 
 @contextmanager
@@ -183,3 +178,69 @@ def outbox_watch(
             on_result=show,
         )
     click.echo(f"stopped; {count} file(s) uploaded", err=True)
+
+
+@outbox.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Remove uploaded files older than this (default: [loyalty_lab] retention_days).",
+)
+@click.option("--dry-run", is_flag=True, help="Only say which files would be removed.")
+@click.option("--workstation", help="This computer's name (default: from the configuration).")
+@click.option("--branch", help="This computer's branch (default: from the configuration).")
+@_json_option
+@click.pass_context
+def outbox_purge(  # noqa: PLR0917 - click passes options by position
+    ctx: click.Context,
+    days: int | None,
+    dry_run: bool,
+    workstation: str | None,
+    branch: str | None,
+    as_json: bool,
+) -> None:
+    """Remove exported files whose upload the ledger confirms, once older than DAYS (LL11).
+
+    A file is removed only when the upload ledger confirms its upload with the same size
+    and SHA-256 and it was written more than DAYS days ago; a file never uploaded,
+    changed after its upload or unknown to the ledger stays, and so does every ledger
+    row. With fixed file names the files of the sent/ folder are purged.
+    """
+    from amparex_adapters.cli.output import dumps, purge_json
+
+    app = _app(ctx)
+    _require_upload(app)
+    retention = app.retention(days)
+    if retention is None:
+        raise click.UsageError("give --older-than DAYS or set [loyalty_lab] retention_days")
+    where, branch = _lab_place(app, workstation, branch)
+    configs = app.loyalty_lab.configurations(branch=branch, workstation=where)
+    report = retention.purge(configs, dry_run=dry_run)
+    if as_json:
+        click.echo(dumps(purge_json(report)))
+    else:
+        print_purge(report)
+    state = _state(ctx)
+    for error in report.errors:
+        report_error(state, error)
+    if report.errors:
+        ctx.exit(1)
+
+
+def print_purge(report: PurgeReport, *, quiet_when_idle: bool = False) -> None:
+    """What a purge removed (one line per file) and why it kept the rest (one line)."""
+    verb = "would remove" if report.dry_run else "removed"
+    shown = report.removable if report.dry_run else report.removed
+    for file in shown:
+        click.echo(f"{verb} {Path(file.directory) / file.name}")
+    kept: dict[str, int] = {}
+    for file in report.kept:
+        reason = file.verdict.value.replace("_", " ")
+        kept[reason] = kept.get(reason, 0) + 1
+    if kept:
+        listing = ", ".join(f"{count} {reason}" for reason, count in sorted(kept.items()))
+        click.echo(f"kept {len(report.kept)} file(s): {listing}")
+    elif not shown and not quiet_when_idle:
+        click.echo("no exported file to remove")

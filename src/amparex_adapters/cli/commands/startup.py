@@ -56,6 +56,12 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
             click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
         elif (summary := upload_summary(list(result.uploads))) is not None:
             click.echo(summary)
+    if result.purge is not None and not as_json:
+        for file in result.purge.removed:  # retention after the upload (LL11)
+            click.echo(f"removed {Path(file.directory) / file.name} (uploaded, old)")
+    if result.purge is not None:
+        for error in result.purge.errors:
+            report_error(state, error)
     if result.dispatch is not None:
         _finish_dispatch(ctx, result.dispatch, exit_on_failure=False, quiet=as_json)
     if result.failed:

@@ -339,6 +339,22 @@ class StorageContract:
         assert [r.destination for r in storage.list_uploads()] == ["d"]
         assert storage.list_uploads("e") == []
 
+    def test_LL8_many_ledger_rows_are_read_at_once(self, storage: Storage) -> None:
+        """The set-based lookup a watch round and a purge use: only existing rows, by name."""
+        names = [f"f{n:04d}.csv" for n in range(1200)]  # more than one query's worth
+        for name in names[::3]:
+            storage.claim_upload("d", name, FACTS, now=T0, lease=LEASE)
+        for name in names[::6]:
+            storage.complete_upload("d", name, receipt=f"/in/{name}", now=T0)
+        storage.claim_upload("e", names[1], FACTS, now=T0, lease=LEASE)
+        found = storage.get_uploads("d", [*names, "unknown.csv", names[0]])
+        assert sorted(found) == sorted(names[::3])
+        assert found[names[0]] == storage.get_upload("d", names[0])
+        assert found[names[0]].state is UploadState.UPLOADED
+        assert found[names[3]].state is UploadState.CLAIMED
+        assert storage.get_uploads("d", []) == {}
+        assert set(storage.get_uploads("e", names)) == {names[1]}
+
     def test_LL8_an_abandoned_claim_is_taken_over_after_the_lease(self, storage: Storage) -> None:
         storage.claim_upload("d", "f.csv", FACTS, now=T0, lease=LEASE)
         result, record = storage.claim_upload("d", "f.csv", FACTS, now=T0 + LEASE, lease=LEASE)

@@ -23,7 +23,8 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   └── KeyInClear                      interface.key_in_clear           (ValueError)
     ├── LoyaltyLabError
     │   ├── CustomerNumberRequired          loyalty_lab.customer_number_required (ValueError)
-    │   └── FilePatternInvalid              loyalty_lab.file_pattern_invalid (ValueError)
+    │   ├── FilePatternInvalid              loyalty_lab.file_pattern_invalid (ValueError)
+    │   └── DestinationTaken                loyalty_lab.destination_taken    (ValueError)
     ├── StatisticError
     │   ├── StatisticTemplateUnknown        statistic.unknown_template       (LookupError)
     │   ├── StatisticFormatNotCsv           statistic.format_not_csv         (ValueError)
@@ -114,6 +115,7 @@ from ._configuration import (
     ClientSideRequired,
     ContractRequired,
     CustomerNumberRequired,
+    DestinationTaken,
     DisplayNameRequired,
     ExportDirectoryInvalid,
     ExportError,
@@ -189,6 +191,7 @@ __all__ = [
     "CustomerNumberRequired",
     "DeliveryError",
     "DeliveryFailed",
+    "DestinationTaken",
     "DisplayNameRequired",
     "DocumentTemplateInvalid",
     "DocumentTemplateUnknown",

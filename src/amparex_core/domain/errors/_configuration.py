@@ -10,6 +10,7 @@ __all__ = [
     "ClientSideRequired",
     "ContractRequired",
     "CustomerNumberRequired",
+    "DestinationTaken",
     "DisplayNameRequired",
     "ExportDirectoryInvalid",
     "ExportError",
@@ -205,6 +206,31 @@ class FilePatternInvalid(LoyaltyLabError, ValueError):
     de: ClassVar[str] = "Das Dateinamensmuster '{pattern}' ist ungültig: {reason}."
     pattern: str
     reason: str
+
+
+@error_class
+class DestinationTaken(LoyaltyLabError, ValueError):
+    """Another configuration uploads files under the same remote names (LL10)."""
+
+    code: ClassVar[str] = "loyalty_lab.destination_taken"
+    en: ClassVar[str] = (
+        "The Loyalty Lab configuration {existing_id} (workstation {existing_workstation}, "
+        "folder '{existing_directory}') uploads files under the same names to {destination}, "
+        "e.g. '{file_name}': one upload would replace the other. Put the placeholder "
+        "workstation into the file pattern, or use another customer number or destination."
+    )
+    de: ClassVar[str] = (
+        "Die Loyalty-Lab-Konfiguration {existing_id} (Arbeitsplatz {existing_workstation}, "
+        "Verzeichnis '{existing_directory}') lädt Dateien unter denselben Namen nach "
+        "{destination} hoch, z. B. '{file_name}': ein Upload würde den anderen ersetzen. "
+        "Bitte den Platzhalter workstation in das Dateinamensmuster aufnehmen oder eine "
+        "andere Kundennummer bzw. ein anderes Ziel verwenden."
+    )
+    existing_id: str
+    existing_workstation: str | None
+    existing_directory: str
+    destination: str
+    file_name: str
 
 
 # ---------------------------------------------------------------- statistics
