@@ -43,7 +43,7 @@ _FLAGS: Final = (
 )
 
 
-def check_file_mode(mode: int) -> int:
+def check_file_mode(mode: object) -> int:
     """*mode* when it is a file mode the adapters may use.
 
     The owner reads and writes; nobody executes; nobody but the owner writes unless the

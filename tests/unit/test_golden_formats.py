@@ -74,6 +74,7 @@ def test_IF7_CO14_CR3_LL8_stored_documents_read_back_and_are_written_byte_for_by
         with pytest.raises(TypeError, match="never stored"):
             stored.encode(back)
         assert isinstance(back, InterfaceConfig)
+        assert isinstance(back.settings, CardOrderSettings)
         moved = attrs.evolve(back, settings=attrs.evolve(back.settings, key=REF))
         document = json.loads(text)
         document["settings"]["key"] = {"secret": "card_key"}

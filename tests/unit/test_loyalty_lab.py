@@ -108,7 +108,8 @@ def test_LL4_a_vanished_directory_is_reported() -> None:
     report = world.loyalty_lab.start(branch=None, workstation="KASSE-1")
     assert all(isinstance(e, errors.ExportDirectoryInvalid) for e in report.errors)
     # Each of the four exports and the outbox listing failed, and it is one problem.
-    failed = [r.error for r in (*report.exports, *report.uploads) if r.error is not None]
+    failed = [e.error for e in report.exports if e.error is not None]
+    failed += [u.error for u in report.uploads if u.error is not None]
     assert len(failed) == 5
     assert len(report.errors) == 1
 

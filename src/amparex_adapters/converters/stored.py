@@ -58,11 +58,9 @@ def make_converter() -> cattrs.Converter:
     converter = make_base_converter(detailed_validation=False)
     converter.register_unstructure_hook(Secret, _never)
     for cls, names in _ADDED.items():
+        overrides: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
         converter.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(
-                cls, converter, **{name: override(omit_if_default=True) for name in names}
-            ),
+            cls, make_dict_unstructure_fn(cls, converter, **overrides)
         )
     return converter
 

@@ -13,6 +13,7 @@ from amparex_core.domain.errors import ExportDirectoryInvalid
 from amparex_core.domain.interfaces import is_absolute_directory
 from amparex_core.domain.outbox import FolderStamp
 from amparex_core.domain.uploads import FileFacts
+from amparex_core.ports.clock import Clock
 
 __all__ = ["MemoryExportTarget"]
 
@@ -25,7 +26,10 @@ class MemoryExportTarget:
     replaced, as on a real file system.
     """
 
-    def __init__(self, directories: Iterable[str] = ()) -> None:
+    def __init__(self, directories: Iterable[str] = (), *, clock: Clock | None = None) -> None:
+        #: With a clock, a file's modification time is the clock's time (plus a tick, so
+        #: that every write differs); without, a tick (1, 2, …).
+        self.clock = clock
         self._lock = threading.Lock()
         self._folders: dict[str, dict[str, tuple[bytes, int]]] = {d: {} for d in directories}
         self._versions: dict[str, int] = dict.fromkeys(self._folders, 0)
@@ -38,6 +42,12 @@ class MemoryExportTarget:
         with self._lock:
             self._folders.setdefault(directory, {})
             self._versions.setdefault(directory, 0)
+
+    def _mtime(self) -> int:
+        tick = next(self._tick)
+        if self.clock is None:
+            return tick
+        return int(self.clock.now().timestamp() * 1_000_000) * 1000 + tick
 
     def _changed(self, directory: str) -> None:
         self._versions[directory] = self._versions.get(directory, 0) + 1
@@ -69,7 +79,7 @@ class MemoryExportTarget:
             folder = self._folder(directory)
             if name in folder:
                 return False
-            folder[name] = (content, next(self._tick))
+            folder[name] = (content, self._mtime())
             self._changed(directory)
             return True
 
@@ -132,10 +142,16 @@ class MemoryExportTarget:
         """The content of a file (for tests)."""
         return self._get(directory, name)[0]
 
+    def touch(self, directory: str, name: str, mtime_ns: int) -> None:
+        """Set a file's modification time, as ``os.utime`` would (for tests of ages)."""
+        with self._lock:
+            folder = self._folder(directory)
+            folder[name] = (folder[name][0], mtime_ns)
+
     def overwrite(self, directory: str, name: str, content: bytes) -> None:
         """Change a file behind the library's back, as a user might (for tests)."""
         with self._lock:
-            self._folder(directory)[name] = (content, next(self._tick))
+            self._folder(directory)[name] = (content, self._mtime())
 
     def remove_stale(self, directory: str) -> int:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.remove_stale`; nothing is stale."""

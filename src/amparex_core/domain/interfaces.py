@@ -331,8 +331,8 @@ class LoyaltyLabSettings:
         return _fill(self.file_pattern, self.customer_number, statistic, on, workstation)
 
     def names_on(self, on: dt.date, workstation: str) -> set[str]:
-        """Every file name the configuration makes on day *on* (all four slots, LL10)."""
-        return {self.file_name(kind, on, workstation) for kind in StatisticKind}
+        """The file names the configuration makes on day *on*: one per slot in use (LL10)."""
+        return {self.file_name(kind, on, workstation) for kind in self.statistics}
 
 
 InterfaceSettings = CardOrderSettings | LoyaltyLabSettings

@@ -68,7 +68,7 @@ class Secret:
 
 
 def _check_ref_name(_ref: object, _attribute: object, name: str) -> None:
-    if not isinstance(name, str) or not _REF_NAME.fullmatch(name):
+    if not _REF_NAME.fullmatch(str(name)):
         raise ValueError(
             f"a secret's name is a letter and up to 63 letters, digits, _ . -: {name!r}"
         )
