@@ -198,15 +198,19 @@ def _watched(world: World) -> tuple[OutboxWatcher, CountingLedger]:
     return OutboxWatcher(world.loyalty_lab, branch=None, workstation="KASSE-1"), ledger
 
 
+@pytest.mark.parametrize("feed", [True, False], ids=["change-feed", "stamp-and-listing"])
 @pytest.mark.parametrize("history", [0, 2000])
-def test_LL8_a_watch_round_costs_the_same_whatever_the_history(history: int) -> None:
+def test_LL8_a_watch_round_costs_the_same_whatever_the_history(history: int, feed: bool) -> None:
     world = World()
     world.loyalty()
     _history(world, history)
+    if not feed:  # a target that cannot tell (a network share): stamps and listings
+        world.exports.changes = lambda _directory: None  # type: ignore[method-assign,assignment]
     watcher, ledger = _watched(world)
     assert watcher.round() == []  # the first round learns the folder: one set-based query
     assert ledger.batched == ([history] if history else []) and ledger.single == 0
     listings = world.exports.listings.get(LL_DIR, 0)
+    assert listings == 1
     for _ in range(5):  # idle rounds: no listing, no ledger read
         assert watcher.round() == []
     assert world.exports.listings.get(LL_DIR, 0) == listings
@@ -214,11 +218,30 @@ def test_LL8_a_watch_round_costs_the_same_whatever_the_history(history: int) -> 
     world.exports.write_new(LL_DIR, "late.csv", [b"late\r\n"])
     results = watcher.round()
     assert [(r.name, r.outcome) for r in results] == [("late.csv", UploadOutcome.UPLOADED)]
-    # One listing, one set-based query for the one new name, one read in the upload path.
-    assert world.exports.listings[LL_DIR] == listings + 1
+    # The feed names the new file; without it the changed stamp costs one listing. Then
+    # one set-based query for the one new name, one read in the upload path.
+    assert world.exports.listings[LL_DIR] == listings + (0 if feed else 1)
     assert ledger.batched[-1] == 1 and ledger.single == 1
     assert watcher.round() == []
     assert world.files.uploads == ["late.csv"]
+
+
+def test_LL8_a_feed_that_lost_track_is_caught_up_by_a_listing() -> None:
+    world = World()
+    world.loyalty()
+    watcher, _ledger = _watched(world)
+    watcher.round()
+    feed = watcher._folders[next(iter(watcher._folders))].feed
+    assert feed is not None
+    world.exports.write_new(LL_DIR, "a.csv", [b"a"])
+    feed.lose_track = True  # type: ignore[attr-defined]
+    results = watcher.round()
+    assert [r.name for r in results] == ["a.csv"]
+    assert world.exports.listings[LL_DIR] == 2
+    world.exports.remove(LL_DIR, "a.csv")  # a removed file is forgotten (the feed says so)
+    world.exports.write_new(LL_DIR, "b.csv", [b"b"])
+    assert [r.name for r in watcher.round()] == ["b.csv"]
+    watcher.close()
 
 
 def test_LL8_watch_sends_each_file_once_and_retries_a_failure_next_round() -> None:

@@ -85,10 +85,12 @@ from amparex_adapters._modes import (
     make_folder,
     warn_if_loose,
 )
+from amparex_adapters.exports._changes import open_changes
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
 from amparex_core.domain.interfaces import is_absolute_directory
 from amparex_core.domain.outbox import FolderStamp
 from amparex_core.domain.uploads import FileFacts
+from amparex_core.ports.exports import FolderChanges
 
 __all__ = ["SETTLE_SECONDS", "TEMP_PREFIX", "FolderExportTarget"]
 
@@ -465,6 +467,18 @@ class FolderExportTarget:
     def open(self, directory: str, name: str) -> BinaryIO:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.open`."""
         return open(self._path(directory, name), "rb")
+
+    def changes(self, directory: str) -> FolderChanges | None:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.changes`.
+
+        Linux ``inotify`` on a local file system; ``None`` elsewhere and on network file
+        systems (NFS, SMB/CIFS, FUSE …), whose other writers inotify does not see.
+
+        Raises:
+            ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
+        """
+        self._check_directory_exists(directory)
+        return open_changes(directory)
 
     def stamp(self, directory: str) -> FolderStamp:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.stamp`.

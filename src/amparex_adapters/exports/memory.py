@@ -11,9 +11,10 @@ from typing import BinaryIO
 
 from amparex_core.domain.errors import ExportDirectoryInvalid
 from amparex_core.domain.interfaces import is_absolute_directory
-from amparex_core.domain.outbox import FolderStamp
+from amparex_core.domain.outbox import FolderEvents, FolderStamp
 from amparex_core.domain.uploads import FileFacts
 from amparex_core.ports.clock import Clock
+from amparex_core.ports.exports import FolderChanges
 
 __all__ = ["MemoryExportTarget"]
 
@@ -36,6 +37,7 @@ class MemoryExportTarget:
         self._tick = itertools.count(1)
         #: How often a folder was listed (:meth:`list_files`), by folder.
         self.listings: dict[str, int] = {}
+        self._feeds: dict[str, list[_Feed]] = {}
 
     def make_directory(self, directory: str) -> None:
         """Create an (empty) folder."""
@@ -49,8 +51,24 @@ class MemoryExportTarget:
             return tick
         return int(self.clock.now().timestamp() * 1_000_000) * 1000 + tick
 
-    def _changed(self, directory: str) -> None:
+    def _changed(self, directory: str, added: str = "", removed: str = "") -> None:
         self._versions[directory] = self._versions.get(directory, 0) + 1
+        for feed in self._feeds.get(directory, []):
+            feed.note(added, removed)
+
+    def changes(self, directory: str) -> FolderChanges | None:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.changes`: every write here."""
+        with self._lock:
+            self._folder(directory)
+            feed = _Feed(self, directory)
+            self._feeds.setdefault(directory, []).append(feed)
+            return feed
+
+    def _unsubscribe(self, feed: _Feed) -> None:
+        with self._lock:
+            feeds = self._feeds.get(feed.directory, [])
+            if feed in feeds:
+                feeds.remove(feed)
 
     def _folder(self, directory: str) -> dict[str, tuple[bytes, int]]:
         if not is_absolute_directory(directory):
@@ -80,7 +98,7 @@ class MemoryExportTarget:
             if name in folder:
                 return False
             folder[name] = (content, self._mtime())
-            self._changed(directory)
+            self._changed(directory, added=name)
             return True
 
     def list_files(self, directory: str) -> list[str]:
@@ -108,8 +126,8 @@ class MemoryExportTarget:
             if new_name in folder:
                 raise FileExistsError(f"{target}/{new_name}")
             folder[new_name] = source.pop(name)
-            self._changed(directory)
-            self._changed(target)
+            self._changed(directory, removed=name)
+            self._changed(target, added=new_name)
 
     def remove(self, directory: str, name: str) -> bool:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.remove`."""
@@ -118,7 +136,7 @@ class MemoryExportTarget:
             if name not in folder:
                 return False
             del folder[name]
-            self._changed(directory)
+            self._changed(directory, removed=name)
             return True
 
     def _get(self, directory: str, name: str) -> tuple[bytes, int]:
@@ -158,3 +176,37 @@ class MemoryExportTarget:
         with self._lock:
             self._folder(directory)
         return 0
+
+
+class _Feed:
+    """The changes of one folder of a :class:`MemoryExportTarget` (its lock held by callers)."""
+
+    def __init__(self, target: MemoryExportTarget, directory: str) -> None:
+        self._target = target
+        self.directory = directory
+        self._added: set[str] = set()
+        self._removed: set[str] = set()
+        #: Set by tests: the next :meth:`drain` reports a lost track, as an overflow would.
+        self.lose_track = False
+
+    def note(self, added: str, removed: str) -> None:
+        if added:
+            self._added.add(added)
+            self._removed.discard(added)
+        if removed:
+            self._removed.add(removed)
+            self._added.discard(removed)
+
+    def drain(self) -> FolderEvents | None:
+        """See :meth:`~amparex_core.ports.exports.FolderChanges.drain`."""
+        with self._target._lock:
+            events = FolderEvents(frozenset(self._added), frozenset(self._removed))
+            self._added, self._removed = set(), set()
+            if self.lose_track:
+                self.lose_track = False
+                return None
+            return events
+
+    def close(self) -> None:
+        """See :meth:`~amparex_core.ports.exports.FolderChanges.close`."""
+        self._target._unsubscribe(self)

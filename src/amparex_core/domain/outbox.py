@@ -27,6 +27,7 @@ from .uploads import FileFacts, UploadRecord, UploadState
 
 __all__ = [
     "SENT_FOLDER",
+    "FolderEvents",
     "FolderStamp",
     "Verdict",
     "archived_name",
@@ -59,6 +60,19 @@ class FolderStamp:
 
     version: tuple[int, ...]
     settled: bool = True
+
+
+@attrs.frozen
+class FolderEvents:
+    """The names added to and removed from a folder since they were asked for last.
+
+    Attributes:
+        added: Names that appeared (a file written, moved in); hidden names excluded.
+        removed: Names that went away.
+    """
+
+    added: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
 
 
 def ledger_name(name: str, facts: FileFacts, *, fixed: bool) -> str:

@@ -9,7 +9,7 @@ against it.
 from .clock import Clock
 from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
-from .exports import ExportTarget
+from .exports import ExportTarget, FolderChanges
 from .masterdata import MasterData
 from .readers import CardReader, CardWriter
 from .statistics import StatisticResult, StatisticSource
@@ -24,6 +24,7 @@ __all__ = [
     "DocumentRenderer",
     "ExportTarget",
     "FileDelivery",
+    "FolderChanges",
     "InterfaceStore",
     "MasterData",
     "OrderStore",

@@ -5,10 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from amparex_core.domain.outbox import FolderStamp
+from amparex_core.domain.outbox import FolderEvents, FolderStamp
 from amparex_core.domain.uploads import FileFacts
 
-__all__ = ["ExportTarget"]
+__all__ = ["ExportTarget", "FolderChanges"]
+
+
+@runtime_checkable
+class FolderChanges(Protocol):
+    """A feed of the changes of one folder (see :meth:`ExportTarget.changes`)."""
+
+    def drain(self) -> FolderEvents | None:
+        """The names added and removed since the last call (or since the feed began).
+
+        Returns:
+            The events; ``None`` when the feed lost track (an overflow, the folder moved
+            or went away): the caller lists the folder to catch up.
+        """
+        ...
+
+    def close(self) -> None:
+        """Stop the feed and release what it holds."""
+        ...
 
 
 @runtime_checkable
@@ -73,6 +91,20 @@ class ExportTarget(Protocol):
 
         Returns:
             How many were removed.
+        """
+        ...
+
+    def changes(self, directory: str) -> FolderChanges | None:
+        """A feed of the complete files added to and removed from *directory* from now on.
+
+        A watch round asks the feed instead of listing the folder, so it costs O(new
+        files) however many files the folder holds (LL8). Folders are not in the feed
+        and hidden names (temp files) are left out.
+
+        Returns:
+            The feed; ``None`` when this target cannot tell reliably (no notification
+            API, a network file system whose other writers it would not see): the
+            watcher then compares :meth:`stamp` and lists the folder when it changed.
         """
         ...
 

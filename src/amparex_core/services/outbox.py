@@ -3,11 +3,13 @@
 :class:`OutboxWatcher` uploads files as they appear, at a cost per round that does not
 grow with the folder's history. A round
 
-* resolves the workstation's configurations (one store query) and takes each folder's
-  :meth:`~amparex_core.ports.exports.ExportTarget.stamp` (one ``stat``);
-* lists a folder only when its stamp changed since the listing before (or that stamp was
-  not settled yet, or :attr:`~OutboxWatcher.rescan_every` has passed): an idle round lists
-  nothing;
+* resolves the workstation's configurations (one store query);
+* learns the names added to each folder from the folder's change feed
+  (:meth:`~amparex_core.ports.exports.ExportTarget.changes`: inotify on a local Linux file
+  system) without listing it; where there is no feed (a network share, another system)
+  it takes the folder's :meth:`~amparex_core.ports.exports.ExportTarget.stamp` (one
+  ``stat``) and lists the folder only when the stamp changed (or was not settled yet); a
+  full listing every :attr:`~OutboxWatcher.rescan_every` catches up either way;
 * asks the upload ledger about the *new* names only, all at once
   (:meth:`~amparex_core.ports.storage.UploadLedger.get_uploads`); those it confirms are
   remembered and never looked at again, the others are uploaded
@@ -52,7 +54,7 @@ from amparex_core.domain.outbox import (
 from amparex_core.domain.uploads import FileFacts, UploadOutcome, UploadState
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery
-from amparex_core.ports.exports import ExportTarget
+from amparex_core.ports.exports import ExportTarget, FolderChanges
 from amparex_core.ports.storage import UploadLedger
 from amparex_core.services.loyalty_lab import LoyaltyLab, UploadResult
 
@@ -69,6 +71,13 @@ class _Folder:
     listed_at: dt.datetime | None = None
     done: set[str] = attrs.Factory(set)
     pending: set[str] = attrs.Factory(set)
+    feed: FolderChanges | None = None
+    feed_tried: bool = False
+
+    def forget_feed(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
+        self.feed, self.feed_tried = None, False
 
 
 class OutboxWatcher:
@@ -129,6 +138,7 @@ class OutboxWatcher:
             new = self._new_names(state, exports, directory)
         except AmparexError as exc:
             state.stamp = None
+            state.forget_feed()
             return [UploadResult(config.id, directory, UploadOutcome.FAILED, error=exc)]
         if new and not settings.fixed_names:
             # One set-based query for every name not seen before (LL8).
@@ -149,15 +159,37 @@ class OutboxWatcher:
         return [r for r in results if r.outcome is not UploadOutcome.ALREADY_UPLOADED]
 
     def _new_names(self, state: _Folder, exports: ExportTarget, directory: str) -> list[str]:
-        """The names not seen before; the folder is listed only when it may have changed."""
-        stamp = exports.stamp(directory)
+        """The names not seen before, from the folder's change feed, else from a listing.
+
+        With a feed (:meth:`~amparex_core.ports.exports.ExportTarget.changes`) a round
+        reads the names added since the last round: O(new files). Without one, the folder
+        is listed only when its stamp changed. Either way a full listing every
+        :attr:`rescan_every` (and whenever the feed lost track) catches up.
+        """
         now = self._lab.clock.now()
         fresh = state.listed_at is not None and now - state.listed_at < self.rescan_every
-        if stamp == state.stamp and stamp.settled and fresh:
-            return []
+        if not state.feed_tried:  # before the first listing, so nothing is missed
+            state.feed_tried = True
+            state.feed = exports.changes(directory)
+        if state.feed is not None:
+            events = state.feed.drain()
+            if events is not None and fresh:
+                state.done -= events.removed
+                state.pending -= events.removed
+                added = sorted(events.added - state.done - state.pending)
+                return [n for n in added if exports.exists(directory, n)]
+            if events is None:  # the feed lost track: a new one, and a listing
+                state.forget_feed()
+                state.feed_tried = True
+                state.feed = exports.changes(directory)
+        else:
+            stamp = exports.stamp(directory)
+            if stamp == state.stamp and stamp.settled and fresh:
+                return []
+            state.stamp = stamp
         names = exports.list_files(directory)
         self.listings += 1
-        state.stamp, state.listed_at = stamp, now
+        state.listed_at = now
         present = set(names)
         state.done &= present
         state.pending &= present
@@ -179,13 +211,21 @@ class OutboxWatcher:
             How many files were uploaded.
         """
         uploaded = 0
-        while True:
-            for result in self.round():
-                if result.outcome is UploadOutcome.UPLOADED:
-                    uploaded += 1
-                on_result(result)
-            if stop.wait(interval):
-                return uploaded
+        try:
+            while True:
+                for result in self.round():
+                    if result.outcome is UploadOutcome.UPLOADED:
+                        uploaded += 1
+                    on_result(result)
+                if stop.wait(interval):
+                    return uploaded
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the folders' change feeds (a later round starts them again)."""
+        for state in self._folders.values():
+            state.forget_feed()
 
 
 # ------------------------------------------------------------------ retention

@@ -188,6 +188,23 @@ class ExportTargetContract:
         with pytest.raises(errors.ExportDirectoryInvalid):
             target.stamp(directory + "/missing-sub-folder")
 
+    def test_LL8_a_change_feed_names_what_was_added_and_removed(
+        self, export_target: tuple[ExportTarget, str]
+    ) -> None:
+        """A target may have no feed (``None``); a feed never misses a complete file."""
+        target, directory = export_target
+        feed = target.changes(directory)
+        if feed is None:
+            return
+        try:
+            assert target.write_new(directory, "a.csv", [b"a"])
+            assert target.write_new(directory, "b.csv", [b"b"])
+            assert target.remove(directory, "b.csv")
+            events = feed.drain()
+            assert events is None or (events.added == {"a.csv"} and events.removed == {"b.csv"})
+        finally:
+            feed.close()
+
     def test_LL9_LL11_a_file_moves_and_is_removed(
         self, export_target: tuple[ExportTarget, str]
     ) -> None:
