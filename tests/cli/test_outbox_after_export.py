@@ -207,3 +207,20 @@ def test_LL8_outbox_watch_over_a_long_history_sends_the_new_file_once(chain: Cha
     assert stdout.splitlines() == [f"uploaded {late.name}: {chain.server.resolve() / late.name}"]
     assert "stopped; 1 file(s) uploaded" in stderr
     assert sorted(p.name for p in chain.server.iterdir()) == [late.name]
+
+
+def test_LL11_the_demo_shows_retention(tmp_path: Path) -> None:
+    from amparex_adapters.cli.demo import run_demo
+
+    demo = tmp_path / "demo"
+    lines: list[str] = []
+    first = run_demo(demo, customers=50, echo=lines.append)
+    assert len(first.uploaded) == 4 and first.purged == ()
+    assert any("retention: uploaded exports older than 30 days" in line for line in lines)
+    for path in (demo / "outbox").iterdir():
+        _age(path, 31)
+    lines.clear()
+    later = run_demo(demo, customers=50, echo=lines.append)
+    assert len(later.purged) == 4
+    assert sum(line.strip().startswith("removed ") for line in lines) == 4
+    assert "retention_days = 30" in (demo / "amparex.toml").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 r"""The TOML configuration of the ``amparex`` command, and its secrets.
 
-Where the file is found (:func:`find_config`), the first that applies:
+Where the file is found (``find_config``), the first that applies:
 
 1. ``--config PATH``;
 2. ``$AMPAREX_CONFIG``;

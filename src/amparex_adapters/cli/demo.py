@@ -19,9 +19,11 @@ The first run builds, in *DIR* (default ``./amparex-demo``):
 Then every run does the main job of a program start on this workstation
 (:class:`~amparex_core.services.ProgramStart`, as ``amparex startup`` runs it): the four
 Loyalty Lab CSV files are written into ``DIR/outbox`` (never rewritten, LL6) and uploaded
-to the folder ``DIR/loyalty-lab-server`` (each once, LL8); due card orders are rendered
-into one batch PDF per period and delivered as files to ``DIR/card-vendor`` (CO16). A
-second run finds everything done and says so.
+to the folder ``DIR/loyalty-lab-server`` (each once, LL8); exports whose upload is
+confirmed are removed once older than 30 days (``retention_days``, LL11); due card
+orders are rendered into one batch PDF per period and delivered as files to
+``DIR/card-vendor`` (CO16). A second run finds everything done and says so. Everything
+is readable by its owner only (OP6), and the card key stays in ``secrets.toml``.
 """
 
 from __future__ import annotations
@@ -171,6 +173,7 @@ class DemoSummary:
     delivered: tuple[Path, ...]
     batches: int
     errors: tuple[str, ...]
+    purged: tuple[Path, ...] = ()
 
     @property
     def idle(self) -> bool:
@@ -412,6 +415,9 @@ roller_clip = "1.20"
 name = {json.dumps(socket.gethostname())}    # this computer, when the demo was built
 branch = "F01"
 
+[loyalty_lab]
+retention_days = 30    # uploaded exports older than this are removed at each start (LL11)
+
 [loyalty_lab.upload]
 kind = "folder"
 folder = "loyalty-lab-server"
@@ -611,6 +617,9 @@ def _main_job(app: Composition, directory: Path, *, created: bool, lang: str) ->
         delivered=tuple(p for p in _files(directory / "card-vendor") if p not in before_vendor),
         batches=0 if report.dispatch is None else len(report.dispatch.delivered),
         errors=tuple(e.message(lang) for e in report.errors),
+        purged=()
+        if report.purge is None
+        else tuple(Path(f.directory) / f.name for f in report.purge.removed),
     )
 
 
@@ -639,6 +648,9 @@ def _print_summary(
         echo(f"  uploaded       {path}")
     if not summary.uploaded:
         echo("  nothing new to upload")
+    echo("  retention: uploaded exports older than 30 days are removed at each start (LL11)")
+    for path in summary.purged:
+        echo(f"  removed        {path}")
     echo(f"card orders to {d / 'card-vendor'} (CO16):")
     echo(f"  {summary.batches} batch(es) delivered")
     for path in summary.delivered:

@@ -1,6 +1,6 @@
 """Folder change feeds for :class:`~amparex_adapters.exports.folder.FolderExportTarget`.
 
-Private to :mod:`amparex_adapters.exports`. On Linux a folder on a local file system is
+Private to the package ``amparex_adapters.exports``. On Linux a folder on a local file system is
 watched with ``inotify`` (through :mod:`ctypes`): the kernel reports every name created,
 linked, moved in, deleted or moved out, so a watch round learns the new files without
 listing the folder (LL8). Elsewhere, and on network file systems — whose other writers

@@ -191,7 +191,7 @@ class HostKeyRejected(DeliveryError):
 
     @property
     def whole_destination(self) -> bool:
-        """Always: the server itself is not trusted (:attr:`DeliveryError.whole_destination`)."""
+        """Whether the destination itself refused: always, as its server is not trusted."""
         return True
 
 
