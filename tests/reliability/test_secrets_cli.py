@@ -161,6 +161,8 @@ SCRIPT: list[Step] = [
     (("--lang", "de", "startup"), WRONG_UPLOAD, 1),
     (("outbox", "watch", "--interval", "0.1"), {"WATCH": "1", "NEW_OUTBOX_FILE": "late-2.csv"}, 0),
     (("outbox", "watch", "--interval", "0.1"), {"CONFIG": "{no_upload_config}"}, 1),
+    (("outbox", "purge", "--older-than", "30", "--json"), {}, 0),
+    (("--lang", "de", "outbox", "purge", "--dry-run"), {"CONFIG": "{no_upload_config}"}, 1),
     (("cards", "list", "--json"), {}, 0),
     (("cards", "list"), {}, 0),
     (("--lang", "de", "cards", "list"), {"CONFIG": "{typo_url_config}"}, 1),
