@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -128,13 +129,39 @@ def test_LL2_LL3_bad_loyalty_lab_settings_are_refused(
     assert json.loads(chain.ok("interfaces", "list", "--json").stdout) == []
 
 
-def test_LL4_a_relative_or_missing_directory_is_refused(chain: Chain) -> None:
-    for directory in ("outbox", str(chain.root / "missing")):
+def test_LL4_a_missing_directory_is_refused(chain: Chain) -> None:
+    for directory in ("missing", str(chain.root / "missing")):
         result = chain.run(
             "interfaces", "add", "loyalty-lab", "--customer-number", "1", "--directory", directory
         )
         assert result.exit_code == 1
-        assert error_line(result.stderr).startswith("amparex: error [export.directory_invalid]: ")
+        line = error_line(result.stderr)
+        assert line.startswith("amparex: error [export.directory_invalid]: ")
+        assert str(chain.root / "missing") in line
+
+
+def test_LL4_a_relative_directory_is_relative_to_the_configuration(
+    chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 item 11: as every path of the configuration, whatever the current folder."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "outbox").mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    add_loyalty_lab(chain)  # --directory <absolute outbox>
+    chain.ok(
+        "interfaces", "remove", json.loads(chain.ok("interfaces", "list", "--json").stdout)[0]["id"]
+    )
+    chain.ok(
+        "interfaces", "add", "loyalty-lab", "--customer-number", "4711", "--directory", "outbox",
+        "--customers", "ST-CUSTOMERS",
+    )  # fmt: skip
+    listed = json.loads(chain.ok("interfaces", "list", "--json").stdout)
+    assert listed[0]["settings"]["directory"] == "outbox"
+    started = json.loads(chain.ok("startup", "--json").stdout)
+    [export] = started["exports"]
+    assert export["file"].startswith(str(chain.outbox) + "/")
+    assert [p.name for p in chain.outbox.iterdir()] == [Path(export["file"]).name]
+    assert list((elsewhere / "outbox").iterdir()) == []
 
 
 def test_IF4_interfaces_remove(chain: Chain) -> None:
@@ -554,18 +581,18 @@ def test_LL8_outbox_upload_json(chain: Chain) -> None:
 def test_CO1_config_show_names_the_secrets_but_never_their_values(chain: Chain) -> None:
     shown = json.loads(chain.ok("config", "show", "--json").stdout)
     assert shown["file"] == str(chain.config)
-    assert shown["storage_url"].endswith("/amparex.sqlite")
+    assert shown["storage"]["url"].endswith("/amparex.sqlite")
     assert shown["workstation"] == {"name": "KASSE-1", "branch": "F01"}
-    assert shown["secrets"]["card_key"] == "********"
-    assert shown["secrets"]["smtp_password"] is None
+    assert shown["secret_values"]["card_key"] == "********"
+    assert shown["secret_values"]["smtp_password"] is None
     assert shown["chain"]["prices"]["card_chip"] == "2.50"
-    assert shown["loyalty_lab_upload"]["kind"] == "folder"
+    assert shown["loyalty_lab"]["upload"]["kind"] == "folder"
     text = chain.ok("config", "show").stdout
-    assert "secrets.card_key = ********" in text
+    assert "secret card_key = ********" in text
     assert "workstation.name = KASSE-1" in text
     config = chain.config.read_text().replace(
         'path = "amparex.sqlite"', 'url = "postgresql://amparex:pw-in-url-99@db.example/amparex"'
     )
     chain.config.write_text(config)
     redacted = json.loads(chain.ok("config", "show", "--json").stdout)
-    assert redacted["storage_url"] == "postgresql://amparex:********@db.example/amparex"
+    assert redacted["storage"]["url"] == "postgresql://amparex:********@db.example/amparex"

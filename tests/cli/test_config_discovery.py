@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from amparex_adapters.cli import _discovery as discovery
 from amparex_adapters.cli import config as config_module
 from amparex_adapters.cli.app import cli
 from amparex_adapters.cli.shell import READ_ONLY, UNATTENDED
@@ -149,7 +150,7 @@ def test_OP4_the_systems_configuration_folder_is_looked_at_last(
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    monkeypatch.setattr(config_module, "POSIX_SYSTEM_DIR", system)
+    monkeypatch.setattr(discovery, "POSIX_SYSTEM_DIR", system)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("AMPAREX_CONFIG", raising=False)
     found = config_module.find_config(None)

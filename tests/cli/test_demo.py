@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from .chain import environment
 
@@ -156,3 +159,78 @@ def test_demo_in_a_folder_with_spaces_percent_and_hash(tmp_path: Path) -> None:
     assert (root / "amparex.sqlite").is_file()
     assert not (tmp_path / "aAb c#d").exists()
     assert len(list((root / "loyalty-lab-server").iterdir())) == 4
+
+
+def _tree(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under *root*: relative path -> (mtime, content)."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_LL5_a_copied_demo_folder_runs_in_its_own_folder(tmp_path: Path) -> None:
+    """Issue 15 item 11: every path the demo writes is relative to its folder.
+
+    In 0.1.0 the store held the absolute outbox of the original folder, so ``startup`` in
+    a copy exported into (and uploaded from) the original.
+    """
+    original, copy = tmp_path / "demo", tmp_path / "copy"
+    built = _amparex("demo", str(original), "--customers", "30", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    shutil.copytree(original, copy)
+    for stale in (copy / "outbox").iterdir():  # the copy's start must write them anew
+        stale.unlink()
+    before = _tree(original)
+    started = _amparex("--config", str(copy / "amparex.toml"), "startup", "--json", cwd=tmp_path)
+    assert started.returncode == 0, started.stderr
+    report = json.loads(started.stdout)
+    assert sorted(e["outcome"] for e in report["exports"]) == ["written"] * 4
+    assert all(e["file"].startswith(f"{copy}/outbox/") for e in report["exports"])
+    assert len(list((copy / "outbox").iterdir())) == 4
+    assert _tree(original) == before
+    listed = _amparex("--config", str(copy / "amparex.toml"), "interfaces", "list", cwd=tmp_path)
+    assert str(original) not in listed.stdout
+    again = _amparex("demo", str(copy), cwd=tmp_path)  # the demo takes its copy as its own
+    assert again.returncode == 0, again.stderr
+    assert _tree(original) == before
+
+
+def _foreign_store(folder: Path) -> None:
+    """A store of the library in *folder*, made by another configuration, not the demo."""
+    folder.mkdir()
+    config = folder.parent / "other.toml"
+    config.write_text(f'[storage]\npath = "{folder.name}/amparex.sqlite"\n', encoding="utf-8")
+    made = _amparex(
+        "--config", str(config), "startup", cwd=folder.parent
+    )  # a writing command (OP4)
+    assert made.returncode == 0, made.stderr
+    assert (folder / "amparex.sqlite").is_file()
+
+
+@pytest.mark.parametrize("foreign", ["store", "not-sqlite", "edited-config"])
+def test_the_demo_refuses_a_store_it_did_not_create(tmp_path: Path, foreign: str) -> None:
+    """Issue 15 item 11: 0.1.0 wrote its demo chain into any ``amparex.sqlite`` it found."""
+    root = tmp_path / "demo"
+    if foreign == "store":
+        _foreign_store(root)
+    elif foreign == "not-sqlite":
+        root.mkdir()
+        (root / "amparex.sqlite").write_bytes(b"the host application's own file\n" * 200)
+    else:
+        built = _amparex("demo", str(root), "--customers", "5", cwd=tmp_path)
+        assert built.returncode == 0, built.stderr
+        (tmp_path / "chain.sqlite").write_bytes(b"")
+        text = (root / "amparex.toml").read_text(encoding="utf-8")
+        edited = text.replace('path = "amparex.sqlite"', 'path = "../chain.sqlite"')
+        assert edited != text
+        (root / "amparex.toml").write_text(edited, encoding="utf-8")
+    before, around = _tree(root), _tree(tmp_path)
+    refused = _amparex("demo", str(root), "--customers", "5", cwd=tmp_path)
+    assert refused.returncode == 1
+    [line] = refused.stderr.strip().splitlines()
+    assert line.startswith(f"amparex: error [demo.refused]: {root} holds "), line
+    assert "the demo did not create" in line
+    assert refused.stdout == ""
+    assert _tree(root) == before and _tree(tmp_path) == around

@@ -181,7 +181,7 @@ def test_config_is_found_by_variable_then_current_folder(chain: Chain) -> None:
     missing = chain.sub("interfaces", "list", config=False, env={"AMPAREX_CONFIG": "/nope.toml"})
     assert missing.returncode == 1
     assert error_line(missing.stderr) == (
-        "amparex: error [config.invalid]: Configuration /nope.toml: -: no such file."
+        "amparex: error [config.invalid]: Configuration /nope.toml: no such file."
     )
 
 
@@ -195,17 +195,20 @@ def test_config_is_found_by_variable_then_current_folder(chain: Chain) -> None:
         ('[loyalty_lab.upload]\nkind = "sftp"\n', "loyalty_lab.upload.host"),
         ('[card_order.delivery]\nkind = "ftp"\nhost = "h"\n', "card_order.delivery.kind"),
         ("[bogus]\nx = 1\n", "bogus"),
-        ("[chain\n", "-"),
+        ("[chain\n", ""),
     ],
 )
 def test_a_config_error_is_one_line_naming_the_key(chain: Chain, text: str, key: str) -> None:
+    """A broken key is named; a broken file is named alone (no ``-:`` placeholder)."""
     chain.config.write_text(text, encoding="utf-8")
     result = chain.run("interfaces", "list")
     assert result.exit_code == 1
     line = error_line(result.stderr)
+    named = f"{key}: " if key else ""
     assert line.startswith(
-        f"amparex: error [config.invalid]: Configuration {chain.config}: {key}: "
+        f"amparex: error [config.invalid]: Configuration {chain.config}: {named}"
     )
+    assert "-:" not in line
 
 
 def test_no_traceback_without_debug_and_one_with_it(chain: Chain) -> None:

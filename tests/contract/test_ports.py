@@ -15,6 +15,7 @@ from amparex_adapters.testing.contracts import (
     ExportTargetContract,
     FileDeliveryContract,
     MasterDataContract,
+    MasterDataSearchContract,
     ParcelDeliveryContract,
     StatisticSourceContract,
 )
@@ -42,6 +43,10 @@ class TestReaders(CardWriterContract):
 
 class TestMasterData(MasterDataContract):
     """Memory and SQL master data (SQLite, PostgreSQL)."""
+
+
+class TestMasterDataSearch(MasterDataSearchContract):
+    """Listing and searching memory and SQL master data (SQLite, PostgreSQL), by page."""
 
 
 class TestStatisticSources(StatisticSourceContract):

@@ -197,6 +197,23 @@ def test_LL4_missing_folder_is_reported_by_every_call(
         target.exists("relative", "a.csv")
 
 
+def test_LL4_a_relative_folder_is_relative_to_the_base_folder(tmp_path: Path) -> None:
+    """Issue 15 item 11: the command gives its configuration's folder as the base."""
+    (tmp_path / "outbox").mkdir()
+    target = FolderExportTarget(base=tmp_path)
+    target.check_directory("outbox")
+    assert target.write_new("outbox", "a.csv", [b"x"]) is True
+    assert target.exists("outbox", "a.csv") and target.list_files("outbox") == ["a.csv"]
+    assert (tmp_path / "outbox" / "a.csv").read_bytes() == b"x"
+    assert target.facts("outbox", "a.csv").size == 1
+    assert target.remove_stale("outbox") == 0
+    with pytest.raises(ExportDirectoryInvalid, match="does not exist") as caught:
+        target.exists("missing", "a.csv")
+    assert caught.value.directory == str(tmp_path / "missing")
+    with pytest.raises(ExportDirectoryInvalid):
+        target.exists("C:outbox", "a.csv")  # relative to a drive's current folder
+
+
 def test_LL8_list_files_excludes_temp_and_hidden_files_and_folders(
     target: FolderExportTarget, tmp_path: Path
 ) -> None:

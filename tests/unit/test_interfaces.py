@@ -354,11 +354,20 @@ def test_LL3_four_slots_in_manual_order_and_empty_slots_dropped() -> None:
     ]
 
 
-@pytest.mark.parametrize("directory", ["relative/dir", "", "C:relative", "\x00"])
-def test_LL4_directory_must_be_absolute(directory: str) -> None:
+@pytest.mark.parametrize("directory", ["", "C:relative", "\x00", "out\x00box"])
+def test_LL4_directory_must_be_a_folder_path(directory: str) -> None:
     with pytest.raises(errors.ExportDirectoryInvalid) as info:
         LoyaltyLabSettings(customer_number="1", directory=directory)
     assert info.value.code == "export.directory_invalid"
+
+
+def test_LL4_a_relative_directory_needs_an_export_target_with_a_base_folder() -> None:
+    """A relative folder is the export target's to resolve; without a base it is refused."""
+    settings = LoyaltyLabSettings(customer_number="1", directory="relative/dir")
+    world = World()
+    with pytest.raises(errors.ExportDirectoryInvalid):
+        world.interfaces.configure(InterfaceKind.LOYALTY_LAB, settings, workstation="W")
+    assert world.interfaces.search() == []
 
 
 def test_LL4_service_checks_the_directory_is_usable() -> None:

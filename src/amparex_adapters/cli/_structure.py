@@ -1,89 +1,219 @@
-"""How the TOML of the configuration becomes a :class:`~amparex_adapters.cli.config.Config`.
+"""Parsed TOML into the configuration's classes, and what a problem reads like.
 
-Private to :mod:`amparex_adapters.cli.config`: the strict cattrs converter (no extra keys,
-no value of the wrong type) and the reading of its first problem as a dotted key.
+Private to :mod:`amparex_adapters.cli.config`. The converter takes values strictly as
+TOML writes them (a string is no list, ``true`` is no number), and a problem is told in
+the operator's words: the dotted TOML key at fault and a reason such as ``a string
+expected, not 3`` or ``one of "starttls", "tls" or "plain" expected, not "ssl"`` — never
+a Python type (``str | None``, ``typing.Literal[…]``). An unknown key gets a did-you-mean
+over the keys of its table.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
+import types
+import typing
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-__all__ = ["first_problem", "make_converter"]
+import attrs
+
+__all__ = ["converter", "did_you_mean", "first_problem", "known_keys", "shown"]
 
 _MAX_AMOUNT: Final = Decimal(1_000_000)
+_INTERNAL: Final = frozenset({"options", "path", "base"})
+"""Attributes of the configuration's classes that are no keys of the file."""
 
 
-def make_converter() -> Any:
-    """The strict converter of the configuration's TOML."""
+class _Wrong(ValueError):
+    """A value of the wrong type or form; its text is the reason shown to the operator."""
+
+
+def shown(value: object) -> str:
+    """*value* as TOML would write it (``"ssl"``, ``3``, ``true``, ``[1, 2]``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float | list):
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):  # pragma: no cover - TOML values are JSON values
+            pass
+    if isinstance(value, dict):
+        return "a table"
+    return str(value)
+
+
+def _words(tp: Any) -> str:
+    """What a value of type *tp* is, in the operator's words."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        return " or ".join(_words(a) for a in options)
+    if origin is typing.Literal:
+        return "one of " + _one_of([shown(a) for a in typing.get_args(tp)])
+    if origin is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        return "a list of strings" if item is str else "a list"
+    if origin is dict or tp is dict or attrs.has(tp):
+        return "a table"
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        Decimal: 'a decimal amount such as "2.50"',
+    }.get(tp, "another value")
+
+
+def _one_of(choices: Sequence[str]) -> str:
+    return choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+
+
+def converter() -> Any:
+    """A cattrs converter for the configuration: strict types, operators' reasons."""
     import cattrs
 
-    converter = cattrs.Converter(forbid_extra_keys=True)
+    conv = cattrs.Converter(forbid_extra_keys=True)
 
-    def decimal(value: object, _type: object) -> Decimal:
+    def wrong(value: object, tp: Any) -> _Wrong:
+        return _Wrong(f"{_words(tp)} expected, not {shown(value)}")
+
+    def decimal(value: object, tp: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}')
+            raise wrong(value, tp)
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
-            raise ValueError(f'a decimal amount such as "2.50" expected, not {value!r}') from None
+            raise wrong(value, tp) from None
         if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
-            raise ValueError(f"a non-negative amount below 1,000,000 expected, not {value!r}")
+            raise _Wrong(f"a non-negative amount below 1,000,000 expected, not {shown(value)}")
         return amount
 
-    def text(value: object, _type: object) -> str:
+    def text(value: object, tp: Any) -> str:
         if not isinstance(value, str):
-            raise ValueError(f"a string expected, not {value!r}")
+            raise wrong(value, tp)
         return value
 
-    def integer(value: object, _type: object) -> int:
+    def integer(value: object, tp: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"an integer expected, not {value!r}")
+            raise wrong(value, tp)
         return value
 
-    def number(value: object, _type: object) -> float:
+    def number(value: object, tp: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"a number expected, not {value!r}")
+            raise wrong(value, tp)
         return float(value)
 
-    def boolean(value: object, _type: object) -> bool:
+    def boolean(value: object, tp: Any) -> bool:
         if not isinstance(value, bool):
-            raise ValueError(f"true or false expected, not {value!r}")
+            raise wrong(value, tp)
         return value
 
-    converter.register_structure_hook(Decimal, decimal)
-    converter.register_structure_hook(str, text)
-    converter.register_structure_hook(int, integer)
-    converter.register_structure_hook(float, number)
-    converter.register_structure_hook(bool, boolean)
-    return converter
+    def literal(value: object, tp: Any) -> Any:
+        if value not in typing.get_args(tp) or not isinstance(value, str):
+            raise wrong(value, tp)
+        return value
+
+    def listing(value: object, tp: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise wrong(value, tp)
+        (item,) = typing.get_args(tp) or (Any,)
+        found = []
+        for index, element in enumerate(value, start=1):
+            try:
+                found.append(conv.structure(element, item))
+            except _Wrong as exc:
+                raise _Wrong(f"item {index}: {exc}") from None
+        return found
+
+    def optional(value: object, tp: Any) -> Any:
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or len(inner) != 1:  # pragma: no cover - TOML has no null
+            raise wrong(value, tp)
+        return conv.structure(value, inner[0])
+
+    def is_optional(tp: Any) -> bool:
+        return typing.get_origin(tp) in (typing.Union, types.UnionType) and type(
+            None
+        ) in typing.get_args(tp)
+
+    conv.register_structure_hook(Decimal, decimal)
+    conv.register_structure_hook(str, text)
+    conv.register_structure_hook(int, integer)
+    conv.register_structure_hook(float, number)
+    conv.register_structure_hook(bool, boolean)
+    conv.register_structure_hook_func(_origin_is(typing.Literal), literal)
+    conv.register_structure_hook_func(_origin_is(list), listing)
+    conv.register_structure_hook_func(is_optional, optional)
+    return conv
 
 
-_WHERE = re.compile(r"^(?P<message>.*?) @ \$(?P<path>.*)$")
+def _origin_is(origin: Any) -> Callable[[Any], bool]:
+    """A predicate: whether a type's origin is *origin* (``Literal``, ``list``)."""
+    return lambda tp: bool(typing.get_origin(tp) == origin)
 
 
-def first_problem(exc: Exception) -> tuple[str, str]:
-    """The dotted key and the reason of the first problem cattrs found."""
+def _format(exc: BaseException, tp: Any) -> str:
+    """A cattrs problem in the operator's words (see :func:`cattrs.transform_error`)."""
     import cattrs
 
-    messages = cattrs.transform_error(exc, path="$")
-    if not messages:  # pragma: no cover - cattrs always names one
-        return "-", str(exc)
-    found = _WHERE.match(messages[0])
-    if not found:  # pragma: no cover - cattrs always appends the path
-        return "-", messages[0]
-    path = found["path"].lstrip(".")
-    path = re.sub(r"\[(\d+)\]", r".\1", path)
-    path = re.sub(r"\['([^']*)'\]", r".\1", path).lstrip(".")
+    if isinstance(exc, _Wrong):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required key missing"
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return "unknown key " + ", ".join(sorted(exc.extra_fields))
+    if tp is not None:
+        return f"{_words(tp)} expected"
+    return "a value of another type expected"  # pragma: no cover - cattrs names the type
+
+
+_WHERE: Final = re.compile(r"^(?P<message>.*?) @ \$(?P<path>.*)$")
+
+
+def first_problem(exc: Exception, root: type) -> tuple[str, str]:
+    """The dotted key and the reason of the first problem cattrs found structuring *root*."""
+    import cattrs
+
+    messages = cattrs.transform_error(exc, path="$", format_exception=_format)
+    found = _WHERE.match(messages[0]) if messages else None
+    if found is None:  # pragma: no cover - cattrs always names one, with its path
+        return "", "a value of another type expected"
+    path = re.sub(r"\[(\d+)\]", r".\1", found["path"])
+    path = re.sub(r"\['([^']*)'\]", r".\1", path).strip(".")
     message = found["message"]
-    if message.startswith("unknown error (") and message.endswith(")"):
-        message = message[len("unknown error (") : -1]
-    message = message.replace("invalid value for type, expected", "wrong value, expected")
-    extra = re.match(r"extra fields found \((?P<keys>.*)\)", message)
-    if extra:
-        key = extra["keys"].split(",")[0].strip()
-        return (f"{path}.{key}" if path else key), "unknown key"
-    if message.startswith("required field missing"):
-        return path, "required key missing"
-    return path or "-", message
+    if message.startswith("unknown key "):
+        key = message.removeprefix("unknown key ").split(",")[0].strip()
+        return (f"{path}.{key}" if path else key), "unknown key" + did_you_mean(
+            key, known_keys(root, path)
+        )
+    return path, message
+
+
+def known_keys(root: type, path: str) -> list[str]:
+    """The keys of the table at dotted *path* below the attrs class *root*."""
+    cls: Any = root
+    for part in [p for p in path.split(".") if p]:
+        hints = typing.get_type_hints(cls)
+        tp = hints.get(part)
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            tp = next((a for a in typing.get_args(tp) if attrs.has(a)), None)
+        if tp is None or not attrs.has(tp):
+            return []
+        cls = tp
+    return [f.name for f in attrs.fields(cls) if f.name not in _INTERNAL]
+
+
+def did_you_mean(key: str, known: Sequence[str], *, quote: Callable[[str], str] = repr) -> str:
+    """``"; did you mean 'name'?"`` when *key* is close to one of *known*; else ``""``.
+
+    >>> did_you_mean("nme", ["name", "time_zone"])
+    "; did you mean 'name'?"
+    >>> did_you_mean("colour", ["name"])
+    ''
+    """
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {quote(close[0])}?" if close else ""

@@ -27,7 +27,14 @@ from .commands import (
     templates,
 )
 from .commands.outbox import watch_outbox
-from .shell import LOG_LEVELS, AmparexGroup, State, configure_logging, detect_lang
+from .shell import (
+    LOG_LEVELS,
+    AmparexGroup,
+    State,
+    configure_logging,
+    detect_lang,
+    normalize_token,
+)
 
 # Moved to the shell; importable from here as in 0.1.0.
 from .shell import _redact_url as _redact_url  # noqa: PLC0414
@@ -36,7 +43,13 @@ from .shell import _url_passwords as _url_passwords  # noqa: PLC0414
 __all__ = ["cli", "detect_lang", "watch_outbox"]
 
 
-@click.group(cls=AmparexGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=AmparexGroup,
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "token_normalize_func": normalize_token,
+    },
+)
 @click.option(
     "--config",
     "config_path",

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol, TypeVar, cast
+from typing import Final, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
@@ -64,7 +64,7 @@ from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
 from amparex_core.ports.documents import DocumentRenderer
 from amparex_core.ports.exports import ExportTarget
-from amparex_core.ports.masterdata import MasterData
+from amparex_core.ports.masterdata import MasterData, MasterDataSearch
 from amparex_core.ports.readers import CardReader
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import Storage
@@ -147,17 +147,37 @@ class _MasterDataWriter(Protocol):
 class _NoParcelDelivery:
     """Stands in when ``[card_order.delivery]`` is not configured: every send is refused."""
 
-    destination = "-"
+    destination = "[card_order.delivery]"
 
     def __init__(self, label: str) -> None:
         self._label = label
 
     def send(self, parcel: Parcel) -> DeliveryReceipt:
         raise DeliveryFailed(
-            destination="-",
+            destination=self.destination,
             item=parcel.id,
             reason=f"no [card_order.delivery] in the configuration {self._label}",
         )
+
+
+_UNEXPECTED: Final = re.compile(r"unexpected keyword argument '(\w+)'")
+_MISSING: Final = re.compile(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.+)")
+
+
+def _refused_option(key: str, exc: Exception) -> tuple[str, str]:
+    """The key and reason of an adapter's factory refusing the options of section *key*.
+
+    Python's own words for a bad call (``got an unexpected keyword argument 'box'``)
+    become the configuration's (``KEY.box: unknown key``).
+    """
+    text = " ".join(str(exc).split())
+    if isinstance(exc, TypeError):
+        if found := _UNEXPECTED.search(text):
+            return f"{key}.{found[1]}", "unknown key"
+        if found := _MISSING.search(text):
+            names = found[1].replace("'", "").replace(" and ", ", ")
+            return key, f"required key missing: {names}"
+    return key, text
 
 
 class Composition:
@@ -264,7 +284,8 @@ class Composition:
             except AmparexError:
                 raise
             except (ValueError, TypeError) as exc:
-                raise ConfigInvalid(path=self.config.label, key=key, reason=str(exc)) from None
+                where, reason = _refused_option(key, exc)
+                raise ConfigInvalid(path=self.config.label, key=where, reason=reason) from None
 
     def _closing(self, adapter: T) -> T:
         """Close *adapter* with the composition, if it has ``close()`` (a connection kept)."""
@@ -323,6 +344,22 @@ class Composition:
             lambda: open_masterdata(cfg.kind, storage=storage, **cfg.options),
         )
 
+    def searchable_masterdata(self) -> MasterDataSearch:
+        """The master data, when its adapter can list and search (``masterdata list``).
+
+        Raises:
+            ConfigInvalid: The adapter of ``[masterdata] kind`` has no search.
+        """
+        data = self.masterdata
+        if not isinstance(data, MasterDataSearch):
+            raise ConfigInvalid(
+                path=self.config.label,
+                key="masterdata.kind",
+                reason=f"the master data of kind {self.config.masterdata.kind!r} cannot be "
+                "listed: its adapter offers no search",
+            )
+        return data
+
     def add_masterdata(self, *items: MasterItem) -> None:
         """Add or replace master-data records (the demo, tests)."""
         writer = cast("_MasterDataWriter", self.masterdata)
@@ -357,10 +394,10 @@ class Composition:
 
     @cached_property
     def exports(self) -> ExportTarget:
-        """The workstation's export folders (LL4, LL6, LL7)."""
+        """The workstation's export folders (LL4, LL6, LL7); relative to the configuration's."""
         module = load_adapter("amparex_adapters.exports.folder", feature="the export folder")
         lab = self.config.loyalty_lab
-        options: dict[str, object] = {}
+        options: dict[str, object] = {"base": self.config.base}
         if lab.file_mode is not None:
             options["file_mode"] = parse_mode(lab.file_mode)
         if lab.group is not None:

@@ -24,9 +24,9 @@ folder.
 
 Every key, with its default::
 
-    [storage]
+    [storage]                    # path or url, not both
     path = "amparex.sqlite"      # a SQLite file, relative to the config's folder
-    url = "postgresql://amparex@db.example/amparex"   # instead: sqlite:///abs, memory://
+    url = "postgresql://amparex@db.example/amparex"   # or sqlite:b.sqlite, sqlite:///abs, memory://
 
     [statistics]
     url = "<storage.url>"        # the database statistic templates run on (SQLite, PostgreSQL)
@@ -96,6 +96,20 @@ Every key, with its default::
     [secrets]
     file = "/etc/amparex/secrets.toml"      # or $AMPAREX_SECRETS_FILE
 
+SQLite files: ``[storage] path`` is a file name or path, relative to the configuration's
+folder. In a URL (``[storage] url``, ``[statistics] url``) the forms of RFC 3986 apply:
+
+* ``sqlite:b.sqlite`` or ``sqlite:data/b.sqlite`` (no ``//``) — a relative path, resolved
+  against the configuration's folder;
+* ``sqlite:///var/lib/amparex/b.sqlite`` — an absolute path (``/var/lib/…``), as
+  :func:`~amparex_adapters.storage.open_storage` reads it;
+* ``sqlite://`` — a database in memory.
+
+``sqlite:///b.sqlite`` is an absolute path too — a file in the root folder, which
+SQLAlchemy's habit of three slashes for a relative path would not expect — so it is
+refused with the forms to write instead (``sqlite:////b.sqlite`` when the root folder is
+really meant). ``path`` and ``url`` together are refused.
+
 Adapters another distribution installs (entry points, see :mod:`amparex_adapters.registry`)
 are chosen by their kind like the built-in ones: a URL scheme in ``[storage] url`` or
 ``[statistics] url``, a reader spec ``KIND[:ARG]``, a ``renderer``, a ``kind`` of
@@ -127,16 +141,20 @@ import logging
 import math
 import os
 import socket
-import sys
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import attrs
 
+from ._discovery import (
+    ConfigSearch,
+    config_places,
+    find_config,
+)
 from ._kinds import (
     BUILTIN_DELIVERY_KINDS,
     FILE_DELIVERY_KINDS,
@@ -146,7 +164,7 @@ from ._kinds import (
     delivery_options,
     pass_through,
 )
-from ._structure import first_problem, make_converter
+from ._structure import converter, did_you_mean, first_problem
 from .errors import ConfigInvalid, ConfigNotFound
 from .secrets import (
     SECRET_VARIABLES,
@@ -180,19 +198,16 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONFIG: Final = "amparex.toml"
-CONFIG_VARIABLE: Final = "AMPAREX_CONFIG"
-APP_NAME: Final = "amparex"
-#: The system's configuration folder on POSIX systems other than macOS.
-POSIX_SYSTEM_DIR: Final = Path("/etc/amparex")
-
 
 @attrs.frozen
 class StorageConfig:
-    """``[storage]``: where the library keeps its data: a URL, or a SQLite file's path."""
+    """``[storage]``: where the library keeps its data: a URL, or a SQLite file's path.
+
+    Without either, the SQLite file ``amparex.sqlite`` beside the configuration.
+    """
 
     url: str | None = None
-    path: str = "amparex.sqlite"
+    path: str | None = None
 
 
 @attrs.frozen
@@ -375,14 +390,31 @@ class Config:
     def storage_url(self) -> str:
         """The storage URL: ``url``, else the SQLite file ``path`` (default ``amparex.sqlite``)."""
         if self.storage.url:
-            return self.storage.url
-        path = self.resolve_path(self.storage.path).resolve()
-        return f"sqlite:///{urllib.parse.quote(str(path))}"
+            return self.resolve_url(self.storage.url)
+        return self._sqlite_url(self.storage.path or "amparex.sqlite")
 
     @property
     def statistics_url(self) -> str:
         """The database the statistic templates run on; the store's by default."""
-        return self.statistics.url or self.storage_url
+        return self.resolve_url(self.statistics.url) if self.statistics.url else self.storage_url
+
+    def _sqlite_url(self, value: str, query: str = "") -> str:
+        path = self.resolve_path(value).resolve()
+        return f"sqlite:///{urllib.parse.quote(str(path))}" + (f"?{query}" if query else "")
+
+    def resolve_url(self, url: str) -> str:
+        """*url* with a relative SQLite path (``sqlite:b.sqlite``) made absolute.
+
+        Any other URL is returned as it is (see the module's description).
+        """
+        scheme, colon, rest = url.partition(":")
+        if scheme.lower() != "sqlite" or not colon or rest.startswith("//"):
+            return url
+        path, _, query = rest.partition("?")
+        path = urllib.parse.unquote(path)
+        if path in ("", ":memory:"):
+            return "sqlite://" + (f"?{query}" if query else "")
+        return self._sqlite_url(path, query)
 
     @property
     def workstation_name(self) -> str:
@@ -391,66 +423,6 @@ class Config:
 
 
 # ------------------------------------------------------------------ structuring
-
-
-@attrs.frozen
-class ConfigSearch:
-    """Where the configuration file was looked for, and what was found.
-
-    Attributes:
-        path: The file to read; ``None`` when none was found.
-        named: Whether the file was named (``--config`` or ``$AMPAREX_CONFIG``): then it
-            must exist.
-        places: Every place looked at, in order (for messages).
-    """
-
-    path: Path | None
-    named: bool
-    places: tuple[str, ...]
-
-
-def _user_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_config_path(APP_NAME, appauthor=False, roaming=True)
-
-
-def _system_dir() -> Path:
-    if os.name == "posix" and sys.platform != "darwin":
-        return POSIX_SYSTEM_DIR
-    import platformdirs
-
-    return platformdirs.site_config_path(APP_NAME, appauthor=False)
-
-
-def config_places() -> list[Path]:
-    """The places a configuration file is looked for when none is named (in order).
-
-    ``./amparex.toml``, then ``amparex.toml`` in the user's and in the system's
-    configuration folder (see the module's description).
-    """
-    return [Path(DEFAULT_CONFIG), _user_dir() / DEFAULT_CONFIG, _system_dir() / DEFAULT_CONFIG]
-
-
-def find_config(option: str | os.PathLike[str] | None) -> ConfigSearch:
-    """The configuration file to read: ``--config``, ``$AMPAREX_CONFIG``, then the places.
-
-    A named file is returned whether it exists or not (reading it reports a missing
-    one); otherwise the first of :func:`config_places` that is a file.
-    """
-    if option:
-        path = Path(option).expanduser()
-        return ConfigSearch(path, named=True, places=(f"--config {path}",))
-    from_env = os.environ.get(CONFIG_VARIABLE)
-    if from_env:
-        path = Path(from_env).expanduser()
-        return ConfigSearch(path, named=True, places=(f"${CONFIG_VARIABLE}={path}",))
-    places = config_places()
-    shown = tuple(str(p) for p in places)
-    for place in places:
-        if place.is_file():
-            return ConfigSearch(place, named=False, places=shown)
-    return ConfigSearch(None, named=False, places=shown)
 
 
 def load_config(option: str | os.PathLike[str] | None = None, *, required: bool = False) -> Config:
@@ -484,17 +456,17 @@ def load_config(option: str | os.PathLike[str] | None = None, *, required: bool 
         )
         return Config(base=Path.cwd())
     if not path.exists():
-        raise ConfigInvalid(path=str(path), key="-", reason="no such file")
+        raise ConfigInvalid(path=str(path), key="", reason="no such file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigInvalid(path=str(path), key="-", reason=exc.strerror or str(exc)) from None
+        raise ConfigInvalid(path=str(path), key="", reason=exc.strerror or str(exc)) from None
     except UnicodeDecodeError:
-        raise ConfigInvalid(path=str(path), key="-", reason="not UTF-8 text") from None
+        raise ConfigInvalid(path=str(path), key="", reason="not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigInvalid(path=str(path), key="-", reason=f"not valid TOML: {exc}") from None
+        raise ConfigInvalid(path=str(path), key="", reason=f"not valid TOML: {exc}") from None
     except RecursionError:  # tomllib parses nested arrays and tables recursively
-        raise ConfigInvalid(path=str(path), key="-", reason="nested too deeply") from None
+        raise ConfigInvalid(path=str(path), key="", reason="nested too deeply") from None
     return structure_config(data, path=path)
 
 
@@ -509,13 +481,17 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     sections = {f.name for f in attrs.fields(Config)} - {"path", "base"}
     unknown = sorted(set(data) - sections)
     if unknown:
-        raise ConfigInvalid(path=label, key=unknown[0], reason="unknown section")
+        raise ConfigInvalid(
+            path=label,
+            key=unknown[0],
+            reason="unknown section" + did_you_mean(unknown[0], sorted(sections)),
+        )
     _refuse_nul(label, data, "")
     data = pass_through(label, data)
     try:
-        parsed: Config = make_converter().structure(dict(data), Config)
+        parsed: Config = converter().structure(dict(data), Config)
     except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups
-        key, reason = first_problem(exc)
+        key, reason = first_problem(exc, Config)
         raise ConfigInvalid(path=label, key=key, reason=reason) from None
     config = attrs.evolve(parsed, path=path, base=base)
     _check(config)
@@ -525,7 +501,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
 def _refuse_nul(label: str, value: object, key: str) -> None:
     """Refuse a NUL character anywhere: no path, URL or name can hold one."""
     if isinstance(value, str) and "\x00" in value:
-        raise ConfigInvalid(path=label, key=key or "-", reason="contains a NUL character")
+        raise ConfigInvalid(path=label, key=key, reason="contains a NUL character")
     if isinstance(value, Mapping):
         for name, item in value.items():
             _refuse_nul(label, item, f"{key}.{name}" if key else str(name))
@@ -534,10 +510,39 @@ def _refuse_nul(label: str, value: object, key: str) -> None:
             _refuse_nul(label, item, f"{key}.{index}")
 
 
+def _check_urls(config: Config) -> None:
+    """``[storage]`` names one store; no SQLite URL names a file in the root folder."""
+    label = config.label
+    if config.storage.url is not None and config.storage.path is not None:
+        raise ConfigInvalid(
+            path=label,
+            key="storage.url",
+            reason="storage.path is set too: give either path (a SQLite file) or url, not both",
+        )
+    for key, url in (
+        ("storage.url", config.storage.url),
+        ("statistics.url", config.statistics.url),
+    ):
+        scheme, _, rest = (url or "").partition(":///")
+        name = urllib.parse.unquote(rest.partition("?")[0])
+        if scheme.lower() == "sqlite" and name and "/" not in name and name != ":memory:":
+            also = f' (or [storage] path = "{name}")' if key == "storage.url" else ""
+            raise ConfigInvalid(
+                path=label,
+                key=key,
+                reason=(
+                    f"sqlite:///{name} names the file /{name} in the root folder; for a file "
+                    f"beside the configuration write sqlite:{name}{also}, for the root folder "
+                    f"sqlite:////{name}"
+                ),
+            )
+
+
 def _check(config: Config) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     label = config.label
+    _check_urls(config)
     try:
         ZoneInfo(config.chain.time_zone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -11,10 +11,18 @@ The first run builds, in *DIR* (default ``./amparex-demo``):
   ``demo_customers``, ``demo_glasses_sales``, ``demo_contact_lens_sales``,
   ``demo_hearing_aid_sales``;
 * both interfaces configured for this workstation: card ordering (chain-wide, with
-  contract and key) and Loyalty Lab (the four statistics into ``DIR/outbox``);
+  contract and key) and Loyalty Lab (the four statistics into ``outbox``, a folder
+  relative to the configuration's);
 * the card templates BASIS (weekly, to the ordering branch) and GOLD (daily, NFC, gift
   box, validity required, to the customer with a cover letter), and orders placed eight
   days ago, so that their shipping periods are over and they are due.
+
+Every path the demo writes — in ``amparex.toml`` and in the store — is relative to
+*DIR*, so a copy of the folder is a demo of its own: ``amparex --config COPY/amparex.toml
+startup`` exports, uploads and delivers inside the copy and never touches the original.
+The demo builds only in a folder of its own: an ``amparex.toml`` that is not the demo's,
+one edited to name another database, or an ``amparex.sqlite`` the demo did not create is
+refused (``demo.refused``) before anything is written.
 
 Then every run does the main job of a program start on this workstation
 (:class:`~amparex_core.services.ProgramStart`, as ``amparex startup`` runs it): the four
@@ -38,7 +46,6 @@ import secrets as secrets_module
 import socket
 import sqlite3
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -63,12 +70,12 @@ from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShippingInterval, ShipTo
 from amparex_core.services import OrderService
 
-from .errors import DemoRefused
+from ._demo_store import DEMO_MARK, is_seeded, mark_created, mark_seeded, refuse_foreign
 
 if TYPE_CHECKING:
     from .compose import Composition
 
-__all__ = ["DemoSummary", "build_host_database", "run_demo"]
+__all__ = ["DemoSummary", "build_host_database", "refuse_foreign", "run_demo"]
 
 CHAIN_NAME: Final = "Optik & Hören Muster"
 BRANCHES: Final = (
@@ -134,8 +141,6 @@ STATISTICS: Final = {
         "FROM demo_hearing_aid_sales s ORDER BY s.receipt",
     ),
 }
-
-DEMO_MARK: Final = "# The configuration of the amparex demo"
 
 TEXT_CARD: Final = b"{template_name}\n{holder_name}\n{card_number}\n{valid_until}"
 TEXT_LETTER: Final = (
@@ -328,33 +333,6 @@ def build_host_database(path: Path, chain: GeneratedChain) -> None:
         connection.close()
 
 
-def _seeded(path: Path) -> bool:
-    if not path.exists():
-        return False
-    connection = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro", uri=True)
-    try:
-        row = connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'demo_info'"
-        ).fetchone()
-        if row is None:
-            return False
-        done = connection.execute("SELECT value FROM demo_info WHERE key = 'seeded'").fetchone()
-        return done is not None
-    finally:
-        connection.close()
-
-
-def _mark_seeded(path: Path, at: dt.datetime) -> None:
-    connection = sqlite3.connect(path)
-    try:
-        with connection:
-            connection.execute(
-                "INSERT OR REPLACE INTO demo_info VALUES ('seeded', ?)", (at.isoformat(),)
-            )
-    finally:
-        connection.close()
-
-
 # ------------------------------------------------------------------ files
 
 
@@ -486,7 +464,7 @@ def _seed(
             InterfaceKind.LOYALTY_LAB,
             LoyaltyLabSettings(
                 customer_number="4711",
-                directory=str(outbox),
+                directory="outbox",  # relative to the configuration: a copy exports into its own
                 statistics={kind: spec[0] for kind, spec in STATISTICS.items()},
             ),
             workstation=app.workstation,
@@ -550,7 +528,7 @@ def _seed(
     )
     if cancelled.order.status is OrderStatus.PENDING:  # a first run that stopped half-way
         past.cancel(cancelled.order.id)
-    _mark_seeded(database, now)
+    mark_seeded(database, now)
 
 
 def _files(folder: Path) -> Iterator[Path]:
@@ -571,22 +549,22 @@ def run_demo(
         What this run did.
 
     Raises:
-        DemoRefused: *directory* holds a configuration that is not the demo's.
+        DemoRefused: *directory* holds a configuration or a store the demo did not create
+            (nothing is written then).
         AmparexError: The demo could not be built (a refusal of the library).
     """
     from .compose import Composition
     from .config import Secrets, load_config
 
     directory = directory.expanduser().resolve()
-    existing = directory / "amparex.toml"
-    if existing.exists() and not existing.read_text(encoding="utf-8").startswith(DEMO_MARK):
-        raise DemoRefused(directory=str(directory))
+    refuse_foreign(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     make_folder(directory)  # owner only (OP6); an existing folder is left as it is
     started = time.perf_counter()
-    seeded = _seeded(directory / "amparex.sqlite")
+    seeded = is_seeded(directory / "amparex.sqlite")
     pdf = _pdf_available()
     config_path = write_config(directory, pdf=pdf)
+    mark_created(directory / "amparex.sqlite", dt.datetime.now(dt.UTC))
     config = load_config(config_path)
     app = Composition(config, Secrets(config, environ={}))
     try:
@@ -611,8 +589,10 @@ def _main_job(app: Composition, directory: Path, *, created: bool, lang: str) ->
     return DemoSummary(
         directory=directory,
         created=created,
-        written=tuple(Path(r.export.directory) / r.export.file_name for r in report.written),
-        existing=tuple(Path(r.export.directory) / r.export.file_name for r in report.existing),
+        written=tuple(directory / r.export.directory / r.export.file_name for r in report.written),
+        existing=tuple(
+            directory / r.export.directory / r.export.file_name for r in report.existing
+        ),
         uploaded=tuple(server / u.name for u in report.uploaded),
         delivered=tuple(p for p in _files(directory / "card-vendor") if p not in before_vendor),
         batches=0 if report.dispatch is None else len(report.dispatch.delivered),

@@ -41,7 +41,11 @@ class CliError(AmparexError):
 
 @_error
 class ConfigInvalid(CliError, ValueError):
-    """The configuration file is missing, not TOML, or a key has a wrong value."""
+    """The configuration file is missing, not TOML, or a key has a wrong value.
+
+    *key* is the dotted TOML key at fault (``chain.time_zone``), or empty when the whole
+    file is (not UTF-8, not TOML); the message then names the file only.
+    """
 
     code: ClassVar[str] = "config.invalid"
     en: ClassVar[str] = "Configuration {path}: {key}: {reason}."
@@ -49,6 +53,14 @@ class ConfigInvalid(CliError, ValueError):
     path: str
     key: str
     reason: str
+
+    def message(self, lang: str = "en") -> str:
+        """See :meth:`~amparex_core.domain.errors.AmparexError.message`; no empty key."""
+        template = self.de if lang == "de" else self.en
+        if not self.key:
+            template = template.replace("{key}: ", "")
+        text = template.format(path=self.path, key=self.key, reason=self.reason)
+        return text[:-1] if text.endswith(("?.", "!.")) else text
 
 
 @_error
@@ -172,15 +184,21 @@ class NoCardPresented(CliError, LookupError):
 
 @_error
 class DemoRefused(CliError, ValueError):
-    """The demo folder holds a configuration that is not the demo's: it is left alone."""
+    """The demo folder holds a configuration or a store the demo did not create.
+
+    The demo builds its chain only in a folder of its own: a configuration that is not
+    the demo's, a database without the demo's mark, or a configuration edited to name
+    another store is left alone, and nothing is written.
+    """
 
     code: ClassVar[str] = "demo.refused"
     en: ClassVar[str] = (
-        "{directory} holds an amparex.toml that is not the demo's; the demo touches nothing "
+        "{directory} holds {file}, which the demo did not create; the demo touches nothing "
         "there. Choose another folder."
     )
     de: ClassVar[str] = (
-        "{directory} enthält eine amparex.toml, die nicht zur Demo gehört; die Demo ändert "
+        "{directory} enthält {file}, das die Demo nicht angelegt hat; die Demo ändert "
         "dort nichts. Bitte einen anderen Ordner wählen."
     )
     directory: str
+    file: str = "amparex.toml"

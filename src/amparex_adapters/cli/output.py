@@ -1,6 +1,8 @@
 """What the ``amparex`` command prints: JSON documents with stable keys, tables, progress.
 
-JSON keys (stable; new keys may be added, none is renamed or removed):
+JSON keys (stable; new keys may be added, none is renamed or removed). Values of closed
+sets are the library's enum values (``"card_order"``, ``"nfc_rfid"``), while tables print
+the command's hyphenated words (``card-order``); every option takes both:
 
 ``interfaces list --json``
     a list of ``{"id", "kind" ("card_order" | "loyalty_lab"), "display_name", "branch",
@@ -35,11 +37,23 @@ JSON keys (stable; new keys may be added, none is renamed or removed):
     ``{"dry_run", "older_than_days", "files": [{"file" (the full path), "verdict"
     ("remove" | "too_young" | "not_uploaded" | "upload_under_way" |
     "changed_after_upload"), "age_days", "removed"}]}`` (LL11).
+``masterdata list SECTION --json``
+    a list of records as a master-data bundle holds them (see :doc:`/adapters/masterdata-bundle`):
+    ``{"id", "name", "address", "email", "phone"}`` for branches, ``{"id", "first_name",
+    "last_name", "salutation", "email", "leading_branch", "address"}`` for customers,
+    ``{"id", "first_name", "last_name", "branch", "salutation", "address"}`` for
+    employees, ``{"id", "name", "kind" ("card" | "letter" | "text"), "media_type",
+    "size"}`` for documents (the content's size in bytes, not the content),
+    ``{"id", "name", "file_format", "query", "dialect"}`` for statistics; keys whose value
+    is not set are left out.
 ``config show --json``
-    ``{"file", "storage_url", "statistics_url" (a password in a URL as ``********``),
-    "chain", "workstation": {"name", "branch"}, "loyalty_lab_upload", "card_order",
-    "reader" (the sections as configured), "secrets_file", "secrets": {name: "********"
-    when set, else null}}``.
+    the configuration in effect as the tables of the TOML file: ``{"file", "storage":
+    {"url"}, "statistics": {"url"}`` (the databases in effect: a relative SQLite path
+    resolved, a password in a URL as ``********``), ``"masterdata", "chain",
+    "workstation": {"name", "branch"}, "loyalty_lab": {"upload"}, "card_order",
+    "reader", "secrets": {"file"}`` (each with the keys of its table; an adapter's own
+    keys among them), and ``"secret_values": {name: "********" when set, else null}}``.
+    Since 0.2 (before: ``storage_url``, ``loyalty_lab_upload``, ``secrets_file`` …).
 ``cards list --json``
     a list of ``{"number", "holder_kind", "holder_id", "card_type", "kind", "issued_on",
     "valid_until", "uid" (canonical hex or null), "blocked", "order_id"}``.
@@ -51,13 +65,14 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from amparex_adapters.converters import output as output_format
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
+from amparex_core.domain.masterdata import DocumentTemplate, MasterRecord
 from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.services import (
@@ -75,6 +90,7 @@ __all__ = [
     "error_json",
     "export_json",
     "interface_json",
+    "masterdata_json",
     "order_json",
     "program_start_json",
     "progress_reporter",
@@ -117,6 +133,20 @@ def card_json(card: IssuedCard) -> dict[str, Any]:
     return _shown(card)
 
 
+def masterdata_json(record: MasterRecord) -> dict[str, Any]:
+    """The JSON form of a master-data record: its bundle record, without a document's content.
+
+    A document template shows its content's ``size`` (bytes) instead of the content.
+    """
+    from amparex_adapters.masterdata.bundle import record_of
+
+    shown = record_of(record)
+    if isinstance(record, DocumentTemplate):
+        shown.pop("content_base64", None)
+        shown["size"] = len(record.content)
+    return shown
+
+
 def error_json(error: AmparexError | None, lang: str) -> dict[str, str] | None:
     """The JSON form of a refusal: its code and message, or ``None``."""
     if error is None:
@@ -124,9 +154,19 @@ def error_json(error: AmparexError | None, lang: str) -> dict[str, str] | None:
     return _shown(error, lang)
 
 
-def export_json(result: ExportResult, lang: str) -> dict[str, Any]:
-    """The JSON form of one export of a start (LL5, LL6)."""
-    return _shown(result, lang)
+def export_json(result: ExportResult, lang: str, *, base: Path | None = None) -> dict[str, Any]:
+    """The JSON form of one export of a start (LL5, LL6).
+
+    Args:
+        result: The export.
+        lang: The language of an error's message.
+        base: The folder a relative export directory is relative to: ``file`` is then
+            the full path.
+    """
+    shown = _shown(result, lang)
+    if base is not None:
+        shown["file"] = str(base / result.export.directory / result.export.file_name)
+    return shown
 
 
 def upload_json(result: UploadResult, lang: str) -> dict[str, Any]:
@@ -197,10 +237,15 @@ def purge_json(report: PurgeReport) -> dict[str, Any]:
     }
 
 
-def program_start_json(report: ProgramStartReport, lang: str) -> dict[str, Any]:
-    """The JSON form of a program start (``startup --json``): its exports, uploads, batches."""
+def program_start_json(
+    report: ProgramStartReport, lang: str, *, base: Path | None = None
+) -> dict[str, Any]:
+    """The JSON form of a program start (``startup --json``): its exports, uploads, batches.
+
+    *base*: see :func:`export_json`.
+    """
     return {
-        "exports": [export_json(e, lang) for e in report.exports],
+        "exports": [export_json(e, lang, base=base) for e in report.exports],
         "uploads": [upload_json(u, lang) for u in report.uploads],
         "batches": [batch_json(b, lang) for b in report.batches],
         "purge": None if report.purge is None else purge_json(report.purge),

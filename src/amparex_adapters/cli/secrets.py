@@ -148,10 +148,10 @@ def _read_secrets_file(path: Path) -> dict[str, Secret]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
-        raise ConfigInvalid(path=label, key="-", reason="cannot be read") from None
+        raise ConfigInvalid(path=label, key="", reason="cannot be read") from None
     except (tomllib.TOMLDecodeError, RecursionError):
         # The parser's message quotes the offending line, which may hold a secret.
-        raise ConfigInvalid(path=label, key="-", reason="not valid TOML") from None
+        raise ConfigInvalid(path=label, key="", reason="not valid TOML") from None
     values: dict[str, Secret] = {}
     for key, value in data.items():
         if key not in SECRET_VARIABLES:

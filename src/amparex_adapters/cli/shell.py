@@ -49,7 +49,9 @@ __all__ = [
     "State",
     "configure_logging",
     "detect_lang",
+    "normalize_token",
     "report_error",
+    "word",
 ]
 
 
@@ -72,6 +74,7 @@ READ_ONLY: Final = frozenset(
         "cards list",
         "cards identify",
         "config show",
+        "masterdata list",
     }
 )
 """The commands that only read: they never create a store (OP4).
@@ -270,8 +273,34 @@ def _instant(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     return instant
 
 
+def normalize_token(token: str) -> str:
+    """How the command reads a command name, an option name or a choice.
+
+    Case does not matter and ``_`` is read as ``-``: ``--kind card_order`` (as ``--json``
+    prints it), ``--kind CARD-ORDER`` and ``--kind card-order`` are the same (the
+    command's vocabulary, :func:`word`, is the hyphenated form).
+
+    >>> normalize_token("CARD_ORDER"), normalize_token("nfc-rfid")
+    ('card-order', 'nfc-rfid')
+    """
+    return token.lower().replace("_", "-")
+
+
+def word(member: Any) -> str:
+    """The command's word for an enum member: its value, hyphenated (``card-order``).
+
+    What listings print is what options accept; ``--json`` keeps the API's values
+    (``card_order``), which the options accept too (:func:`normalize_token`).
+
+    >>> from amparex_core.domain.templates import ShipTo
+    >>> word(ShipTo.ORDERING_BRANCH)
+    'ordering-branch'
+    """
+    return str(member.value).replace("_", "-")
+
+
 def _choice(enum_type: Any) -> click.Choice[str]:
-    return click.Choice([m.value.replace("_", "-") for m in enum_type], case_sensitive=False)
+    return click.Choice([word(m) for m in enum_type], case_sensitive=False)
 
 
 def _enum(enum_type: Any, value: str) -> Any:

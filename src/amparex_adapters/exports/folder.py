@@ -87,7 +87,7 @@ from amparex_adapters._modes import (
 )
 from amparex_adapters.exports._changes import open_changes
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
-from amparex_core.domain.interfaces import is_absolute_directory
+from amparex_core.domain.interfaces import is_absolute_directory, is_export_directory
 from amparex_core.domain.outbox import FolderStamp
 from amparex_core.domain.uploads import FileFacts
 from amparex_core.ports.exports import FolderChanges
@@ -241,6 +241,9 @@ class FolderExportTarget:
         stale_after_alive: See *stale_after*.
         link: The call that publishes a temp file under its final name (for tests of the
             fallbacks); :func:`os.link` by default.
+        base: The folder a relative export directory is relative to (the ``amparex``
+            command passes its configuration's folder); without it a relative directory
+            is refused (``export.directory_invalid``).
         file_mode: The mode of every file written (``0o600`` by default, OP6).
         group: The group of every file written (a name or an ID); ``None``: the user's.
 
@@ -256,7 +259,9 @@ class FolderExportTarget:
         link: Callable[[str, str], None] | None = None,
         file_mode: int = OWNER_ONLY,
         group: str | int | None = None,
+        base: str | os.PathLike[str] | None = None,
     ) -> None:
+        self._base = None if base is None else os.path.abspath(base)
         self._stale_after = stale_after
         self._stale_after_alive = stale_after_alive
         self._link = os.link if link is None else link
@@ -268,7 +273,8 @@ class FolderExportTarget:
         self._report_lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(stale_after={self._stale_after})"
+        base = "" if self._base is None else f", base={self._base!r}"
+        return f"{type(self).__name__}(stale_after={self._stale_after}{base})"
 
     def _report_loose(self, directory: str) -> None:
         """Warn once per folder when it grants group or others more than it should (OP6)."""
@@ -285,9 +291,16 @@ class FolderExportTarget:
         """Whether *name* is one of this adapter's temp files."""
         return name.startswith(TEMP_PREFIX)
 
-    def _path(self, directory: str, name: str) -> str:
-        if not is_absolute_directory(directory):
+    def _folder(self, directory: str) -> str:
+        """The absolute folder *directory* names: as it is, or relative to the base."""
+        if is_absolute_directory(directory):
+            return directory
+        if self._base is None or not is_export_directory(directory):
             raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        return os.path.join(self._base, directory)
+
+    def _path(self, directory: str, name: str) -> str:
+        directory = self._folder(directory)
         if (
             not name
             or name in {".", ".."}
@@ -305,8 +318,7 @@ class FolderExportTarget:
         Writability is probed by creating and removing a temp file, which also catches
         read-only mounts and access rules the permission bits do not show.
         """
-        if not is_absolute_directory(directory):
-            raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        directory = self._folder(directory)
         try:
             info = os.stat(directory)
         except FileNotFoundError:
@@ -329,8 +341,7 @@ class FolderExportTarget:
 
     def _check_directory_exists(self, directory: str) -> None:
         """The cheap part of :meth:`check_directory`: absolute, present, a folder."""
-        if not is_absolute_directory(directory):
-            raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        directory = self._folder(directory)
         if not os.path.isdir(directory):
             reason = "it is not a folder" if os.path.lexists(directory) else "it does not exist"
             raise ExportDirectoryInvalid(directory=directory, reason=reason)
@@ -395,6 +406,7 @@ class FolderExportTarget:
         Returns at once with ``False``, without reading *chunks*, when the file exists.
         """
         final = self._path(directory, name)
+        directory = self._folder(directory)
         if os.path.lexists(final):
             return False
         try:
@@ -442,6 +454,7 @@ class FolderExportTarget:
         Raises:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
+        directory = self._folder(directory)
         self._check_directory_exists(directory)
         self._report_loose(directory)
         try:
@@ -478,7 +491,7 @@ class FolderExportTarget:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
         self._check_directory_exists(directory)
-        return open_changes(directory)
+        return open_changes(self._folder(directory))
 
     def stamp(self, directory: str) -> FolderStamp:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.stamp`.
@@ -491,8 +504,7 @@ class FolderExportTarget:
         Raises:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
-        if not is_absolute_directory(directory):
-            raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+        directory = self._folder(directory)
         try:
             info = os.stat(directory)
         except FileNotFoundError:
@@ -523,6 +535,7 @@ class FolderExportTarget:
         """
         source = self._path(directory, name)
         final = self._path(target, new_name)
+        directory, target = self._folder(directory), self._folder(target)
         if not os.path.isfile(source):
             raise FileNotFoundError(source)
         try:
@@ -544,6 +557,7 @@ class FolderExportTarget:
     def remove(self, directory: str, name: str) -> bool:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.remove`."""
         path = self._path(directory, name)
+        directory = self._folder(directory)
         try:
             os.unlink(path)
         except FileNotFoundError:
@@ -582,6 +596,7 @@ class FolderExportTarget:
         Raises:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
+        directory = self._folder(directory)
         self._check_directory_exists(directory)
         self._report_loose(directory)
         now = time.time()

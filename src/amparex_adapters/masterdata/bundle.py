@@ -5,8 +5,9 @@ own tables (:class:`~amparex_adapters.masterdata.sql.SqlMasterData`) and fill th
 bundle. A bundle is checked whole before anything is written: every bad record is
 reported with its line and field, and then nothing is imported.
 
-The format (``.toml``; a ``.json`` file has the same structure, one object with the same
-five arrays)::
+The format in short (``.toml``; a ``.json`` file has the same structure, one object with
+the same five arrays); every section and field, with a TOML and a JSON example, is on the
+page :doc:`/adapters/masterdata-bundle`::
 
     format = "amparex-masterdata/1"          # optional
 
@@ -38,7 +39,8 @@ five arrays)::
     [[document_templates]]
     id = "DOC-CARD"
     name = "Kundenkarte"
-    kind = "card"                            # card | letter | text
+    kind = "card"                            # card (a card face) | letter (a cover
+                                             # letter) | text (neither)
     media_type = "text/plain"                # e.g. application/pdf
     content = "Karte {card_number}"          # exactly one of: content (UTF-8 text),
     # content_base64 = "JVBERi0..."          # content_base64, or content_file (a path
@@ -163,6 +165,19 @@ def _storable(text: str) -> bool:
     return True
 
 
+def _what(value: object) -> str:
+    """What a value of the file is, in the words of TOML and JSON (not Python's types)."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table / object"
+    return "a date or time"  # the other values TOML knows
+
+
 class _Record:
     """Typed access to one record's fields; every problem is collected, never raised."""
 
@@ -196,7 +211,7 @@ class _Record:
                 self.problem(key, "is required")
             return None
         if not isinstance(value, str):
-            self.problem(key, f"must be text, not {type(value).__name__}")
+            self.problem(key, f"must be text, not {_what(value)}")
             return None
         if "\x00" in value or not _storable(value):
             self.problem(key, "must not contain NUL characters or lone surrogates")

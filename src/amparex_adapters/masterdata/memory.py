@@ -10,13 +10,14 @@ from amparex_core.domain.masterdata import (
     DocumentTemplate,
     Employee,
     StatisticTemplate,
+    search_page,
 )
 
 __all__ = ["MemoryMasterData"]
 
 
 class MemoryMasterData:
-    """A :class:`~amparex_core.ports.masterdata.MasterData` filled from code.
+    """A :class:`~amparex_core.ports.masterdata.MasterDataSearch` filled from code.
 
     >>> data = MemoryMasterData()
     >>> data.add(Branch(id="F01", name="Stuttgart"))
@@ -70,3 +71,40 @@ class MemoryMasterData:
     def statistic_template(self, template_id: str) -> StatisticTemplate | None:
         """See :meth:`~amparex_core.ports.masterdata.MasterData.statistic_template`."""
         return self._statistics.get(template_id)
+
+    # ------------------------------------------------------------ search
+
+    def search_branches(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[Branch]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        with self._lock:
+            return search_page(self._branches.values(), text, after=after, limit=limit)
+
+    def search_customers(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[Customer]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        with self._lock:
+            return search_page(self._customers.values(), text, after=after, limit=limit)
+
+    def search_employees(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[Employee]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        with self._lock:
+            return search_page(self._employees.values(), text, after=after, limit=limit)
+
+    def search_document_templates(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[DocumentTemplate]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        with self._lock:
+            return search_page(self._documents.values(), text, after=after, limit=limit)
+
+    def search_statistic_templates(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[StatisticTemplate]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        with self._lock:
+            return search_page(self._statistics.values(), text, after=after, limit=limit)

@@ -21,6 +21,7 @@ whole checked bundle in one transaction. Only the public part of the store's cor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,6 +34,8 @@ from amparex_core.domain.masterdata import (
     DocumentTemplate,
     Employee,
     StatisticTemplate,
+    check_limit,
+    matches,
 )
 
 from .bundle import Bundle, MasterItem, load_bundle, section_of
@@ -63,6 +66,9 @@ _TABLES: Final = {
     "statistic_templates": "md_statistic_templates",
 }
 
+_BATCH: Final = 500
+"""Rows read at a time while a search looks for its page."""
+
 _TYPES: Final[dict[str, type[MasterItem]]] = {
     "branches": Branch,
     "customers": Customer,
@@ -73,7 +79,10 @@ _TYPES: Final[dict[str, type[MasterItem]]] = {
 
 
 class SqlMasterData:
-    """The :class:`~amparex_core.ports.masterdata.MasterData` port on a SQL store's tables.
+    """The :class:`~amparex_core.ports.masterdata.MasterDataSearch` port on a SQL store's tables.
+
+    A search reads the rows by ID in batches (the database's order of IDs) and keeps
+    those the domain's rule finds (:func:`~amparex_core.domain.masterdata.matches`).
 
     Args:
         store: An open SQL database of the library, such as
@@ -87,21 +96,27 @@ class SqlMasterData:
 
     # ------------------------------------------------------------ port
 
+    @staticmethod
+    def _columns(section: str) -> str:
+        return "data, content" if section == "document_templates" else "data"
+
+    @staticmethod
+    def _record(section: str, row: Sequence[Any]) -> Any:
+        """The domain record of a row (``data`` and, for documents, ``content``)."""
+        record = stored.load(row[0])
+        if section == "document_templates":
+            record["content_base64"] = bytes(row[1])  # the bundle converter takes bytes too
+        return bundle_format.converter().structure(record, _TYPES[section])
+
     def _get(self, section: str, item_id: str) -> Any:
-        table = _TABLES[section]
-        columns = "data, content" if section == "document_templates" else "data"
+        table, columns = _TABLES[section], self._columns(section)
 
         def work(cur: Cursor) -> Any:
             cur.execute(f"SELECT {columns} FROM {table} WHERE id = ?", (item_id,))  # noqa: S608
             return cur.fetchone()
 
         row = self._store.read(work)
-        if row is None:
-            return None
-        record = stored.load(row[0])
-        if section == "document_templates":
-            record["content_base64"] = bytes(row[1])  # the bundle converter takes bytes too
-        return bundle_format.converter().structure(record, _TYPES[section])
+        return None if row is None else self._record(section, row)
 
     def branch(self, branch_id: str) -> Branch | None:
         """See :meth:`~amparex_core.ports.masterdata.MasterData.branch`."""
@@ -122,6 +137,66 @@ class SqlMasterData:
     def statistic_template(self, template_id: str) -> StatisticTemplate | None:
         """See :meth:`~amparex_core.ports.masterdata.MasterData.statistic_template`."""
         return self._get("statistic_templates", template_id)  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------ search
+
+    def _search(self, section: str, text: str | None, after: str | None, limit: int) -> Any:
+        """One page of a search, read in batches by ID and matched by the domain's rule."""
+        check_limit(limit)
+        table, columns = _TABLES[section], self._columns(section)
+        batch = limit if not (text or "").split() else max(limit, _BATCH)
+        found: list[Any] = []
+        last = after or ""
+        while len(found) < limit:
+
+            def work(cur: Cursor, last: str = last) -> list[Any]:
+                cur.execute(
+                    f"SELECT id, {columns} FROM {table} WHERE id > ? ORDER BY id LIMIT ?",  # noqa: S608
+                    (last, batch),
+                )
+                return cur.fetchall()
+
+            rows = self._store.read(work)
+            for row in rows:
+                item = self._record(section, row[1:])
+                if matches(item, text):
+                    found.append(item)
+                    if len(found) == limit:
+                        break
+            if len(rows) < batch:
+                break
+            last = rows[-1][0]
+        return found
+
+    def search_branches(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[Branch]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        return self._search("branches", text, after, limit)  # type: ignore[no-any-return]
+
+    def search_customers(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[Customer]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        return self._search("customers", text, after, limit)  # type: ignore[no-any-return]
+
+    def search_employees(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[Employee]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        return self._search("employees", text, after, limit)  # type: ignore[no-any-return]
+
+    def search_document_templates(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[DocumentTemplate]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        return self._search("document_templates", text, after, limit)  # type: ignore[no-any-return]
+
+    def search_statistic_templates(
+        self, text: str | None = None, *, after: str | None = None, limit: int = 50
+    ) -> list[StatisticTemplate]:
+        """See :class:`~amparex_core.ports.masterdata.MasterDataSearch`."""
+        return self._search("statistic_templates", text, after, limit)  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------ writing
 

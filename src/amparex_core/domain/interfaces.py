@@ -48,6 +48,7 @@ __all__ = [
     "Specificity",
     "UniquenessKey",
     "is_absolute_directory",
+    "is_export_directory",
     "plan_exports",
     "refuse_key_in_clear",
     "resolve",
@@ -265,6 +266,23 @@ def is_absolute_directory(path: str) -> bool:
     return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
 
 
+def is_export_directory(path: str) -> bool:
+    r"""Whether *path* can name an export folder (LL4): absolute, or plainly relative.
+
+    A relative folder is relative to a base folder the export target knows (the
+    ``amparex`` command: its configuration's folder); a target without one refuses it.
+    A Windows path relative to a drive's current folder (``C:exports``) is neither.
+
+    >>> is_export_directory("/srv/loyalty"), is_export_directory("outbox")
+    (True, True)
+    >>> is_export_directory("C:exports"), is_export_directory("")
+    (False, False)
+    """
+    if is_absolute_directory(path):
+        return True
+    return bool(path) and "\x00" not in path and not PureWindowsPath(path).drive
+
+
 def _statistics(
     value: Mapping[StatisticKind | str, str | None],
 ) -> Mapping[StatisticKind, str]:
@@ -288,7 +306,10 @@ class LoyaltyLabSettings:
         customer_number: Our customer number at Loyalty Lab (Kunden-Nr.); required (LL2).
         statistics: The statistic template chosen for each of the four slots (LL3); a slot
             left out exports nothing.
-        directory: Absolute folder on the workstation the files are written to (LL4).
+        directory: Folder on the workstation the files are written to (LL4): absolute,
+            or relative to the base folder of the export target (the ``amparex``
+            command's: its configuration's folder), so that a configuration folder
+            copied with its store exports into its own folder.
         file_pattern: :meth:`str.format` pattern of the export file names over
             ``customer_number``, ``statistic`` (the slot's value, e.g. ``customers``),
             ``statistik`` (its German name: ``kunden``, ``brillen``, ``kontaktlinsen``,
@@ -318,10 +339,8 @@ class LoyaltyLabSettings:
     def __attrs_post_init__(self) -> None:
         if not self.customer_number:
             raise CustomerNumberRequired()
-        if not is_absolute_directory(self.directory):
-            raise ExportDirectoryInvalid(
-                directory=self.directory, reason="not an absolute folder path"
-            )
+        if not is_export_directory(self.directory):
+            raise ExportDirectoryInvalid(directory=self.directory, reason="not a folder path")
         _check_pattern(self.file_pattern, self.customer_number, fixed=self.fixed_names)
 
     def file_name(

@@ -7,6 +7,8 @@ library reads them through the master-data port (:mod:`amparex_core.ports.master
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
+from typing import TypeVar
 
 import attrs
 
@@ -20,8 +22,14 @@ __all__ = [
     "Employee",
     "FileFormat",
     "HolderKind",
+    "MasterRecord",
     "PostalAddress",
+    "RecordT",
     "StatisticTemplate",
+    "check_limit",
+    "matches",
+    "record_name",
+    "search_page",
 ]
 
 
@@ -154,3 +162,66 @@ class StatisticTemplate:
     file_format: FileFormat
     query: str
     dialect: CsvDialect = attrs.field(factory=CsvDialect)
+
+
+MasterRecord = Branch | Customer | Employee | DocumentTemplate | StatisticTemplate
+"""Any record of the master data."""
+
+RecordT = TypeVar("RecordT", Branch, Customer, Employee, DocumentTemplate, StatisticTemplate)
+"""One kind of master-data record (a page of a search holds records of one kind)."""
+
+
+def record_name(record: MasterRecord) -> str:
+    """The name a record is listed and searched by: a person's first and last name."""
+    if isinstance(record, Customer | Employee):
+        return record.display_name
+    return record.name
+
+
+def matches(record: MasterRecord, text: str | None) -> bool:
+    """Whether a search for *text* finds *record*.
+
+    Every word of *text* must occur in the record's ID or name (:func:`record_name`),
+    ignoring case by Unicode case folding; no words find every record.
+
+    >>> erika = Customer("K-1001", "Erika", "Mustermann")
+    >>> matches(erika, "muster ERIKA"), matches(erika, "k-10"), matches(erika, "Max")
+    (True, True, False)
+    >>> matches(Branch("F01", "Königstraße"), "KÖNIGSTRASSE"), matches(erika, "  ")
+    (True, True)
+    """
+    haystack = f"{record.id} {record_name(record)}".casefold()
+    return all(word in haystack for word in (text or "").casefold().split())
+
+
+def search_page(
+    records: Iterable[RecordT], text: str | None, *, after: str | None, limit: int
+) -> list[RecordT]:
+    """One page of a search: the records *text* finds (:func:`matches`), by ID.
+
+    Args:
+        records: The records to search, in any order.
+        text: Words to look for; ``None`` or blank finds every record.
+        after: Only records whose ID sorts after this one (the last ID of the page
+            before); ``None`` starts at the first.
+        limit: At most this many records.
+
+    Raises:
+        ValueError: *limit* is less than 1.
+
+    >>> people = [Customer(f"K{n}", "Erika", name) for n, name in enumerate("ABCD")]
+    >>> [c.id for c in search_page(people, "erika", after="K0", limit=2)]
+    ['K1', 'K2']
+    """
+    check_limit(limit)
+    found = sorted(
+        (r for r in records if (after is None or r.id > after) and matches(r, text)),
+        key=lambda r: r.id,
+    )
+    return found[:limit]
+
+
+def check_limit(limit: int) -> None:
+    """Refuse a page size below 1 (a programming error, not an operator's)."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")

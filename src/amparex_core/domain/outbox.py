@@ -104,12 +104,13 @@ def original_name(archived: str) -> str | None:
 def sent_directory(directory: str) -> str:
     r"""The ``sent/`` folder of an export directory, in the directory's own path style.
 
-    >>> sent_directory("/srv/loyalty"), sent_directory("C:\\LoyaltyLab")
-    ('/srv/loyalty/sent', 'C:\\LoyaltyLab\\sent')
+    >>> sent_directory("/srv/loyalty"), sent_directory("C:\\LoyaltyLab"), sent_directory("outbox")
+    ('/srv/loyalty/sent', 'C:\\LoyaltyLab\\sent', 'outbox/sent')
     """
-    if PurePosixPath(directory).is_absolute():
-        return str(PurePosixPath(directory) / SENT_FOLDER)
-    return str(PureWindowsPath(directory) / SENT_FOLDER)
+    windows = PureWindowsPath(directory)
+    if windows.is_absolute() and not PurePosixPath(directory).is_absolute():
+        return str(windows / SENT_FOLDER)
+    return str(PurePosixPath(directory) / SENT_FOLDER)
 
 
 class Verdict(enum.Enum):

@@ -6,11 +6,51 @@ import enum
 
 import attrs
 
-from .errors import CoverLetterRequired, RollerClipEmployeeOnly, TemplateNameRequired
-from .masterdata import HolderKind
+from .errors import (
+    CoverLetterRequired,
+    DocumentTemplateWrongKind,
+    RollerClipEmployeeOnly,
+    TemplateNameRequired,
+)
+from .masterdata import DocumentKind, DocumentTemplate, HolderKind
 from .text import name_key
 
-__all__ = ["CardKind", "CardTemplate", "CardType", "ShipTo", "ShippingInterval"]
+__all__ = [
+    "DOCUMENT_ROLES",
+    "CardKind",
+    "CardTemplate",
+    "CardType",
+    "ShipTo",
+    "ShippingInterval",
+    "check_document_kind",
+]
+
+DOCUMENT_ROLES = {"document template": DocumentKind.CARD, "cover letter": DocumentKind.LETTER}
+"""The kind of document each role of a card template takes (CO8): a card face is a card
+document, a cover letter a letter; a text document is neither."""
+
+
+def check_document_kind(template: str, role: str, document: DocumentTemplate) -> None:
+    """Refuse a document of the wrong kind for its *role* in card template *template*.
+
+    Args:
+        template: The card template's name.
+        role: ``"document template"`` (the card face) or ``"cover letter"``.
+        document: The document template from the master data.
+
+    Raises:
+        DocumentTemplateWrongKind: A letter as a card face, a card as a cover letter, or a
+            text document in either role.
+    """
+    expected = DOCUMENT_ROLES[role]
+    if document.kind is not expected:
+        raise DocumentTemplateWrongKind(
+            template=template,
+            document_id=document.id,
+            role=role,
+            kind=document.kind.value,
+            expected=expected.value,
+        )
 
 
 class ShipTo(enum.Enum):

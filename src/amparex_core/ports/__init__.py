@@ -10,7 +10,7 @@ from .clock import Clock
 from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
 from .exports import ExportTarget, FolderChanges
-from .masterdata import MasterData
+from .masterdata import MasterData, MasterDataSearch
 from .readers import CardReader, CardWriter
 from .statistics import StatisticResult, StatisticSource
 from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateStore, UploadLedger
@@ -27,6 +27,7 @@ __all__ = [
     "FolderChanges",
     "InterfaceStore",
     "MasterData",
+    "MasterDataSearch",
     "OrderStore",
     "ParcelDelivery",
     "StatisticResult",

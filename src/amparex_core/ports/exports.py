@@ -33,15 +33,17 @@ class FolderChanges(Protocol):
 class ExportTarget(Protocol):
     """Files in export directories, written atomically and never replaced.
 
-    *directory* is the absolute folder of a Loyalty Lab configuration; *name* a plain file
-    name inside it (no path separators).
+    *directory* is the folder of a Loyalty Lab configuration: absolute, or relative to a
+    base folder the target knows (a target without one refuses a relative folder with
+    ``ExportDirectoryInvalid``); *name* a plain file name inside it (no path separators).
     """
 
     def check_directory(self, directory: str) -> None:
         """Make sure *directory* can be written to (LL4).
 
         Raises:
-            ExportDirectoryInvalid: Not absolute, missing, not a folder, or not writable.
+            ExportDirectoryInvalid: Relative without a base folder, missing, not a folder,
+                or not writable.
         """
         ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from amparex_core.domain.batches import ORDER_CONTEXT_FIELDS
 from amparex_core.domain.errors import DocumentTemplateUnknown
-from amparex_core.domain.templates import CardTemplate
+from amparex_core.domain.templates import CardTemplate, check_document_kind
 from amparex_core.ports.documents import DocumentRenderer
 from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.storage import TemplateStore
@@ -39,6 +39,8 @@ class TemplateService:
         Raises:
             DocumentTemplateUnknown: Its document template or cover letter is not in the
                 master data (CO8).
+            DocumentTemplateWrongKind: Its document template is no card document, or its
+                cover letter no letter (CO8).
             DocumentTemplateInvalid: The renderer cannot fill a document template (CO8).
             TemplateDuplicate: A template of that name exists (CO4).
         """
@@ -51,6 +53,7 @@ class TemplateService:
                 raise DocumentTemplateUnknown(
                     template=template.name, document_id=document_id, role=role
                 )
+            check_document_kind(template.name, role, document)
             if self._renderer is not None:
                 self._renderer.validate(document, ORDER_CONTEXT_FIELDS)
         self._store.add_template(template)

@@ -254,8 +254,8 @@ def test_bad_json_rows_carry_their_line(bundle_dir: Path) -> None:
         load_bundle(path)
     assert caught.value.problems == (
         "line 4, branches[2].name: is required",
-        "line 5, branches[3].id: must be text, not int",
-        "line 5, branches[3].phone: must be text, not int",
+        "line 5, branches[3].id: must be text, not the number 7",
+        "line 5, branches[3].phone: must be text, not the number 1",
     )
 
 

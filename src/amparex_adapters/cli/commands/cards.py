@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from amparex_adapters.cli.errors import NoCardPresented
-from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table
+from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
 from amparex_core.domain.cards import CardPresentation, CardUid, UidForm
 from amparex_core.domain.errors import AmparexError
 from amparex_core.ports.readers import CardWriter
@@ -40,7 +40,7 @@ def _timeout(app: Composition, timeout: float | None) -> float:
 
 
 def _show_presentation(p: CardPresentation) -> None:
-    click.echo(f"technology: {p.technology.value}")
+    click.echo(f"technology: {word(p.technology)}")
     click.echo(f"uid: {p.uid.hex}")
     click.echo(f"card number: {p.card_number or '-'}")
 
@@ -70,7 +70,13 @@ def cards_read(ctx: click.Context, reader_spec: str | None, timeout: float | Non
 @cards.command("register")
 @click.argument("number")
 @click.argument("uid")
-@click.option("--uid-form", type=_choice(UidForm), default="hex", show_default=True)
+@click.option(
+    "--uid-form",
+    type=_choice(UidForm),
+    default="hex",
+    show_default=True,
+    help="How UID is written (CR5).",
+)
 @click.pass_context
 def cards_register(ctx: click.Context, number: str, uid: str, uid_form: str) -> None:
     """Link the physical card UID to the issued card NUMBER, once (CR3)."""
@@ -81,7 +87,13 @@ def cards_register(ctx: click.Context, number: str, uid: str, uid_form: str) -> 
 
 @cards.command("identify")
 @click.argument("uid")
-@click.option("--uid-form", type=_choice(UidForm), default="hex", show_default=True)
+@click.option(
+    "--uid-form",
+    type=_choice(UidForm),
+    default="hex",
+    show_default=True,
+    help="How UID is written (CR5).",
+)
 @click.pass_context
 def cards_identify(ctx: click.Context, uid: str, uid_form: str) -> None:
     """Card UID → issued card → holder (CR2, CR5)."""
@@ -145,8 +157,8 @@ def cards_list(ctx: click.Context, as_json: bool) -> None:
             [
                 c.number,
                 str(c.holder),
-                c.card_type.value,
-                c.kind.value,
+                word(c.card_type),
+                word(c.kind),
                 c.issued_on.isoformat(),
                 "" if c.valid_until is None else c.valid_until.isoformat(),
                 "" if c.uid is None else c.uid.hex,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from amparex_adapters.cli.shell import _app, _json_option, _redact_url, _state
+
+if TYPE_CHECKING:
+    from amparex_adapters.cli.compose import Composition
 
 __all__ = ["config_group"]
 
@@ -22,40 +26,69 @@ def config_group() -> None:
 @_json_option
 @click.pass_context
 def config_show(ctx: click.Context, as_json: bool) -> None:
-    """Show the configuration in effect; secrets only as set (********) or missing."""
-    import attrs
+    """Show the configuration in effect, by TOML key; secrets only as set (********) or not.
 
-    from amparex_adapters.cli.config import SECRET_VARIABLES
+    Each line is ``KEY = VALUE`` with the dotted key of the file (``loyalty_lab.upload.kind``);
+    ``storage.url`` and ``statistics.url`` are the databases in effect (a relative SQLite
+    path resolved, a password masked). ``secret NAME`` lines say which secrets are set.
+    """
     from amparex_adapters.cli.output import dumps
-    from amparex_core.domain.secret import REDACTED
 
     app = _app(ctx)
-    config = app.config
-    secrets_file = app.secrets.file
-    shown: dict[str, Any] = {
-        "file": None if config.path is None else str(config.path),
-        "storage_url": _redact_url(config.storage_url),
-        "statistics_url": _redact_url(config.statistics_url),
-        "chain": attrs.asdict(config.chain, value_serializer=_plain),
-        "workstation": {"name": config.workstation_name, "branch": config.workstation.branch},
-        "loyalty_lab_upload": None
-        if config.loyalty_lab.upload is None
-        else attrs.asdict(config.loyalty_lab.upload, value_serializer=_plain),
-        "card_order": attrs.asdict(config.card_order, value_serializer=_plain),
-        "reader": attrs.asdict(config.reader, value_serializer=_plain),
-        "secrets_file": None if secrets_file is None else str(secrets_file),
-        "secrets": {
-            name: REDACTED if app.secrets.get(name) is not None else None
-            for name in SECRET_VARIABLES
-        },
-    }
+    shown = config_document(app)
     # A secret pasted into a key of the configuration by mistake is masked too.
     scrub = _state(ctx).scrub
     if as_json:
         click.echo(scrub(dumps(shown)))
         return
+    secret_values = shown.pop("secret_values")
     for key, value in _flatten(shown):
         click.echo(scrub(f"{key} = {value}"))
+    for name, value in secret_values.items():
+        click.echo(f"secret {name} = {value or '(not set)'}")
+
+
+def config_document(app: Composition) -> dict[str, Any]:
+    """The configuration in effect as ``config show --json`` prints it: the TOML tables."""
+    from amparex_adapters.cli.config import SECRET_VARIABLES
+    from amparex_core.domain.secret import REDACTED
+
+    config = app.config
+    secrets_file = app.secrets.file
+    return {
+        "file": None if config.path is None else str(config.path),
+        "storage": {"url": _redact_url(config.storage_url)},
+        "statistics": {"url": _redact_url(config.statistics_url)},
+        "masterdata": _table(config.masterdata),
+        "chain": _table(config.chain),
+        "workstation": {"name": config.workstation_name, "branch": config.workstation.branch},
+        "loyalty_lab": {"upload": _table(config.loyalty_lab.upload)},
+        "card_order": _table(config.card_order),
+        "reader": _table(config.reader),
+        "secrets": {"file": None if secrets_file is None else str(secrets_file)},
+        "secret_values": {
+            name: REDACTED if app.secrets.get(name) is not None else None
+            for name in SECRET_VARIABLES
+        },
+    }
+
+
+def _table(section: object) -> dict[str, Any] | None:
+    """A section as its TOML table: the keys of another kind's adapter among the others."""
+    import attrs
+
+    if section is None:
+        return None
+    table: dict[str, Any] = {}
+    for field in attrs.fields(type(section)):  # type: ignore[arg-type]
+        value = getattr(section, field.name)
+        if field.name == "options":
+            table.update(value)
+        elif attrs.has(type(value)) or (value is None and field.name == "delivery"):
+            table[field.name] = _table(value)
+        else:
+            table[field.name] = str(value) if isinstance(value, Decimal | Path) else value
+    return table
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -63,11 +96,7 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(value, dict):
         for key, item in value.items():
             yield from _flatten(item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, bool):
+        yield prefix, "true" if value else "false"  # as TOML writes it
     elif value is not None and value != []:
         yield prefix, ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-
-
-def _plain(_inst: object, _field: object, value: Any) -> Any:
-    from decimal import Decimal
-
-    return str(value) if isinstance(value, Decimal | Path) else value

@@ -13,7 +13,13 @@ __all__ = ["demo"]
 
 @click.command("demo")
 @click.argument("directory", default="amparex-demo", type=click.Path(file_okay=False))
-@click.option("--customers", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option(
+    "--customers",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="How many customers the demo chain gets (on its first run).",
+)
 @click.pass_context
 def demo(ctx: click.Context, directory: str, customers: int) -> None:
     """Build a self-contained demo chain in DIRECTORY and run the main job on it."""

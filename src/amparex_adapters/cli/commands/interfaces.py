@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from amparex_adapters.cli.errors import CardKeyDiffers
-from amparex_adapters.cli.shell import _app, _date, _json_option, _table
+from amparex_adapters.cli.shell import _app, _choice, _date, _enum, _json_option, _table, word
 from amparex_core.domain.interfaces import (
     DEFAULT_FILE_PATTERN,
     FIXED_FILE_PATTERN,
@@ -27,9 +27,6 @@ __all__ = ["interfaces"]
 @click.group()
 def interfaces() -> None:
     """Configure interfaces (Schnittstellen): card ordering, Loyalty Lab."""
-
-
-_KINDS = {"card-order": InterfaceKind.CARD_ORDER, "loyalty-lab": InterfaceKind.LOYALTY_LAB}
 
 
 def _common_interface_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,8 +54,14 @@ def interfaces_add() -> None:
 @interfaces_add.command("card-order")
 @_common_interface_options
 @click.option("--workstation", help="Only this computer may use it (IF3).")
-@click.option("--contract", help="The card contract (Kartenvertrag); its key: AMPAREX_CARD_KEY.")
-@click.option("--customer-number", help="The chain's customer number at the card vendor.")
+@click.option(
+    "--contract",
+    help="The card contract (Kartenvertrag); needed to order cards (CO1), not to request "
+    "information (CO2). Its key comes from AMPAREX_CARD_KEY or the secrets file.",
+)
+@click.option(
+    "--customer-number", help="The chain's customer number at the card vendor (mail subjects)."
+)
 @click.pass_context
 def add_card_order(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
@@ -92,12 +95,21 @@ def add_card_order(  # noqa: PLR0917 - click passes options by position
 @interfaces_add.command("loyalty-lab")
 @_common_interface_options
 @click.option("--workstation", help="The computer (default: this one, LL1).")
-@click.option("--customer-number", default="", help="Kunden-Nr. at Loyalty Lab (LL2).")
-@click.option("--directory", required=True, help="Absolute export folder (LL4).")
-@click.option("--customers", "customers", help="Statistic template of customers (LL3).")
-@click.option("--glasses", help="Statistic template of glasses.")
-@click.option("--contact-lenses", help="Statistic template of contact lenses.")
-@click.option("--hearing-aids", help="Statistic template of hearing aids.")
+@click.option("--customer-number", required=True, help="Kunden-Nr. at Loyalty Lab (LL2).")
+@click.option(
+    "--directory",
+    required=True,
+    help="Export folder (LL4): absolute, or relative to the configuration's folder.",
+)
+@click.option(
+    "--customers",
+    "customers",
+    metavar="ID",
+    help="Statistic template of customers (LL3); a statistic left out is not exported.",
+)
+@click.option("--glasses", metavar="ID", help="Statistic template of glasses.")
+@click.option("--contact-lenses", metavar="ID", help="Statistic template of contact lenses.")
+@click.option("--hearing-aids", metavar="ID", help="Statistic template of hearing aids.")
 @click.option(
     "--file-pattern",
     help=f"File names over {{customer_number}}, {{statistic}}, {{statistik}}, {{workstation}} "
@@ -158,7 +170,7 @@ def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
 
 
 @interfaces.command("list")
-@click.option("--kind", type=click.Choice(sorted(_KINDS)), help="Only this kind.")
+@click.option("--kind", type=_choice(InterfaceKind), help="Only this kind.")
 @click.option(
     "--with-workstation-settings",
     is_flag=True,
@@ -176,7 +188,7 @@ def interfaces_list(
         _app(ctx)
         .interfaces_without_checks()
         .search(
-            kind=None if kind is None else _KINDS[kind],
+            kind=None if kind is None else _enum(InterfaceKind, kind),
             with_workstation_settings=with_workstation_settings,
         )
     )
@@ -195,7 +207,7 @@ def interfaces_list(
         rows.append(
             [
                 c.id,
-                c.kind.value,
+                word(c.kind),
                 c.display_name,
                 c.branch or "*",
                 c.workstation or "*",
@@ -212,7 +224,7 @@ def interfaces_list(
 def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
     """Remove the configuration INTERFACE_ID."""
     removed = _app(ctx).interfaces_without_checks().remove(interface_id)
-    click.echo(f"removed {removed.id} ({removed.kind.value}, {removed.display_name})")
+    click.echo(f"removed {removed.id} ({word(removed.kind)}, {removed.display_name})")
 
 
 @interfaces.command("move-keys")
@@ -243,11 +255,11 @@ def interfaces_move_keys(ctx: click.Context, dry_run: bool) -> None:
 
 
 @interfaces.command("request-information")
-@click.option("--contact-name", required=True)
-@click.option("--email", required=True)
-@click.option("--phone")
-@click.option("--branch")
-@click.option("--message")
+@click.option("--contact-name", required=True, help="Who asks: AMPAREX answers this person.")
+@click.option("--email", required=True, help="The contact's e-mail address.")
+@click.option("--phone", help="The contact's telephone number.")
+@click.option("--branch", help="The branch asking (default: [workstation] branch).")
+@click.option("--message", help="A message to the card vendor.")
 @click.pass_context
 def interfaces_request_information(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,

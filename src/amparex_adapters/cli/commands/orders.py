@@ -10,13 +10,16 @@ import click
 
 from amparex_adapters.cli.shell import (
     _app,
+    _choice,
     _date,
+    _enum,
     _instant,
     _json_option,
     _progress_enabled,
     _state,
     _table,
     report_error,
+    word,
 )
 from amparex_core.domain.orders import OrderStatus
 from amparex_core.services import DispatchReport
@@ -34,10 +37,18 @@ def orders() -> None:
 
 @orders.command("place")
 @click.option("--template", required=True, help="Card template name.")
-@click.option("--holder", required=True, help="Customer (or employee) ID.")
-@click.option("--branch", help="Ordering branch (default: [workstation] branch).")
+@click.option("--holder", required=True, metavar="ID", help="Customer (or employee) ID.")
+@click.option(
+    "--branch",
+    help="Ordering branch (default: [workstation] branch; required when that names none).",
+)
 @click.option("--process", "process_ref", required=True, help="PROCESS or PROCESS/STEP (CO13).")
-@click.option("--valid-until", callback=_date, metavar="YYYY-MM-DD", help="Valid-until date (CO9).")
+@click.option(
+    "--valid-until",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="Valid-until date; required when the template requires validity (CO9).",
+)
 @click.pass_context
 def orders_place(  # noqa: PLR0917 - click passes options by position
     ctx: click.Context,
@@ -75,7 +86,7 @@ def orders_cancel(ctx: click.Context, order_id: str) -> None:
 
 
 @orders.command("list")
-@click.option("--status", type=click.Choice([s.value for s in OrderStatus]))
+@click.option("--status", type=_choice(OrderStatus), help="Only orders in this state.")
 @_json_option
 @click.pass_context
 def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
@@ -83,7 +94,7 @@ def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
     from amparex_adapters.cli.output import dumps, order_json
 
     app = _app(ctx)
-    found = app.storage.list_orders(status=None if status is None else OrderStatus(status))
+    found = app.storage.list_orders(status=None if status is None else _enum(OrderStatus, status))
     currency = app.chain.prices.currency
     if as_json:
         click.echo(dumps([order_json(o, currency) for o in found]))
@@ -93,7 +104,7 @@ def orders_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
         [
             [
                 o.id,
-                o.status.value,
+                word(o.status),
                 o.template.name,
                 f"{o.holder.id} {o.holder_name}",
                 o.card_number,

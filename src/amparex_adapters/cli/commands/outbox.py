@@ -149,7 +149,13 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 @outbox.command("watch")
 @click.option("--workstation", help="This computer's name (default: from the configuration).")
 @click.option("--branch", help="This computer's branch (default: from the configuration).")
-@click.option("--interval", type=click.FloatRange(min=0.05), default=5.0, show_default=True)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=5.0,
+    show_default=True,
+    help="Seconds between two looks at the outbox.",
+)
 @click.pass_context
 def outbox_watch(
     ctx: click.Context, workstation: str | None, branch: str | None, interval: float

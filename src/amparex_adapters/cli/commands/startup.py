@@ -46,8 +46,8 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
         progress = None if report is None else (lambda p, d, t, i: report(p.value, d, t, i))
         result = app.program_start.run(branch=branch, workstation=where, progress=progress)
     if as_json:
-        click.echo(dumps(program_start_json(result, state.lang)))
-    _print_exports(state, result, quiet=as_json)
+        click.echo(dumps(program_start_json(result, state.lang, base=app.config.base)))
+    _print_exports(state, result, base=app.config.base, quiet=as_json)
     _print_uploads(ctx, list(result.uploads), quiet=as_json)
     if not as_json:
         if not result.exports:
@@ -68,10 +68,10 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
         ctx.exit(1)
 
 
-def _print_exports(state: State, result: ProgramStartReport, *, quiet: bool) -> None:
+def _print_exports(state: State, result: ProgramStartReport, *, base: Path, quiet: bool) -> None:
     """One line per export (on stdout unless *quiet*); a failed one as an error line."""
     for e in result.exports:
-        path = Path(e.export.directory) / e.export.file_name
+        path = base / e.export.directory / e.export.file_name  # a relative one: to the base
         if e.error is not None:
             report_error(state, e.error)
         elif quiet:

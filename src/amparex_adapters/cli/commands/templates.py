@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table
+from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
 from amparex_core.domain.templates import (
     CardKind,
     CardTemplate,
@@ -23,16 +23,49 @@ def templates() -> None:
 
 @templates.command("add")
 @click.argument("name")
-@click.option("--document", "document_template", required=True, help="Card print template ID.")
 @click.option(
-    "--cover-letter", help="Cover letter print template ID (required for ship-to customer)."
+    "--document",
+    "document_template",
+    required=True,
+    metavar="ID",
+    help="The card face: a document template of kind card (masterdata list documents).",
 )
-@click.option("--ship-to", type=_choice(ShipTo), default="ordering-branch", show_default=True)
-@click.option("--interval", type=_choice(ShippingInterval), default="weekly", show_default=True)
+@click.option(
+    "--cover-letter",
+    metavar="ID",
+    help="The cover letter: a document template of kind letter; required with --ship-to "
+    "customer (CO8).",
+)
+@click.option(
+    "--ship-to",
+    type=_choice(ShipTo),
+    default="ordering-branch",
+    show_default=True,
+    help="Where the vendor sends the card (CO5).",
+)
+@click.option(
+    "--interval",
+    type=_choice(ShippingInterval),
+    default="weekly",
+    show_default=True,
+    help="How often orders are collected and shipped (CO6).",
+)
 @click.option("--comment", help="Sent with every order (CO7).")
 @click.option("--validity-required", is_flag=True, help="Orders need --valid-until (CO9).")
-@click.option("--card-type", type=_choice(CardType), default="chip", show_default=True)
-@click.option("--kind", type=_choice(CardKind), default="customer", show_default=True)
+@click.option(
+    "--card-type",
+    type=_choice(CardType),
+    default="chip",
+    show_default=True,
+    help="Contact chip or contactless (CO10).",
+)
+@click.option(
+    "--kind",
+    type=_choice(CardKind),
+    default="customer",
+    show_default=True,
+    help="Customer or employee card (CO11).",
+)
 @click.option("--gift-box", is_flag=True, help="Ship each card in a gift box (CO12).")
 @click.option("--roller-clip", is_flag=True, help="Add a roller clip (employee cards, CO12).")
 @click.pass_context
@@ -87,10 +120,10 @@ def templates_list(ctx: click.Context, as_json: bool) -> None:
                 t.name,
                 t.document_template,
                 t.cover_letter or "",
-                t.ship_to.value,
-                t.interval.value,
-                t.card_type.value,
-                t.kind.value,
+                word(t.ship_to),
+                word(t.interval),
+                word(t.card_type),
+                word(t.kind),
                 ", ".join(
                     x
                     for x, on in (

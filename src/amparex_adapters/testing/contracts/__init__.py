@@ -22,6 +22,7 @@ class                          fixture               the fixture returns
 =============================  ====================  =============================================
 ``StorageContract``            ``make_storage``      a callable returning a new, empty store
 ``MasterDataContract``         ``masterdata``        ``(port, add)``
+``MasterDataSearchContract``   ``masterdata``        ``(port, add)``
 ``StatisticSourceContract``    ``statistic_source``  ``(source, template_for)``
 ``ExportTargetContract``       ``export_target``     ``(target, directory)``
 ``DocumentRendererContract``   ``renderer``          ``(renderer, samples)``
@@ -51,6 +52,7 @@ from ._ports import (
     DocumentRendererContract,
     FileDeliveryContract,
     MasterDataContract,
+    MasterDataSearchContract,
     ParcelDeliveryContract,
     RendererSamples,
     StatisticSourceContract,
@@ -65,6 +67,7 @@ __all__ = [
     "ExportTargetContract",
     "FileDeliveryContract",
     "MasterDataContract",
+    "MasterDataSearchContract",
     "ParcelDeliveryContract",
     "RendererSamples",
     "StatisticSourceContract",

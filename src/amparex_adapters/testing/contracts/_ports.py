@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import pytest
 
@@ -24,6 +24,7 @@ from amparex_core.domain.masterdata import (
     Employee,
     FileFormat,
     StatisticTemplate,
+    matches,
 )
 from amparex_core.domain.parcels import Attachment, OutgoingFile, Parcel
 from amparex_core.ports import (
@@ -34,6 +35,7 @@ from amparex_core.ports import (
     DocumentRenderer,
     FileDelivery,
     MasterData,
+    MasterDataSearch,
     ParcelDelivery,
     StatisticSource,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "DocumentRendererContract",
     "FileDeliveryContract",
     "MasterDataContract",
+    "MasterDataSearchContract",
     "ParcelDeliveryContract",
     "RendererSamples",
     "StatisticSourceContract",
@@ -290,6 +293,76 @@ class MasterDataContract:
         assert data.employee("X") is None
         assert data.document_template("X") is None
         assert data.statistic_template("X") is None
+
+
+_SEARCHES: Final = (None, "  ", "muster", "MÜLLER", "k1", "erika muster", "STRASSE", "zz")
+"""Searches of the master-data search contract: none, blank, words, case, folding."""
+
+
+def _people(kind: type[Customer] | type[Employee], prefix: str) -> list[Any]:
+    first = ["Erika", "Max", "Jürgen", "ÖZLEM", "anna"]
+    last = ["Mustermann", "Müller", "Straßer", "MUSTER", "Weiß", "Schmidt"]
+    return [kind(f"{prefix}{n}", first[n % len(first)], last[n % len(last)]) for n in range(1, 24)]
+
+
+class MasterDataSearchContract:
+    """The contract of :class:`~amparex_core.ports.masterdata.MasterDataSearch`.
+
+    Fixture to provide:
+        ``masterdata``: as for :class:`MasterDataContract`, of an adapter that also
+        implements the search.
+    """
+
+    def test_masterdata_search_pages_through_every_record_found_once(
+        self, masterdata: tuple[MasterData, Callable[..., None]]
+    ) -> None:
+        data, add = masterdata
+        assert isinstance(data, MasterDataSearch)
+        records: dict[str, list[Any]] = {
+            "branches": [
+                Branch("F01", "Optik Muster Königstraße"),
+                Branch("F02", "Hören am Markt"),
+                Branch("f03", "Optik MÜLLER"),
+            ],
+            "customers": _people(Customer, "K"),
+            "employees": _people(Employee, "M"),
+            "documents": [
+                CARD,
+                DocumentTemplate("LETTER", "Anschreiben Muster", DocumentKind.LETTER, "x", b""),
+            ],
+            "statistics": [StatisticTemplate("ST-1", "Kunden Muster", FileFormat.CSV, "select 1")],
+        }
+        add(*(r for section in records.values() for r in section))
+        search: dict[str, Callable[..., list[Any]]] = {
+            "branches": data.search_branches,
+            "customers": data.search_customers,
+            "employees": data.search_employees,
+            "documents": data.search_document_templates,
+            "statistics": data.search_statistic_templates,
+        }
+        for section, find in search.items():
+            for text in _SEARCHES:
+                expected = {r.id: r for r in records[section] if matches(r, text)}
+                for limit in (1, 4, 50):
+                    found = _all_pages(find, text, limit)
+                    assert len({r.id for r in found}) == len(found), (section, text, limit)
+                    assert {r.id: r for r in found} == expected, (section, text, limit)
+        assert [c.id for c in data.search_customers("muster", limit=50)] != []
+        with pytest.raises(ValueError, match="limit"):
+            data.search_branches(limit=0)
+
+
+def _all_pages(find: Callable[..., list[Any]], text: str | None, limit: int) -> list[Any]:
+    """Every record *find* gives for *text*, page by page (each page at most *limit*)."""
+    found: list[Any] = []
+    after = None
+    while True:
+        page = find(text, after=after, limit=limit)
+        assert len(page) <= limit
+        found += page
+        if len(page) < limit:
+            return found
+        after = page[-1].id
 
 
 class StatisticSourceContract:

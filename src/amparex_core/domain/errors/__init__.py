@@ -39,6 +39,7 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── TemplateUnknown                 template.unknown                 (LookupError)
     │   ├── DocumentTemplateUnknown         template.document_unknown        (LookupError)
     │   ├── DocumentTemplateInvalid         template.document_invalid       (ValueError)
+    │   ├── DocumentTemplateWrongKind       template.document_wrong_kind     (ValueError)
     │   ├── CoverLetterRequired             template.cover_letter_required   (ValueError)
     │   └── RollerClipEmployeeOnly          template.roller_clip_employee_only (ValueError)
     ├── OrderError
@@ -151,6 +152,7 @@ from ._ordering import (
     CoverLetterRequired,
     DocumentTemplateInvalid,
     DocumentTemplateUnknown,
+    DocumentTemplateWrongKind,
     HolderUnknown,
     NoTemplateDefined,
     OrderError,
@@ -195,6 +197,7 @@ __all__ = [
     "DisplayNameRequired",
     "DocumentTemplateInvalid",
     "DocumentTemplateUnknown",
+    "DocumentTemplateWrongKind",
     "ExportDirectoryInvalid",
     "ExportError",
     "ExportFailed",

@@ -12,6 +12,7 @@ __all__ = [
     "CoverLetterRequired",
     "DocumentTemplateInvalid",
     "DocumentTemplateUnknown",
+    "DocumentTemplateWrongKind",
     "HolderUnknown",
     "NoTemplateDefined",
     "OrderError",
@@ -105,6 +106,45 @@ class DocumentTemplateInvalid(TemplateError, ValueError):
     document_id: str
     field: str
     reason: str
+
+
+_GERMAN_WORDS = {
+    "card": "Karte",
+    "letter": "Anschreiben",
+    "text": "Text",
+    "document template": "Dokumentvorlage",
+    "cover letter": "Anschreiben",
+}
+
+
+@error_class
+class DocumentTemplateWrongKind(TemplateError, ValueError):
+    """A document template of the wrong kind for its role: a letter as a card face (CO8)."""
+
+    code: ClassVar[str] = "template.document_wrong_kind"
+    en: ClassVar[str] = (
+        "The document template '{document_id}' is of kind {kind}; as the {role} of card "
+        "template '{template}' it must be of kind {expected}."
+    )
+    de: ClassVar[str] = (
+        "Die Dokumentvorlage '{document_id}' ist vom Typ {kind}; als {role} der "
+        "Kartenvorlage '{template}' muss sie vom Typ {expected} sein."
+    )
+    template: str
+    document_id: str
+    role: str
+    kind: str
+    expected: str
+
+    def message(self, lang: str = "en") -> str:
+        """See :meth:`AmparexError.message`; in German the kinds and the role too."""
+        if lang != "de":
+            return super().message(lang)
+        words = {
+            name: _GERMAN_WORDS.get(value, value) if name in ("kind", "expected", "role") else value
+            for name, value in self.facts.items()
+        }
+        return self.de.format_map(words)
 
 
 @error_class
