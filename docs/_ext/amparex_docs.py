@@ -106,6 +106,7 @@ _PORTS = {
     "delivery": "FileDelivery · ParcelDelivery",
     "readers": "CardReader · CardWriter",
     "clock": "Clock",
+    "processes": "ProcessTable",
 }
 
 

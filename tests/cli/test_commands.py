@@ -543,7 +543,10 @@ def test_LL5_LL8_CO16_startup_json_reports_exports_uploads_and_batches(chain: Ch
     assert all(e["interface_id"] == lab and e["error"] is None for e in first["exports"])
     assert all(e["file"].startswith(str(chain.outbox)) for e in first["exports"])
     assert {u["outcome"] for u in first["uploads"]} == {"uploaded"}
-    assert set(first["uploads"][0]) == {"interface_id", "name", "outcome", "receipt", "error"}
+    assert set(first["uploads"][0]) == {
+        "interface_id", "name", "outcome", "receipt", "error", "held_by",
+    }  # fmt: skip
+    assert first["uploads"][0]["held_by"] is None
     assert first["batches"] == []  # the order's week is not over yet
     second = json.loads(chain.ok("startup", "--json").stdout)
     assert {e["outcome"] for e in second["exports"]} == {"exists"}

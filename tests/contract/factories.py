@@ -272,6 +272,62 @@ def _nfc(
     return nfc_reader_for_contract(request)
 
 
+def _local_processes(request: pytest.FixtureRequest) -> tuple[Any, Any]:
+    """This host's process table; another process is a real child that reports its holder."""
+    import json
+    import subprocess
+    import sys
+
+    from amparex_adapters.processes.local import LocalProcessTable
+    from amparex_core.domain.claims import Holder
+
+    def spawn() -> tuple[Holder, Callable[[], None]]:
+        code = (
+            "import json, sys, attrs\n"
+            "from amparex_adapters.processes.local import LocalProcessTable\n"
+            "me = LocalProcessTable().current(id='child', name='KASSE-2')\n"
+            "print(json.dumps(attrs.asdict(me)), flush=True)\n"
+            "sys.stdin.read()\n"
+        )
+        child = subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout is not None
+        holder = Holder(**json.loads(child.stdout.readline()))
+
+        def end() -> None:
+            child.kill()
+            child.wait()
+            for stream in (child.stdin, child.stdout):
+                if stream is not None:
+                    stream.close()
+
+        request.addfinalizer(lambda: end() if child.poll() is None else None)
+        return holder, end
+
+    return LocalProcessTable(), spawn
+
+
+def _fixed_processes(request: pytest.FixtureRequest) -> tuple[Any, Any]:
+    from amparex_adapters.processes.fixed import FixedProcessTable
+
+    table = FixedProcessTable()
+    pids = itertools.count(2000)
+
+    def spawn() -> tuple[Any, Callable[[], None]]:
+        pid = next(pids)
+        return table.holder(id=f"p{pid}", name="KASSE-2", pid=pid), lambda: table.kill(pid)
+
+    return table, spawn
+
+
+PROCESS_TABLES: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
+    "local": _local_processes,
+    "fixed": _fixed_processes,
+}
+"""Process tables (CO19): this host's, with real child processes, and the fixed one."""
+
+
 CLOCKS: dict[str, Callable[[pytest.FixtureRequest], Clock]] = {
     "system": lambda request: SystemClock(),
     "manual": lambda request: ManualClock(dt.datetime(2026, 11, 23, tzinfo=dt.UTC)),

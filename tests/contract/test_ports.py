@@ -17,6 +17,7 @@ from amparex_adapters.testing.contracts import (
     MasterDataContract,
     MasterDataSearchContract,
     ParcelDeliveryContract,
+    ProcessTableContract,
     StatisticSourceContract,
 )
 
@@ -55,3 +56,7 @@ class TestStatisticSources(StatisticSourceContract):
 
 class TestClocks(ClockContract):
     """The system clock and the manual clock."""
+
+
+class TestProcessTables(ProcessTableContract):
+    """This host's process table (real child processes) and the fixed one (CO19)."""

@@ -18,6 +18,7 @@ that use these fixtures fail under ``CI=true`` and are skipped elsewhere (tests/
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import ssl
@@ -65,6 +66,11 @@ class SmtpServer:
     messages: list[ReceivedMail] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    data_delay: float = 0.0
+    """Seconds the server holds its answer to the end of DATA, after it has taken the
+    message (it is in :attr:`messages`): a slow server, or one a client dies waiting on."""
+    arrived: threading.Event = field(default_factory=threading.Event)
+    """Set whenever a message arrives (before the answer); clear it to wait for the next."""
 
     def delivery(self, **overrides: Any) -> Any:
         """An :class:`SmtpParcelDelivery` set up for this server (no waits between retries)."""
@@ -135,6 +141,9 @@ def smtp_server_factory(test_pki: TestPki) -> Iterator[SmtpServerFactory]:
                             bytes(envelope.original_content or envelope.content),
                         )
                     )
+                server.arrived.set()
+                if server.data_delay:
+                    await asyncio.sleep(server.data_delay)
                 return "250 Message accepted for delivery"
 
         def authenticator(

@@ -45,12 +45,13 @@ import pytest
 from amparex_adapters.clock.manual import ManualClock
 from amparex_adapters.delivery.files import FilesParcelDelivery
 from amparex_adapters.exports.folder import TEMP_PREFIX
+from amparex_adapters.processes.local import LocalProcessTable
 from amparex_adapters.storage import open_storage
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.uploads import UploadState
 from amparex_core.ports.delivery import ParcelDelivery
-from amparex_core.services import InterfaceService, OrderService
+from amparex_core.services import Claimant, InterfaceService, OrderService
 from amparex_core.services.loyalty_lab import Phase
 from tests.integration.delivery.targets import FAST_RETRY, Target, build_target
 from tests.plugins.smtp_server import SmtpServer
@@ -320,6 +321,8 @@ def _order_child(
             delivery=Marking(delivery()),
             clock=ManualClock(now()),
             chain=rig.world.chain,
+            # As the command wires it: a killed holder on this host is taken over at once.
+            claimant=Claimant("KASSE-1", processes=LocalProcessTable()),
         ).dispatch()
 
     return dispatch

@@ -146,6 +146,8 @@ SCRIPT: list[Step] = [
     (("--debug", "orders", "dispatch", "--now", LATER), WRONG_SMTP, 1),
     (("--lang", "de", "orders", "dispatch", "--now", LATER, "--json"), WRONG_SMTP, 1),
     (("orders", "dispatch", "--now", LATER), {}, 0),
+    (("serve", "--once"), {}, 0),
+    (("--debug", "serve", "--once"), {"CONFIG": "{typo_url_config}"}, 1),
     (("orders", "cancel", "{first_order}"), {}, 1),
     (("orders", "place", "--template", "BASIS", "--holder", "K2", "--process", "P2"), {}, 0),
     (("orders", "cancel", "{last_order}"), {}, 0),

@@ -138,8 +138,8 @@ def test_LL5_IF6_one_clock_reading_and_one_resolution_per_kind_for_any_configura
 
     The Loyalty Lab configurations are resolved once; the card-ordering ones once, and
     only in the single-workstation mode. The only other clock readings are those of the
-    upload claims and completions (two per uploaded file) and of recording delivered
-    batches (one each).
+    upload claims and completions (two per uploaded file) and of the delivery claims and
+    records of delivered batches (two each, CO19).
     """
     counted = Counted(dispatch=dispatch)
     world = counted.world
@@ -157,7 +157,7 @@ def test_LL5_IF6_one_clock_reading_and_one_resolution_per_kind_for_any_configura
         expected[InterfaceKind.CARD_ORDER] = 1
     assert dict(counted.store.candidates) == expected
     assert counted.lab_clock.reads == 2 * len(report.uploaded)
-    assert counted.order_clock.reads == len(report.batches)
+    assert counted.order_clock.reads == 2 * len(report.batches)
     assert (report.at, report.day) == (NEXT_WEEK, NEXT_WEEK.date())
     available = [
         (workstation, branch, start)

@@ -34,6 +34,7 @@ def test_strategies_build_valid_objects(data: st.DataObject) -> None:
         s.card_number_formats,
         s.card_presentations,
         s.holder_refs,
+        s.holders,
         s.issued_cards(),
         s.csv_dialects,
         s.card_order_settings(with_contract=True),

@@ -1,5 +1,7 @@
 """LL8's ledger rules, written once in the domain (``decide_claim``, ``UploadRecord.completed``)
-and used by every store: properties over every record, file, time and lease.
+and used by every store: properties over every record, file, time and lease. Records of
+0.1.0 carry no holder and no lease end: their claims hold for the claimer's lease from
+the claim. The rules of holders (renewal, dead holders) are in ``test_claims.py``.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ def test_LL8_the_first_claim_of_a_file_is_granted_as_attempt_one(
 ) -> None:
     result, record = decide_claim(None, DEST, NAME, new, now=now, lease=lease)
     assert result is ClaimResult.CLAIMED
-    assert record == UploadRecord(DEST, NAME, new, UploadState.CLAIMED, now, attempts=1)
+    assert record == UploadRecord(
+        DEST, NAME, new, UploadState.CLAIMED, now, attempts=1, lease_until=now + lease
+    )
 
 
 @given(records(), facts, ages, leases)
@@ -69,7 +73,13 @@ def test_LL8_a_file_is_claimed_only_when_not_uploaded_and_no_live_claim_holds(
     else:  # abandoned: taken over, one attempt more, with the facts of now
         assert result is ClaimResult.CLAIMED
         assert record == UploadRecord(
-            DEST, NAME, new, UploadState.CLAIMED, now, attempts=current.attempts + 1
+            DEST,
+            NAME,
+            new,
+            UploadState.CLAIMED,
+            now,
+            attempts=current.attempts + 1,
+            lease_until=now + lease,
         )
 
 

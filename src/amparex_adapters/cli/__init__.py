@@ -3,7 +3,7 @@
 ``main`` is the console script; ``python -m amparex_adapters.cli`` runs it too. The
 root command and its global options live in :mod:`amparex_adapters.cli.app`, one module
 per command group in :mod:`amparex_adapters.cli.commands` (``interfaces``,
-``templates``, ``orders``, ``startup``, ``outbox``, ``cards``, ``config``,
+``templates``, ``orders``, ``startup``, ``serve``, ``outbox``, ``cards``, ``config``,
 ``masterdata``, ``demo``), the state, error handling, shared options and logging set-up
 in :mod:`amparex_adapters.cli.shell`, the configuration in
 :mod:`amparex_adapters.cli.config`, the wiring of adapters in

@@ -23,6 +23,7 @@ from .commands import (
     masterdata,
     orders,
     outbox,
+    serve,
     startup,
     templates,
 )
@@ -88,6 +89,7 @@ for _group in (
     templates.templates,
     orders.orders,
     startup.startup,
+    serve.serve,
     outbox.outbox,
     cards.cards,
     config.config_group,

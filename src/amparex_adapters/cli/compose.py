@@ -48,6 +48,7 @@ from amparex_adapters.registry import (
 from amparex_adapters.statistics import open_statistics
 from amparex_adapters.storage import open_storage, sqlite_file
 from amparex_core.domain.cards import CardNumberFormat
+from amparex_core.domain.claims import RetryPolicy
 from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.masterdata import (
@@ -71,6 +72,7 @@ from amparex_core.ports.storage import Storage
 from amparex_core.services import (
     CardDesk,
     ChainSettings,
+    Claimant,
     InterfaceService,
     LoyaltyLab,
     OrderService,
@@ -78,6 +80,7 @@ from amparex_core.services import (
     Retention,
     TemplateService,
 )
+from amparex_core.services.server import ChainServer
 
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
@@ -486,9 +489,28 @@ class Composition:
         """Card templates (CO3, CO4, CO8)."""
         return TemplateService(self.storage, self.masterdata, renderer=self.renderer)
 
+    def claimant(self, name: str) -> Claimant:
+        """Who claims uploads and batch deliveries as *name* (CO19, LL8): ``[claims] lease``.
+
+        Its process table is this host's (:mod:`amparex_adapters.processes.local`), so a
+        claim whose process died on this host is taken over at once.
+        """
+        from amparex_adapters.processes.local import LocalProcessTable
+
+        return Claimant(
+            name,
+            processes=LocalProcessTable(),
+            lease=dt.timedelta(seconds=self.config.claims.lease),
+        )
+
     @cached_property
-    def orders(self) -> OrderService:
-        """Card ordering (CO1–CO18)."""
+    def workstation_claimant(self) -> Claimant:
+        """This workstation as a claim holder (its name from ``[workstation]``)."""
+        return self.claimant(self.workstation)
+
+    def order_service(self, claimant: Claimant) -> OrderService:
+        """Card ordering whose batch deliveries are claimed by *claimant* (CO1–CO19)."""
+        cfg = self.config.server
         return OrderService(
             store=self.storage,
             templates=self.storage,
@@ -498,7 +520,17 @@ class Composition:
             delivery=self.parcel_delivery,
             clock=self.clock,
             chain=self.chain,
+            claimant=claimant,
+            retry=RetryPolicy(
+                first=dt.timedelta(seconds=cfg.retry_first),
+                longest=dt.timedelta(seconds=cfg.retry_max),
+            ),
         )
+
+    @cached_property
+    def orders(self) -> OrderService:
+        """Card ordering (CO1–CO19), its deliveries claimed by this workstation."""
+        return self.order_service(self.workstation_claimant)
 
     @cached_property
     def desk(self) -> CardDesk:
@@ -530,6 +562,7 @@ class Composition:
             clock=self.clock,
             tz=self.tz,
             delivery_for=delivery_for,
+            claimant=self.workstation_claimant,
         )
 
     def retention(self, days: int | None = None) -> Retention | None:
@@ -564,10 +597,12 @@ class Composition:
 
     @cached_property
     def program_start(self) -> ProgramStart:
-        """The job of a program start (LL5–LL8), in the single-workstation mode (CO16, CO20).
+        """The job of a program start (LL5–LL8; CO16 and CO20 by ``[card_order] dispatch``).
 
-        Due card orders are dispatched when a card-ordering interface is available; the
-        order service is built only then.
+        With ``dispatch = "startup"`` (the default on a SQLite or memory store) due card
+        orders are dispatched when a card-ordering interface is available — the order
+        service is built only then; with ``"server"`` (the default on a shared store) a
+        start never dispatches: ``amparex serve`` does.
         """
         return ProgramStart(
             loyalty_lab=self.loyalty_lab,
@@ -575,6 +610,19 @@ class Composition:
             clock=self.clock,
             tz=self.tz,
             orders=lambda: self.orders,
-            dispatch_card_orders=True,
+            dispatch_card_orders=self.config.card_order_dispatch == "startup",
             retention=self.retention(),
+        )
+
+    @cached_property
+    def server(self) -> ChainServer:
+        """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``."""
+        cfg = self.config.server
+        return ChainServer(
+            orders=self.order_service(self.claimant(self.config.server_name)),
+            templates=self.storage,
+            store=self.storage,
+            clock=self.clock,
+            tz=self.tz,
+            recheck=dt.timedelta(seconds=cfg.recheck),
         )

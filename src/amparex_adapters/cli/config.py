@@ -75,6 +75,9 @@ Every key, with its default::
 
     [card_order]
     renderer = "pdf"             # pdf (extra "pdf") | text (| another installed kind)
+    dispatch = "startup"         # who dispatches due orders (CO20): "startup" (every
+                                 # program start) | "server" (amparex serve only); default:
+                                 # "startup" on a SQLite or memory store, else "server"
 
     [card_order.delivery]        # where card-order batches go (CO18)
     kind = "smtp"                # smtp | files | folder (| another installed kind)
@@ -95,6 +98,15 @@ Every key, with its default::
 
     [secrets]
     file = "/etc/amparex/secrets.toml"      # or $AMPAREX_SECRETS_FILE
+
+    [claims]                     # claims on uploads and batch deliveries (CO19, LL8)
+    lease = 60.0                 # seconds a claim holds unless renewed (every lease / 3)
+
+    [server]                     # amparex serve, the chain's server-side jobs (CO20)
+    name = "<host name>"         # how its claims name it
+    recheck = 300.0              # seconds between looks for new or changed work
+    retry_first = 60.0           # seconds before the first retry of a failed delivery,
+    retry_max = 3600.0           # doubling up to this (± 20 % jitter)
 
 SQLite files: ``[storage] path`` is a file name or path, relative to the configuration's
 folder. In a URL (``[storage] url``, ``[statistics] url``) the forms of RFC 3986 apply:
@@ -161,9 +173,12 @@ from ._kinds import (
     KINDS,
     PARCEL_DELIVERY_KINDS,
     DeliveryKind,
+    check_loyalty_lab,
+    check_mode_and_group,
     delivery_options,
     pass_through,
 )
+from ._serving import ClaimsConfig, ServerConfig, check_serving, dispatch_mode
 from ._structure import converter, did_you_mean, first_problem
 from .errors import ConfigInvalid, ConfigNotFound
 from .secrets import (
@@ -180,6 +195,7 @@ __all__ = [
     "SECRETS_VARIABLE",
     "SECRET_VARIABLES",
     "ChainConfig",
+    "ClaimsConfig",
     "Config",
     "ConfigSearch",
     "DeliveryConfig",
@@ -187,6 +203,7 @@ __all__ = [
     "MasterDataConfig",
     "PricesConfig",
     "Secrets",
+    "ServerConfig",
     "check_reader_spec",
     "check_secrets_file",
     "config_places",
@@ -326,10 +343,18 @@ class LoyaltyLabConfig:
 
 @attrs.frozen
 class CardOrderConfig:
-    """``[card_order]``."""
+    """``[card_order]``.
+
+    Attributes:
+        dispatch: Who dispatches due card orders (CO20): ``"startup"`` — every program
+            start of a workstation (a single-workstation installation); ``"server"`` —
+            only ``amparex serve``. ``None``: ``"startup"`` on a SQLite or memory store,
+            ``"server"`` on a shared one (:attr:`Config.card_order_dispatch`).
+    """
 
     renderer: str = "pdf"
     delivery: DeliveryConfig | None = None
+    dispatch: Literal["startup", "server"] | None = None
 
 
 @attrs.frozen
@@ -373,6 +398,8 @@ class Config:
     card_order: CardOrderConfig = attrs.field(factory=CardOrderConfig)
     reader: ReaderConfig = attrs.field(factory=ReaderConfig)
     secrets: SecretsConfig = attrs.field(factory=SecretsConfig)
+    claims: ClaimsConfig = attrs.field(factory=ClaimsConfig)
+    server: ServerConfig = attrs.field(factory=ServerConfig)
     path: Path | None = attrs.field(default=None, kw_only=True)
     base: Path = attrs.field(factory=Path.cwd, kw_only=True)
 
@@ -420,6 +447,16 @@ class Config:
     def workstation_name(self) -> str:
         """This computer's name: the configured one, else the host name."""
         return self.workstation.name or socket.gethostname()
+
+    @property
+    def server_name(self) -> str:
+        """How ``amparex serve`` names itself in claims: ``[server] name``, else the host name."""
+        return self.server.name or socket.gethostname()
+
+    @property
+    def card_order_dispatch(self) -> Literal["startup", "server"]:
+        """Who dispatches due card orders (CO20); see :func:`._serving.dispatch_mode`."""
+        return dispatch_mode(self.card_order.dispatch, self.storage_url)
 
 
 # ------------------------------------------------------------------ structuring
@@ -569,32 +606,14 @@ def _check(config: Config) -> None:
     if not 0 < config.reader.timeout < math.inf:
         raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
     lab = config.loyalty_lab
-    if lab.retention_days is not None and not 1 <= lab.retention_days <= 36_500:
-        raise ConfigInvalid(
-            path=label, key="loyalty_lab.retention_days", reason="a number of days from 1 on"
-        )
-    _check_mode_and_group(label, "loyalty_lab", lab.file_mode, lab.group)
+    check_loyalty_lab(label, lab.retention_days, lab.file_mode, lab.group)
+    check_serving(label, config.claims, config.server)
     for section, delivery, kinds in (
         ("loyalty_lab.upload", config.loyalty_lab.upload, FILE_DELIVERY_KINDS),
         ("card_order.delivery", config.card_order.delivery, PARCEL_DELIVERY_KINDS),
     ):
         if delivery is not None:
             check_delivery(label, section, delivery, kinds)
-
-
-def _check_mode_and_group(label: str, section: str, mode: str | None, group: str | None) -> None:
-    """Refuse a file mode a data file may not have, or a group the system does not know."""
-    from amparex_adapters._modes import group_id, parse_mode
-
-    try:
-        if mode is not None:
-            parse_mode(mode)
-    except ValueError as exc:
-        raise ConfigInvalid(path=label, key=f"{section}.file_mode", reason=str(exc)) from None
-    try:
-        group_id(group)
-    except ValueError as exc:
-        raise ConfigInvalid(path=label, key=f"{section}.group", reason=str(exc)) from None
 
 
 def check_reader_spec(label: str, spec: str, *, shown: str | None = None) -> None:
@@ -668,7 +687,7 @@ def check_delivery(
         raise ConfigInvalid(
             path=label, key=f"{section}.{key}", reason="only for files delivered into a folder"
         )
-    _check_mode_and_group(label, section, delivery.file_mode, delivery.group)
+    check_mode_and_group(label, section, delivery.file_mode, delivery.group)
     needs = KINDS[kind].needs
     for key in needs:
         if not getattr(delivery, key):

@@ -28,11 +28,16 @@ the command's hyphenated words (``card-order``); every option takes both:
     "file" (the full path), "outcome" ("written" | "exists" | "failed"), "error"}``; an
     upload ``{"interface_id", "name", "outcome" ("uploaded" | "already_uploaded" |
     "in_progress" | "changed_after_upload" | "failed" | "not_tried": its destination
-    refused an earlier file of the run, whose error it carries), "receipt", "error"}``; a
-    batch ``{"id", "number" (the order number, e.g. "B000001"), "period", "orders" (their
-    IDs), "total", "currency", "outcome" ("delivered" | "failed"), "resent", "receipt",
-    "error"}``. An ``error`` is null or ``{"code", "message"}``; failures also go to
-    stderr as one line each and the exit status is 1.
+    refused an earlier file of the run, whose error it carries), "receipt", "error",
+    "held_by"}``; a batch ``{"id", "number" (the order number, e.g. "B000001"), "period",
+    "orders" (their IDs), "total", "currency", "outcome" ("delivered" | "failed" |
+    "in_progress" | "waiting"), "resent", "receipt", "error", "held_by", "attempts",
+    "next_attempt_at"}``. An ``error`` is null or ``{"code", "message"}``; failures also
+    go to stderr as one line each and the exit status is 1. ``held_by`` is null, or — for
+    ``"in_progress"``: another live run is at work on it — ``{"name", "host", "pid",
+    "since"}`` (who, and since when, ISO 8601). ``attempts`` counts the deliveries of a
+    batch started so far; ``next_attempt_at`` is when a failed batch is due again (the
+    server waits for it).
 ``outbox purge --json``
     ``{"dry_run", "older_than_days", "files": [{"file" (the full path), "verdict"
     ("remove" | "too_young" | "not_uploaded" | "upload_under_way" |
@@ -50,8 +55,10 @@ the command's hyphenated words (``card-order``); every option takes both:
     the configuration in effect as the tables of the TOML file: ``{"file", "storage":
     {"url"}, "statistics": {"url"}`` (the databases in effect: a relative SQLite path
     resolved, a password in a URL as ``********``), ``"masterdata", "chain",
-    "workstation": {"name", "branch"}, "loyalty_lab": {"upload"}, "card_order",
-    "reader", "secrets": {"file"}`` (each with the keys of its table; an adapter's own
+    "workstation": {"name", "branch"}, "loyalty_lab": {"upload"}, "card_order"`` (its
+    ``dispatch`` the one in effect: ``"startup"`` or ``"server"``), ``"reader", "claims":
+    {"lease"}, "server": {"name", "recheck", "retry_first", "retry_max"}`` (the name in
+    effect), ``"secrets": {"file"}`` (each with the keys of its table; an adapter's own
     keys among them), and ``"secret_values": {name: "********" when set, else null}}``.
     Since 0.2 (before: ``storage_url``, ``loyalty_lab_upload``, ``secrets_file`` …).
 ``cards list --json``

@@ -18,7 +18,8 @@ rules (:mod:`amparex_adapters.converters.base`) with the output's own choices:
 >>> output.converter().unstructure(CardOrderSettings(contract="KV-1", key="s3cr3t"))
 {'contract': 'KV-1', 'customer_number': None, 'key': '********'}
 
-The shapes of 0.1.0 are pinned by ``tests/golden/0.1.0/output/``.
+The shapes of 0.1.0 are pinned by ``tests/golden/0.1.0/output/``: their keys come first,
+in their order; keys added since follow them.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def _slots(settings: LoyaltyLabSettings) -> dict[StatisticKind, str | None]:
 
 def _file(result: ExportResult) -> str:
     return str(PurePath(result.export.directory) / result.export.file_name)
+
+
+def _held_by(result: UploadResult | BatchResult) -> dict[str, Any] | None:
+    """Who else is at work on it (CO19, LL8): ``{"name", "host", "pid", "since"}`` or null."""
+    holder = result.holder
+    if holder is None:
+        return None
+    since = None if result.since is None else result.since.isoformat()
+    return {"name": holder.name, "host": holder.host, "pid": holder.pid, "since": since}
 
 
 def make_converter(lang: str = "en") -> cattrs.Converter:
@@ -145,7 +155,14 @@ def make_converter(lang: str = "en") -> cattrs.Converter:
             "outcome",
             "error",
         ),
-        UploadResult: ("interface_id", "name", "outcome", "receipt", "error"),
+        UploadResult: (
+            "interface_id",
+            "name",
+            "outcome",
+            "receipt",
+            "error",
+            ("held_by", _held_by),
+        ),
         BatchResult: (
             ("id", "batch.id"),
             ("number", "batch.order_number"),
@@ -157,6 +174,9 @@ def make_converter(lang: str = "en") -> cattrs.Converter:
             "resent",
             ("receipt", "batch.receipt"),
             "error",
+            ("held_by", _held_by),
+            "attempts",
+            "next_attempt_at",
         ),
     }
     for cls, keys in views.items():

@@ -9,8 +9,7 @@ and a :class:`~amparex_core.domain.secret.Secret` is refused (``TypeError``; the
 refuse such a configuration before, with ``interface.key_in_clear``). Documents of 0.1.0
 that kept the key as text still read back, as a
 :class:`~amparex_core.domain.secret.Secret`, until ``amparex interfaces move-keys``
-replaces it by a reference. Attributes added after 0.1.0 are left out while they have
-their default value, so a document of 0.1.0 is written again byte for byte.
+replaces it by a reference.
 
 >>> from amparex_adapters.converters import stored
 >>> from amparex_core.domain.templates import CardTemplate
@@ -21,7 +20,10 @@ their default value, so a document of 0.1.0 is written again byte for byte.
 'GOLD'
 
 The text is compact, with sorted keys and without ASCII escapes, so the same object is
-always the same text. The format of 0.1.0 is pinned by ``tests/golden/0.1.0/stored/``.
+always the same text. The format of 0.1.0 is pinned by ``tests/golden/0.1.0/stored/``;
+keys added since (an upload claim's ``holder`` and ``lease_until``, a Loyalty Lab
+configuration's ``fixed_names`` and ``destination``) are left out while they have their
+default, so a document of 0.1.0 is still written byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from amparex_core.domain.interfaces import LoyaltyLabSettings
 from amparex_core.domain.secret import Secret
+from amparex_core.domain.uploads import UploadRecord
 
 from .base import T, make_base_converter
 
@@ -48,7 +51,10 @@ def _never(_secret: Secret) -> Any:
 
 
 #: Attributes added after 0.1.0, left out of a document while they have their default.
-_ADDED: dict[type, tuple[str, ...]] = {LoyaltyLabSettings: ("fixed_names", "destination")}
+_ADDED: dict[type, tuple[str, ...]] = {
+    LoyaltyLabSettings: ("fixed_names", "destination"),
+    UploadRecord: ("holder", "lease_until"),
+}
 
 
 def make_converter() -> cattrs.Converter:
@@ -57,6 +63,7 @@ def make_converter() -> cattrs.Converter:
 
     converter = make_base_converter(detailed_validation=False)
     converter.register_unstructure_hook(Secret, _never)
+    # Keys added after 0.1.0 appear only when they hold something.
     for cls, names in _ADDED.items():
         overrides: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
         converter.register_unstructure_hook(

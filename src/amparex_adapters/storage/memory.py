@@ -13,7 +13,17 @@ import logging
 import threading
 from collections.abc import Sequence
 
+import attrs
+
 from amparex_core.domain.cards import CardUid, IssuedCard
+from amparex_core.domain.claims import Holder, describe_holder, takeover_reason
+from amparex_core.domain.deliveries import (
+    BatchClaim,
+    BatchClaimResult,
+    BatchDelivery,
+    DeliveryFailure,
+    decide_batch_claim,
+)
 from amparex_core.domain.errors import (
     CardAlreadyRegistered,
     CardDuplicate,
@@ -38,7 +48,7 @@ from amparex_core.domain.uploads import (
     ClaimResult,
     FileFacts,
     UploadRecord,
-    UploadState,
+    claim_takeover,
     decide_claim,
 )
 
@@ -76,6 +86,7 @@ class MemoryStorage:
         self._cards: dict[str, IssuedCard] = {}
         self._cards_by_uid: dict[bytes, str] = {}
         self._uploads: dict[tuple[str, str], UploadRecord] = {}
+        self._deliveries: dict[str, BatchDelivery] = {}
 
     def close(self) -> None:
         """Nothing to release."""
@@ -238,7 +249,9 @@ class MemoryStorage:
             self._orders[order.id] = order
             return True
 
-    def create_batch(self, batch: Batch, cards: Sequence[IssuedCard]) -> bool:
+    def create_batch(
+        self, batch: Batch, cards: Sequence[IssuedCard], *, sequence: str | None = None
+    ) -> bool:
         """See :meth:`~amparex_core.ports.storage.OrderStore.create_batch`."""
         with self._lock:
             if batch.id in self._batches:
@@ -252,6 +265,8 @@ class MemoryStorage:
             uids = [c.uid.value for c in cards if c.uid is not None]
             if len(set(uids)) != len(uids) or any(u in self._cards_by_uid for u in uids):
                 return False
+            if sequence is not None:  # numbered only now: a refused batch takes no number
+                batch = attrs.evolve(batch, number=self.next_serial(sequence))
             for order in filter(None, orders):
                 self._orders[order.id] = order.batched(batch.id)
             self._batches[batch.id] = batch
@@ -286,7 +301,76 @@ class MemoryStorage:
                 order = self._orders[order_id]
                 if order.status is OrderStatus.BATCHED:
                     self._orders[order_id] = order.dispatched()
+            delivery = self._deliveries.get(batch_id)
+            if delivery is not None:
+                self._deliveries[batch_id] = delivery.finished()
             return delivered
+
+    def claim_batch(
+        self,
+        batch_id: str,
+        holder: Holder,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        dead: Holder | None = None,
+        wait_for_retry: bool = False,
+    ) -> BatchClaim:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.claim_batch`."""
+        with self._lock:
+            batch = self._batches.get(batch_id)
+            if batch is None:
+                raise LookupError(f"no batch has the ID {batch_id}")
+            decision = decide_batch_claim(
+                batch_id,
+                self._deliveries.get(batch_id),
+                holder,
+                delivered=batch.status is BatchStatus.DELIVERED,
+                now=now,
+                lease=lease,
+                dead=dead,
+                wait_for_retry=wait_for_retry,
+            )
+            if decision.result is BatchClaimResult.CLAIMED:
+                self._deliveries[batch_id] = decision.delivery
+        if decision.took_over is not None and decision.previous is not None:
+            logger.info(
+                "memory store: took over the delivery of batch %s from %s: %s (attempt %d)",
+                batch.order_number,
+                describe_holder(decision.previous),
+                takeover_reason(decision.took_over),
+                decision.delivery.attempts,
+            )
+        return decision
+
+    def renew_batch(
+        self, batch_id: str, holder: Holder, *, now: dt.datetime, lease: dt.timedelta
+    ) -> bool:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.renew_batch`."""
+        with self._lock:
+            current = self._deliveries.get(batch_id)
+            renewed = None if current is None else current.renewed(holder, now=now, lease=lease)
+            if renewed is None:
+                return False
+            self._deliveries[batch_id] = renewed
+            return True
+
+    def release_batch(
+        self, batch_id: str, holder: Holder, *, failure: DeliveryFailure | None = None
+    ) -> bool:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.release_batch`."""
+        with self._lock:
+            current = self._deliveries.get(batch_id)
+            released = None if current is None else current.released(holder, failure)
+            if released is None:
+                return False
+            self._deliveries[batch_id] = released
+            return True
+
+    def get_batch_delivery(self, batch_id: str) -> BatchDelivery | None:
+        """See :meth:`~amparex_core.ports.storage.OrderStore.get_batch_delivery`."""
+        with self._lock:
+            return self._deliveries.get(batch_id)
 
     def next_serial(self, sequence: str) -> int:
         """See :meth:`~amparex_core.ports.storage.OrderStore.next_serial`."""
@@ -364,22 +448,46 @@ class MemoryStorage:
         *,
         now: dt.datetime,
         lease: dt.timedelta,
+        holder: Holder | None = None,
+        dead: Holder | None = None,
     ) -> tuple[ClaimResult, UploadRecord | None]:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.claim_upload`."""
         key = (destination, name)
         with self._lock:
             current = self._uploads.get(key)
-            result, record = decide_claim(current, destination, name, facts, now=now, lease=lease)
+            result, record = decide_claim(
+                current, destination, name, facts, now=now, lease=lease, holder=holder, dead=dead
+            )
             if result is ClaimResult.CLAIMED:
                 self._uploads[key] = record
         if result is ClaimResult.CLAIMED and current is not None:
             logger.info(
-                "memory store: took over the claim of %s to %s, its lease ran out (attempt %d)",
+                "memory store: took over the claim of %s to %s from %s: %s (attempt %d)",
                 name,
                 destination,
+                describe_holder(current.holder),
+                takeover_reason(claim_takeover(current, now=now, lease=lease, dead=dead)),
                 record.attempts,
             )
         return result, record
+
+    def renew_upload(
+        self,
+        destination: str,
+        name: str,
+        holder: Holder,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> bool:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.renew_upload`."""
+        with self._lock:
+            current = self._uploads.get((destination, name))
+            renewed = None if current is None else current.renewed(holder, now=now, lease=lease)
+            if renewed is None:
+                return False
+            self._uploads[(destination, name)] = renewed
+            return True
 
     def complete_upload(
         self, destination: str, name: str, *, receipt: str, now: dt.datetime
@@ -393,11 +501,11 @@ class MemoryStorage:
             self._uploads[(destination, name)] = done
             return done
 
-    def release_upload(self, destination: str, name: str) -> None:
+    def release_upload(self, destination: str, name: str, holder: Holder | None = None) -> None:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.release_upload`."""
         with self._lock:
             record = self._uploads.get((destination, name))
-            if record is not None and record.state is UploadState.CLAIMED:
+            if record is not None and record.releasable_by(holder):
                 del self._uploads[(destination, name)]
 
     def get_upload(self, destination: str, name: str) -> UploadRecord | None:

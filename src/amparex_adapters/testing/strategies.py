@@ -35,6 +35,7 @@ from amparex_core.domain.cards import (
     IssuedCard,
     UidForm,
 )
+from amparex_core.domain.claims import Holder
 from amparex_core.domain.csvdialect import CsvDialect
 from amparex_core.domain.interfaces import (
     CardOrderSettings,
@@ -83,6 +84,7 @@ __all__ = [
     "document_templates",
     "employees",
     "holder_refs",
+    "holders",
     "ids",
     "instants",
     "interface_configs",
@@ -309,6 +311,18 @@ card_presentations = st.builds(
     uid_form=st.just(UidForm.HEX),
 )
 holder_refs = st.builds(HolderRef, kind=st.sampled_from(list(HolderKind)), id=ids)
+
+# Claim holders (CO19, LL8) on a few hosts and process tables ("": unknown), so that
+# equal hosts and tables come up often.
+holders = st.builds(
+    Holder,
+    id=ids,
+    name=workstation_names,
+    host=st.sampled_from(["kasse-1", "kasse-2", "srv-1", ""]),
+    pid=st.integers(min_value=0, max_value=4_194_304),
+    process_table=st.sampled_from(["", "linux:boot-1:pid:[1]", "linux:boot-2:pid:[1]", "posix"]),
+    started=st.sampled_from(["", "1001", "1002"]),
+)
 
 
 @st.composite

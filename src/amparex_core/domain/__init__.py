@@ -13,6 +13,7 @@ from .cards import (
     IssuedCard,
     UidForm,
 )
+from .claims import Holder
 from .csvdialect import CsvDialect
 from .errors import AmparexError
 from .interfaces import (
@@ -71,6 +72,7 @@ __all__ = [
     "ExportOutcome",
     "FileFacts",
     "FileFormat",
+    "Holder",
     "HolderKind",
     "HolderRef",
     "InterfaceConfig",

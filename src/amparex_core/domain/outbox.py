@@ -7,9 +7,9 @@ the ledger. Pure rules, no I/O: the services (:mod:`amparex_core.services.outbox
 >>> import datetime as dt
 >>> ledger_name("kunden.csv", FileFacts(12, "ab" * 32, 1795417200123456789), fixed=True)
 'kunden.csv@1795417200123456789-abababababababab'
->>> archived_name("kunden.csv", dt.datetime(2026, 11, 23, 7, 5, tzinfo=dt.UTC))
-'20261123T070500Z-kunden.csv'
->>> original_name("20261123T070500Z-kunden.csv")
+>>> archived_name("kunden.csv", dt.datetime(2026, 11, 23, 7, 5, 0, 123456, tzinfo=dt.UTC))
+'20261123T070500.123456Z-kunden.csv'
+>>> original_name("20261123T070500.123456Z-kunden.csv")
 'kunden.csv'
 """
 
@@ -42,7 +42,7 @@ SENT_FOLDER: Final = "sent"
 confirmed upload (LL9)."""
 
 _HASH_PART: Final = 16
-_ARCHIVED: Final = re.compile(r"(?P<at>\d{8}T\d{6}Z)-(?P<name>.+)")
+_ARCHIVED: Final = re.compile(r"(?P<at>\d{8}T\d{6}(?:\.\d{6})?Z)-(?P<name>.+)")
 
 
 @attrs.frozen
@@ -91,8 +91,12 @@ def ledger_name(name: str, facts: FileFacts, *, fixed: bool) -> str:
 
 
 def archived_name(name: str, at: dt.datetime) -> str:
-    """The name of a fixed-name file in ``sent/`` after its upload was confirmed at *at*."""
-    return f"{at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{name}"
+    """The name of a fixed-name file in ``sent/`` after its upload was confirmed at *at*.
+
+    The time is the ledger's (to the microsecond), so the name is the same when a move
+    is repeated after a crash, and differs for every upload.
+    """
+    return f"{at.astimezone(dt.UTC):%Y%m%dT%H%M%S.%fZ}-{name}"
 
 
 def original_name(archived: str) -> str | None:

@@ -7,13 +7,14 @@ into the chain's local date (:func:`local_date`), so DST changes never shift a p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from datetime import tzinfo
 
 import attrs
 
 from .templates import ShippingInterval
 
-__all__ = ["Period", "local_date"]
+__all__ = ["Period", "first_instant_of", "local_date", "next_period_end"]
 
 
 def local_date(instant: dt.datetime, tz: tzinfo) -> dt.date:
@@ -25,6 +26,43 @@ def local_date(instant: dt.datetime, tz: tzinfo) -> dt.date:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("instants are timezone-aware datetimes")
     return instant.astimezone(tz).date()
+
+
+def first_instant_of(day: dt.date, tz: tzinfo) -> dt.datetime:
+    """The first instant whose date in time zone *tz* is *day* or later (UTC).
+
+    Local midnight, as a rule; where the clocks skip midnight (a DST change at 00:00),
+    the instant the clocks jump, which is the first one of *day*.
+
+    >>> import zoneinfo
+    >>> first_instant_of(dt.date(2026, 3, 29), zoneinfo.ZoneInfo("Europe/Berlin"))
+    datetime.datetime(2026, 3, 28, 23, 0, tzinfo=datetime.timezone.utc)
+    """
+    # fold=0 reads a skipped wall time with the offset before the change: that instant is
+    # the change itself, the first one of the new day.
+    instant = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+    # An instant before the day can only come from an offset that a zone changes within
+    # the hour after midnight; step to the first one inside the day.
+    while local_date(instant, tz) < day:  # pragma: no cover - no such zone is known
+        instant += dt.timedelta(minutes=1)
+    return instant
+
+
+def next_period_end(
+    now: dt.datetime, intervals: Iterable[ShippingInterval], tz: tzinfo
+) -> dt.datetime | None:
+    """The next instant after *now* at which a period of one of *intervals* ends (CO6, CO20).
+
+    Each period ends at the start of its last day's next day in the chain's zone, so the
+    answer is the nearest :meth:`Period.ends_at` of the periods that contain *now*'s
+    local date. DST changes never shift it: the arithmetic is on local dates.
+
+    Returns:
+        The instant (UTC), or ``None`` without intervals.
+    """
+    day = local_date(now, tz)
+    ends = [Period.containing(interval, day).ends_at(tz) for interval in set(intervals)]
+    return min(ends, default=None)
 
 
 @attrs.frozen(order=True)
@@ -66,6 +104,16 @@ class Period:
     def is_over(self, now: dt.datetime, tz: tzinfo) -> bool:
         """Whether the period has ended at instant *now* in the chain's zone *tz* (CO6)."""
         return local_date(now, tz) >= self.end
+
+    def ends_at(self, tz: tzinfo) -> dt.datetime:
+        """The first instant at which the period is over in the chain's zone *tz* (UTC).
+
+        >>> import zoneinfo
+        >>> week = Period.containing(ShippingInterval.WEEKLY, dt.date(2026, 10, 21))
+        >>> week.ends_at(zoneinfo.ZoneInfo("Europe/Berlin")).isoformat()
+        '2026-10-25T23:00:00+00:00'
+        """
+        return first_instant_of(self.end, tz)
 
     @property
     def key(self) -> str:

@@ -1,9 +1,14 @@
 """The upload ledger's records and rules (LL8): which export file went to which destination, once.
 
 Every store keeps the ledger (:class:`~amparex_core.ports.storage.UploadLedger`) by the
-same two rules, written here once: :func:`decide_claim` (may this run upload the file
-now?) and :meth:`UploadRecord.completed` (the upload was confirmed). A store's part is to
-read the current record and write the decision in one atomic step (a locked row, a lock).
+same rules, written here once: :func:`decide_claim` (may this run upload the file
+now?), :meth:`UploadRecord.renewed` (the uploader is still at work),
+:meth:`UploadRecord.completed` (the upload was confirmed) and
+:meth:`UploadRecord.releasable_by` (a failed upload gives its claim back). A store's part
+is to read the current record and write the decision in one atomic step (a locked row, a
+lock). A claim is held by a :class:`~amparex_core.domain.claims.Holder` for a lease it
+renews while it uploads; it is taken over when the lease ran out or its holder is
+provably dead (:mod:`~amparex_core.domain.claims`).
 
 >>> import datetime as dt
 >>> now, lease = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC), dt.timedelta(minutes=10)
@@ -28,12 +33,15 @@ import enum
 
 import attrs
 
+from .claims import Holder, Takeover, takeover
+
 __all__ = [
     "ClaimResult",
     "FileFacts",
     "UploadOutcome",
     "UploadRecord",
     "UploadState",
+    "claim_takeover",
     "decide_claim",
 ]
 
@@ -63,11 +71,14 @@ class UploadRecord:
         name: The file name, local and remote.
         facts: Size and SHA-256 at the time of the claim.
         state: Claimed (an upload under way) or uploaded.
-        claimed_at: When the running upload claimed it; a claim older than the lease is
-            abandoned (its process died) and may be taken over.
+        claimed_at: When the running upload claimed it.
         uploaded_at: When the upload was confirmed.
         receipt: What the server side reported (remote path, size).
         attempts: How many uploads were started.
+        holder: Who claimed it (``None`` in records of 0.1.0).
+        lease_until: Until when an unfinished claim holds unless renewed; ``None`` in
+            records of 0.1.0, whose claims hold for the claimer's lease from
+            :attr:`claimed_at`.
     """
 
     destination: str
@@ -78,10 +89,41 @@ class UploadRecord:
     uploaded_at: dt.datetime | None = None
     receipt: str | None = None
     attempts: int = 1
+    holder: Holder | None = None
+    lease_until: dt.datetime | None = None
+
+    def lease_end(self, lease: dt.timedelta) -> dt.datetime:
+        """Until when the claim holds: :attr:`lease_until`, else *lease* from the claim."""
+        return self.lease_until if self.lease_until is not None else self.claimed_at + lease
 
     def claim_expired(self, now: dt.datetime, lease: dt.timedelta) -> bool:
-        """Whether an unfinished claim is older than *lease* at *now*."""
-        return self.state is UploadState.CLAIMED and now - self.claimed_at >= lease
+        """Whether an unfinished claim's lease has run out at *now*.
+
+        Args:
+            now: The instant.
+            lease: The lease of a record without :attr:`lease_until` (0.1.0).
+        """
+        return self.state is UploadState.CLAIMED and now >= self.lease_end(lease)
+
+    def renewed(
+        self, holder: Holder, *, now: dt.datetime, lease: dt.timedelta
+    ) -> UploadRecord | None:
+        """This claim with *holder*'s lease extended to *now* + *lease*.
+
+        Returns:
+            ``None`` when the record is no claim of *holder* (uploaded, or taken over).
+        """
+        if self.state is not UploadState.CLAIMED or self.holder != holder:
+            return None
+        return attrs.evolve(self, lease_until=now + lease)
+
+    def releasable_by(self, holder: Holder | None) -> bool:
+        """Whether *holder* may drop this record after a failed upload.
+
+        An uploaded record is never dropped; a claim only by its holder (or by anybody
+        when no holder is named: the 0.1.0 behaviour).
+        """
+        return self.state is UploadState.CLAIMED and (holder is None or self.holder == holder)
 
     def completed(self, *, receipt: str, now: dt.datetime) -> UploadRecord:
         """This record once its upload was confirmed at *now* (LL8).
@@ -91,7 +133,9 @@ class UploadRecord:
         """
         if self.state is UploadState.UPLOADED:
             return self
-        return attrs.evolve(self, state=UploadState.UPLOADED, uploaded_at=now, receipt=receipt)
+        return attrs.evolve(
+            self, state=UploadState.UPLOADED, uploaded_at=now, receipt=receipt, lease_until=None
+        )
 
 
 class ClaimResult(enum.Enum):
@@ -131,6 +175,8 @@ def decide_claim(
     *,
     now: dt.datetime,
     lease: dt.timedelta,
+    holder: Holder | None = None,
+    dead: Holder | None = None,
 ) -> tuple[ClaimResult, UploadRecord]:
     """Whether a run may upload file *name* to *destination* now (LL8: each file once).
 
@@ -140,14 +186,18 @@ def decide_claim(
         name: The file name.
         facts: Size and hash of the file now.
         now: The time of the claim.
-        lease: How long a claim holds; an unfinished claim older than that was abandoned
-            (its process died) and is taken over.
+        lease: How long the new claim holds unless renewed (and the lease of a 0.1.0
+            claim without a stored end).
+        holder: Who claims.
+        dead: A holder the claimant proved dead
+            (:func:`~amparex_core.domain.claims.holder_is_dead`): its claim is taken over
+            before its lease ends, if it still holds it.
 
     Returns:
         ``(ALREADY_UPLOADED, current)`` when the file was uploaded; ``(IN_PROGRESS,
         current)`` while another run's claim holds; otherwise ``(CLAIMED, record)`` with
-        the new claim to store: claimed at *now* with *facts*, one attempt more than
-        *current* (a claim taken over) or the first.
+        the new claim to store: claimed by *holder* at *now* with *facts* until *now* +
+        *lease*, one attempt more than *current* (a claim taken over) or the first.
 
     Raises:
         ValueError: *current* is the record of another file or destination.
@@ -160,7 +210,7 @@ def decide_claim(
             )
         if current.state is UploadState.UPLOADED:
             return ClaimResult.ALREADY_UPLOADED, current
-        if not current.claim_expired(now, lease):
+        if claim_takeover(current, now=now, lease=lease, dead=dead) is None:
             return ClaimResult.IN_PROGRESS, current
     claimed = UploadRecord(
         destination=destination,
@@ -169,5 +219,21 @@ def decide_claim(
         state=UploadState.CLAIMED,
         claimed_at=now,
         attempts=1 if current is None else current.attempts + 1,
+        holder=holder,
+        lease_until=now + lease,
     )
     return ClaimResult.CLAIMED, claimed
+
+
+def claim_takeover(
+    record: UploadRecord, *, now: dt.datetime, lease: dt.timedelta, dead: Holder | None = None
+) -> Takeover | None:
+    """Why the unfinished claim *record* may be taken over at *now*; ``None`` while it holds.
+
+    Args:
+        record: A claimed record.
+        now: The instant.
+        lease: The lease of a 0.1.0 record without a stored end.
+        dead: A holder proven dead (see :func:`decide_claim`).
+    """
+    return takeover(record.lease_end(lease), now=now, holder=record.holder, dead=dead)

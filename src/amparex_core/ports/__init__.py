@@ -11,6 +11,7 @@ from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
 from .exports import ExportTarget, FolderChanges
 from .masterdata import MasterData, MasterDataSearch
+from .processes import ProcessTable
 from .readers import CardReader, CardWriter
 from .statistics import StatisticResult, StatisticSource
 from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateStore, UploadLedger
@@ -30,6 +31,7 @@ __all__ = [
     "MasterDataSearch",
     "OrderStore",
     "ParcelDelivery",
+    "ProcessTable",
     "StatisticResult",
     "StatisticSource",
     "Storage",

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from amparex_core.domain.cards import CardUid, IssuedCard
+from amparex_core.domain.claims import Holder
+from amparex_core.domain.deliveries import BatchClaim, BatchDelivery, DeliveryFailure
 from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
 from amparex_core.domain.orders import Batch, CardOrder, OrderStatus, ProcessRef
 from amparex_core.domain.templates import CardTemplate
@@ -169,14 +171,26 @@ class OrderStore(Protocol):
         """
         ...
 
-    def create_batch(self, batch: Batch, cards: Sequence[IssuedCard]) -> bool:
+    def create_batch(
+        self, batch: Batch, cards: Sequence[IssuedCard], *, sequence: str | None = None
+    ) -> bool:
         """Store *batch*, move its orders from pending to batched and issue *cards*.
 
         All or nothing: when any order of ``batch.order_ids`` is no longer pending, or a
         card number exists, nothing is written.
 
+        Args:
+            batch: The batch.
+            cards: The cards its orders issue.
+            sequence: A counter (as :meth:`next_serial` keeps it) whose next number becomes
+                the batch's number, taken in the same transaction: a refused batch takes
+                no number, so the numbers of the stored batches have no gaps under any
+                concurrency (CO19). ``batch.number`` is ignored then. Without it the
+                batch keeps its number.
+
         Returns:
-            Whether the batch was stored.
+            Whether the batch was stored (read it back with :meth:`get_batch` for its
+            number).
         """
         ...
 
@@ -191,11 +205,68 @@ class OrderStore(Protocol):
     def mark_batch_delivered(self, batch_id: str, *, at: dt.datetime, receipt: str) -> Batch:
         """Record that the batch reached the vendor: it is delivered, its orders dispatched.
 
+        In the same transaction its delivery's claim is dropped
+        (:meth:`~amparex_core.domain.deliveries.BatchDelivery.finished`), whoever holds it.
         Marking a delivered batch again changes nothing and returns it.
 
         Raises:
             LookupError: No batch has that ID.
         """
+        ...
+
+    def claim_batch(
+        self,
+        batch_id: str,
+        holder: Holder,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        dead: Holder | None = None,
+        wait_for_retry: bool = False,
+    ) -> BatchClaim:
+        """Claim the delivery of batch *batch_id* for *holder* (CO19).
+
+        Reads the batch and its delivery and writes the decision of
+        :func:`~amparex_core.domain.deliveries.decide_batch_claim` in one atomic step: of
+        concurrent claimers exactly one gets ``CLAIMED`` while the claim holds.
+
+        Args:
+            batch_id: The batch.
+            holder: Who claims.
+            now: The instant of the claim.
+            lease: How long the claim holds unless renewed.
+            dead: A holder the claimant proved dead: its claim is taken over at once.
+            wait_for_retry: Answer ``WAITING`` while a failed delivery's next attempt is
+                not due.
+
+        Raises:
+            LookupError: No batch has that ID.
+        """
+        ...
+
+    def renew_batch(
+        self, batch_id: str, holder: Holder, *, now: dt.datetime, lease: dt.timedelta
+    ) -> bool:
+        """Extend *holder*'s claim on batch *batch_id* to *now* + *lease*.
+
+        Returns:
+            ``False`` (and nothing written) when *holder* does not hold it any more: it
+            was taken over, or the batch is delivered.
+        """
+        ...
+
+    def release_batch(
+        self, batch_id: str, holder: Holder, *, failure: DeliveryFailure | None = None
+    ) -> bool:
+        """Give *holder*'s claim on batch *batch_id* back, recording *failure* if any.
+
+        Returns:
+            ``False`` (and nothing written) when *holder* does not hold it any more.
+        """
+        ...
+
+    def get_batch_delivery(self, batch_id: str) -> BatchDelivery | None:
+        """The delivery of batch *batch_id* (its claim and attempts), if it has one."""
         ...
 
     def next_serial(self, sequence: str) -> int:
@@ -265,11 +336,24 @@ class UploadLedger(Protocol):
         *,
         now: dt.datetime,
         lease: dt.timedelta,
+        holder: Holder | None = None,
+        dead: Holder | None = None,
     ) -> tuple[ClaimResult, UploadRecord | None]:
-        """Claim file *name* for an upload to *destination*.
+        """Claim file *name* for an upload to *destination* by *holder*.
 
-        Of concurrent claimers exactly one gets ``CLAIMED``. A claim older than *lease*
-        counts as abandoned and may be taken over (its attempt count grows).
+        Reads the record and writes the decision of
+        :func:`~amparex_core.domain.uploads.decide_claim` in one atomic step: of
+        concurrent claimers exactly one gets ``CLAIMED``. A claim whose lease ran out, or
+        whose holder is *dead*, is taken over (its attempt count grows).
+
+        Args:
+            destination: Where the file goes.
+            name: The file.
+            facts: Its size and hash now.
+            now: The instant of the claim.
+            lease: How long the claim holds unless renewed.
+            holder: Who claims.
+            dead: A holder the claimant proved dead.
 
         Returns:
             ``(CLAIMED, record)``; ``(ALREADY_UPLOADED, record)`` when it was uploaded;
@@ -287,10 +371,27 @@ class UploadLedger(Protocol):
         """
         ...
 
-    def release_upload(self, destination: str, name: str) -> None:
+    def renew_upload(
+        self,
+        destination: str,
+        name: str,
+        holder: Holder,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> bool:
+        """Extend *holder*'s claim on that file to *now* + *lease* (the uploader is at work).
+
+        Returns:
+            ``False`` (and nothing written) when the file is no claim of *holder*.
+        """
+        ...
+
+    def release_upload(self, destination: str, name: str, holder: Holder | None = None) -> None:
         """Drop an unfinished claim after a failed attempt, so the next run retries.
 
-        An uploaded record is never released.
+        An uploaded record is never released; with *holder*, only a claim *holder* holds
+        (one taken over meanwhile stays).
         """
         ...
 

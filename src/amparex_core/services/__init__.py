@@ -1,6 +1,7 @@
 """Use cases: where domain objects meet ports. Each service gets its ports in its constructor."""
 
 from .cards import CardDesk, Identification
+from .claims import Claimant
 from .interfaces import InterfaceService
 from .loyalty_lab import ExportResult, LoyaltyLab, StartupReport, UploadResult
 from .orders import (
@@ -22,6 +23,7 @@ __all__ = [
     "BatchResult",
     "CardDesk",
     "ChainSettings",
+    "Claimant",
     "DispatchReport",
     "ExportResult",
     "Identification",

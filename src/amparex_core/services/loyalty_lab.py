@@ -5,11 +5,16 @@ configuration of the workstation (IF9) exports its statistics: for each one the 
 looked for first, and the statistic runs only when the file is missing (LL6); the file
 appears atomically (LL7, the export target's job). Then every file of the directory that
 was not uploaded yet goes to Loyalty Lab's server, each exactly once (LL8): the upload
-ledger claims a file before it is sent and records it after; a failed upload releases the
-claim and is retried on the next run; a file whose content changed after its upload is
-reported, never sent again silently. The ledger keys a file by the delivery's
-``destination`` (the server and folder it goes to), not by the configuration: several
-workstations whose configurations share one folder and one server upload each file once.
+ledger claims a file for this run's :class:`~amparex_core.services.claims.Claimant`
+before it is sent, a heartbeat renews the claim while it is sent, and the ledger records
+it after; a failed upload releases the claim and is retried on the next run; a file
+whose content changed after its upload is reported, never sent again silently. A file
+another live run is uploading is reported with that run's holder and since when
+(``IN_PROGRESS``); the claim of a run that died is taken over — at once when it ran on
+this host (its process is gone), else when its lease (a minute) has run out. The ledger
+keys a file by the delivery's ``destination`` (the server and folder it goes to), not by
+the configuration: several workstations whose configurations share one folder and one
+server upload each file once.
 
 A run resolves the workstation's configurations once and reads the clock once for the
 export day: :meth:`LoyaltyLab.start` does so itself, and the program start
@@ -20,6 +25,7 @@ they happen: a claim's lease runs in real time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import logging
@@ -29,6 +35,7 @@ from datetime import tzinfo
 
 import attrs
 
+from amparex_core.domain.claims import DEFAULT_LEASE, Holder
 from amparex_core.domain.csvdialect import encode_csv
 from amparex_core.domain.errors import (
     AmparexError,
@@ -58,6 +65,7 @@ from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import UploadLedger
 from amparex_core.services._background import in_background
+from amparex_core.services.claims import Claimant
 from amparex_core.services.interfaces import InterfaceService
 from amparex_core.services.progress import Progress
 
@@ -73,8 +81,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEASE = dt.timedelta(minutes=30)
-
 
 @attrs.frozen
 class ExportResult:
@@ -87,13 +93,25 @@ class ExportResult:
 
 @attrs.frozen
 class UploadResult:
-    """One file of the outbox in one run (LL8)."""
+    """One file of the outbox in one run (LL8).
+
+    Attributes:
+        interface_id: The Loyalty Lab configuration.
+        name: The file.
+        outcome: What happened to it.
+        receipt: Where it went (uploaded now or before).
+        error: Why it failed.
+        holder: Who is uploading it, when another live run is (``IN_PROGRESS``).
+        since: Since when that run has it.
+    """
 
     interface_id: str
     name: str
     outcome: UploadOutcome
     receipt: str | None = None
     error: AmparexError | None = None
+    holder: Holder | None = None
+    since: dt.datetime | None = None
 
 
 class Phase(enum.Enum):
@@ -179,7 +197,10 @@ class LoyaltyLab:
         tz: The chain's time zone: the export day is the local date.
         delivery_for: The delivery for a configuration (Loyalty Lab's server); ``None``
             exports without uploading.
-        lease: How long a claimed upload is protected before another run may take over.
+        lease: How long an upload's claim holds without renewal, when no *claimant* is
+            given (:data:`~amparex_core.domain.claims.DEFAULT_LEASE`, a minute).
+        claimant: Who claims uploads: its name, lease and process table (which proves a
+            run on this host dead). By default an unnamed one with *lease*.
     """
 
     def __init__(
@@ -194,6 +215,7 @@ class LoyaltyLab:
         tz: tzinfo,
         delivery_for: Callable[[InterfaceConfig], FileDelivery] | None = None,
         lease: dt.timedelta = DEFAULT_LEASE,
+        claimant: Claimant | None = None,
     ) -> None:
         self._interfaces = interfaces
         self._masterdata = masterdata
@@ -203,7 +225,7 @@ class LoyaltyLab:
         self._clock = clock
         self._tz = tz
         self._delivery_for = delivery_for
-        self._lease = lease
+        self._claimant = claimant if claimant is not None else Claimant(lease=lease)
 
     @property
     def exports(self) -> ExportTarget:
@@ -491,27 +513,52 @@ class LoyaltyLab:
             )
             return UploadResult(interface_id, name, outcome, receipt=record.receipt)
         facts = self._exports.facts(directory, name)
+        me = self._claimant.holder()
+        lease = self._claimant.lease
         claim, claimed = self._ledger.claim_upload(
-            destination, key, facts, now=self._clock.now(), lease=self._lease
+            destination, key, facts, now=self._clock.now(), lease=lease, holder=me
         )
+        holder = None if claimed is None else claimed.holder
+        if (
+            claim is ClaimResult.IN_PROGRESS
+            and holder is not None
+            and self._claimant.is_dead(holder)  # its run died on this host: take over now
+        ):
+            claim, claimed = self._ledger.claim_upload(
+                destination, key, facts, now=self._clock.now(), lease=lease, holder=me, dead=holder
+            )
         if claim is ClaimResult.ALREADY_UPLOADED:
             known = None if claimed is None else claimed.receipt
             return UploadResult(interface_id, name, UploadOutcome.ALREADY_UPLOADED, known)
         if claim is ClaimResult.IN_PROGRESS:
-            return UploadResult(interface_id, name, UploadOutcome.IN_PROGRESS)
+            return UploadResult(
+                interface_id,
+                name,
+                UploadOutcome.IN_PROGRESS,
+                holder=None if claimed is None else claimed.holder,
+                since=None if claimed is None else claimed.claimed_at,
+            )
         outgoing = OutgoingFile(
             name=name,
             size=facts.size,
             open=lambda: self._exports.open(directory, name),
             sha256=facts.sha256,
         )
+
+        def renew() -> bool:
+            return self._ledger.renew_upload(
+                destination, key, me, now=self._clock.now(), lease=lease
+            )
+
         try:
-            receipt = delivery.upload(outgoing)
+            with self._claimant.renewing(renew, f"the upload of {name}"):
+                receipt = delivery.upload(outgoing)
         except AmparexError as exc:
-            self._ledger.release_upload(destination, key)
+            self._ledger.release_upload(destination, key, me)
             return UploadResult(interface_id, name, UploadOutcome.FAILED, error=exc)
         except BaseException:
-            self._ledger.release_upload(destination, key)
+            with contextlib.suppress(AmparexError):  # else its lease frees it
+                self._ledger.release_upload(destination, key, me)
             raise
         self._ledger.complete_upload(
             destination, key, receipt=receipt.reference, now=self._clock.now()

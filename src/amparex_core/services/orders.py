@@ -1,10 +1,18 @@
-"""Place, cancel and dispatch card orders; request information from the vendor (CO1–CO18)."""
+"""Place, cancel and dispatch card orders; request information from the vendor (CO1–CO19).
+
+Dispatch delivers every batch under a claim in the store (CO19): one holder at a time
+sends it, renewing the claim while it sends; a batch another live holder is sending is
+skipped and reported with its holder; a claim whose holder died is taken over (at once
+on the same host, after its lease elsewhere) and the batch is sent again with the same
+batch ID and content. A failed delivery gives the claim back with the time its next
+attempt is due (exponential back-off with jitter), which the chain server waits for.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
+import random
 from collections.abc import Callable
 from datetime import tzinfo
 
@@ -17,6 +25,7 @@ from amparex_core.domain.batches import (
     resolve_recipient,
 )
 from amparex_core.domain.cards import CardNumberFormat, HolderRef, IssuedCard
+from amparex_core.domain.claims import RetryPolicy
 from amparex_core.domain.errors import (
     AmparexError,
     BranchUnknown,
@@ -46,10 +55,18 @@ from amparex_core.ports.delivery import ParcelDelivery
 from amparex_core.ports.documents import DocumentPart, DocumentRenderer
 from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.storage import OrderStore, TemplateStore
+from amparex_core.services.claims import Claimant
+from amparex_core.services.dispatch import (
+    BatchCourier,
+    BatchOutcome,
+    BatchResult,
+    DispatchReport,
+)
 from amparex_core.services.interfaces import InterfaceService, new_id
 from amparex_core.services.progress import Progress
 
 __all__ = [
+    "BATCH_SEQUENCE",
     "BatchOutcome",
     "BatchResult",
     "ChainSettings",
@@ -61,6 +78,7 @@ __all__ = [
 ]
 
 CARD_NUMBER_SEQUENCE = "card_number"
+#: The chain's counter of batch numbers (``B000001``, …): gap-free (CO19).
 BATCH_SEQUENCE = "batch"
 
 
@@ -87,41 +105,6 @@ class PlacedOrder:
 
     order: CardOrder
     created: bool
-
-
-class BatchOutcome(enum.Enum):
-    """What happened to one batch in a dispatch run."""
-
-    DELIVERED = "delivered"
-    FAILED = "failed"
-
-
-@attrs.frozen
-class BatchResult:
-    """One batch of a dispatch run."""
-
-    batch: Batch
-    outcome: BatchOutcome
-    resent: bool = False
-    error: AmparexError | None = None
-
-
-@attrs.frozen
-class DispatchReport:
-    """Everything one dispatch run did."""
-
-    batches: tuple[BatchResult, ...]
-    skipped_conflicts: int = 0
-
-    @property
-    def delivered(self) -> list[Batch]:
-        """The batches that reached the vendor in this run."""
-        return [r.batch for r in self.batches if r.outcome is BatchOutcome.DELIVERED]
-
-    @property
-    def failed(self) -> list[BatchResult]:
-        """The batches that stay open for the next run."""
-        return [r for r in self.batches if r.outcome is BatchOutcome.FAILED]
 
 
 @attrs.frozen
@@ -161,6 +144,10 @@ class OrderService:
         clock: The time.
         chain: Time zone, prices, card-number format.
         id_factory: Makes IDs of orders and batches.
+        claimant: Who claims batch deliveries (CO19): its name, lease and process
+            table; by default an unnamed one with a minute's lease that proves nobody dead.
+        retry: When a failed delivery is due again.
+        spread: Random numbers from 0 to below 1, for the retries' jitter.
     """
 
     def __init__(
@@ -175,6 +162,9 @@ class OrderService:
         clock: Clock,
         chain: ChainSettings,
         id_factory: Callable[[], str] = new_id,
+        claimant: Claimant | None = None,
+        retry: RetryPolicy | None = None,
+        spread: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._templates = templates
@@ -185,6 +175,9 @@ class OrderService:
         self._clock = clock
         self._chain = chain
         self._new_id = id_factory
+        self._claimant = claimant if claimant is not None else Claimant()
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._spread = spread
 
     # ------------------------------------------------------------ placing
 
@@ -316,34 +309,67 @@ class OrderService:
     # ------------------------------------------------------------ dispatching
 
     def dispatch(
-        self, *, now: dt.datetime | None = None, progress: Progress | None = None
+        self,
+        *,
+        now: dt.datetime | None = None,
+        progress: Progress | None = None,
+        wait_for_retry: bool = False,
+        stop: Callable[[], bool] | None = None,
     ) -> DispatchReport:
-        """Batch the due orders and deliver every open batch (CO6, CO15, CO16).
+        """Batch the due orders and deliver every open batch (CO6, CO15, CO16, CO19).
 
-        Batches left open by an earlier run (the delivery failed, or the process died
-        between sending and recording) are delivered again first, with the same batch ID,
-        so the vendor never receives a second, different batch. Then every order whose
-        shipping period has ended goes into exactly one new batch per interface and period.
+        Every order whose shipping period has ended goes into exactly one new batch per
+        interface and period; the batch's number is taken only when it is stored, so the
+        numbers have no gaps (CO19). Then every open batch — new ones, and those left
+        open by an earlier run whose delivery failed or whose process died — is delivered
+        under a claim: one holder at a time. A batch another live holder delivers is
+        skipped and reported with its holder; one whose holder died is taken over and
+        sent again with the same batch ID, so the vendor never receives a second,
+        different batch.
 
         Args:
-            now: The instant to dispatch at; the clock's time by default.
+            now: The instant to dispatch at (which orders are due); the clock's time by
+                default. Claims and their leases always run on the clock.
             progress: Called after each batch.
+            wait_for_retry: Leave failed batches alone until their next attempt is due
+                (the chain server); by default they are tried again now.
+            stop: Asked before each batch; when it answers ``True`` the run ends there
+                (the batches not yet looked at stay open and unclaimed).
 
         Returns:
-            What was delivered and what stays open.
+            What was delivered, what failed, what others deliver.
         """
         at = self._clock.now() if now is None else now
+        conflicts = self.batch_due(at)
         results: list[BatchResult] = []
+        todo = self._store.list_batches(open_only=True)
+        for done, batch in enumerate(todo, start=1):
+            if stop is not None and stop():
+                break
+            result = self._deliver(batch, wait_for_retry=wait_for_retry)
+            if result is not None:
+                results.append(result)
+            if progress is not None:
+                progress(done, len(todo), batch.order_number)
+        return DispatchReport(batches=tuple(results), skipped_conflicts=conflicts)
+
+    def batch_due(self, at: dt.datetime) -> int:
+        """Put the orders due at *at* into new batches, one per interface and period (CO6).
+
+        Each batch takes its number from the chain's counter in the transaction that
+        stores it (CO19); a batch whose orders a concurrent run took first is not stored
+        and takes no number.
+
+        Returns:
+            How many batches were not stored for that reason.
+        """
         conflicts = 0
-        todo: list[tuple[Batch, bool]] = [
-            (b, True) for b in self._store.list_batches(open_only=True)
-        ]
         day = local_date(at, self._chain.tz)
         candidates = self._store.pending_orders_ending_by(day)
         for (interface_id, period_key), orders in due_groups(candidates, at, self._chain.tz):
             batch = Batch(
                 id=self._new_id(),
-                number=self._store.next_serial(BATCH_SEQUENCE),
+                number=0,  # drawn by the store when it stores the batch
                 interface_id=interface_id,
                 period_key=period_key,
                 order_ids=[o.id for o in orders],
@@ -362,15 +388,9 @@ class OrderService:
                 )
                 for o in orders
             ]
-            if self._store.create_batch(batch, cards):
-                todo.append((batch, False))
-            else:
+            if not self._store.create_batch(batch, cards, sequence=BATCH_SEQUENCE):
                 conflicts += 1
-        for done, (batch, resent) in enumerate(todo, start=1):
-            results.append(self._deliver(batch, resent=resent))
-            if progress is not None:
-                progress(done, len(todo), batch.order_number)
-        return DispatchReport(batches=tuple(results), skipped_conflicts=conflicts)
+        return conflicts
 
     def parcel_for(self, batch: Batch) -> Parcel:
         """The parcel of *batch*: manifest (CSV, JSON) and one PDF of cards and letters (CO16).
@@ -424,16 +444,18 @@ class OrderService:
             return settings.customer_number
         return "-"
 
-    def _deliver(self, batch: Batch, *, resent: bool) -> BatchResult:
-        try:
-            parcel = self.parcel_for(batch)
-            receipt = self._delivery.send(parcel)
-        except AmparexError as exc:
-            return BatchResult(batch, BatchOutcome.FAILED, resent=resent, error=exc)
-        delivered = self._store.mark_batch_delivered(
-            batch.id, at=self._clock.now(), receipt=receipt.reference
+    def _deliver(self, batch: Batch, *, wait_for_retry: bool) -> BatchResult | None:
+        return BatchCourier(
+            store=self._store,
+            claimant=self._claimant,
+            clock=self._clock,
+            retry=self._retry,
+            spread=self._spread,
+        ).deliver(
+            batch,
+            send=lambda: self._delivery.send(self.parcel_for(batch)),
+            wait_for_retry=wait_for_retry,
         )
-        return BatchResult(delivered, BatchOutcome.DELIVERED, resent=resent)
 
     def batches(self, *, open_only: bool = False) -> list[Batch]:
         """Batches, by number."""

@@ -1,4 +1,5 @@
-"""A TCP proxy on 127.0.0.1 that can cut every connection through it on request."""
+"""A TCP proxy on 127.0.0.1 that can cut every connection through it on request, or slow
+the clients' bytes down to a given rate (a slow link)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class CuttingProxy:
         self._up_total = 0
         self._reply_after: int | None = None
         self._reply_marker: bytes | None = None
+        self._rate: float | None = None
         self.connections = 0
         self.cuts = 0
         self.swallowed: bytes | None = None
@@ -87,8 +89,9 @@ class CuttingProxy:
                 readable, _, _ = select.select([a, b], [], [], 0.2)
                 if self._stopping:
                     return
+                rate = self._rate
                 for sock in readable:
-                    data = sock.recv(262144)
+                    data = sock.recv(4096 if rate else 262144)
                     if not data:
                         with contextlib.suppress(OSError):
                             peers[sock].shutdown(socket.SHUT_WR)
@@ -104,6 +107,8 @@ class CuttingProxy:
                     elif self._swallow(up, data, marked):
                         return
                     peers[sock].sendall(data)
+                    if rate and sock is a:
+                        time.sleep(len(data) / rate)
         except (OSError, ValueError):
             return
         finally:
@@ -179,6 +184,11 @@ class CuttingProxy:
         with self._lock:
             self._reply_marker = marker
             self.swallowed = None
+
+    def throttle(self, bytes_per_second: float | None) -> None:
+        """Carry at most *bytes_per_second* from the clients to the server (``None``: full
+        speed): a slow link, so that an upload takes long enough to be interrupted."""
+        self._rate = bytes_per_second
 
     def stall(self) -> None:
         """Stop forwarding without closing anything (a silently dead network path)."""

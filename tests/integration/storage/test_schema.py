@@ -50,7 +50,7 @@ def test_an_older_sqlite_database_is_migrated_forward_keeping_its_rows(tmp_path:
     conn.close()
     store = SqliteStorage(path)
     try:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION
         assert store.get_card("1001") == card
     finally:
         store.close()
@@ -77,7 +77,9 @@ def test_a_newer_sqlite_database_is_refused_and_left_alone(tmp_path: Path) -> No
     assert "Schemaversion" in caught.value.message("de")
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("SELECT version FROM amparex_schema").fetchone()[0] == 3
+        assert (
+            conn.execute("SELECT version FROM amparex_schema").fetchone()[0] == SCHEMA_VERSION + 1
+        )
     finally:
         conn.close()
 

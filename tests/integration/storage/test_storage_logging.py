@@ -70,7 +70,7 @@ def test_an_older_sqlite_store_logs_from_which_version(
     store = SqliteStorage(path)
     store.close()
     (migrated,) = records(caplog, "amparex_adapters.storage.sql.core")
-    assert "from version 1 to 2" in migrated.getMessage()
+    assert f"from version 1 to {SCHEMA_VERSION}" in migrated.getMessage()
 
 
 @pytest.fixture

@@ -63,8 +63,11 @@ def config_document(app: Composition) -> dict[str, Any]:
         "chain": _table(config.chain),
         "workstation": {"name": config.workstation_name, "branch": config.workstation.branch},
         "loyalty_lab": {"upload": _table(config.loyalty_lab.upload)},
-        "card_order": _table(config.card_order),
+        # dispatch: who dispatches in effect (the default depends on the store, CO20)
+        "card_order": {**(_table(config.card_order) or {}), "dispatch": config.card_order_dispatch},
         "reader": _table(config.reader),
+        "claims": _table(config.claims),
+        "server": {**(_table(config.server) or {}), "name": config.server_name},
         "secrets": {"file": None if secrets_file is None else str(secrets_file)},
         "secret_values": {
             name: REDACTED if app.secrets.get(name) is not None else None

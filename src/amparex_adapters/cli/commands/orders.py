@@ -22,7 +22,7 @@ from amparex_adapters.cli.shell import (
     word,
 )
 from amparex_core.domain.orders import OrderStatus
-from amparex_core.services import DispatchReport
+from amparex_core.services import BatchOutcome, DispatchReport
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
@@ -148,22 +148,37 @@ def _run_dispatch(
 
 
 def _finish_dispatch(
-    ctx: click.Context, result: DispatchReport, *, exit_on_failure: bool = True, quiet: bool = False
+    ctx: click.Context,
+    result: DispatchReport,
+    *,
+    exit_on_failure: bool = True,
+    quiet: bool = False,
+    say_none: bool = True,
 ) -> int:
+    from .outbox import since_text
+
     state = _state(ctx)
+    app = _app(ctx)
     for r in result.batches:
         batch = r.batch
-        if r.error is None:
-            if quiet:
-                continue
+        if r.error is not None:
+            report_error(state, r.error)
+        elif quiet:
+            continue
+        elif r.outcome is BatchOutcome.IN_PROGRESS:
+            who = "another run" if r.holder is None else r.holder.describe()
+            since = since_text(r.since, app.tz, app.clock.now())
+            click.echo(f"batch {batch.order_number}: being delivered by {who}, since {since}")
+        elif r.outcome is BatchOutcome.WAITING:
+            due = since_text(r.next_attempt_at, app.tz, app.clock.now())
+            click.echo(f"batch {batch.order_number}: {r.attempts} attempt(s) failed; next at {due}")
+        else:
             again = " (sent again)" if r.resent else ""
             click.echo(
                 f"batch {batch.order_number}: {len(batch.order_ids)} card(s), {batch.total}, "
                 f"delivered: {batch.receipt}{again}"
             )
-        else:
-            report_error(state, r.error)
-    if not result.batches and not quiet:
+    if not result.batches and not quiet and say_none:
         click.echo("no card orders due")
     failed = len(result.failed)
     if failed and exit_on_failure:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import tzinfo
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -14,6 +16,7 @@ import click
 
 from amparex_adapters.cli.errors import ConfigInvalid
 from amparex_adapters.cli.shell import _app, _json_option, _progress_enabled, _state, report_error
+from amparex_core.domain.claims import Holder
 from amparex_core.domain.errors import ExportError
 from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.services import LoyaltyLab, OutboxWatcher, PurgeReport, UploadResult
@@ -21,7 +24,7 @@ from amparex_core.services import LoyaltyLab, OutboxWatcher, PurgeReport, Upload
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
 
-__all__ = ["outbox", "watch_outbox"]
+__all__ = ["held_by_lines", "outbox", "since_text", "watch_outbox"]
 
 
 def _lab_place(
@@ -37,6 +40,51 @@ def _require_upload(app: Composition) -> None:
             key="loyalty_lab.upload",
             reason="no upload destination is configured",
         )
+
+
+def since_text(since: dt.datetime | None, tz: tzinfo, now: dt.datetime) -> str:
+    """When a claim was made, for people: ``08:01`` today (chain time), else with the date."""
+    if since is None:
+        return "an unknown time"
+    local = since.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return f"{local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def held_by_lines(uploads: Sequence[UploadResult], tz: tzinfo, now: dt.datetime) -> list[str]:
+    """One line per live run uploading files of this outbox (LL8).
+
+    ``4 files being uploaded by KASSE-1, pid 4242, since 08:01``: the files another run
+    has claimed and is sending now, by holder, since its earliest claim.
+    """
+    by_holder: dict[Holder | None, list[UploadResult]] = {}
+    for u in uploads:
+        if u.outcome is UploadOutcome.IN_PROGRESS:
+            by_holder.setdefault(u.holder, []).append(u)
+    lines = []
+    for holder, files in by_holder.items():
+        who = "another run" if holder is None else holder.describe()
+        starts = [f.since for f in files if f.since is not None]
+        since = since_text(min(starts) if starts else None, tz, now)
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        lines.append(f"{count} being uploaded by {who}, since {since}")
+    return lines
+
+
+def nothing_new(uploads: Sequence[UploadResult]) -> bool:
+    """Whether a run found nothing to upload.
+
+    None uploaded now, none another run is sending, none waiting for the next run
+    (failed, or not tried because its destination refused).
+    """
+    busy = (
+        UploadOutcome.UPLOADED,
+        UploadOutcome.IN_PROGRESS,
+        UploadOutcome.FAILED,
+        UploadOutcome.NOT_TRIED,
+    )
+    return not any(u.outcome in busy for u in uploads)
 
 
 def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bool = False) -> int:
@@ -56,24 +104,28 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bo
         elif u.outcome in (UploadOutcome.FAILED, UploadOutcome.NOT_TRIED) and u.error is not None:
             failed += 1
             report_error(state, u.error)
+    if not quiet:
+        app = _app(ctx)
+        for line in held_by_lines(uploads, app.tz, app.clock.now()):
+            click.echo(line)
     return failed
 
 
 def upload_summary(uploads: list[UploadResult]) -> str | None:
     """The closing line of an upload run, which never contradicts the lines before it.
 
-    ``nothing new to upload`` only when nothing was uploaded and nothing waits; when
-    files wait (failed, not tried, or under way in another run), how many; nothing when
-    an outbox could not even be read (its refusal is the line).
+    ``nothing new to upload`` only when nothing was uploaded and nothing waits
+    (:func:`nothing_new`); when files wait for the next run (failed, or not tried because
+    their destination refused), how many — those another run is sending have their
+    ``held by`` lines; nothing when an outbox could not even be read (its refusal is the
+    line).
     """
     if any(isinstance(u.error, ExportError) for u in uploads):
         return None
-    waiting = sum(u.outcome.pending for u in uploads)
+    waiting = sum(u.outcome in (UploadOutcome.FAILED, UploadOutcome.NOT_TRIED) for u in uploads)
     if waiting:
         return f"{waiting} file(s) not uploaded yet: the next run tries again"
-    if not any(u.outcome is UploadOutcome.UPLOADED for u in uploads):
-        return "nothing new to upload"
-    return None
+    return "nothing new to upload" if nothing_new(uploads) else None
 
 
 @click.group()

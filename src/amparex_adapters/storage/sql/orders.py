@@ -7,7 +7,10 @@ inserted with ``ON CONFLICT DO NOTHING``, so placing again returns the first ord
 any concurrency. Forming a batch takes many orders and issues their cards in one
 transaction that locks the orders in a fixed order (``SELECT … FOR UPDATE`` on
 PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so two batch builders never take the same
-order nor wait for each other (CO16).
+order nor wait for each other (CO16); the batch's number is drawn from its counter only
+then, in the same transaction, so a refused batch takes no number (CO19). Recording a
+delivery drops the claim on it in the same transaction
+(:mod:`amparex_adapters.storage.sql.deliveries`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Final
 
+import attrs
+
 from amparex_adapters.converters import stored
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import OrderUnknown
@@ -23,6 +28,8 @@ from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatu
 
 from .cards import insert_card
 from .core import Cursor, Retry, SqlDatabase, instant_key
+from .deliveries import STATEMENTS as DELIVERY_STATEMENTS
+from .deliveries import finish_delivery
 from .schema import SchemaStep
 
 __all__ = ["SCHEMA", "SqlOrderStore"]
@@ -51,6 +58,7 @@ SCHEMA: Final = (
             "CREATE TABLE serials (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
         ),
     ),
+    SchemaStep(3, "orders", DELIVERY_STATEMENTS),
 )
 
 
@@ -168,22 +176,32 @@ class SqlOrderStore(SqlDatabase):
 
         return self.write_single(work)
 
-    def create_batch(self, batch: Batch, cards: Sequence[IssuedCard]) -> bool:
+    def create_batch(
+        self, batch: Batch, cards: Sequence[IssuedCard], *, sequence: str | None = None
+    ) -> bool:
         """See :meth:`~amparex_core.ports.storage.OrderStore.create_batch`."""
 
         def work(cur: Cursor) -> None:
-            cur.execute(
-                "INSERT INTO batches (id, number, status, data) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO NOTHING RETURNING id",
-                (batch.id, batch.number, batch.status.value, stored.encode(batch)),
-            )
-            if not cur.fetchall():
-                raise _Refused
             # Lock in a fixed order, so two batch builders never wait for each other.
+            orders = []
             for order_id in sorted(set(batch.order_ids)):
                 order = self._order_where(cur, "id", order_id)
                 if order is None or order.status is not OrderStatus.PENDING:
                     raise _Refused
+                orders.append(order)
+            # The number only now, after every check but the batch ID's: a refused batch
+            # rolls its number back with it, so the numbers have no gaps.
+            numbered = (
+                batch if sequence is None else attrs.evolve(batch, number=_serial(cur, sequence))
+            )
+            cur.execute(
+                "INSERT INTO batches (id, number, status, data) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (numbered.id, numbered.number, numbered.status.value, stored.encode(numbered)),
+            )
+            if not cur.fetchall():
+                raise _Refused
+            for order in orders:
                 _put_order(cur, order.batched(batch.id), expected=None)
             for card in cards:
                 if not insert_card(cur, card):
@@ -233,19 +251,21 @@ class SqlOrderStore(SqlDatabase):
                 order = self._order_where(cur, "id", order_id)
                 if order is not None and order.status is OrderStatus.BATCHED:
                     _put_order(cur, order.dispatched(), expected=None)
+            finish_delivery(cur, batch_id)
             return delivered
 
         return self.write(work)
 
     def next_serial(self, sequence: str) -> int:
         """See :meth:`~amparex_core.ports.storage.OrderStore.next_serial`."""
+        return self.write_single(lambda cur: _serial(cur, sequence))
 
-        def work(cur: Cursor) -> int:
-            cur.execute(
-                "INSERT INTO serials (name, value) VALUES (?, 1) ON CONFLICT (name)"
-                " DO UPDATE SET value = serials.value + 1 RETURNING value",
-                (sequence,),
-            )
-            return int(cur.fetchall()[0][0])
 
-        return self.write_single(work)
+def _serial(cur: Cursor, sequence: str) -> int:
+    """The next number of counter *sequence*, in the caller's transaction (its row locked)."""
+    cur.execute(
+        "INSERT INTO serials (name, value) VALUES (?, 1) ON CONFLICT (name)"
+        " DO UPDATE SET value = serials.value + 1 RETURNING value",
+        (sequence,),
+    )
+    return int(cur.fetchall()[0][0])

@@ -13,6 +13,8 @@ version what it adds
 1       the storage ports: interfaces, card templates, orders, batches,
         serials, cards, the upload ledger
 2       master data for operators without a host application (``md_*``)
+3       claims on batch deliveries (``batch_deliveries``, CO19; with the
+        orders family)
 ======= ================================================================
 """
 
@@ -27,7 +29,7 @@ import attrs
 __all__ = ["FAMILIES", "SCHEMA_VERSION", "SchemaStep", "assemble", "migrations"]
 
 #: The schema version this library writes.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 #: The families of tables, in the order their steps run within one version.
 FAMILIES: Final = ("interfaces", "templates", "orders", "cards", "uploads", "masterdata")

@@ -13,14 +13,16 @@ itself (IF8, CO13, CR3, LL8), each in its port's module:
 * one ledger row per file and destination — ``uploads`` has the primary key
   ``(destination, name)``; claims lock the row (``sql.uploads``).
 
-Rules that span rows (a batch takes many orders, a delivered batch dispatches them) run
-in one transaction that locks the rows it reads (``BEGIN IMMEDIATE`` on SQLite,
-``SELECT … FOR UPDATE`` on PostgreSQL).
+Rules that span rows (a batch takes many orders and its number, a delivered batch
+dispatches them and drops its claim) run in one transaction that locks the rows it reads
+(``BEGIN IMMEDIATE`` on SQLite, ``SELECT … FOR UPDATE`` on PostgreSQL); so do the claims
+on batch deliveries and uploads (CO19, LL8: ``sql.deliveries``, ``sql.uploads``).
 """
 
 from __future__ import annotations
 
 from .cards import SqlCardStore
+from .deliveries import SqlBatchDeliveries
 from .interfaces import SqlInterfaceStore
 from .orders import SqlOrderStore
 from .templates import SqlTemplateStore
@@ -29,7 +31,14 @@ from .uploads import SqlUploadLedger
 __all__ = ["SqlStorage"]
 
 
-class SqlStorage(SqlInterfaceStore, SqlTemplateStore, SqlOrderStore, SqlCardStore, SqlUploadLedger):
+class SqlStorage(
+    SqlInterfaceStore,
+    SqlTemplateStore,
+    SqlOrderStore,
+    SqlBatchDeliveries,
+    SqlCardStore,
+    SqlUploadLedger,
+):
     """Every storage port (:class:`~amparex_core.ports.storage.Storage`) on one SQL database.
 
     Subclasses say how a transaction runs (``write``, ``read``) and open the schema

@@ -4,8 +4,10 @@ One row per file and destination (primary key ``(destination, name)``). A claim 
 row locked (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), lets
 the domain decide (:func:`~amparex_core.domain.uploads.decide_claim`) and writes the
 decision in the same transaction; the first claim of a file inserts the row with
-``ON CONFLICT DO NOTHING`` and looks again when a concurrent claimer was faster. A claim
-taken over after its lease ran out is logged (INFO).
+``ON CONFLICT DO NOTHING`` and looks again when a concurrent claimer was faster. The
+holder and the end of its lease are in the record's document; renewing and releasing a
+claim lock the row the same way and change it only for its holder. A claim taken over
+(its lease ran out, or its holder's process is gone) is logged (INFO).
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from collections.abc import Sequence
 from typing import Final
 
 from amparex_adapters.converters import stored
+from amparex_core.domain.claims import Holder, describe_holder, takeover_reason
 from amparex_core.domain.uploads import (
     ClaimResult,
     FileFacts,
     UploadRecord,
-    UploadState,
+    claim_takeover,
     decide_claim,
 )
 
@@ -71,12 +74,16 @@ class SqlUploadLedger(SqlDatabase):
         *,
         now: dt.datetime,
         lease: dt.timedelta,
+        holder: Holder | None = None,
+        dead: Holder | None = None,
     ) -> tuple[ClaimResult, UploadRecord | None]:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.claim_upload`."""
 
         def work(cur: Cursor) -> tuple[ClaimResult, UploadRecord, UploadRecord | None]:
             current = self._upload_where(cur, destination, name)
-            result, record = decide_claim(current, destination, name, facts, now=now, lease=lease)
+            result, record = decide_claim(
+                current, destination, name, facts, now=now, lease=lease, holder=holder, dead=dead
+            )
             if result is not ClaimResult.CLAIMED:
                 return result, record, current
             data = stored.encode(record)
@@ -98,13 +105,39 @@ class SqlUploadLedger(SqlDatabase):
         result, record, before = self.write_retrying(work)
         if result is ClaimResult.CLAIMED and before is not None:
             logger.info(
-                "%s: took over the claim of %s to %s after its lease ran out (attempt %d)",
+                "%s: took over the claim of %s to %s from %s: %s (attempt %d)",
                 self.store_name,
                 name,
                 destination,
+                describe_holder(before.holder),
+                takeover_reason(claim_takeover(before, now=now, lease=lease, dead=dead)),
                 record.attempts,
             )
         return result, record
+
+    def renew_upload(
+        self,
+        destination: str,
+        name: str,
+        holder: Holder,
+        *,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> bool:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.renew_upload`."""
+
+        def work(cur: Cursor) -> bool:
+            current = self._upload_where(cur, destination, name)
+            renewed = None if current is None else current.renewed(holder, now=now, lease=lease)
+            if renewed is None:
+                return False
+            cur.execute(
+                "UPDATE uploads SET data = ? WHERE destination = ? AND name = ?",
+                (stored.encode(renewed), destination, name),
+            )
+            return True
+
+        return self.write(work)
 
     def complete_upload(
         self, destination: str, name: str, *, receipt: str, now: dt.datetime
@@ -125,14 +158,17 @@ class SqlUploadLedger(SqlDatabase):
 
         return self.write(work)
 
-    def release_upload(self, destination: str, name: str) -> None:
+    def release_upload(self, destination: str, name: str, holder: Holder | None = None) -> None:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.release_upload`."""
-        self.write_single(
-            lambda cur: cur.execute(
-                "DELETE FROM uploads WHERE destination = ? AND name = ? AND state = ?",
-                (destination, name, UploadState.CLAIMED.value),
-            )
-        )
+
+        def work(cur: Cursor) -> None:
+            current = self._upload_where(cur, destination, name)
+            if current is not None and current.releasable_by(holder):
+                cur.execute(
+                    "DELETE FROM uploads WHERE destination = ? AND name = ?", (destination, name)
+                )
+
+        self.write(work)
 
     def get_upload(self, destination: str, name: str) -> UploadRecord | None:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.get_upload`."""

@@ -31,7 +31,11 @@ class                          fixture               the fixture returns
 ``CardReaderContract``         ``reader``            ``(reader, present, remove)``
 ``CardWriterContract``         ``reader``            ``(writer, present, remove)``
 ``ClockContract``              ``clock``             the clock
+``ProcessTableContract``       ``processes``         ``(table, spawn)``
 =============================  ====================  =============================================
+
+``StorageContract`` includes ``ClaimsContract``: the claims on batch deliveries and
+uploads (CO19, LL8) and gap-free batch numbers.
 
 Each class's docstring says what its fixture's parts must do. Needs the ``testing`` extra
 (``pip install "amparex-core[testing]"``); without pytest or hypothesis importing this
@@ -44,6 +48,7 @@ from __future__ import annotations
 from amparex_adapters.testing import _needs  # noqa: F401 - pytest and hypothesis, or a clear error
 
 # isort: on
+from ._claims import ClaimsContract
 from ._exports import ExportTargetContract
 from ._ports import (
     CardReaderContract,
@@ -57,11 +62,13 @@ from ._ports import (
     RendererSamples,
     StatisticSourceContract,
 )
+from ._processes import ProcessTableContract
 from ._storage import StorageContract
 
 __all__ = [
     "CardReaderContract",
     "CardWriterContract",
+    "ClaimsContract",
     "ClockContract",
     "DocumentRendererContract",
     "ExportTargetContract",
@@ -69,6 +76,7 @@ __all__ = [
     "MasterDataContract",
     "MasterDataSearchContract",
     "ParcelDeliveryContract",
+    "ProcessTableContract",
     "RendererSamples",
     "StatisticSourceContract",
     "StorageContract",

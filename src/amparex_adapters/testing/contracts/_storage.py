@@ -28,6 +28,7 @@ from amparex_core.domain.uploads import ClaimResult, UploadState
 from amparex_core.ports import Storage
 from amparex_core.services import PlacedOrder
 
+from ._claims import ClaimsContract
 from ._machines import (
     FACTS,
     LEASE,
@@ -64,8 +65,10 @@ def contest(workers: int, attempt: Callable[[int], object]) -> list[object]:
     return results
 
 
-class StorageContract:
+class StorageContract(ClaimsContract):
     """The contract of :class:`~amparex_core.ports.storage.Storage` (all five store ports).
+
+    It includes the claims on batch deliveries and uploads (:class:`ClaimsContract`).
 
     Fixture to provide:
         ``make_storage``: a callable; each call returns a new, empty store. The suite
