@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
+from amparex_adapters.i18n import _
+
 __all__ = ["Page", "emit_next", "fetch_page", "page_options", "paged_json"]
 
 T = TypeVar("T")
@@ -68,4 +70,9 @@ def paged_json(
 def emit_next(command: str, page: Page[Any]) -> None:
     """Tell on stderr how to get the next page, when there is one."""
     if page.next is not None:
-        click.echo(f"amparex: more: {command} --after {page.next}", err=True)
+        click.echo(
+            _("amparex: more: {command} --after {cursor}").format(
+                command=command, cursor=page.next
+            ),
+            err=True,
+        )

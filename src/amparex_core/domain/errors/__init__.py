@@ -19,10 +19,12 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── DisplayNameRequired             interface.display_name_required  (ValueError)
     │   ├── InterfaceNotAvailable           interface.not_available          (LookupError)
     │   ├── ContractRequired                interface.contract_required      (ValueError)
-    │   └── InterfaceUnknown                interface.unknown                (LookupError)
+    │   ├── InterfaceUnknown                interface.unknown                (LookupError)
+    │   └── KeyInClear                      interface.key_in_clear           (ValueError)
     ├── LoyaltyLabError
     │   ├── CustomerNumberRequired          loyalty_lab.customer_number_required (ValueError)
-    │   └── FilePatternInvalid              loyalty_lab.file_pattern_invalid (ValueError)
+    │   ├── FilePatternInvalid              loyalty_lab.file_pattern_invalid (ValueError)
+    │   └── DestinationTaken                loyalty_lab.destination_taken    (ValueError)
     ├── StatisticError
     │   ├── StatisticTemplateUnknown        statistic.unknown_template       (LookupError)
     │   ├── StatisticFormatNotCsv           statistic.format_not_csv         (ValueError)
@@ -118,6 +120,7 @@ from ._configuration import (
     ClientSideRequired,
     ContractRequired,
     CustomerNumberRequired,
+    DestinationTaken,
     DisplayNameRequired,
     ExportDirectoryInvalid,
     ExportError,
@@ -128,6 +131,7 @@ from ._configuration import (
     InterfaceNotAvailable,
     InterfaceSettingsMismatch,
     InterfaceUnknown,
+    KeyInClear,
     LoyaltyLabError,
     ServerSideRequired,
     StatisticError,
@@ -196,6 +200,7 @@ __all__ = [
     "CustomerNumberRequired",
     "DeliveryError",
     "DeliveryFailed",
+    "DestinationTaken",
     "DisplayNameRequired",
     "DocumentTemplateInvalid",
     "DocumentTemplateUnknown",
@@ -211,6 +216,7 @@ __all__ = [
     "InterfaceNotAvailable",
     "InterfaceSettingsMismatch",
     "InterfaceUnknown",
+    "KeyInClear",
     "Lang",
     "LoyaltyLabError",
     "MasterDataError",
