@@ -181,8 +181,10 @@ def i18n(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check."""
     session.install(*_group("lint"))
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py", "hatch_build.py")
+    session.run(
+        "ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py", "hatch_build.py"
+    )
 
 
 @nox.session
@@ -205,7 +207,7 @@ def docs(session: nox.Session) -> None:
 def package(session: nox.Session) -> None:
     """Build wheel and sdist, check them with twine and for the LICENSE file, install the
     wheel with every extra into a fresh environment and run the installed command there
-    (``--version`` and the demo twice)."""
+    (``--version``, its German help and the demo twice)."""
     session.install("build", "twine")
     tmp = Path(session.create_tmp())
     for old in ("dist", "demo"):
@@ -219,12 +221,23 @@ def package(session: nox.Session) -> None:
     for where, names in (("wheel", wheel_names), ("sdist", sdist_names)):
         if not any(name.endswith("/LICENSE") for name in names):
             session.error(f"the {where} has no LICENSE file")
+    # The catalogues: their sources in the sdist, compiled by the build hook into the wheel.
+    mo = "amparex_adapters/locale/de/LC_MESSAGES/amparex.mo"
+    if mo not in wheel_names:
+        session.error(f"the wheel has no {mo} (hatch_build.py)")
+    if not any(n.endswith("/amparex.po") for n in sdist_names):
+        session.error("the sdist has no amparex.po")
+    if any(n.endswith(".mo") for n in sdist_names):
+        session.error("the sdist holds a compiled catalogue")
     wheel = next(dist.glob("*.whl"))
     venv = dist.parent / "installed"
     session.run("python", "-m", "venv", "--clear", str(venv))
     python, amparex = venv / "bin" / "python", venv / "bin" / "amparex"
     session.run(str(python), "-m", "pip", "install", "-q", f"{wheel}[all]", external=True)
     session.run(str(amparex), "--version", external=True)
+    german = session.run(str(amparex), "--lang", "de", "--help", external=True, silent=True)
+    if not str(german).startswith("Aufruf: amparex"):
+        session.error(f"the installed command's help is not German:\n{german}")
     demo = dist.parent / "demo"
     for _ in range(2):
         session.run(str(amparex), "demo", str(demo), external=True)

@@ -14,8 +14,38 @@ import re
 from .chain import Chain, add_card_ordering, add_loyalty_lab, error_line
 
 ENGLISH_WORDS = frozenset(
-    "the is are and of to for with from this that not be when which only each every by "
-    "or it its has have been than into there these those".split()
+    (
+        "the",
+        "is",
+        "are",
+        "and",
+        "of",
+        "to",
+        "for",
+        "with",
+        "from",
+        "this",
+        "that",
+        "not",
+        "be",
+        "when",
+        "which",
+        "only",
+        "each",
+        "every",
+        "by",
+        "or",
+        "it",
+        "its",
+        "has",
+        "have",
+        "been",
+        "than",
+        "into",
+        "there",
+        "these",
+        "those",
+    )
 )
 """English function words that are no German words: one of them in prose is English."""
 

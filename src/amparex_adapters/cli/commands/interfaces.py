@@ -24,8 +24,6 @@ from amparex_adapters.cli.shell import (
 )
 from amparex_adapters.i18n import _
 from amparex_core.domain.interfaces import (
-    DEFAULT_FILE_PATTERN,
-    FIXED_FILE_PATTERN,
     CardOrderSettings,
     InterfaceKind,
     LoyaltyLabSettings,
@@ -126,8 +124,10 @@ def add_card_order(  # noqa: PLR0917 - click passes options by position
 @click.option("--hearing-aids", metavar="ID", help="Statistic template of hearing aids.")
 @click.option(
     "--file-pattern",
-    help=f"File names over {{customer_number}}, {{statistic}}, {{statistik}}, {{workstation}} "
-    f"and {{date}} (default: {DEFAULT_FILE_PATTERN}; with --fixed-names: {FIXED_FILE_PATTERN}).",
+    # The defaults are DEFAULT_FILE_PATTERN and FIXED_FILE_PATTERN (tests/cli/test_catalogue.py).
+    help="File names over {customer_number}, {statistic}, {statistik}, {workstation} and {date} "
+    "(default: {customer_number}_{statistic}_{date:%Y%m%d}.csv; with --fixed-names: "
+    "{statistik}.csv).",
 )
 @click.option(
     "--fixed-names",
