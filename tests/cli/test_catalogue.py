@@ -83,7 +83,7 @@ def problems(catalog: Catalog, expected: set[MessageId]) -> list[str]:
         if not message.id:
             continue
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
-        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        forms = [message.string] if isinstance(message.string, str) else list(message.string or ())
         if message.fuzzy:
             found.append(f"fuzzy: {message.id!r}")
         if not all(forms):
@@ -197,8 +197,10 @@ def test_gnu_gettext_reads_what_the_writer_wrote() -> None:
             assert reader.gettext(message.id) == message.string
         else:
             singular, plural = message.id
-            assert reader.ngettext(singular, plural, 1) == message.string[0]
-            assert reader.ngettext(singular, plural, 3) == message.string[1]
+            assert not isinstance(message.string, str)
+            one, many = message.string or ("", "")
+            assert reader.ngettext(singular, plural, 1) == one
+            assert reader.ngettext(singular, plural, 3) == many
 
 
 def test_the_writer_leaves_out_fuzzy_and_empty_entries_and_reads_escapes() -> None:

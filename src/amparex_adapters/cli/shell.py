@@ -434,8 +434,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
     from .output import interactive
 
     table = Table(box=None, pad_edge=False)
-    for index, header in enumerate(headers):
-        table.add_column(header, no_wrap=index == 0)
+    for index, header in enumerate(headers):  # the headers are message ids (N_)
+        table.add_column(i18n.gettext(header), no_wrap=index == 0)
     for row in rows:
         table.add_row(*row)
     # In a pipe, rows stay whole lines instead of wrapping at 80 columns.

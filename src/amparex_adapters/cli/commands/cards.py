@@ -215,7 +215,16 @@ def cards_list(ctx: click.Context, limit: int | None, after: str | None, as_json
         click.echo(dumps(paged_json("cards", found, shown, paged=paged)))
         return
     _table(
-        ["number", "holder", "type", "kind", "issued", "valid until", "UID", "state"],
+        [
+            N_("number"),
+            N_("holder"),
+            N_("type"),
+            N_("kind"),
+            N_("issued"),
+            N_("valid until"),
+            N_("UID"),
+            N_("state"),
+        ],
         [
             [
                 c.number,

@@ -22,7 +22,7 @@ from amparex_adapters.cli.shell import (
     _table,
     word,
 )
-from amparex_adapters.i18n import _
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.interfaces import (
     CardOrderSettings,
     InterfaceKind,
@@ -352,7 +352,18 @@ def interfaces_list(
                 detail,
             ]
         )
-    _table(["ID", "kind", "display name", "branch", "workstation", "start", "settings"], rows)
+    _table(
+        [
+            N_("ID"),
+            N_("kind"),
+            N_("display name"),
+            N_("branch"),
+            N_("workstation"),
+            N_("start"),
+            N_("settings"),
+        ],
+        rows,
+    )
 
 
 @interfaces.command("remove")

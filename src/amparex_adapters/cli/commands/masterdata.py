@@ -91,23 +91,23 @@ _USE: Final = {"card": "templates --document", "letter": "templates --cover-lett
 
 _COLUMNS: Final[dict[str, tuple[list[str], Callable[[Any], list[str]]]]] = {
     "branches": (
-        ["ID", "name", "address", "email", "phone"],
+        [N_("ID"), N_("name"), N_("address"), N_("email"), N_("phone")],
         lambda b: [b.id, b.name, _address(b), b.email or "", b.phone or ""],
     ),
     "customers": (
-        ["ID", "name", "salutation", "leading branch", "address"],
+        [N_("ID"), N_("name"), N_("salutation"), N_("leading branch"), N_("address")],
         lambda c: [c.id, c.display_name, c.salutation or "", c.leading_branch or "", _address(c)],
     ),
     "employees": (
-        ["ID", "name", "branch"],
+        [N_("ID"), N_("name"), N_("branch")],
         lambda e: [e.id, e.display_name, e.branch or ""],
     ),
     "documents": (
-        ["ID", "name", "kind", "media type", "use"],
+        [N_("ID"), N_("name"), N_("kind"), N_("media type"), N_("use")],
         lambda d: [d.id, d.name, word(d.kind), d.media_type, _USE.get(word(d.kind), "")],
     ),
     "statistics": (
-        ["ID", "name", "format"],
+        [N_("ID"), N_("name"), N_("format")],
         lambda s: [s.id, s.name, word(s.file_format)],
     ),
 }

@@ -23,7 +23,7 @@ from amparex_adapters.cli.shell import (
     report_error,
     word,
 )
-from amparex_adapters.i18n import _, ngettext
+from amparex_adapters.i18n import N_, _, ngettext
 from amparex_core.domain.orders import OrderStatus
 from amparex_core.services import BatchOutcome, BatchResult, DispatchReport
 
@@ -75,12 +75,12 @@ def orders_place(  # noqa: PLR0917 - click passes options by position
         valid_until=valid_until,
     )
     order = placed.order
-    state = "placed" if placed.created else "already placed"
-    click.echo(
-        _("{order} {state}: card {card} for {holder}").format(
-            order=order.id, state=state, card=order.card_number, holder=order.holder_name
-        )
+    line = (
+        _("{order} placed: card {card} for {holder}")
+        if placed.created
+        else _("{order} already placed: card {card} for {holder}")
     )
+    click.echo(line.format(order=order.id, card=order.card_number, holder=order.holder_name))
 
 
 @orders.command("cancel")
@@ -128,7 +128,17 @@ def orders_list(  # noqa: PLR0917 - click passes options by position
         click.echo(dumps(paged_json("orders", found, shown, paged=paged)))
         return
     _table(
-        ["ID", "status", "template", "holder", "card", "branch", "placed", "period", "total"],
+        [
+            N_("ID"),
+            N_("status"),
+            N_("template"),
+            N_("holder"),
+            N_("card"),
+            N_("branch"),
+            N_("placed"),
+            N_("period"),
+            N_("total"),
+        ],
         [
             [
                 o.id,

@@ -312,7 +312,15 @@ def outbox_list(  # noqa: PLR0917 - click passes options by position
         click.echo(dumps(paged_json("uploads", found, shown, paged=paged)))
         return
     _table(
-        ["destination", "file", "state", "size", "claimed", "uploaded", "attempts"],
+        [
+            N_("destination"),
+            N_("file"),
+            N_("state"),
+            N_("size"),
+            N_("claimed"),
+            N_("uploaded"),
+            N_("attempts"),
+        ],
         [
             [
                 r.destination,

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from amparex_adapters.cli.shell import HelpGroup, _app, _choice, _enum, _json_option, _table, word
-from amparex_adapters.i18n import _
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.templates import (
     CardKind,
     CardTemplate,
@@ -155,7 +155,16 @@ def templates_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(dumps([template_json(t) for t in found]))
         return
     _table(
-        ["name", "document", "cover letter", "ship to", "interval", "type", "kind", "extras"],
+        [
+            N_("name"),
+            N_("document"),
+            N_("cover letter"),
+            N_("ship to"),
+            N_("interval"),
+            N_("type"),
+            N_("kind"),
+            N_("extras"),
+        ],
         [
             [
                 t.name,
