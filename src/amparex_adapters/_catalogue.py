@@ -3,6 +3,9 @@
 ``babel.cfg`` maps every module to :func:`extract`. It yields
 
 * the first argument of ``_()``, ``gettext()`` and ``N_()``, and both of ``ngettext()``;
+* the message of a log record at WARNING or above (``logger.warning("... %s", x)``, also
+  ``error``, ``exception``, ``critical`` on a name ``logger``/``log``/``_log``): the command
+  shows those on stderr, translated (:class:`amparex_adapters.cli.shell.configure_logging`);
 * in click code, each string given as ``help=``, ``short_help=`` or ``epilog=`` of a call
   (options, arguments, commands, groups), and the docstring of each function decorated
   with a click ``command``/``group`` (its help), both as click shows them
@@ -19,7 +22,7 @@ import inspect
 from collections.abc import Iterator
 from typing import IO, Any
 
-__all__ = ["HELP_KEYWORDS", "MARKS", "extract", "extract_source"]
+__all__ = ["HELP_KEYWORDS", "LOG_METHODS", "MARKS", "extract", "extract_source"]
 
 MARKS = {"_": 1, "gettext": 1, "N_": 1, "ngettext": 2}
 """Function names that mark a message id, and how many leading arguments are ids."""
@@ -28,6 +31,9 @@ HELP_KEYWORDS = ("help", "short_help", "epilog")
 """Keyword arguments of click calls whose string is a help text."""
 
 _DECORATORS = ("command", "group")
+LOG_METHODS = ("warning", "error", "exception", "critical")
+"""The levels of log records the command shows by default (``--log-level warning``)."""
+_LOGGERS = ("logger", "log", "_log", "_logger", "LOG")
 
 
 def _name(node: ast.expr) -> str | None:
@@ -61,6 +67,16 @@ def extract_source(source: str) -> Iterator[tuple[int, str, str | tuple[str, ...
                 if len(ids) == count and all(ids):
                     messages = tuple(i for i in ids if i)
                     yield node.lineno, name or "", messages[0] if count == 1 else messages
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in LOG_METHODS
+                and isinstance(func.value, ast.Name)
+                and func.value.id in _LOGGERS
+                and node.args
+                and (text := _string(node.args[0]))
+            ):
+                yield node.lineno, "", text
             for keyword in node.keywords:
                 value = _string(keyword.value) if keyword.arg in HELP_KEYWORDS else None
                 if value and value.strip():

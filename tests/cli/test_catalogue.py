@@ -66,11 +66,15 @@ def ids_of(catalog: Catalog) -> set[MessageId]:
     return {_key(m.id) for m in catalog if m.id}
 
 
+_PERCENT = re.compile(r"%(?:\([a-z_]+\))?[-#0 +]*\d*(?:\.\d+)?[sdrouxXfegc%]")
+
+
 def _fields(text: str) -> list[str]:
-    """The placeholders of *text*: ``{name}`` fields (with conversion and spec) and ``%(x)s``."""
-    fields = [f"{{{n}{'!' + c if c else ''}{':' + s if s else ''}}}"
+    """The placeholders of *text*: ``{name}`` fields (with conversion and spec, in any
+    order) and ``%`` conversions (in their order: log messages are positional)."""
+    braces = [f"{{{n}{'!' + c if c else ''}{':' + s if s else ''}}}"
               for _t, n, s, c in string.Formatter().parse(text) if n is not None]  # fmt: skip
-    return sorted(fields + re.findall(r"%\([a-z_]+\)[sdr]", text))
+    return sorted(braces) + [m for m in _PERCENT.findall(text) if m != "%%"]
 
 
 def problems(catalog: Catalog, expected: set[MessageId]) -> list[str]:
@@ -137,11 +141,14 @@ msgstr "weg"
 
 def test_placeholders_count_their_conversion_and_format() -> None:
     assert _fields("{value!r} every {interval:g} s; %(prog)s") == [
-        "%(prog)s",
         "{interval:g}",
         "{value!r}",
+        "%(prog)s",
     ]
     assert _fields("{value} alle {interval} s") != _fields("{value!r} every {interval:g} s")
+    assert _fields("%s: gave up after %.1f s") == ["%s", "%.1f"]
+    assert _fields("%s: %d") != _fields("%d: %s")
+    assert _fields("100 %% sure, %s") == ["%s"]
 
 
 def _help_texts(command: click.Command, ctx: click.Context) -> Iterator[str]:

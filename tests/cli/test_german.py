@@ -10,8 +10,11 @@ scriptable part of a line and stay as they are, like option names, choices and c
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
-from .chain import Chain, add_card_ordering, add_loyalty_lab, error_line
+from .chain import Chain, add_card_ordering, add_loyalty_lab, environment, error_line
 
 ENGLISH_WORDS = frozenset(
     (
@@ -170,3 +173,24 @@ def test_the_lines_of_startup_are_german(chain: Chain) -> None:
     assert_german(again.stdout + again.stderr)
     english = chain.sub("startup")
     assert english.stdout.splitlines()[-1] == "nothing new to upload"
+
+
+def test_a_warning_of_the_library_log_is_german(tmp_path: Path) -> None:
+    """A log record the command shows (``amparex: warning:``) has its message translated."""
+    config = tmp_path / "amparex.toml"
+    config.write_text('[storage]\npath = "store.sqlite"\n', encoding="utf-8")
+    argv = [sys.executable, "-m", "amparex_adapters.cli", "--config", str(config)]
+    env = environment({"AMPAREX_LOG_LEVEL": None, "LANG": None, "LC_ALL": None})
+    german = subprocess.run(
+        [*argv, "--lang", "de", "templates", "list"],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+    assert german.returncode == 0, german.stderr
+    assert german.stderr.startswith("amparex: warning: der Speicher "), german.stderr
+    assert_german(german.stderr)
+    assert german.stdout.split() == ["Name", "Dokumentvorlage", "Anschreiben", "Karte", "an",
+                                     "Versandintervall", "Kartentyp", "Art", "Extras"]  # fmt: skip
+    english = subprocess.run(
+        [*argv, "templates", "list"], capture_output=True, text=True, env=env, check=False
+    )
+    assert english.stderr.startswith("amparex: warning: the store "), english.stderr

@@ -468,6 +468,21 @@ LIBRARY_LOGGERS: Final = ("amparex_core", "amparex_adapters")
 _DEBUG_FORMAT: Final = "amparex: debug: %(name)s: %(message)s"
 
 
+def _message(record: logging.LogRecord) -> str:
+    """The message of *record* in the active language (its format string is a message id)."""
+    if isinstance(record.msg, str) and i18n.language() != "en":
+        text = i18n.gettext(record.msg)
+        if text != record.msg:
+            args = record.args
+            if isinstance(args, tuple):  # words the library marked (N_), such as a folder's
+                args = tuple(i18n.gettext(a) if isinstance(a, str) else a for a in args)
+            try:
+                return text % args if args else text
+            except (TypeError, ValueError, KeyError):  # a translation that does not fit
+                pass
+    return record.getMessage()
+
+
 class _StderrLines(logging.Handler):
     """Log records on stderr: one scrubbed line each, or with ``--debug`` the full record.
 
@@ -499,7 +514,7 @@ class _StderrLines(logging.Handler):
             if self._debug:
                 text = self.format(record)
             else:
-                message = " ".join(record.getMessage().split())
+                message = " ".join(_message(record).split())
                 text = f"amparex: {record.levelname.lower()}: {message}"
             click.echo(self._scrub(text), err=True)
         except Exception:  # noqa: BLE001 - logging never breaks the command

@@ -86,6 +86,7 @@ from amparex_adapters._modes import (
     warn_if_loose,
 )
 from amparex_adapters.exports._changes import open_changes
+from amparex_adapters.i18n import N_
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
 from amparex_core.domain.interfaces import is_absolute_directory, is_export_directory
 from amparex_core.domain.outbox import FolderStamp
@@ -282,7 +283,7 @@ class FolderExportTarget:
             if directory in self._reported:
                 return
             self._reported.add(directory)
-        warn_if_loose(logger, "the export folder", directory, self.folder_mode)
+        warn_if_loose(logger, N_("the export folder"), directory, self.folder_mode)
 
     # ------------------------------------------------------------ names and folders
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Final
 
 from amparex_adapters._modes import OWNER_ONLY, create_file, warn_if_loose
+from amparex_adapters.i18n import N_
 from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 
 from .sql import Conflict, Cursor, SqlStorage
@@ -121,7 +122,7 @@ class SqliteStorage(SqlStorage):
     def _report_loose_modes(self) -> None:
         """One WARNING when the database or its WAL files may be read by other users."""
         for suffix in ("", "-wal", "-shm"):
-            if warn_if_loose(logger, "the store file", self.path + suffix, OWNER_ONLY):
+            if warn_if_loose(logger, N_("the store file"), self.path + suffix, OWNER_ONLY):
                 return
 
     def _enable_wal(self, timeout: float) -> None:
