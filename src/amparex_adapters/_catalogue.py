@@ -5,7 +5,7 @@
 * the first argument of ``_()``, ``gettext()`` and ``N_()``, and both of ``ngettext()``;
 * the message of a log record at WARNING or above (``logger.warning("... %s", x)``, also
   ``error``, ``exception``, ``critical`` on a name ``logger``/``log``/``_log``): the command
-  shows those on stderr, translated (:class:`amparex_adapters.cli.shell.configure_logging`);
+  shows those on stderr, translated (``amparex_adapters.cli.shell.configure_logging``);
 * in click code, each string given as ``help=``, ``short_help=`` or ``epilog=`` of a call
   (options, arguments, commands, groups), and the docstring of each function decorated
   with a click ``command``/``group`` (its help), both as click shows them

@@ -14,7 +14,8 @@ compile a message: ``docs/contributing.md``.
 Markers the extraction knows (``babel.cfg``): ``_()``, ``gettext()``, ``ngettext()`` and
 ``N_()`` (a no-op mark for a text translated later, such as a reason's template), and in
 the command's modules also every click ``help=`` / ``short_help=`` / ``epilog=`` text and
-the docstring of every click command (their help), see :mod:`amparex_adapters._catalogue`.
+the docstring of every click command (their help), and the messages of log records at
+WARNING and above (the command shows them), see :mod:`amparex_adapters._catalogue`.
 
 >>> set_language("en")
 >>> gettext("Missing option")
