@@ -194,3 +194,17 @@ def test_a_warning_of_the_library_log_is_german(tmp_path: Path) -> None:
         [*argv, "templates", "list"], capture_output=True, text=True, env=env, check=False
     )
     assert english.stderr.startswith("amparex: warning: the store "), english.stderr
+
+
+def test_CO8_the_role_in_document_unknown_is_german() -> None:
+    """template.document_unknown named its role in English inside the German sentence."""
+    from amparex_core.domain.errors import DocumentTemplateUnknown
+
+    for role, german in (
+        ("document template", "Kartenvorderseite"),
+        ("cover letter", "Anschreiben"),
+    ):
+        error = DocumentTemplateUnknown(template="BASIS", document_id="DOC", role=role)
+        assert f"({german})" in error.message("de")
+        assert_german(error.message("de"))
+        assert error.message("en").startswith(f"The {role} 'DOC'")
