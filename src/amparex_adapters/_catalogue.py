@@ -9,7 +9,7 @@
 * in click code, each string given as ``help=``, ``short_help=`` or ``epilog=`` of a call
   (options, arguments, commands, groups), and the docstring of each function decorated
   with a click ``command``/``group`` (its help), both as click shows them
-  (``inspect.cleandoc``), which is the key :mod:`amparex_adapters.cli.shell` looks up.
+  (``inspect.cleandoc``), which is the key ``amparex_adapters.cli.shell`` looks up.
 
 Standard library only (``ast``): Babel imports this while extracting; nothing imports it
 at run time.

@@ -448,7 +448,7 @@ class Config:
     @property
     def label(self) -> str:
         """The file's name for messages."""
-        return str(self.path) if self.path is not None else "(defaults)"
+        return str(self.path) if self.path is not None else _("(defaults)")
 
     def resolve_path(self, value: str) -> Path:
         """*value* (``~`` expanded) relative to the configuration's folder."""
@@ -557,7 +557,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     Raises:
         ConfigInvalid: A key is unknown or has a wrong value.
     """
-    label = str(path) if path is not None else "(defaults)"
+    label = str(path) if path is not None else _("(defaults)")
     base = path.resolve().parent if path is not None else Path.cwd()
     sections = {f.name for f in attrs.fields(Config)} - {"path", "base"}
     unknown = sorted(set(data) - sections)
