@@ -208,3 +208,14 @@ def test_CO8_the_role_in_document_unknown_is_german() -> None:
         assert f"({german})" in error.message("de")
         assert_german(error.message("de"))
         assert error.message("en").startswith(f"The {role} 'DOC'")
+
+
+def test_the_version_line_is_german() -> None:
+    from click.testing import CliRunner
+
+    from amparex_adapters.cli.app import cli
+
+    german = CliRunner().invoke(cli, ["--lang", "de", "--version"])
+    assert german.stdout.startswith("amparex, Version ")
+    english = CliRunner().invoke(cli, ["--lang", "en", "--version"])
+    assert english.stdout.startswith("amparex, version ")

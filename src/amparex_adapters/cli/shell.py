@@ -56,6 +56,7 @@ __all__ = [
     "HelpCommand",
     "HelpGroup",
     "State",
+    "TranslatedMessage",
     "configure_logging",
     "detect_lang",
     "lang_argument",
@@ -291,6 +292,20 @@ class HelpGroup(HelpCommand, click.Group):
 
     command_class = HelpCommand
     group_class = type  # subgroups are HelpGroups too
+
+
+class TranslatedMessage(str):
+    """A ``%``-template click formats late (``--version``'s message), in the active language.
+
+    click's ``version_option`` takes its message when the command is defined; formatting
+    it (``message % values``) looks the text up at that moment instead.
+    """
+
+    __slots__ = ()
+
+    def __mod__(self, values: Any) -> str:
+        """The message in the active language, formatted with *values*."""
+        return i18n.gettext(str(self)) % values
 
 
 class AmparexGroup(HelpGroup):
