@@ -17,7 +17,9 @@ the command's modules also every click ``help=`` / ``short_help=`` / ``epilog=``
 the docstring of every click command (their help), and the messages of log records at
 WARNING and above (the command shows them), see :mod:`amparex_adapters._catalogue`.
 
+>>> from amparex_adapters.i18n import gettext, set_language
 >>> set_language("en")
+'en'
 >>> gettext("Missing option")
 'Missing option'
 """

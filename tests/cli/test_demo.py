@@ -122,7 +122,7 @@ def test_LL5_LL6_LL8_CO16_demo_runs_the_main_job_and_a_second_run_sends_nothing(
     before = _snapshot(root)
     second = _amparex("demo", str(root), cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert "Nichts neu geschrieben und nichts erneut gesendet" in second.stdout  # German (issue 15)
+    assert "Nothing rewritten and nothing sent again" in second.stdout
     assert "0 batch(es) delivered" in second.stdout
     assert second.stdout.count("exists, kept") == 4
     assert _snapshot(root) == before

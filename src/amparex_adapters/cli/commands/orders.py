@@ -283,8 +283,8 @@ def _finish_dispatch(
             due = since_text(r.next_attempt_at, app.tz, app.clock.now())
             click.echo(
                 ngettext(
-                    "batch {batch}: {attempts} attempt failed; next at {due}",
-                    "batch {batch}: {attempts} attempts failed; next at {due}",
+                    "batch {batch}: {attempts} attempt(s) failed; next at {due}",
+                    "batch {batch}: {attempts} attempt(s) failed; next at {due}",
                     r.attempts,
                 ).format(batch=batch.order_number, attempts=r.attempts, due=due)
             )
@@ -293,8 +293,8 @@ def _finish_dispatch(
             cards = len(batch.order_ids)
             click.echo(
                 ngettext(
-                    "batch {batch}: {cards} card, {total}, {delivered}{again}",
-                    "batch {batch}: {cards} cards, {total}, {delivered}{again}",
+                    "batch {batch}: {cards} card(s), {total}, {delivered}{again}",
+                    "batch {batch}: {cards} card(s), {total}, {delivered}{again}",
                     cards,
                 ).format(
                     batch=batch.order_number,

@@ -141,8 +141,8 @@ def upload_summary(uploads: list[UploadResult]) -> str | None:
     waiting = sum(u.outcome in (UploadOutcome.FAILED, UploadOutcome.NOT_TRIED) for u in uploads)
     if waiting:
         return ngettext(
-            "{count} file not uploaded yet: the next run tries again",
-            "{count} files not uploaded yet: the next run tries again",
+            "{count} file(s) not uploaded yet: the next run tries again",
+            "{count} file(s) not uploaded yet: the next run tries again",
             waiting,
         ).format(count=waiting)
     return _("nothing new to upload") if nothing_new(uploads) else None
@@ -263,9 +263,9 @@ def outbox_watch(
             on_result=show,
         )
     click.echo(
-        ngettext("stopped; {count} file uploaded", "stopped; {count} files uploaded", count).format(
-            count=count
-        ),
+        ngettext(
+            "stopped; {count} file(s) uploaded", "stopped; {count} file(s) uploaded", count
+        ).format(count=count),
         err=True,
     )
 
@@ -408,7 +408,7 @@ def print_purge(report: PurgeReport, *, quiet_when_idle: bool = False) -> None:
     if kept:
         listing = ", ".join(f"{count} {reason}" for reason, count in sorted(kept.items()))
         count = len(report.kept)
-        line = ngettext("kept {count} file: {listing}", "kept {count} files: {listing}", count)
+        line = ngettext("kept {count} file(s): {listing}", "kept {count} file(s): {listing}", count)
         click.echo(line.format(count=count, listing=listing))
     elif not shown and not quiet_when_idle:
         click.echo(_("no exported file to remove"))

@@ -76,9 +76,9 @@ def serve(ctx: click.Context, once: bool) -> None:
         ticks = server.run(stop, once=once)
     if not once:
         click.echo(
-            ngettext("stopped after {ticks} tick", "stopped after {ticks} ticks", ticks).format(
-                ticks=ticks
-            ),
+            ngettext(
+                "stopped after {ticks} tick(s)", "stopped after {ticks} tick(s)", ticks
+            ).format(ticks=ticks),
             err=True,
         )
     elif failed:
