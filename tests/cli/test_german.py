@@ -9,12 +9,21 @@ scriptable part of a line and stay as they are, like option names, choices and c
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from .chain import Chain, add_card_ordering, add_loyalty_lab, environment, error_line
+from .chain import (
+    Chain,
+    add_card_ordering,
+    add_loyalty_lab,
+    add_templates,
+    environment,
+    error_line,
+)
 
 ENGLISH_WORDS = frozenset(
     (
@@ -219,3 +228,35 @@ def test_the_version_line_is_german() -> None:
     assert german.stdout.startswith("amparex, Version ")
     english = CliRunner().invoke(cli, ["--lang", "en", "--version"])
     assert english.stdout.startswith("amparex, version ")
+
+
+def test_CO16_the_lines_of_orders_place_and_dispatch_are_german(chain: Chain) -> None:
+    """Placing, an idle dispatch, a batch delivered, a local time the clocks skip."""
+    add_card_ordering(chain)
+    add_templates(chain, ["GOLD"])  # daily
+    place = (
+        "orders", "place", "--template", "GOLD", "--holder", "K1", "--process", "P1",
+        "--valid-until", "2099-12-31",
+    )  # fmt: skip
+    placed = chain.sub("--lang", "de", *place)
+    assert placed.returncode == 0, placed.stderr
+    assert re.fullmatch(r"\S+ aufgegeben: Karte \d+ für Erika Mustermann\n", placed.stdout)
+    again = chain.sub("--lang", "de", *place)
+    assert " bereits aufgegeben: Karte " in again.stdout
+    (order,) = json.loads(chain.ok("orders", "list", "--json").stdout)
+    day = dt.date.fromisoformat(order["order_date"])
+    idle = chain.sub("--lang", "de", "orders", "dispatch", "--now", f"{day}T23:30")
+    assert idle.stdout == "keine Kartenbestellungen fällig\n"
+    gap = chain.sub("--lang", "de", "orders", "dispatch", "--now", "2026-03-29T02:30")
+    assert gap.returncode == 2
+    assert "2026-03-29T02:30:00 gibt es in Europe/Berlin nicht" in gap.stderr
+    assert_german(gap.stderr)
+    morning = f"{day + dt.timedelta(days=1)}T00:30"
+    sent = chain.sub("--lang", "de", "orders", "dispatch", "--now", morning)
+    assert sent.returncode == 0, sent.stderr
+    line = sent.stdout.strip()
+    assert line.startswith("Sammelbestellung B000001: 1 Karte, "), line
+    assert ", zugestellt an " in line
+    assert_german(line)
+    table = chain.sub("--lang", "de", "orders", "list")
+    assert table.stdout.split()[:3] == ["ID", "Status", "Vorlage"]
