@@ -79,6 +79,7 @@ def deps_lowest(session: nox.Session) -> None:
     session.install(
         "--upgrade", "--resolution", "lowest-direct", "-e", f".[{EXTRAS}]", *_group("test")
     )
+    _compile_catalogues(session)
     session.run("uv", "pip", "freeze", external=True, silent=False)
     session.run(
         "pytest",

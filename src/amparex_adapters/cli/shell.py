@@ -305,7 +305,8 @@ class TranslatedMessage(str):
 
     def __mod__(self, values: Any) -> str:
         """The message in the active language, formatted with *values*."""
-        return i18n.gettext(str(self)) % values
+        text: str = i18n.gettext(str(self)) % values
+        return text
 
 
 class AmparexGroup(HelpGroup):
