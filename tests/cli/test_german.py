@@ -260,3 +260,17 @@ def test_CO16_the_lines_of_orders_place_and_dispatch_are_german(chain: Chain) ->
     assert_german(line)
     table = chain.sub("--lang", "de", "orders", "list")
     assert table.stdout.split()[:3] == ["ID", "Status", "Vorlage"]
+
+
+def test_LL4_a_reason_built_by_an_adapter_is_german(chain: Chain) -> None:
+    """The export folder's adapter builds the reason; it lands in the German template."""
+    add_loyalty_lab(chain)
+    chain.outbox.rmdir()
+    result = chain.sub("--lang", "de", "startup")
+    assert result.returncode == 1
+    line = error_line(result.stderr)
+    assert line.startswith("amparex: error [export.directory_invalid]: Das Verzeichnis "), line
+    assert line.endswith("kann nicht verwendet werden: es existiert nicht."), line
+    assert_german(result.stderr)
+    english = chain.sub("startup")
+    assert error_line(english.stderr).endswith("cannot be used: it does not exist.")

@@ -78,6 +78,7 @@ from amparex_adapters.delivery._sftp_requests import (
     fast_path,
     give_up_fast_path,
 )
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import HostKeyRejected
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 from amparex_core.domain.secret import Secret
@@ -594,7 +595,9 @@ class SftpDelivery:
                 raise HostKeyRejected(
                     host=name,
                     fingerprint=seen,
-                    reason=f"it does not match the pinned fingerprint {self.host_key_fingerprint}",
+                    reason=_("it does not match the pinned fingerprint {fingerprint}").format(
+                        fingerprint=self.host_key_fingerprint
+                    ),
                 )
             return
         assert self.known_hosts is not None
@@ -605,7 +608,9 @@ class SftpDelivery:
             raise HostKeyRejected(
                 host=name,
                 fingerprint=seen,
-                reason=f"the key differs from the one in {self.known_hosts} (changed host key)",
+                reason=_("the key differs from the one in {file} (changed host key)").format(
+                    file=self.known_hosts
+                ),
             )
         if entry is not None:
             raise HostKeyRejected(
@@ -618,7 +623,9 @@ class SftpDelivery:
             )
         if not self.accept_new_host_key:
             raise HostKeyRejected(
-                host=name, fingerprint=seen, reason=f"the host is not in {self.known_hosts}"
+                host=name,
+                fingerprint=seen,
+                reason=_("the host is not in {file}").format(file=self.known_hosts),
             )
         self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
         with self.known_hosts.open("a", encoding="ascii") as out:
