@@ -590,14 +590,12 @@ class SftpDelivery:
     def _check_host_key(self, paramiko: ModuleType, key: Any) -> None:
         seen = fingerprint(key.asbytes())
         name = self._host_entry_name()
-        if self.host_key_fingerprint is not None:
-            if seen != self.host_key_fingerprint:
+        if (pin := self.host_key_fingerprint) is not None:
+            if seen != pin:
                 raise HostKeyRejected(
                     host=name,
                     fingerprint=seen,
-                    reason=_("it does not match the pinned fingerprint {fingerprint}").format(
-                        fingerprint=self.host_key_fingerprint
-                    ),
+                    reason=_("it does not match the pinned fingerprint {pin}").format(pin=pin),
                 )
             return
         assert self.known_hosts is not None
