@@ -11,12 +11,14 @@ from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
 from .exports import ExportTarget
 from .masterdata import MasterData, MasterDataSearch
+from .operations import AlertLedger, OperationsLog, RunLog
 from .processes import ProcessTable
 from .readers import CardReader, CardWriter
 from .statistics import StatisticResult, StatisticSource
 from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateStore, UploadLedger
 
 __all__ = [
+    "AlertLedger",
     "CardReader",
     "CardStore",
     "CardWriter",
@@ -28,9 +30,11 @@ __all__ = [
     "InterfaceStore",
     "MasterData",
     "MasterDataSearch",
+    "OperationsLog",
     "OrderStore",
     "ParcelDelivery",
     "ProcessTable",
+    "RunLog",
     "StatisticResult",
     "StatisticSource",
     "Storage",

@@ -52,6 +52,7 @@ from amparex_core.services.loyalty_lab import (
     phase_progress,
 )
 from amparex_core.services.orders import BatchResult, DispatchReport, OrderService
+from amparex_core.services.runlog import RunRecorder
 
 __all__ = ["REFUSAL_ATTRIBUTE", "ProgramStart", "ProgramStartReport"]
 
@@ -153,6 +154,7 @@ class ProgramStart:
         dispatch_card_orders: The single-workstation mode: a start dispatches due card
             orders whenever a card-ordering interface is available there and then.
             Without it a start never dispatches: card ordering is server-side (IF6).
+        runs: Records each start in the run log (OP1); ``None``: not recorded.
 
     Raises:
         ValueError: *dispatch_card_orders* without *orders*.
@@ -167,6 +169,7 @@ class ProgramStart:
         tz: tzinfo,
         orders: OrderService | Callable[[], OrderService] | None = None,
         dispatch_card_orders: bool = False,
+        runs: RunRecorder | None = None,
     ) -> None:
         if dispatch_card_orders and orders is None:
             raise ValueError("dispatch_card_orders needs the order service (orders=...)")
@@ -176,6 +179,7 @@ class ProgramStart:
         self._tz = tz
         self._orders = orders
         self._dispatch_card_orders = dispatch_card_orders
+        self._runs = runs
 
     @property
     def dispatches_card_orders(self) -> bool:
@@ -221,6 +225,8 @@ class ProgramStart:
             dispatch=dispatch,
         )
         _log(report)
+        if self._runs is not None:
+            self._runs.startup(report)
         return report
 
     def run_in_background(
