@@ -47,7 +47,12 @@ from amparex_adapters.statistics import open_statistics
 from amparex_adapters.storage import open_storage
 from amparex_core.domain.cards import CardNumberFormat
 from amparex_core.domain.claims import RetryPolicy
-from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
+from amparex_core.domain.errors import (
+    AdapterUnknown,
+    AmparexError,
+    DeliveryFailed,
+    StorageUnavailable,
+)
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.masterdata import (
     Branch,
@@ -63,6 +68,7 @@ from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
 from amparex_core.ports.documents import DocumentRenderer
 from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData, MasterDataSearch
+from amparex_core.ports.operations import OperationsLog, RunLog
 from amparex_core.ports.readers import CardReader
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import Storage
@@ -76,7 +82,10 @@ from amparex_core.services import (
     ProgramStart,
     TemplateService,
 )
-from amparex_core.services.server import ChainServer
+from amparex_core.services.alerting import Alerting
+from amparex_core.services.runlog import RunRecorder
+from amparex_core.services.server import ChainServer, TickHook
+from amparex_core.services.status import ChainStatus
 
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
@@ -546,12 +555,68 @@ class Composition:
             tz=self.tz,
             orders=lambda: self.orders,
             dispatch_card_orders=self.config.card_order_dispatch == "startup",
+            runs=self.run_recorder,
         )
 
     @cached_property
+    def run_recorder(self) -> RunRecorder | None:
+        """Records runs in the store's run log (OP1; ``[run_log]``); ``None``: no run log."""
+        if not isinstance(self.storage, RunLog):
+            return None
+        return RunRecorder(self.storage, self.clock, retention=self.config.run_log.retention)
+
+    @cached_property
+    def chain_status(self) -> ChainStatus:
+        """The chain at a glance (OP2; ``[status]``).
+
+        Raises:
+            StorageUnavailable: The store keeps no run log.
+        """
+        store = self.storage
+        if not isinstance(store, RunLog):
+            raise StorageUnavailable(store=self.config.storage_url.partition("://")[0], reason="it keeps no run log")
+        return ChainStatus(
+            runs=store,
+            orders=store,
+            clock=self.clock,
+            tz=self.tz,
+            thresholds=self.config.status.thresholds,
+            expect_server=self.config.card_order_dispatch == "server",
+        )
+
+    @cached_property
+    def alerting(self) -> Alerting | None:
+        """Alerts through ``[alerts]`` (OP3); ``None`` when none is configured."""
+        cfg = self.config.alerts
+        store = self.storage
+        if cfg is None or not isinstance(store, OperationsLog):
+            return None
+        from amparex_adapters.alerts import ParcelAlerts
+
+        options = cfg.opener_options(
+            resolve=self.config.resolve_path, secrets=self.secrets, prefix="parcel"
+        )
+        parcels = self._closing(
+            self._open(
+                "alerts", PARCEL_DELIVERY, cfg.kind, lambda: open_parcel_delivery(cfg.kind, **options)
+            )
+        )
+        return Alerting(ledger=store, sender=ParcelAlerts(parcels), clock=self.clock, tz=self.tz)
+
+    @cached_property
     def server(self) -> ChainServer:
-        """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``."""
+        """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``.
+
+        Each tick is recorded in the run log (OP1); with ``[alerts]`` the problems are
+        checked every ``[status] alert_every`` seconds (OP3).
+        """
         cfg = self.config.server
+        hooks: list[TickHook] = []
+        if self.run_recorder is not None:
+            hooks.append(self.run_recorder.tick_hook(self.config.server_name))
+        if self.alerting is not None:
+            every = dt.timedelta(seconds=self.config.status.alert_every)
+            hooks.append(self.alerting.tick_hook(self.chain_status, every=every))
         return ChainServer(
             orders=self.order_service(self.claimant(self.config.server_name)),
             templates=self.storage,
@@ -559,4 +624,5 @@ class Composition:
             clock=self.clock,
             tz=self.tz,
             recheck=dt.timedelta(seconds=cfg.recheck),
+            hooks=hooks,
         )

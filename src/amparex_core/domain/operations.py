@@ -35,6 +35,7 @@ import attrs
 
 __all__ = [
     "DEFAULT_RETENTION",
+    "Alert",
     "AlertPlan",
     "ProblemKind",
     "Problem",
@@ -309,3 +310,30 @@ def plan_alerts(
         announce=tuple(p for p in problems if announced.get(p.key) != today),
         recovered=tuple(sorted(k for k in announced if k not in now_keys)),
     )
+
+
+@attrs.frozen
+class Alert:
+    """One alert message (OP3): a problem announced, or its recovery.
+
+    Attributes:
+        key: The problem's key (:attr:`Problem.key`).
+        day: The day it is sent for (local day of the chain).
+        recovered: Whether it says the problem cleared.
+        text: The problem in one line (names, codes, times; never a secret).
+    """
+
+    key: str
+    day: dt.date
+    recovered: bool
+    text: str
+
+    @property
+    def id(self) -> str:
+        """The message's identity: one per problem, day and kind of message."""
+        return f"{'recovered' if self.recovered else 'problem'}:{self.day.isoformat()}:{self.key}"
+
+    @property
+    def subject(self) -> str:
+        """The e-mail subject."""
+        return ("[amparex] recovered: " if self.recovered else "[amparex] problem: ") + self.text

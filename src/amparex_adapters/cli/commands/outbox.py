@@ -125,7 +125,10 @@ def outbox_upload(
     where, branch = _lab_place(app, workstation, branch)
     with progress_reporter(_progress_enabled() and not as_json, ["upload"]) as report:
         progress = None if report is None else (lambda d, t, i: report("upload", d, t, i))
+        started = app.clock.now()
         uploads = app.loyalty_lab.upload(branch=branch, workstation=where, progress=progress)
+    if app.run_recorder is not None:
+        app.run_recorder.upload_run(uploads, workstation=where, branch=branch, started_at=started)
     if as_json:
         lang = _state(ctx).lang
         click.echo(dumps({"uploads": [upload_json(u, lang) for u in uploads]}))

@@ -1,0 +1,80 @@
+"""``amparex status`` and the run log through the command (OP1, OP2) on SQLite."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from tests.cli.chain import Chain, add_loyalty_lab
+
+
+def _status(chain: Chain, *args: str) -> tuple[int, dict[str, object]]:
+    result = chain.run("status", "--json", *args)
+    assert result.exit_code in (0, 3), (result.stdout, result.stderr)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_OP1_OP2_a_start_and_an_upload_run_show_up_in_status(chain: Chain) -> None:
+    """OP1, OP2: the program start is recorded; status shows it and exits 0 when healthy."""
+    add_loyalty_lab(chain)
+    chain.ok("startup")
+    chain.ok("outbox", "upload")
+    code, shown = _status(chain)
+    assert code == 0, shown
+    assert shown["healthy"] is True
+    (row,) = shown["workstations"]  # type: ignore[misc]
+    assert row["workstation"] == "KASSE-1" and row["branch"] == "F01"
+    assert row["exported_today"] == 4 and row["uploaded_today"] == 4
+    assert row["last_start"] is not None and row["failing"] == []
+
+
+def test_OP2_a_failing_upload_exits_3_and_names_the_workstation(chain: Chain) -> None:
+    """OP2: an upload failing longer than the threshold: exit status 3, code and attempts."""
+    add_loyalty_lab(chain)
+    with chain.config.open("a", encoding="utf-8") as config:
+        config.write("\n[status]\nupload_failing_after = 0\n")
+    shutil.rmtree(chain.server)
+    chain.server.write_text("not a folder", encoding="utf-8")
+    assert chain.run("startup").exit_code == 1
+    assert chain.run("outbox", "upload").exit_code == 1
+    code, shown = _status(chain)
+    assert code == 3
+    (row,) = shown["workstations"]  # type: ignore[misc]
+    failing = row["failing"]
+    assert len(failing) == 4 and {f["attempts"] for f in failing} == {2}
+    assert {f["code"] for f in failing} == {"delivery.failed"}
+    assert {p["kind"] for p in shown["problems"]} == {"upload_failing"}  # type: ignore[union-attr]
+    human = chain.run("status")
+    assert human.exit_code == 3 and "4 problem(s)" in human.stdout
+    assert "KASSE-1: upload of" in human.stderr
+    chain.server.unlink()
+    chain.server.mkdir()
+    chain.ok("outbox", "upload")
+    assert _status(chain)[0] == 0
+
+
+def test_OP2_filters_and_pages(chain: Chain) -> None:
+    """OP2: --workstation, --branch, and pages of workstations with a cursor."""
+    add_loyalty_lab(chain)
+    chain.ok("startup")
+    chain.ok("startup", "--workstation", "KASSE-2", "--branch", "F02")
+    _, page = _status(chain, "--limit", "1")
+    assert [w["workstation"] for w in page["workstations"]] == ["KASSE-1"]  # type: ignore[union-attr]
+    assert page["next"] == "KASSE-1"
+    _, rest = _status(chain, "--limit", "1", "--after", "KASSE-1")
+    assert [w["workstation"] for w in rest["workstations"]] == ["KASSE-2"]  # type: ignore[union-attr]
+    assert rest["next"] is None
+    _, only = _status(chain, "--branch", "F02")
+    assert [w["workstation"] for w in only["workstations"]] == ["KASSE-2"]  # type: ignore[union-attr]
+    _, one = _status(chain, "--workstation", "KASSE-1")
+    assert [w["workstation"] for w in one["workstations"]] == ["KASSE-1"]  # type: ignore[union-attr]
+
+
+def test_OP2_unknown_threshold_key_is_refused_with_a_suggestion(chain: Chain) -> None:
+    """OP2: an unknown key of [status] is one coded line naming the key, with did-you-mean."""
+    with chain.config.open("a", encoding="utf-8") as config:
+        config.write("\n[status]\nsilent_after_day = 3\n")
+    result = chain.run("status")
+    assert result.exit_code == 1
+    assert "config.invalid" in result.stderr and "status.silent_after_day" in result.stderr
+    assert "silent_after_days" in result.stderr
