@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from typing import Any
 
 from tests.cli.chain import Chain, add_loyalty_lab
 
 
-def _status(chain: Chain, *args: str) -> tuple[int, dict[str, object]]:
+def _status(chain: Chain, *args: str) -> tuple[int, dict[str, Any]]:
     result = chain.run("status", "--json", *args)
     assert result.exit_code in (0, 3), (result.stdout, result.stderr)
     return result.exit_code, json.loads(result.stdout)
@@ -22,7 +23,7 @@ def test_OP1_OP2_a_start_and_an_upload_run_show_up_in_status(chain: Chain) -> No
     code, shown = _status(chain)
     assert code == 0, shown
     assert shown["healthy"] is True
-    (row,) = shown["workstations"]  # type: ignore[misc]
+    (row,) = shown["workstations"]
     assert row["workstation"] == "KASSE-1" and row["branch"] == "F01"
     assert row["exported_today"] == 4 and row["uploaded_today"] == 4
     assert row["last_start"] is not None and row["failing"] == []
@@ -39,11 +40,11 @@ def test_OP2_a_failing_upload_exits_3_and_names_the_workstation(chain: Chain) ->
     assert chain.run("outbox", "upload").exit_code == 1
     code, shown = _status(chain)
     assert code == 3
-    (row,) = shown["workstations"]  # type: ignore[misc]
+    (row,) = shown["workstations"]
     failing = row["failing"]
     assert len(failing) == 4 and {f["attempts"] for f in failing} == {2}
     assert {f["code"] for f in failing} == {"delivery.failed"}
-    assert {p["kind"] for p in shown["problems"]} == {"upload_failing"}  # type: ignore[union-attr]
+    assert {p["kind"] for p in shown["problems"]} == {"upload_failing"}
     human = chain.run("status")
     assert human.exit_code == 3 and "4 problem(s)" in human.stdout
     assert "KASSE-1: upload of" in human.stderr
@@ -59,15 +60,15 @@ def test_OP2_filters_and_pages(chain: Chain) -> None:
     chain.ok("startup")
     chain.ok("startup", "--workstation", "KASSE-2", "--branch", "F02")
     _, page = _status(chain, "--limit", "1")
-    assert [w["workstation"] for w in page["workstations"]] == ["KASSE-1"]  # type: ignore[union-attr]
+    assert [w["workstation"] for w in page["workstations"]] == ["KASSE-1"]
     assert page["next"] == "KASSE-1"
     _, rest = _status(chain, "--limit", "1", "--after", "KASSE-1")
-    assert [w["workstation"] for w in rest["workstations"]] == ["KASSE-2"]  # type: ignore[union-attr]
+    assert [w["workstation"] for w in rest["workstations"]] == ["KASSE-2"]
     assert rest["next"] is None
     _, only = _status(chain, "--branch", "F02")
-    assert [w["workstation"] for w in only["workstations"]] == ["KASSE-2"]  # type: ignore[union-attr]
+    assert [w["workstation"] for w in only["workstations"]] == ["KASSE-2"]
     _, one = _status(chain, "--workstation", "KASSE-1")
-    assert [w["workstation"] for w in one["workstations"]] == ["KASSE-1"]  # type: ignore[union-attr]
+    assert [w["workstation"] for w in one["workstations"]] == ["KASSE-1"]
 
 
 def test_OP2_unknown_threshold_key_is_refused_with_a_suggestion(chain: Chain) -> None:

@@ -71,7 +71,10 @@ def check_operations(label: str, run_log: RunLogConfig, status: StatusConfig) ->
     Raises:
         ConfigInvalid: A number out of range (the key is named).
     """
-    for key, value in (("run_log.keep_days", run_log.keep_days), ("run_log.keep_rows", run_log.keep_rows)):
+    for key, value in (
+        ("run_log.keep_days", run_log.keep_days),
+        ("run_log.keep_rows", run_log.keep_rows),
+    ):
         if value < 1:
             raise ConfigInvalid(path=label, key=key, reason="at least 1 expected")
     for key, seconds in (

@@ -574,7 +574,9 @@ class Composition:
         """
         store = self.storage
         if not isinstance(store, RunLog):
-            raise StorageUnavailable(store=self.config.storage_url.partition("://")[0], reason="it keeps no run log")
+            raise StorageUnavailable(
+                store=self.config.storage_url.partition("://")[0], reason="it keeps no run log"
+            )
         return ChainStatus(
             runs=store,
             orders=store,
@@ -598,7 +600,10 @@ class Composition:
         )
         parcels = self._closing(
             self._open(
-                "alerts", PARCEL_DELIVERY, cfg.kind, lambda: open_parcel_delivery(cfg.kind, **options)
+                "alerts",
+                PARCEL_DELIVERY,
+                cfg.kind,
+                lambda: open_parcel_delivery(cfg.kind, **options),
             )
         )
         return Alerting(ledger=store, sender=ParcelAlerts(parcels), clock=self.clock, tz=self.tz)

@@ -35,15 +35,15 @@ import attrs
 
 __all__ = [
     "DEFAULT_RETENTION",
+    "WORKSTATION_KINDS",
     "Alert",
     "AlertPlan",
-    "ProblemKind",
     "Problem",
+    "ProblemKind",
     "RunFailure",
     "RunKind",
     "RunRecord",
     "RunRetention",
-    "WORKSTATION_KINDS",
     "Thresholds",
     "carry_failures",
     "find_problems",
@@ -277,7 +277,11 @@ def find_problems(
     for interface, label, created in open_batches:
         if now - created >= thresholds.batch_undelivered_after:
             found.append(Problem(ProblemKind.BATCH_UNDELIVERED, interface, label, created))
-    if expect_server and last_tick is not None and now - last_tick >= thresholds.server_silent_after:
+    if (
+        expect_server
+        and last_tick is not None
+        and now - last_tick >= thresholds.server_silent_after
+    ):
         found.append(Problem(ProblemKind.SERVER_SILENT, "server", "", last_tick))
     return sorted(found, key=lambda p: p.key)
 

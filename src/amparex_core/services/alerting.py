@@ -13,10 +13,11 @@ refusal is logged in one coded line and the check ends: the run that called it g
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -78,13 +79,15 @@ class Alerting:
             for problem in plan.announce:
                 if self._ledger.note_alert(problem.key, day=today):
                     alert = Alert(problem.key, today, recovered=False, text=texts[problem.key])
-                    self._send(alert, undo=lambda k=problem.key: self._undo_note(k, announced))
+                    self._send(
+                        alert, undo=functools.partial(self._undo_note, problem.key, announced)
+                    )
                     sent.append(alert)
             for key in plan.recovered:
                 if self._ledger.clear_alert(key):
                     alert = Alert(key, today, recovered=True, text=_recovered_text(key))
-                    day = announced[key]
-                    self._send(alert, undo=lambda k=key, d=day: self._ledger.note_alert(k, day=d))
+                    undo = functools.partial(self._ledger.note_alert, key, day=announced[key])
+                    self._send(alert, undo=undo)
                     sent.append(alert)
         except AmparexError as exc:
             logger.warning("alerts: [%s] %s", exc.code, " ".join(exc.message("en").split()))

@@ -2,10 +2,11 @@
 
 Each family of tables declares what it adds at which version (a :class:`SchemaStep` per
 version, in its module's ``SCHEMA``): the storage ports in
-:mod:`amparex_adapters.storage.sql.interfaces`, ``…templates``, ``…orders``, ``…cards``
-``…uploads`` and ``…operations``, the master data in :mod:`amparex_adapters.masterdata.sql`. The database
-keeps *one* version number: version *n* runs the steps of every family for *n*, in the
-order of :data:`FAMILIES`. Released steps never change; a new version adds steps.
+:mod:`amparex_adapters.storage.sql.interfaces`, ``…templates``, ``…orders``, ``…cards``,
+``…uploads`` and ``…operations``, the master data in
+:mod:`amparex_adapters.masterdata.sql`. The database keeps *one* version number:
+version *n* runs the steps of every family for *n*, in the order of :data:`FAMILIES`.
+Released steps never change; a new version adds steps.
 
 ======= ================================================================
 version what it adds

@@ -12,6 +12,7 @@ import pytest
 
 from amparex_core.domain.operations import RunFailure, RunKind, RunRecord, RunRetention
 from amparex_core.ports.operations import OperationsLog
+from amparex_core.ports.storage import Storage
 
 __all__ = ["OperationsContract"]
 
@@ -35,9 +36,9 @@ class OperationsContract:
     """
 
     @pytest.fixture
-    def operations(self, make_storage: Callable[[], Any]) -> Iterator[OperationsLog]:
+    def operations(self, make_storage: Callable[[], Any]) -> Iterator[Any]:
         """One new store, closed after the test."""
-        store = make_storage()
+        store: Storage = make_storage()
         assert isinstance(store, OperationsLog)
         yield store
         store.close()
@@ -55,7 +56,7 @@ class OperationsContract:
         assert operations.list_runs(workstation="KASSE-1") == [first]
         assert operations.list_runs(since=T0 + dt.timedelta(minutes=1)) == runs[:1]
         assert operations.list_runs(kinds=[]) == []
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"\b0\b"):
             operations.list_runs(limit=0)
 
     def test_op1_a_failure_keeps_its_first_sighting(self, operations: OperationsLog) -> None:
@@ -120,4 +121,3 @@ class OperationsContract:
         assert operations.clear_alert("upload_failing:KASSE-1:x") is True
         assert operations.clear_alert("upload_failing:KASSE-1:x") is False
         assert operations.open_alerts() == {}
-
