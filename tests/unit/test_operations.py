@@ -1,0 +1,172 @@
+"""The run log's rules, the chain's problems and the alerts (OP1, OP2, OP3) in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from amparex_adapters.alerts import MemoryAlerts
+from amparex_adapters.clock.manual import ManualClock
+from amparex_adapters.storage.memory import MemoryStorage
+from amparex_core.domain.errors import DeliveryFailed, StorageUnavailable
+from amparex_core.domain.operations import (
+    Alert,
+    Problem,
+    ProblemKind,
+    RunFailure,
+    RunKind,
+    RunRecord,
+    Thresholds,
+    carry_failures,
+    find_problems,
+    plan_alerts,
+)
+from amparex_core.services.alerting import Alerting
+from amparex_core.services.runlog import RunRecorder
+
+BERLIN = ZoneInfo("Europe/Berlin")
+T0 = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
+FAIL = RunFailure(code="delivery.failed", subject="LL-1/kunden.csv")
+
+
+def _record(minutes: int, *failures: RunFailure, where: str = "KASSE-1") -> RunRecord:
+    at = T0 + dt.timedelta(minutes=minutes)
+    return RunRecord(RunKind.STARTUP, where, "F01", at, at, failures=failures)
+
+
+@given(st.integers(min_value=1, max_value=30))
+def test_OP1_a_repeated_failure_counts_attempts_from_its_first_sighting(runs: int) -> None:
+    """OP1: n runs in a row with the same failure: n attempts, first seen at the first."""
+    previous = None
+    for n in range(runs):
+        previous = carry_failures(_record(n, FAIL), previous)
+    assert previous is not None
+    assert previous.failures[0].attempts == runs
+    assert previous.failures[0].first_seen == T0
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=5000), max_size=6),
+    st.integers(min_value=0, max_value=5000),
+    st.integers(min_value=0, max_value=5000),
+)
+def test_OP2_problems_only_grow_as_time_passes(starts: list[int], now: int, later: int) -> None:
+    """OP2: for every run log and every two instants, what is overdue stays overdue."""
+    latest = [_record(m, FAIL, where=f"K{n}") for n, m in enumerate(starts)]
+    last_start = {r.workstation: r.started_at for r in latest}
+    batches = [("CO-1", f"batch {n}", r.started_at) for n, r in enumerate(latest)]
+
+    def at(minutes: int) -> set[str]:
+        return {
+            p.key
+            for p in find_problems(
+                latest,
+                last_start=last_start,
+                open_batches=batches,
+                last_tick=T0,
+                expect_server=True,
+                thresholds=Thresholds(),
+                now=T0 + dt.timedelta(minutes=minutes),
+            )
+        }
+
+    early, late = sorted((now, later))
+    assert at(early) <= at(late)
+
+
+def test_OP3_plan_announces_once_a_day_and_each_recovery() -> None:
+    """OP3: a problem announced today is not again today; a cleared one recovers."""
+    day = dt.date(2026, 11, 23)
+    p = Problem(ProblemKind.WORKSTATION_SILENT, "KASSE-1", "", T0)
+    plan = plan_alerts([p], {p.key: day, "old:x:": day}, today=day)
+    assert plan.announce == () and plan.recovered == ("old:x:",)
+    assert plan_alerts([p], {p.key: day}, today=day + dt.timedelta(days=1)).announce == (p,)
+
+
+def _problems(store: MemoryStorage, clock: ManualClock) -> list[Problem]:
+    latest = store.latest_runs([RunKind.STARTUP])
+    return find_problems(
+        latest,
+        last_start={},
+        open_batches=[],
+        last_tick=None,
+        expect_server=False,
+        thresholds=Thresholds(upload_failing_after=dt.timedelta(0)),
+        now=clock.now(),
+    )
+
+
+def test_OP3_one_message_per_problem_per_day_and_one_recovery() -> None:
+    """OP3: checks on one day send once; the next day again once; a cleared one recovers."""
+    store, sender, clock = MemoryStorage(), MemoryAlerts(), ManualClock(T0)
+    alerting = Alerting(ledger=store, sender=sender, clock=clock, tz=BERLIN)
+    store.record_run(_record(0, FAIL))
+    for _ in range(3):
+        alerting.check(_problems(store, clock))
+    assert [a.recovered for a in sender.sent] == [False]
+    assert "KASSE-1" in sender.sent[0].text and "delivery.failed" in sender.sent[0].text
+    clock.advance(dt.timedelta(days=1))
+    alerting.check(_problems(store, clock))
+    alerting.check(_problems(store, clock))
+    assert [a.recovered for a in sender.sent] == [False, False]
+    store.record_run(_record(60 * 24 + 5))
+    alerting.check(_problems(store, clock))
+    alerting.check(_problems(store, clock))
+    assert [a.recovered for a in sender.sent] == [False, False, True]
+    assert store.open_alerts() == {}
+
+
+class _Unreachable:
+    def __init__(self) -> None:
+        self.tried = 0
+
+    def send_alert(self, alert: Alert) -> str:
+        self.tried += 1
+        raise DeliveryFailed(destination="smtp://mail:587", item=alert.id, reason="refused")
+
+
+def test_OP3_an_unreachable_mail_server_is_one_coded_line_and_tried_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """OP3: the check ends with one WARNING line with the code; the next check tries again."""
+    store, clock = MemoryStorage(), ManualClock(T0)
+    down = _Unreachable()
+    alerting = Alerting(ledger=store, sender=down, clock=clock, tz=BERLIN)
+    store.record_run(_record(0, FAIL))
+    store.record_run(_record(1, FAIL, where="KASSE-2"))
+    clock.advance(dt.timedelta(minutes=1))
+    with caplog.at_level(logging.WARNING, logger="amparex_core.services.alerting"):
+        check = alerting.check(_problems(store, clock))
+    assert check.error is not None and check.error.code == "delivery.failed"
+    assert [r.getMessage()[:26] for r in caplog.records] == ["alerts: [delivery.failed] "]
+    assert down.tried == 1 and store.open_alerts() == {}
+    sender = MemoryAlerts()
+    Alerting(ledger=store, sender=sender, clock=clock, tz=BERLIN).check(_problems(store, clock))
+    assert len(sender.sent) == 2
+
+
+class _RefusingLog:
+    def record_run(self, record: RunRecord, **_: object) -> RunRecord:
+        raise StorageUnavailable(store="postgresql", reason="connection refused")
+
+    def latest_runs(self, kinds: object) -> list[RunRecord]:
+        return []
+
+    def list_runs(self, **_: object) -> list[RunRecord]:
+        return []
+
+
+def test_OP1_a_store_that_refuses_the_record_does_not_end_the_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """OP1: recording never ends a run: one WARNING line with the code."""
+    recorder = RunRecorder(_RefusingLog(), ManualClock(T0))
+    with caplog.at_level(logging.WARNING, logger="amparex_core.services.runlog"):
+        assert recorder.record(_record(0)) is None
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "[storage.unavailable]" in line
