@@ -71,6 +71,8 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   └── CardUnreadable                  reader.card_unreadable
     ├── MasterDataError
     │   └── MasterDataInvalid               masterdata.invalid               (ValueError)
+    ├── OperationsError
+    │   └── MetricsUnavailable              metrics.unavailable
     ├── StorageError
     │   ├── StorageUnavailable              storage.unavailable
     │   ├── StorageSchemaTooNew             storage.schema_too_new
@@ -141,6 +143,8 @@ from ._infrastructure import (
     AdapterUnknown,
     MasterDataError,
     MasterDataInvalid,
+    MetricsUnavailable,
+    OperationsError,
     StorageError,
     StorageSchemaTooNew,
     StorageSchemaTooOld,
@@ -215,7 +219,9 @@ __all__ = [
     "LoyaltyLabError",
     "MasterDataError",
     "MasterDataInvalid",
+    "MetricsUnavailable",
     "NoTemplateDefined",
+    "OperationsError",
     "OrderConflict",
     "OrderError",
     "OrderNotCancellable",
