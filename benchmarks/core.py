@@ -22,6 +22,7 @@ from decimal import Decimal
 from amparex_adapters.storage.memory import MemoryStorage
 from amparex_core.domain.csvdialect import CsvDialect, encode_csv
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, InterfaceKind
+from amparex_core.domain.secret import SecretRef
 from amparex_core.services import InterfaceService
 from benchmarks._harness import Case, Group, Run
 
@@ -57,7 +58,7 @@ def csv_cases(run: Run) -> Iterator[Case]:
 def resolve_cases(run: Run) -> Iterator[Case]:
     """Interface resolution among 10,000 configurations in memory."""
     store = MemoryStorage()
-    settings = CardOrderSettings(contract="KV", key="k")
+    settings = CardOrderSettings(contract="KV", key=SecretRef("card_key"))
     count = run.scaled(10_000, 100)
     configs = [
         InterfaceConfig(

@@ -58,7 +58,8 @@ __all__ = ["cli", "detect_lang", "watch_outbox"]
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
-    help="Configuration file (default: $AMPAREX_CONFIG, else ./amparex.toml).",
+    help="Configuration file (default: $AMPAREX_CONFIG, else ./amparex.toml, else amparex.toml "
+    "in the user's, then the system's configuration folder).",
 )
 @click.option(
     "--lang",

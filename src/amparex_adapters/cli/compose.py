@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
+import logging
 import re
 from collections.abc import Callable, Iterator
 from functools import cached_property
@@ -29,6 +31,7 @@ from typing import Final, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
+from amparex_adapters._modes import parse_mode
 from amparex_adapters.delivery import open_file_delivery, open_parcel_delivery
 from amparex_adapters.documents import open_renderer
 from amparex_adapters.masterdata import open_masterdata
@@ -44,15 +47,10 @@ from amparex_adapters.registry import (
     Registry,
 )
 from amparex_adapters.statistics import open_statistics
-from amparex_adapters.storage import open_storage
+from amparex_adapters.storage import open_storage, sqlite_file
 from amparex_core.domain.cards import CardNumberFormat
 from amparex_core.domain.claims import RetryPolicy
-from amparex_core.domain.errors import (
-    AdapterUnknown,
-    AmparexError,
-    DeliveryFailed,
-    StorageUnavailable,
-)
+from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.masterdata import (
     Branch,
@@ -63,12 +61,12 @@ from amparex_core.domain.masterdata import (
 )
 from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
+from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
 from amparex_core.ports.documents import DocumentRenderer
 from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData, MasterDataSearch
-from amparex_core.ports.operations import OperationsLog, RunLog
 from amparex_core.ports.readers import CardReader
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import Storage
@@ -80,17 +78,21 @@ from amparex_core.services import (
     LoyaltyLab,
     OrderService,
     ProgramStart,
+    Retention,
     TemplateService,
 )
 from amparex_core.services.alerting import Alerting
 from amparex_core.services.runlog import RunRecorder
-from amparex_core.services.server import ChainServer, TickHook
+from amparex_core.services.server import ChainServer
 from amparex_core.services.status import ChainStatus
 
+from . import _compose_operations as operations
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
 
 __all__ = ["Composition", "load_adapter"]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -193,12 +195,26 @@ class Composition:
         config: The configuration.
         secrets: The run's secrets.
         clock: The time; the system clock by default.
+        read_only: The command only reads: a SQLite store whose file does not exist is
+            not created; an empty store stands in for it (logged as a WARNING, OP4).
+        report_at_rest: When the store is opened, log a WARNING if it keeps a
+            card-contract key in clear text (a store of 0.1.0, OP6).
     """
 
-    def __init__(self, config: Config, secrets: Secrets, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        secrets: Secrets,
+        *,
+        clock: Clock | None = None,
+        read_only: bool = False,
+        report_at_rest: bool = True,
+    ) -> None:
         self.config = config
         self.secrets = secrets
         self._clock = clock
+        self._read_only = read_only
+        self._report_at_rest = report_at_rest
         self._closers: list[Callable[[], None]] = []
 
     def close(self) -> None:
@@ -296,9 +312,21 @@ class Composition:
         """The store named by ``[storage]`` (:func:`~amparex_adapters.storage.open_storage`)."""
         url = self.config.storage_url
         options = self.config.storage.options()
-        return self._closing(
+        if self._read_only:
+            missing = sqlite_file(url)
+            if missing is not None and Path(missing).parent.is_dir() and not Path(missing).exists():
+                logger.warning(
+                    "the store %s does not exist: nothing to show (a command that only reads "
+                    "never creates it)",
+                    missing,
+                )
+                return open_storage("memory://")
+        storage = self._closing(
             self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url, **options))
         )
+        if self._report_at_rest:
+            InterfaceService(storage).report_keys_in_clear()
+        return storage
 
     def open_store(self, *, schema: str) -> Storage:
         """Another connection to the store of ``[storage]``, opened with the *schema* policy.
@@ -311,6 +339,21 @@ class Composition:
         return self._closing(
             self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url, **options))
         )
+
+    def scrub_store(self) -> None:
+        """Rewrite the store's files so nothing replaced is left in them, if it can (OP6)."""
+        scrub = getattr(self.storage, "scrub_freed_space", None)
+        if scrub is not None:
+            scrub()
+
+    def card_key_ref(self) -> SecretRef:
+        """The reference a card-ordering configuration keeps instead of its key (OP6).
+
+        Raises:
+            SecretMissing: The secret ``card_key`` is set nowhere.
+        """
+        self.secrets.require("card_key")
+        return SecretRef("card_key")
 
     @cached_property
     def masterdata(self) -> MasterData:
@@ -379,7 +422,13 @@ class Composition:
     def exports(self) -> ExportTarget:
         """The workstation's export folders (LL4, LL6, LL7); relative to the configuration's."""
         module = load_adapter("amparex_adapters.exports.folder", feature="the export folder")
-        target: ExportTarget = module.FolderExportTarget(base=self.config.base)
+        lab = self.config.loyalty_lab
+        options: dict[str, object] = {"base": self.config.base}
+        if lab.file_mode is not None:
+            options["file_mode"] = parse_mode(lab.file_mode)
+        if lab.group is not None:
+            options["group"] = lab.group
+        target: ExportTarget = module.FolderExportTarget(**options)
         return target
 
     @cached_property
@@ -539,6 +588,36 @@ class Composition:
             claimant=self.workstation_claimant,
         )
 
+    def retention(self, days: int | None = None) -> Retention | None:
+        """Removes uploaded exports older than *days* (LL11).
+
+        *days* defaults to ``[loyalty_lab] retention_days``; ``None`` when neither gives a
+        limit.
+        """
+        days = self.config.loyalty_lab.retention_days if days is None else days
+        if days is None:
+            return None
+        upload = self.upload_delivery
+        return Retention(
+            exports=self.exports,
+            ledger=self.storage,
+            clock=self.clock,
+            delivery_for=None if upload is None else (lambda _config: upload),
+            older_than=dt.timedelta(days=days),
+        )
+
+    def upload_destination(self) -> str | None:
+        """Where ``[loyalty_lab.upload]`` sends files (recorded by new configurations, LL10).
+
+        ``None`` when no upload is configured or it cannot be opened here (a secret it
+        needs is not set on this computer).
+        """
+        try:
+            upload = self.upload_delivery
+        except AmparexError:
+            return None
+        return None if upload is None else upload.destination
+
     @cached_property
     def program_start(self) -> ProgramStart:
         """The job of a program start (LL5–LL8; CO16 and CO20 by ``[card_order] dispatch``).
@@ -556,57 +635,31 @@ class Composition:
             orders=lambda: self.orders,
             dispatch_card_orders=self.config.card_order_dispatch == "startup",
             runs=self.run_recorder,
+            retention=self.retention(),
         )
 
     @cached_property
     def run_recorder(self) -> RunRecorder | None:
         """Records runs in the store's run log (OP1; ``[run_log]``); ``None``: no run log."""
-        if not isinstance(self.storage, RunLog):
-            return None
-        return RunRecorder(self.storage, self.clock, retention=self.config.run_log.retention)
+        return operations.run_recorder(self.storage, self.clock, self.config)
 
     @cached_property
     def chain_status(self) -> ChainStatus:
-        """The chain at a glance (OP2; ``[status]``).
-
-        Raises:
-            StorageUnavailable: The store keeps no run log.
-        """
-        store = self.storage
-        if not isinstance(store, RunLog):
-            raise StorageUnavailable(
-                store=self.config.storage_url.partition("://")[0], reason="it keeps no run log"
-            )
-        return ChainStatus(
-            runs=store,
-            orders=store,
-            clock=self.clock,
-            tz=self.tz,
-            thresholds=self.config.status.thresholds,
-            expect_server=self.config.card_order_dispatch == "server",
-        )
+        """The chain at a glance (OP2; ``[status]``); see :func:`.operations.chain_status`."""
+        return operations.chain_status(self.storage, self.clock, self.tz, self.config)
 
     @cached_property
     def alerting(self) -> Alerting | None:
         """Alerts through ``[alerts]`` (OP3); ``None`` when none is configured."""
         cfg = self.config.alerts
-        store = self.storage
-        if cfg is None or not isinstance(store, OperationsLog):
+        if cfg is None:
             return None
-        from amparex_adapters.alerts import ParcelAlerts
-
         options = cfg.opener_options(
             resolve=self.config.resolve_path, secrets=self.secrets, prefix="parcel"
         )
-        parcels = self._closing(
-            self._open(
-                "alerts",
-                PARCEL_DELIVERY,
-                cfg.kind,
-                lambda: open_parcel_delivery(cfg.kind, **options),
-            )
-        )
-        return Alerting(ledger=store, sender=ParcelAlerts(parcels), clock=self.clock, tz=self.tz)
+        opener = functools.partial(open_parcel_delivery, cfg.kind, **options)
+        parcels = self._closing(self._open("alerts", PARCEL_DELIVERY, cfg.kind, opener))
+        return operations.alerting(self.storage, parcels, self.clock, self.tz)
 
     @cached_property
     def server(self) -> ChainServer:
@@ -616,12 +669,7 @@ class Composition:
         checked every ``[status] alert_every`` seconds (OP3).
         """
         cfg = self.config.server
-        hooks: list[TickHook] = []
-        if self.run_recorder is not None:
-            hooks.append(self.run_recorder.tick_hook(self.config.server_name))
-        if self.alerting is not None:
-            every = dt.timedelta(seconds=self.config.status.alert_every)
-            hooks.append(self.alerting.tick_hook(self.chain_status, every=every))
+        hooks = operations.server_hooks(self.config, self.run_recorder, self.alerting, self)
         return ChainServer(
             orders=self.order_service(self.claimant(self.config.server_name)),
             templates=self.storage,

@@ -41,7 +41,7 @@ from .money import CostItem, CostLine, Money, MoneyFormat, PriceList
 from .orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef, Recipient
 from .parcels import Attachment, DeliveryReceipt, OutgoingFile, Parcel
 from .periods import Period
-from .secret import Secret
+from .secret import Secret, SecretRef
 from .statistics import ExportOutcome, StatisticExport, StatisticKind
 from .templates import CardKind, CardTemplate, CardType, ShippingInterval, ShipTo
 from .text import name_key
@@ -94,6 +94,7 @@ __all__ = [
     "Recipient",
     "Scope",
     "Secret",
+    "SecretRef",
     "Sender",
     "ShipTo",
     "ShippingInterval",

@@ -9,7 +9,7 @@ against it.
 from .clock import Clock
 from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
-from .exports import ExportTarget
+from .exports import ExportTarget, FolderChanges
 from .masterdata import MasterData, MasterDataSearch
 from .operations import AlertLedger, OperationsLog, RunLog
 from .processes import ProcessTable
@@ -27,6 +27,7 @@ __all__ = [
     "DocumentRenderer",
     "ExportTarget",
     "FileDelivery",
+    "FolderChanges",
     "InterfaceStore",
     "MasterData",
     "MasterDataSearch",

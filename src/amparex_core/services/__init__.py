@@ -13,6 +13,7 @@ from .orders import (
     OrderService,
     PlacedOrder,
 )
+from .outbox import OutboxWatcher, PurgedFile, PurgeReport, Retention
 from .progress import Progress
 from .startup import ProgramStart, ProgramStartReport
 from .templates import TemplateService
@@ -30,10 +31,14 @@ __all__ = [
     "InterfaceService",
     "LoyaltyLab",
     "OrderService",
+    "OutboxWatcher",
     "PlacedOrder",
     "ProgramStart",
     "ProgramStartReport",
     "Progress",
+    "PurgeReport",
+    "PurgedFile",
+    "Retention",
     "StartupReport",
     "TemplateService",
     "UploadResult",

@@ -19,10 +19,12 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   ├── DisplayNameRequired             interface.display_name_required  (ValueError)
     │   ├── InterfaceNotAvailable           interface.not_available          (LookupError)
     │   ├── ContractRequired                interface.contract_required      (ValueError)
-    │   └── InterfaceUnknown                interface.unknown                (LookupError)
+    │   ├── InterfaceUnknown                interface.unknown                (LookupError)
+    │   └── KeyInClear                      interface.key_in_clear           (ValueError)
     ├── LoyaltyLabError
     │   ├── CustomerNumberRequired          loyalty_lab.customer_number_required (ValueError)
-    │   └── FilePatternInvalid              loyalty_lab.file_pattern_invalid (ValueError)
+    │   ├── FilePatternInvalid              loyalty_lab.file_pattern_invalid (ValueError)
+    │   └── DestinationTaken                loyalty_lab.destination_taken    (ValueError)
     ├── StatisticError
     │   ├── StatisticTemplateUnknown        statistic.unknown_template       (LookupError)
     │   ├── StatisticFormatNotCsv           statistic.format_not_csv         (ValueError)
@@ -120,6 +122,7 @@ from ._configuration import (
     ClientSideRequired,
     ContractRequired,
     CustomerNumberRequired,
+    DestinationTaken,
     DisplayNameRequired,
     ExportDirectoryInvalid,
     ExportError,
@@ -130,6 +133,7 @@ from ._configuration import (
     InterfaceNotAvailable,
     InterfaceSettingsMismatch,
     InterfaceUnknown,
+    KeyInClear,
     LoyaltyLabError,
     ServerSideRequired,
     StatisticError,
@@ -200,6 +204,7 @@ __all__ = [
     "CustomerNumberRequired",
     "DeliveryError",
     "DeliveryFailed",
+    "DestinationTaken",
     "DisplayNameRequired",
     "DocumentTemplateInvalid",
     "DocumentTemplateUnknown",
@@ -215,6 +220,7 @@ __all__ = [
     "InterfaceNotAvailable",
     "InterfaceSettingsMismatch",
     "InterfaceUnknown",
+    "KeyInClear",
     "Lang",
     "LoyaltyLabError",
     "MasterDataError",
