@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -170,3 +171,29 @@ def test_OP1_a_store_that_refuses_the_record_does_not_end_the_run(
         assert recorder.record(_record(0)) is None
     (line,) = [r.getMessage() for r in caplog.records]
     assert "[storage.unavailable]" in line
+
+
+def test_OP1_watch_rounds_are_recorded_when_they_did_something() -> None:
+    """OP1: a watch round that uploaded, or whose failures changed, is recorded; idle ones not."""
+    from amparex_core.services import OutboxWatcher
+    from tests.world import World
+
+    world = World()
+    world.loyalty()
+    world.loyalty_lab.export(branch=None, workstation="KASSE-1")
+    assert isinstance(world.storage, MemoryStorage)
+    recorder = RunRecorder(world.storage, world.clock)
+    watcher = OutboxWatcher(world.loyalty_lab, branch=None, workstation="KASSE-1", runs=recorder)
+    world.files.fail_next(1)
+    stop = threading.Event()
+    rounds: list[float] = []
+
+    def wait(seconds: float | None = None) -> bool:  # five rounds: failed+uploaded, retried, three idle
+        rounds.append(seconds)
+        return len(rounds) == 5
+
+    stop.wait = wait  # type: ignore[method-assign]
+    watcher.run(interval=0, stop=stop, on_result=lambda _result: None)
+    runs = world.storage.list_runs(kinds=[RunKind.UPLOAD])
+    assert [(r.uploaded, r.failed) for r in reversed(runs)] == [(3, 1), (1, 0)]
+    assert runs[-1].failures[0].code == "delivery.failed"

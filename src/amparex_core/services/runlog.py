@@ -95,6 +95,10 @@ class RunRecorder:
         self._clock = clock
         self._retention = retention
 
+    def now(self) -> dt.datetime:
+        """The recorder's clock now (when a run begins)."""
+        return self._clock.now()
+
     def record(self, record: RunRecord) -> RunRecord | None:
         """Store *record*; a refusal of the store is logged, never raised.
 
