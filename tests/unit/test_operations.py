@@ -185,14 +185,14 @@ def test_OP1_watch_rounds_are_recorded_when_they_did_something() -> None:
     recorder = RunRecorder(world.storage, world.clock)
     watcher = OutboxWatcher(world.loyalty_lab, branch=None, workstation="KASSE-1", runs=recorder)
     world.files.fail_next(1)
-    stop = threading.Event()
-    rounds: list[float] = []
+    class FiveRounds(threading.Event):  # failed and uploaded, retried, three idle
+        rounds = 0
 
-    def wait(seconds: float | None = None) -> bool:  # five rounds: failed+uploaded, retried, three idle
-        rounds.append(seconds)
-        return len(rounds) == 5
+        def wait(self, timeout: float | None = None) -> bool:
+            self.rounds += 1
+            return self.rounds == 5
 
-    stop.wait = wait  # type: ignore[method-assign]
+    stop = FiveRounds()
     watcher.run(interval=0, stop=stop, on_result=lambda _result: None)
     runs = world.storage.list_runs(kinds=[RunKind.UPLOAD])
     assert [(r.uploaded, r.failed) for r in reversed(runs)] == [(3, 1), (1, 0)]
