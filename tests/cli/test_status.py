@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from typing import Any
 
-from tests.cli.chain import Chain, add_loyalty_lab
+import pytest
+
+from tests.cli.chain import Chain, add_loyalty_lab, environment
 
 
 def _status(chain: Chain, *args: str) -> tuple[int, dict[str, Any]]:
@@ -79,3 +86,35 @@ def test_OP2_unknown_threshold_key_is_refused_with_a_suggestion(chain: Chain) ->
     assert result.exit_code == 1
     assert "config.invalid" in result.stderr and "status.silent_after_day" in result.stderr
     assert "silent_after_days" in result.stderr
+
+
+@pytest.mark.timeout(60)
+def test_OP2_a_metrics_port_in_use_is_one_coded_line_and_serve_goes_on(chain: Chain) -> None:
+    """OP2: ``serve`` with its metrics port taken says so in one line and keeps ticking."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with chain.config.open("a", encoding="utf-8") as config:
+            config.write(f"\n[server]\nmetrics_port = {port}\nrecheck = 1\n")
+        argv = [sys.executable, "-m", "amparex_adapters.cli", "--config", str(chain.config)]
+        server = subprocess.Popen(
+            [*argv, "serve"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment(chain.env),
+            cwd=chain.root,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while _status(chain)[1]["server"]["last_tick"] is None:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            _out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    coded = [line for line in err.splitlines() if "[metrics.unavailable]" in line]
+    assert len(coded) == 1 and str(port) in coded[0], err
+    assert "Traceback" not in err

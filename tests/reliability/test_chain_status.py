@@ -8,6 +8,8 @@ of branch F03 uploads into a folder that does not exist there. Then:
   the code and attempts, and exits 3; the others are healthy;
 * ``status --notify`` twice and a ``serve --once`` tick: the alert mail arrives at
   aiosmtpd once;
+* ``amparex serve`` (a process) serves Prometheus metrics: scraped over HTTP, they count
+  five uploads and one failed with ``delivery.failed``, and one problem;
 * the folder is made, the workstation starts again and uploads; ``status`` exits 0, and
   the next tick of ``serve --once`` sends one recovery mail (``status --notify`` after it
   sends nothing more).
@@ -16,13 +18,17 @@ of branch F03 uploads into a folder that does not exist there. Then:
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.cli.chain import environment
+from tests.peers import free_port
 from tests.plugins.sftp_servers import SshServer
 from tests.plugins.smtp_server import SmtpServer
 from tests.reliability._server_chain import ServerChain
@@ -47,8 +53,11 @@ timeout = 10.0
 """
 
 
-def _alerts(smtp: SmtpServer) -> str:
+def _alerts(smtp: SmtpServer, metrics_port: int) -> str:
     return f"""
+[server]
+metrics_port = {metrics_port}
+
 [status]
 upload_failing_after = 0
 alert_every = 0
@@ -76,13 +85,14 @@ def test_OP1_OP2_OP3_a_chain_with_one_failing_destination(
     tmp_path: Path, pg_url: str, smtp_server: SmtpServer, openssh_server: SshServer
 ) -> None:
     """OP1–OP3: status names the failing workstation, exits 3; one alert, one recovery."""
+    port = free_port()
     inbox = openssh_server.folder(f"inbox-{tmp_path.name}")
     missing = openssh_server.root / f"missing-{tmp_path.name}"
     chain = ServerChain(
         tmp_path / "chain",
         pg_url,
         smtp_server,
-        extra=_upload(openssh_server, inbox) + _alerts(smtp_server),
+        extra=_upload(openssh_server, inbox) + _alerts(smtp_server, port),
     )
     bad_config = chain.root / "bad.toml"
     bad_config.write_text(
@@ -128,6 +138,13 @@ def test_OP1_OP2_OP3_a_chain_with_one_failing_destination(
     assert len(problems) == 1, problems
     assert BAD in problems[0] and "delivery.failed" in problems[0]
 
+    metrics = _scrape(chain, port)
+    assert 'amparex_uploads_today{code="delivery.failed",outcome="failed"} 1.0' in metrics
+    assert 'amparex_uploads_today{code="",outcome="ok"} 5.0' in metrics
+    assert 'amparex_problems{kind="upload_failing"} 1.0' in metrics
+    assert "amparex_oldest_failing_upload_seconds " in metrics
+    assert len(_subjects(smtp_server, "[amparex] problem:")) == 1
+
     missing.mkdir()
     missing.chmod(0o777)
     assert chain.finish(_popen(chain, start("F03", BAD)))[0] == 0
@@ -140,6 +157,25 @@ def test_OP1_OP2_OP3_a_chain_with_one_failing_destination(
     assert len(recovered) == 1 and BAD in recovered[0], recovered
     assert len(_subjects(smtp_server, "[amparex] problem:")) == 1
     chain.check_no_secret()
+
+
+def _scrape(chain: ServerChain, port: int) -> str:
+    """Start ``amparex serve`` (a process), read its metrics over HTTP, stop it (SIGTERM)."""
+    server = chain.popen("serve")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                    return str(r.read().decode())
+            except OSError:
+                assert server.poll() is None, chain.finish(server)
+                assert time.monotonic() < deadline, "no metrics endpoint"
+                time.sleep(0.2)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code, _out, err = chain.finish(server)
+        assert code == 0, err
 
 
 def _popen(chain: ServerChain, argv: list[str]) -> subprocess.Popen[str]:

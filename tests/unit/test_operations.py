@@ -185,6 +185,7 @@ def test_OP1_watch_rounds_are_recorded_when_they_did_something() -> None:
     recorder = RunRecorder(world.storage, world.clock)
     watcher = OutboxWatcher(world.loyalty_lab, branch=None, workstation="KASSE-1", runs=recorder)
     world.files.fail_next(1)
+
     class FiveRounds(threading.Event):  # failed and uploaded, retried, three idle
         rounds = 0
 

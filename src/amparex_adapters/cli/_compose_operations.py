@@ -8,6 +8,7 @@ server gets.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,10 +22,12 @@ from amparex_core.services.runlog import RunRecorder
 from amparex_core.services.server import TickHook
 from amparex_core.services.status import ChainStatus
 
+from .errors import ExtraMissing
+
 if TYPE_CHECKING:
     from .config import Config
 
-__all__ = ["alerting", "chain_status", "run_recorder", "server_hooks"]
+__all__ = ["alerting", "chain_status", "run_recorder", "server_hooks", "start_metrics"]
 
 
 class _HasStatus(Protocol):
@@ -85,3 +88,28 @@ def server_hooks(
         every = dt.timedelta(seconds=config.status.alert_every)
         hooks.append(alerts.tick_hook(status.chain_status, every=every))
     return hooks
+
+
+def start_metrics(
+    config: Config, status: ChainStatus, storage: Storage, clock: Clock, tz: tzinfo
+) -> Callable[[], None] | None:
+    """Start the metrics endpoint of ``[server] metrics_port``; ``None`` when unset.
+
+    Returns:
+        A function that stops it.
+
+    Raises:
+        ExtraMissing: prometheus-client is not installed (extra ``metrics``).
+        MetricsUnavailable: The port cannot be bound.
+    """
+    cfg = config.server
+    if cfg.metrics_port is None or not isinstance(storage, RunLog):
+        return None
+    try:
+        import prometheus_client  # noqa: F401 - only: is it there?
+    except ImportError:
+        raise ExtraMissing(feature="[server] metrics_port", extra="metrics") from None
+    from amparex_adapters.metrics import ChainCollector, serve_metrics
+
+    collector = ChainCollector(status, storage, clock, tz)
+    return serve_metrics(collector, cfg.metrics_address, cfg.metrics_port)

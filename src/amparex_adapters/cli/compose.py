@@ -648,6 +648,20 @@ class Composition:
         """The chain at a glance (OP2; ``[status]``); see :func:`.operations.chain_status`."""
         return operations.chain_status(self.storage, self.clock, self.tz, self.config)
 
+    def start_metrics(self) -> Callable[[], None] | None:
+        """Start ``amparex serve``'s metrics endpoint (``[server] metrics_port``), if any.
+
+        Returns:
+            A function that stops it; ``None`` when no port is configured.
+
+        Raises:
+            ExtraMissing: prometheus-client is not installed.
+            MetricsUnavailable: The port cannot be bound.
+        """
+        return operations.start_metrics(
+            self.config, self.chain_status, self.storage, self.clock, self.tz
+        )
+
     @cached_property
     def alerting(self) -> Alerting | None:
         """Alerts through ``[alerts]`` (OP3); ``None`` when none is configured."""

@@ -118,6 +118,8 @@ Every key, with its default::
     recheck = 300.0              # seconds between looks for new or changed work
     retry_first = 60.0           # seconds before the first retry of a failed delivery,
     retry_max = 3600.0           # doubling up to this (± 20 % jitter)
+    metrics_port = 9464          # Prometheus metrics (extra "metrics"); unset: none
+    metrics_address = "127.0.0.1"  # where the metrics listen (loopback by default)
 
     [run_log]                    # the record of every run (OP1)
     keep_days = 90               # records older than this go as new ones come

@@ -46,6 +46,7 @@ __all__ = [
     "RunRetention",
     "Thresholds",
     "carry_failures",
+    "count_jobs",
     "find_problems",
     "plan_alerts",
 ]
@@ -75,12 +76,14 @@ class RunFailure:
         first_seen: When the same failure was first recorded in an unbroken series of
             runs of this workstation and kind (:func:`carry_failures`).
         attempts: How many runs of that series had it.
+        job: ``export``, ``upload`` or ``delivery``; ``""``: the run as a whole.
     """
 
     code: str
     subject: str = ""
     first_seen: dt.datetime | None = None
     attempts: int = 1
+    job: str = ""
 
 
 @attrs.frozen
@@ -186,6 +189,7 @@ class ProblemKind(enum.Enum):
     """What is wrong (OP2, OP3)."""
 
     UPLOAD_FAILING = "upload_failing"
+    EXPORT_FAILING = "export_failing"
     BATCH_UNDELIVERED = "batch_undelivered"
     WORKSTATION_SILENT = "workstation_silent"
     SERVER_SILENT = "server_silent"
@@ -220,6 +224,7 @@ class Problem:
         since = self.since.isoformat(timespec="minutes")
         what = {
             ProblemKind.UPLOAD_FAILING: f"upload of {self.subject} failing ({self.code})",
+            ProblemKind.EXPORT_FAILING: f"export of {self.subject} failing ({self.code})",
             ProblemKind.BATCH_UNDELIVERED: f"{self.subject} undelivered",
             ProblemKind.WORKSTATION_SILENT: "no program start",
             ProblemKind.SERVER_SILENT: "no server tick",
@@ -258,9 +263,14 @@ def find_problems(
         for failure in record.failures:
             since = failure.first_seen or record.started_at
             if now - since >= thresholds.upload_failing_after:
+                kind = (
+                    ProblemKind.EXPORT_FAILING
+                    if failure.job == "export"
+                    else ProblemKind.UPLOAD_FAILING
+                )
                 found.append(
                     Problem(
-                        ProblemKind.UPLOAD_FAILING,
+                        kind,
                         record.workstation,
                         failure.subject,
                         since,
@@ -341,3 +351,32 @@ class Alert:
     def subject(self) -> str:
         """The e-mail subject."""
         return ("[amparex] recovered: " if self.recovered else "[amparex] problem: ") + self.text
+
+
+def count_jobs(records: Iterable[RunRecord]) -> dict[tuple[str, str, str], int]:
+    """Jobs of *records* by ``(job, outcome, code)`` (the metrics of OP2).
+
+    *job* is ``export``, ``upload``, ``delivery`` or ``run`` (a refusal that ended the
+    run as a whole); *outcome* ``ok`` or ``failed``; *code* the refusal's code (``""``
+    for ``ok``). The successes of each record are its counts.
+
+    >>> import datetime as dt
+    >>> t = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    >>> failed = RunFailure("delivery.failed", "LL-1/a.csv", job="upload")
+    >>> r = RunRecord(RunKind.UPLOAD, "K1", None, t, t, uploaded=2, failures=(failed,))
+    >>> sorted(count_jobs([r]).items())
+    [(('upload', 'failed', 'delivery.failed'), 1), (('upload', 'ok', ''), 2)]
+    """
+    counts: dict[tuple[str, str, str], int] = {}
+
+    def add(key: tuple[str, str, str], n: int) -> None:
+        if n:
+            counts[key] = counts.get(key, 0) + n
+
+    for record in records:
+        add(("export", "ok", ""), record.exported)
+        add(("upload", "ok", ""), record.uploaded)
+        add(("delivery", "ok", ""), record.delivered)
+        for failure in record.failures:
+            add((failure.job or "run", "failed", failure.code), 1)
+    return counts

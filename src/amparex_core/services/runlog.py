@@ -47,7 +47,7 @@ _QUIET = (UploadOutcome.ALREADY_UPLOADED,)
 def upload_failures(uploads: Iterable[UploadResult]) -> list[RunFailure]:
     """One failure per upload that failed: its code and ``CONFIG/FILE``."""
     return [
-        RunFailure(code=u.error.code, subject=f"{u.interface_id}/{u.name}")
+        RunFailure(code=u.error.code, subject=f"{u.interface_id}/{u.name}", job="upload")
         for u in uploads
         if u.error is not None
     ]
@@ -55,7 +55,11 @@ def upload_failures(uploads: Iterable[UploadResult]) -> list[RunFailure]:
 
 def _export_failures(exports: Iterable[ExportResult]) -> list[RunFailure]:
     return [
-        RunFailure(code=e.error.code, subject=f"{e.export.interface_id}/{e.export.file_name}")
+        RunFailure(
+            code=e.error.code,
+            subject=f"{e.export.interface_id}/{e.export.file_name}",
+            job="export",
+        )
         for e in exports
         if e.error is not None
     ]
@@ -65,7 +69,7 @@ def _dispatch_failures(report: DispatchReport | None) -> list[RunFailure]:
     if report is None:
         return []
     return [
-        RunFailure(code=r.error.code, subject=f"batch {r.batch.number}")
+        RunFailure(code=r.error.code, subject=f"batch {r.batch.number}", job="delivery")
         for r in report.batches
         if r.error is not None
     ]
