@@ -47,7 +47,11 @@ class ParcelAlerts:
 
 
 class MemoryAlerts:
-    """Keeps every alert sent (:attr:`sent`); thread-safe."""
+    """Keeps every alert sent; thread-safe.
+
+    Attributes:
+        sent: The alerts, in the order they were sent.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -19,7 +19,7 @@ from amparex_core.ports.operations import OperationsLog, RunLog
 from amparex_core.ports.storage import Storage
 from amparex_core.services.alerting import Alerting
 from amparex_core.services.runlog import RunRecorder
-from amparex_core.services.server import TickHook
+from amparex_core.services.server import TickHook, record_ticks
 from amparex_core.services.status import ChainStatus
 
 from .errors import ExtraMissing
@@ -83,7 +83,7 @@ def server_hooks(
     """The chain server's hooks: record each tick; check alerts every ``alert_every``."""
     hooks: list[TickHook] = []
     if recorder is not None:
-        hooks.append(recorder.tick_hook(config.server_name))
+        hooks.append(record_ticks(recorder, config.server_name))
     if alerts is not None:
         every = dt.timedelta(seconds=config.status.alert_every)
         hooks.append(alerts.tick_hook(status.chain_status, every=every))

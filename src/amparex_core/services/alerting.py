@@ -17,7 +17,6 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
-from typing import TYPE_CHECKING
 
 import attrs
 
@@ -27,10 +26,8 @@ from amparex_core.domain.periods import local_date
 from amparex_core.ports.alerts import AlertSender
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.operations import AlertLedger
-
-if TYPE_CHECKING:
-    from amparex_core.services.server import TickReport
-    from amparex_core.services.status import ChainStatus
+from amparex_core.services.server import TickReport
+from amparex_core.services.status import ChainStatus
 
 __all__ = ["AlertCheck", "Alerting"]
 

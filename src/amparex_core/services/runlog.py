@@ -3,7 +3,8 @@
 The program start (:class:`~amparex_core.services.ProgramStart`), the upload run
 (``amparex outbox upload``, each ``outbox watch`` round that did something), the
 dispatch (``amparex orders dispatch``) and each tick of the chain server
-(:meth:`RunRecorder.tick_hook`) hand their report to the recorder, which turns it into one
+(:func:`~amparex_core.services.server.record_ticks`) hand their report to the recorder,
+which turns it into one
 :class:`~amparex_core.domain.operations.RunRecord` — counts per job, one
 :class:`~amparex_core.domain.operations.RunFailure` per refusal — and stores it with the
 configured retention. Recording never ends a run: a store that refuses the record is
@@ -14,8 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
 
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.operations import (
@@ -25,18 +25,19 @@ from amparex_core.domain.operations import (
     RunRecord,
     RunRetention,
 )
-from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.operations import RunLog
+from amparex_core.services.dispatch import DispatchReport
+from amparex_core.services.loyalty_lab import ExportResult, UploadResult
 
-if TYPE_CHECKING:
-    from amparex_core.services.dispatch import DispatchReport
-    from amparex_core.services.loyalty_lab import ExportResult, UploadResult
-    from amparex_core.services.server import TickReport
-    from amparex_core.services.startup import ProgramStartReport
-
-__all__ = ["RunRecorder", "upload_failures"]
+__all__ = [
+    "RunRecorder",
+    "changed_files",
+    "dispatch_failures",
+    "export_failures",
+    "upload_failures",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ def upload_failures(uploads: Iterable[UploadResult]) -> list[RunFailure]:
     ]
 
 
-def _export_failures(exports: Iterable[ExportResult]) -> list[RunFailure]:
+def export_failures(exports: Iterable[ExportResult]) -> list[RunFailure]:
+    """One failure per export that failed: its code and ``CONFIG/FILE``."""
     return [
         RunFailure(
             code=e.error.code,
@@ -65,7 +67,8 @@ def _export_failures(exports: Iterable[ExportResult]) -> list[RunFailure]:
     ]
 
 
-def _dispatch_failures(report: DispatchReport | None) -> list[RunFailure]:
+def dispatch_failures(report: DispatchReport | None) -> list[RunFailure]:
+    """One failure per batch that failed: its code and ``batch NUMBER``."""
     if report is None:
         return []
     return [
@@ -75,7 +78,8 @@ def _dispatch_failures(report: DispatchReport | None) -> list[RunFailure]:
     ]
 
 
-def _changed(uploads: Iterable[UploadResult]) -> tuple[str, ...]:
+def changed_files(uploads: Iterable[UploadResult]) -> tuple[str, ...]:
+    """``CONFIG/FILE`` of each file found changed after its upload."""
     return tuple(
         f"{u.interface_id}/{u.name}"
         for u in uploads
@@ -121,29 +125,6 @@ class RunRecorder:
             )
             return None
 
-    def startup(self, report: ProgramStartReport) -> RunRecord | None:
-        """Record a program start."""
-        failures = (
-            _export_failures(report.exports)
-            + upload_failures(report.uploads)
-            + _dispatch_failures(report.dispatch)
-        )
-        return self.record(
-            RunRecord(
-                RunKind.STARTUP,
-                report.workstation,
-                report.branch,
-                report.at,
-                self._clock.now(),
-                exported=sum(1 for e in report.exports if e.outcome is ExportOutcome.WRITTEN),
-                uploaded=len(report.uploaded),
-                delivered=0 if report.dispatch is None else len(report.dispatch.delivered),
-                failed=len(failures),
-                changed=_changed(report.uploads),
-                failures=tuple(failures),
-            )
-        )
-
     def upload_run(
         self,
         uploads: Sequence[UploadResult],
@@ -175,7 +156,7 @@ class RunRecorder:
                 self._clock.now(),
                 uploaded=sum(1 for u in uploads if u.outcome is UploadOutcome.UPLOADED),
                 failed=len(failures),
-                changed=_changed(uploads),
+                changed=changed_files(uploads),
                 failures=tuple(failures),
             )
         )
@@ -190,7 +171,7 @@ class RunRecorder:
         error: AmparexError | None = None,
     ) -> RunRecord | None:
         """Record a dispatch (``orders dispatch``); *error*: the refusal that ended it."""
-        failures = _dispatch_failures(report)
+        failures = dispatch_failures(report)
         if error is not None:
             failures.insert(0, RunFailure(code=error.code))
         return self.record(
@@ -205,25 +186,3 @@ class RunRecorder:
                 failures=tuple(failures),
             )
         )
-
-    def tick_hook(self, server: str) -> Callable[[TickReport], None]:
-        """A hook for :class:`~amparex_core.services.server.ChainServer` recording each tick."""
-
-        def record_tick(report: TickReport) -> None:
-            failures = _dispatch_failures(report.dispatch)
-            if report.error is not None:
-                failures.insert(0, RunFailure(code=report.error.code))
-            self.record(
-                RunRecord(
-                    RunKind.TICK,
-                    server,
-                    None,
-                    report.at,
-                    self._clock.now(),
-                    delivered=len(report.dispatch.delivered),
-                    failed=len(failures),
-                    failures=tuple(failures),
-                )
-            )
-
-        return record_tick

@@ -39,6 +39,7 @@ import attrs
 
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceKind
+from amparex_core.domain.operations import RunKind, RunRecord
 from amparex_core.domain.periods import local_date
 from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.domain.uploads import UploadOutcome
@@ -57,7 +58,13 @@ from amparex_core.services.loyalty_lab import (
 )
 from amparex_core.services.orders import BatchResult, DispatchReport, OrderService
 from amparex_core.services.outbox import PurgeReport, Retention
-from amparex_core.services.runlog import RunRecorder
+from amparex_core.services.runlog import (
+    RunRecorder,
+    changed_files,
+    dispatch_failures,
+    export_failures,
+    upload_failures,
+)
 
 __all__ = ["REFUSAL_ATTRIBUTE", "ProgramStart", "ProgramStartReport"]
 
@@ -135,6 +142,27 @@ class ProgramStartReport:
     def failed(self) -> bool:
         """Whether anything failed: an export, an upload or a batch."""
         return bool(self.errors)
+
+    def run_record(self, *, ended_at: dt.datetime) -> RunRecord:
+        """The run log's record of this start (OP1), ended at *ended_at*."""
+        failures = (
+            export_failures(self.exports)
+            + upload_failures(self.uploads)
+            + dispatch_failures(self.dispatch)
+        )
+        return RunRecord(
+            RunKind.STARTUP,
+            self.workstation,
+            self.branch,
+            self.at,
+            ended_at,
+            exported=len(self.written),
+            uploaded=len(self.uploaded),
+            delivered=0 if self.dispatch is None else len(self.dispatch.delivered),
+            failed=len(failures),
+            changed=changed_files(self.uploads),
+            failures=tuple(failures),
+        )
 
     def summary(self) -> str:
         """One English line: where, when, and what the run did."""
@@ -246,7 +274,7 @@ class ProgramStart:
         )
         _log(report)
         if self._runs is not None:
-            self._runs.startup(report)
+            self._runs.record(report.run_record(ended_at=self._clock.now()))
         return report
 
     def run_in_background(
