@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +119,18 @@ def test_OP2_a_metrics_port_in_use_is_one_coded_line_and_serve_goes_on(chain: Ch
     coded = [line for line in err.splitlines() if "[metrics.unavailable]" in line]
     assert len(coded) == 1 and str(port) in coded[0], err
     assert "Traceback" not in err
+
+
+def test_OP4_status_never_creates_a_store(tmp_path: Path) -> None:
+    """OP2, OP4: ``status`` only reads: on a store that does not exist it creates none."""
+    from click.testing import CliRunner
+
+    from amparex_adapters.cli.app import cli
+
+    config = tmp_path / "amparex.toml"
+    config.write_text('[storage]\npath = "amparex.sqlite"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "status", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["workstations"] == []
+    assert "does not exist" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["amparex.toml"]
