@@ -6,6 +6,7 @@ One module per port, named like the adapter folder that implements it
 against it.
 """
 
+from .alerts import AlertSender
 from .clock import Clock
 from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
@@ -19,6 +20,7 @@ from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateSto
 
 __all__ = [
     "AlertLedger",
+    "AlertSender",
     "CardReader",
     "CardStore",
     "CardWriter",
