@@ -198,3 +198,25 @@ def test_OP1_watch_rounds_are_recorded_when_they_did_something() -> None:
     runs = world.storage.list_runs(kinds=[RunKind.UPLOAD])
     assert [(r.uploaded, r.failed) for r in reversed(runs)] == [(3, 1), (1, 0)]
     assert runs[-1].failures[0].code == "delivery.failed"
+
+
+def test_OP2_status_counts_a_workstations_pending_uploads() -> None:
+    """OP2: claimed, unconfirmed ledger rows count as pending for the configuration's owner."""
+    from amparex_core.domain.uploads import FileFacts
+    from amparex_core.services.status import ChainStatus
+    from tests.world import World
+
+    world = World()
+    lab = world.loyalty()
+    store = world.storage
+    assert isinstance(store, MemoryStorage)
+    store.record_run(_record(0))
+    facts = FileFacts(size=1, sha256="ab" * 32)
+    store.claim_upload(lab, "a.csv", facts, now=T0, lease=dt.timedelta(minutes=1))
+    store.claim_upload(lab, "b.csv", facts, now=T0, lease=dt.timedelta(minutes=1))
+    store.complete_upload(lab, "b.csv", receipt="/in/b.csv", now=T0)
+    status = ChainStatus(
+        runs=store, orders=store, clock=world.clock, tz=BERLIN, uploads=store, interfaces=store
+    )
+    (row,) = status.report().workstations
+    assert (row.workstation, row.pending) == ("KASSE-1", 1)

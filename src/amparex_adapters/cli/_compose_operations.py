@@ -60,6 +60,8 @@ def chain_status(storage: Storage, clock: Clock, tz: tzinfo, config: Config) -> 
         tz=tz,
         thresholds=config.status.thresholds,
         expect_server=config.card_order_dispatch == "server",
+        uploads=storage,
+        interfaces=storage,
     )
 
 

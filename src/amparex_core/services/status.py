@@ -3,7 +3,8 @@
 Built from the store alone, in a fixed number of set-based queries whatever the size of
 the chain: the newest program start and the newest start-or-upload record of each
 workstation (:meth:`~amparex_core.ports.operations.RunLog.latest_runs`), today's records
-(one listing since the local midnight), the server's newest tick, the pending orders and
+(one listing since the local midnight), the server's newest tick, the claimed uploads of
+the ledger with the Loyalty Lab configurations they belong to, the pending orders and
 the batches. :func:`~amparex_core.domain.operations.find_problems` then names what is
 overdue or failing; a report with a problem is not healthy (``amparex status`` exits 3).
 """
@@ -15,6 +16,7 @@ from datetime import tzinfo
 
 import attrs
 
+from amparex_core.domain.interfaces import InterfaceKind
 from amparex_core.domain.operations import (
     WORKSTATION_KINDS,
     Problem,
@@ -25,9 +27,11 @@ from amparex_core.domain.operations import (
     find_problems,
 )
 from amparex_core.domain.orders import Batch, BatchStatus, OrderStatus
+from amparex_core.domain.text import name_key
+from amparex_core.domain.uploads import UploadState
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.operations import RunLog
-from amparex_core.ports.storage import OrderStore
+from amparex_core.ports.storage import InterfaceStore, OrderStore, UploadLedger
 
 __all__ = ["ChainStatus", "InterfaceStatus", "StatusReport", "WorkstationStatus"]
 
@@ -45,6 +49,8 @@ class WorkstationStatus:
         failing: The uploads (and exports) failing in its newest run, each with its code,
             first sighting and attempts.
         changed: Files found changed after their upload in its newest run.
+        pending: Uploads claimed but not confirmed in the ledger (under way, or left by
+            a run that died) of its Loyalty Lab configurations.
     """
 
     workstation: str
@@ -54,6 +60,7 @@ class WorkstationStatus:
     uploaded_today: int
     failing: tuple[RunFailure, ...]
     changed: tuple[str, ...] = ()
+    pending: int = 0
 
 
 @attrs.frozen
@@ -111,6 +118,8 @@ class ChainStatus:
         tz: The chain's time zone: "today" is its local day.
         thresholds: When something counts as a problem.
         expect_server: Whether a chain server should tick (a shared store).
+        uploads: The upload ledger, for the pending uploads (with *interfaces*).
+        interfaces: The configurations: which destination is whose workstation.
     """
 
     def __init__(
@@ -122,7 +131,11 @@ class ChainStatus:
         tz: tzinfo,
         thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen
         expect_server: bool = False,
+        uploads: UploadLedger | None = None,
+        interfaces: InterfaceStore | None = None,
     ) -> None:
+        self._uploads = uploads
+        self._configs = interfaces
         self._runs = runs
         self._orders = orders
         self._clock = clock
@@ -174,6 +187,7 @@ class ChainStatus:
                     exported + record.exported,
                     uploaded + record.uploaded,
                 )
+        pending = self._pending()
         rows = [
             WorkstationStatus(
                 workstation=r.workstation,
@@ -183,6 +197,7 @@ class ChainStatus:
                 uploaded_today=today.get(r.workstation, (0, 0))[1],
                 failing=r.failures,
                 changed=r.changed,
+                pending=pending.get(name_key(r.workstation), 0),
             )
             for r in latest
         ]
@@ -215,6 +230,24 @@ class ChainStatus:
             problems=tuple(problems),
             next_after=page[-1].workstation if more and page else None,
         )
+
+    def _pending(self) -> dict[str, int]:
+        """Claimed, unconfirmed ledger rows by workstation (two queries for the chain)."""
+        if self._uploads is None or self._configs is None:
+            return {}
+        owner = {
+            c.id: name_key(c.workstation)
+            for c in self._configs.search_interfaces(
+                kind=InterfaceKind.LOYALTY_LAB, with_workstation_settings=True
+            )
+            if c.workstation is not None
+        }
+        found: dict[str, int] = {}
+        for row in self._uploads.list_uploads(state=UploadState.CLAIMED):
+            who = owner.get(row.destination)
+            if who is not None:
+                found[who] = found.get(who, 0) + 1
+        return found
 
     def _interfaces(self) -> tuple[InterfaceStatus, ...]:
         waiting: dict[str, int] = {}

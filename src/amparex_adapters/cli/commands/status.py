@@ -40,6 +40,7 @@ def status_json(report: StatusReport) -> dict[str, Any]:
                 "last_start": _when(w.last_start),
                 "exported_today": w.exported_today,
                 "uploaded_today": w.uploaded_today,
+                "pending": w.pending,
                 "failing": [
                     {
                         "code": f.code,
@@ -87,7 +88,7 @@ def _print(report: StatusReport) -> None:
         click.echo(
             f"{w.workstation} ({w.branch or '-'}): last start {start}; today "
             f"{w.exported_today} exported, {w.uploaded_today} uploaded; "
-            f"{len(w.failing)} failing"
+            f"{w.pending} pending, {len(w.failing)} failing"
         )
         for f in w.failing:
             click.echo(
