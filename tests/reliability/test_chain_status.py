@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.chain import environment
+from tests.cli.chain import CARD_KEY, environment
 from tests.peers import free_port
 from tests.plugins.sftp_servers import SshServer
-from tests.plugins.smtp_server import SmtpServer
+from tests.plugins.smtp_server import SMTP_PASSWORD, SmtpServer
 from tests.reliability._server_chain import ServerChain
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes")
@@ -156,6 +156,9 @@ def test_OP1_OP2_OP3_a_chain_with_one_failing_destination(
     recovered = _subjects(smtp_server, "[amparex] recovered:")
     assert len(recovered) == 1 and BAD in recovered[0], recovered
     assert len(_subjects(smtp_server, "[amparex] problem:")) == 1
+    for mail in smtp_server.messages:  # OP3: never a secret in an alert
+        assert CARD_KEY.encode() not in mail.content
+        assert SMTP_PASSWORD.encode() not in mail.content
     chain.check_no_secret()
 
 
