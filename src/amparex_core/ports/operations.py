@@ -31,7 +31,9 @@ class RunLog(Protocol):
         start and upload run are one family) is read and
         :func:`~amparex_core.domain.operations.carry_failures` applied; then records
         beyond *retention* (ended before its cutoff at ``record.ended_at``, or beyond
-        its row count, oldest first) are removed.
+        its row count, oldest first) are removed. A store may check a large row count
+        on a sample of the inserts only (the SQL store: one in a hundred above 10,000
+        rows), so the log may briefly exceed it by about one percent.
 
         Returns:
             The record as stored (its failures' first sighting and attempts set).

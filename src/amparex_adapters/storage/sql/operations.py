@@ -7,8 +7,11 @@ Schema version 5 (family ``operations``) adds two tables:
   instant) and the whole :class:`~amparex_core.domain.operations.RunRecord` as a stored
   document. The index ``runs_place (workstation, kind, ended_at)`` serves the newest record
   of each workstation (one set-based query for the whole chain) and the record before a
-  new one; ``runs_ended (ended_at)`` serves listings and the pruning by age and count
-  that runs with every insert.
+  new one; ``runs_ended (ended_at)`` serves listings and the pruning that runs with the
+  inserts: by age with each insert (an index range), by count with each insert up to
+  :data:`COUNT_ALWAYS_UP_TO` rows and with about one in :data:`COUNT_EVERY` above (the
+  count reads the index up to the limit), so a big log may exceed its count by about
+  one percent between two checks.
 * ``alerts`` — one row per open alert: the problem's key and the day it was last
   announced. Announcing is one ``INSERT … ON CONFLICT DO UPDATE … WHERE`` that changes a
   row only on a new day, so of several servers exactly one announces; clearing is one
@@ -67,6 +70,17 @@ def family_of(kind: RunKind) -> tuple[RunKind, ...]:
     return WORKSTATION_KINDS if kind in WORKSTATION_KINDS else (kind,)
 
 
+#: Up to this many rows kept, the count is checked with every insert; above, with about
+#: one insert in :data:`COUNT_EVERY` (the check reads the index up to the limit).
+COUNT_ALWAYS_UP_TO: Final = 10_000
+COUNT_EVERY: Final = 100
+
+
+def _count_now(rows: int, run_id: uuid.UUID) -> bool:
+    """Whether this insert checks the row limit (always for a small one; else sampled)."""
+    return rows <= COUNT_ALWAYS_UP_TO or run_id.int % COUNT_EVERY == 0
+
+
 def _marks(kinds: Sequence[RunKind]) -> tuple[str, list[str]]:
     return ", ".join("?" * len(kinds)), [k.value for k in kinds]
 
@@ -79,6 +93,7 @@ class SqlOperationsLog(SqlDatabase):
     ) -> RunRecord:
         """See :meth:`~amparex_core.ports.operations.RunLog.record_run`."""
         marks, kinds = _marks(family_of(record.kind))
+        run_id = uuid.uuid4()
 
         def work(cur: Cursor) -> RunRecord:
             cur.execute(
@@ -93,7 +108,7 @@ class SqlOperationsLog(SqlDatabase):
                 "INSERT INTO runs (id, kind, workstation, branch, started_at, ended_at, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    uuid.uuid4().hex,
+                    run_id.hex,
                     kept.kind.value,
                     kept.workstation,
                     kept.branch,
@@ -105,7 +120,7 @@ class SqlOperationsLog(SqlDatabase):
             cutoff = retention.cutoff(kept.ended_at)
             if cutoff is not None:
                 cur.execute("DELETE FROM runs WHERE ended_at < ?", (instant_key(cutoff),))
-            if retention.rows is not None:
+            if retention.rows is not None and _count_now(retention.rows, run_id):
                 cur.execute(
                     "SELECT ended_at FROM runs ORDER BY ended_at DESC LIMIT 1 OFFSET ?",
                     (retention.rows,),
