@@ -39,7 +39,7 @@ from amparex_core.domain.paging import check_limit
 from .core import Cursor, SqlDatabase, instant_key
 from .schema import SchemaStep
 
-__all__ = ["SCHEMA", "SqlOperationsLog", "family_of"]
+__all__ = ["COUNT_ALWAYS_UP_TO", "COUNT_EVERY", "SCHEMA", "SqlOperationsLog", "family_of"]
 
 #: The family's schema steps (see :mod:`.schema`).
 SCHEMA: Final = (
@@ -73,6 +73,7 @@ def family_of(kind: RunKind) -> tuple[RunKind, ...]:
 #: Up to this many rows kept, the count is checked with every insert; above, with about
 #: one insert in :data:`COUNT_EVERY` (the check reads the index up to the limit).
 COUNT_ALWAYS_UP_TO: Final = 10_000
+#: Above :data:`COUNT_ALWAYS_UP_TO` rows, about one insert in this many checks the count.
 COUNT_EVERY: Final = 100
 
 
