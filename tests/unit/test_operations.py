@@ -220,3 +220,85 @@ def test_OP2_status_counts_a_workstations_pending_uploads() -> None:
     )
     (row,) = status.report().workstations
     assert (row.workstation, row.pending) == ("KASSE-1", 1)
+
+
+def test_OP2_count_jobs_by_outcome_and_code() -> None:
+    """OP2 (metrics): jobs of run records by job, outcome and refusal code."""
+    from amparex_core.domain.operations import count_jobs
+
+    failed = RunFailure("delivery.failed", "LL-1/a.csv", job="upload")
+    run = RunRecord(RunKind.STARTUP, "K1", None, T0, T0, exported=4, uploaded=3, failures=(failed,))
+    tick = RunRecord(
+        RunKind.TICK,
+        "srv",
+        None,
+        T0,
+        T0,
+        delivered=2,
+        failures=(RunFailure("storage.unavailable"),),
+    )
+    assert count_jobs([run, tick]) == {
+        ("export", "ok", ""): 4,
+        ("upload", "ok", ""): 3,
+        ("upload", "failed", "delivery.failed"): 1,
+        ("delivery", "ok", ""): 2,
+        ("run", "failed", "storage.unavailable"): 1,
+    }
+
+
+def test_OP2_OP3_card_orders_in_status_and_alerts_on_the_servers_ticks() -> None:
+    """OP2, OP3: waiting orders, an undelivered batch and its age; ticks recorded; alerts
+    checked at most every interval, the batch announced once and recovered once."""
+    from amparex_core.services.server import ChainServer, record_ticks
+    from amparex_core.services.status import ChainStatus
+    from tests.world import World
+
+    world = World()
+    world.card_ordering()
+    world.template()
+    world.orders.place(template="BASIS", holder_id="K1", branch="F01", process_ref="V1")
+    store = world.storage
+    assert isinstance(store, MemoryStorage)
+    status = ChainStatus(
+        runs=store,
+        orders=store,
+        clock=world.clock,
+        tz=BERLIN,
+        thresholds=Thresholds(batch_undelivered_after=dt.timedelta(hours=1)),
+    )
+    (waiting,) = status.report().interfaces
+    assert (waiting.orders_waiting, waiting.open_batches) == (1, ())
+    sender = MemoryAlerts()
+    alerting = Alerting(ledger=store, sender=sender, clock=world.clock, tz=BERLIN)
+    server = ChainServer(
+        orders=world.orders,
+        templates=store,
+        store=store,
+        clock=world.clock,
+        tz=BERLIN,
+        hooks=[
+            record_ticks(RunRecorder(store, world.clock), "srv-1"),
+            alerting.tick_hook(status, every=dt.timedelta(minutes=10)),
+        ],
+    )
+    world.clock.advance(dt.timedelta(days=8))
+    world.parcels.fail_next(3)
+    server.tick()  # the batch is formed, its delivery fails
+    world.clock.advance(dt.timedelta(hours=2))
+    server.tick()  # alerts: the batch is undelivered for two hours
+    server.tick()  # within ten minutes: not checked again
+    (batch,) = status.report().interfaces[0].open_batches
+    assert [a.text for a in sender.sent] == [
+        f"{waiting.interface_id}: batch {batch[0]} undelivered since "
+        f"{batch[1].isoformat(timespec='minutes')}"
+    ]
+    world.clock.advance(dt.timedelta(hours=1))
+    server.tick()  # delivered now; the next check sees it cleared
+    world.clock.advance(dt.timedelta(minutes=11))
+    server.tick()
+    report = status.report()
+    assert report.interfaces[0].last_delivery is not None and report.healthy
+    assert [a.recovered for a in sender.sent] == [False, True]
+    ticks = store.list_runs(kinds=[RunKind.TICK])
+    assert len(ticks) == 5 and ticks[-1].failures[0].code == "delivery.failed"
+    assert report.server == "srv-1"
