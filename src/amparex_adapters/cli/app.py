@@ -2,7 +2,8 @@
 
 Exit status: 0 done; 1 refused (one line ``amparex: error [CODE]: MESSAGE`` on stderr,
 MESSAGE in German with ``--lang de`` or a German ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``);
-2 usage error. No traceback reaches the user unless ``--debug`` is given.
+2 usage error; 3 ``amparex status``: something is overdue or failing. No traceback
+reaches the user unless ``--debug`` is given.
 
 This module is the root only: the global options, and one module per command group in
 :mod:`amparex_adapters.cli.commands` registered on it. State, error handling, shared
@@ -27,6 +28,7 @@ from .commands import (
     outbox,
     serve,
     startup,
+    status,
     templates,
 )
 from .commands.outbox import watch_outbox
@@ -97,6 +99,7 @@ for _group in (
     orders.orders,
     startup.startup,
     serve.serve,
+    status.status,
     outbox.outbox,
     cards.cards,
     config.config_group,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import logging
 import re
@@ -81,8 +82,12 @@ from amparex_core.services import (
     Retention,
     TemplateService,
 )
+from amparex_core.services.alerting import Alerting
+from amparex_core.services.runlog import RunRecorder
 from amparex_core.services.server import ChainServer
+from amparex_core.services.status import ChainStatus
 
+from . import _compose_operations as operations
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
 
@@ -634,13 +639,56 @@ class Composition:
             tz=self.tz,
             orders=lambda: self.orders,
             dispatch_card_orders=self.config.card_order_dispatch == "startup",
+            runs=self.run_recorder,
             retention=self.retention(),
         )
 
     @cached_property
+    def run_recorder(self) -> RunRecorder | None:
+        """Records runs in the store's run log (OP1; ``[run_log]``); ``None``: no run log."""
+        return operations.run_recorder(self.storage, self.clock, self.config)
+
+    @cached_property
+    def chain_status(self) -> ChainStatus:
+        """The chain at a glance (OP2; ``[status]``); see :func:`.operations.chain_status`."""
+        return operations.chain_status(self.storage, self.clock, self.tz, self.config)
+
+    def start_metrics(self) -> Callable[[], None] | None:
+        """Start ``amparex serve``'s metrics endpoint (``[server] metrics_port``), if any.
+
+        Returns:
+            A function that stops it; ``None`` when no port is configured.
+
+        Raises:
+            ExtraMissing: prometheus-client is not installed.
+            MetricsUnavailable: The port cannot be bound.
+        """
+        return operations.start_metrics(
+            self.config, self.chain_status, self.storage, self.clock, self.tz
+        )
+
+    @cached_property
+    def alerting(self) -> Alerting | None:
+        """Alerts through ``[alerts]`` (OP3); ``None`` when none is configured."""
+        cfg = self.config.alerts
+        if cfg is None:
+            return None
+        options = cfg.opener_options(
+            resolve=self.config.resolve_path, secrets=self.secrets, prefix="parcel"
+        )
+        opener = functools.partial(open_parcel_delivery, cfg.kind, **options)
+        parcels = self._closing(self._open("alerts", PARCEL_DELIVERY, cfg.kind, opener))
+        return operations.alerting(self.storage, parcels, self.clock, self.tz)
+
+    @cached_property
     def server(self) -> ChainServer:
-        """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``."""
+        """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``.
+
+        Each tick is recorded in the run log (OP1); with ``[alerts]`` the problems are
+        checked every ``[status] alert_every`` seconds (OP3).
+        """
         cfg = self.config.server
+        hooks = operations.server_hooks(self.config, self.run_recorder, self.alerting, self)
         return ChainServer(
             orders=self.order_service(self.claimant(self.config.server_name)),
             templates=self.storage,
@@ -648,4 +696,5 @@ class Composition:
             clock=self.clock,
             tz=self.tz,
             recheck=dt.timedelta(seconds=cfg.recheck),
+            hooks=hooks,
         )

@@ -6,17 +6,21 @@ One module per port, named like the adapter folder that implements it
 against it.
 """
 
+from .alerts import AlertSender
 from .clock import Clock
 from .delivery import FileDelivery, ParcelDelivery
 from .documents import DocumentPart, DocumentRenderer
 from .exports import ExportTarget, FolderChanges
 from .masterdata import MasterData, MasterDataSearch
+from .operations import AlertLedger, OperationsLog, RunLog
 from .processes import ProcessTable
 from .readers import CardReader, CardWriter
 from .statistics import StatisticResult, StatisticSource
 from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateStore, UploadLedger
 
 __all__ = [
+    "AlertLedger",
+    "AlertSender",
     "CardReader",
     "CardStore",
     "CardWriter",
@@ -29,9 +33,11 @@ __all__ = [
     "InterfaceStore",
     "MasterData",
     "MasterDataSearch",
+    "OperationsLog",
     "OrderStore",
     "ParcelDelivery",
     "ProcessTable",
+    "RunLog",
     "StatisticResult",
     "StatisticSource",
     "Storage",

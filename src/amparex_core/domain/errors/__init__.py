@@ -73,6 +73,8 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   └── CardUnreadable                  reader.card_unreadable
     ├── MasterDataError
     │   └── MasterDataInvalid               masterdata.invalid               (ValueError)
+    ├── OperationsError
+    │   └── MetricsUnavailable              metrics.unavailable
     ├── StorageError
     │   ├── StorageUnavailable              storage.unavailable
     │   ├── StorageSchemaTooNew             storage.schema_too_new
@@ -145,6 +147,8 @@ from ._infrastructure import (
     AdapterUnknown,
     MasterDataError,
     MasterDataInvalid,
+    MetricsUnavailable,
+    OperationsError,
     StorageError,
     StorageSchemaTooNew,
     StorageSchemaTooOld,
@@ -221,7 +225,9 @@ __all__ = [
     "LoyaltyLabError",
     "MasterDataError",
     "MasterDataInvalid",
+    "MetricsUnavailable",
     "NoTemplateDefined",
+    "OperationsError",
     "OrderConflict",
     "OrderError",
     "OrderNotCancellable",
