@@ -50,6 +50,7 @@ def _group(name: str) -> list[str]:
 def tests(session: nox.Session) -> None:
     """Run the test suite with branch coverage; amparex_core must stay at 95 % or more."""
     session.install("-e", f".[{EXTRAS}]", *_group("test"))
+    _compile_catalogues(session)
     env = {"HYPOTHESIS_PROFILE": "ci" if os.environ.get("CI") else "dev"}
     session.run(
         "pytest",
@@ -78,6 +79,7 @@ def deps_lowest(session: nox.Session) -> None:
     session.install(
         "--upgrade", "--resolution", "lowest-direct", "-e", f".[{EXTRAS}]", *_group("test")
     )
+    _compile_catalogues(session)
     session.run("uv", "pip", "freeze", external=True, silent=False)
     session.run(
         "pytest",
@@ -136,12 +138,54 @@ def fuzz(session: nox.Session) -> None:
     )
 
 
+LOCALE = ROOT / "src" / "amparex_adapters" / "locale"
+# click's modules whose messages the command can print (amparex_adapters.i18n.CLICK_MODULES).
+CLICK_MESSAGES = ["core", "decorators", "exceptions", "formatting", "parser", "types", "termui"]
+CLICK_MESSAGES += ["utils"]
+
+
+def _compile_catalogues(session: nox.Session) -> None:
+    """The .mo files of a checkout, next to their .po sources (never committed)."""
+    session.run("python", str(ROOT / "src" / "amparex_adapters" / "_msgfmt.py"), str(LOCALE))
+
+
+@nox.session
+def i18n(session: nox.Session) -> None:
+    """The message catalogues: ``extract`` (the .pot from the code and click's messages),
+    ``update`` (the German .po from the .pot), ``compile`` (the .mo files, as the build
+    does); all three without arguments. See docs/contributing.md."""
+    steps = session.posargs or ["extract", "update", "compile"]
+    if {"extract", "update"} & set(steps):
+        session.install("-e", ".[cli]", "babel>=2.14")
+    pot = LOCALE / "amparex.pot"
+    if "extract" in steps:
+        found = session.run(
+            "python", "-c", "import click, os; print(os.path.dirname(click.__file__))", silent=True
+        )
+        click_dir = Path(str(found).strip().splitlines()[-1])
+        click_files = [str(click_dir / f"{name}.py") for name in CLICK_MESSAGES]
+        session.run(
+            "pybabel", "extract", "-F", "babel.cfg", "--no-location", "--sort-output",
+            "--project", "amparex-core", "--copyright-holder", "the amparex-core authors",
+            "-o", str(pot), "src", *click_files,
+        )  # fmt: skip
+    if "update" in steps:
+        session.run(
+            "pybabel", "update", "-i", str(pot), "-d", str(LOCALE), "-D", "amparex",
+            "--no-fuzzy-matching", "--ignore-obsolete", "--no-wrap",
+        )  # fmt: skip
+    if "compile" in steps:
+        _compile_catalogues(session)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check."""
     session.install(*_group("lint"))
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py", "hatch_build.py")
+    session.run(
+        "ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py", "hatch_build.py"
+    )
 
 
 @nox.session
@@ -164,7 +208,7 @@ def docs(session: nox.Session) -> None:
 def package(session: nox.Session) -> None:
     """Build wheel and sdist, check them with twine and for the LICENSE file, install the
     wheel with every extra into a fresh environment and run the installed command there
-    (``--version`` and the demo twice)."""
+    (``--version``, its German help and the demo twice)."""
     session.install("build", "twine")
     tmp = Path(session.create_tmp())
     for old in ("dist", "demo"):
@@ -178,12 +222,23 @@ def package(session: nox.Session) -> None:
     for where, names in (("wheel", wheel_names), ("sdist", sdist_names)):
         if not any(name.endswith("/LICENSE") for name in names):
             session.error(f"the {where} has no LICENSE file")
+    # The catalogues: their sources in the sdist, compiled by the build hook into the wheel.
+    mo = "amparex_adapters/locale/de/LC_MESSAGES/amparex.mo"
+    if mo not in wheel_names:
+        session.error(f"the wheel has no {mo} (hatch_build.py)")
+    if not any(n.endswith("/amparex.po") for n in sdist_names):
+        session.error("the sdist has no amparex.po")
+    if any(n.endswith(".mo") for n in sdist_names):
+        session.error("the sdist holds a compiled catalogue")
     wheel = next(dist.glob("*.whl"))
     venv = dist.parent / "installed"
     session.run("python", "-m", "venv", "--clear", str(venv))
     python, amparex = venv / "bin" / "python", venv / "bin" / "amparex"
     session.run(str(python), "-m", "pip", "install", "-q", f"{wheel}[all]", external=True)
     session.run(str(amparex), "--version", external=True)
+    german = session.run(str(amparex), "--lang", "de", "--help", external=True, silent=True)
+    if not str(german).startswith("Aufruf: amparex"):
+        session.error(f"the installed command's help is not German:\n{german}")
     demo = dist.parent / "demo"
     for _ in range(2):
         session.run(str(amparex), "demo", str(demo), external=True)

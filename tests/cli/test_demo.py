@@ -143,7 +143,7 @@ def test_LL6_CO16_demo_in_process_with_a_small_chain(tmp_path: Path) -> None:
     assert first.stdout.count("  uploaded  ") == 4
     second = runner.invoke(cli, ["--lang", "de", "demo", str(root)], env=CLEAN_ENV)
     assert second.exit_code == 0
-    assert "Nothing rewritten and nothing sent again" in second.stdout
+    assert "Nichts neu geschrieben und nichts erneut gesendet" in second.stdout  # German (issue 15)
     bad = runner.invoke(cli, ["demo", str(root), "--customers", "0"], env=CLEAN_ENV)
     assert bad.exit_code == 2
 

@@ -7,6 +7,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.money import MoneyFormat
 
 from ._kinds import (
@@ -30,7 +31,7 @@ __all__ = ["check_config", "check_delivery", "check_reader_spec", "refuse_nul"]
 def refuse_nul(label: str, value: object, key: str) -> None:
     """Refuse a NUL character anywhere: no path, URL or name can hold one."""
     if isinstance(value, str) and "\x00" in value:
-        raise ConfigInvalid(path=label, key=key, reason="contains a NUL character")
+        raise ConfigInvalid(path=label, key=key, reason=_("contains a NUL character"))
     if isinstance(value, Mapping):
         for name, item in value.items():
             refuse_nul(label, item, f"{key}.{name}" if key else str(name))
@@ -46,24 +47,28 @@ def _check_urls(config: Config) -> None:
         raise ConfigInvalid(
             path=label,
             key="storage.url",
-            reason="storage.path is set too: give either path (a SQLite file) or url, not both",
+            reason=_("storage.path is set too: give either path (a SQLite file) or url, not both"),
         )
     for key, url in (
         ("storage.url", config.storage.url),
         ("statistics.url", config.statistics.url),
     ):
-        scheme, _, rest = (url or "").partition(":///")
+        scheme, _sep, rest = (url or "").partition(":///")
         name = urllib.parse.unquote(rest.partition("?")[0])
         if scheme.lower() == "sqlite" and name and "/" not in name and name != ":memory:":
-            also = f' (or [storage] path = "{name}")' if key == "storage.url" else ""
+            also = (
+                _(' (or [storage] path = "{name}")').format(name=name)
+                if key == "storage.url"
+                else ""
+            )
             raise ConfigInvalid(
                 path=label,
                 key=key,
-                reason=(
-                    f"sqlite:///{name} names the file /{name} in the root folder; for a file "
-                    f"beside the configuration write sqlite:{name}{also}, for the root folder "
-                    f"sqlite:////{name}"
-                ),
+                reason=_(
+                    "sqlite:///{name} names the file /{name} in the root folder; for a file "
+                    "beside the configuration write sqlite:{name}{also}, for the root folder "
+                    "sqlite:////{name}"
+                ).format(name=name, also=also),
             )
 
 
@@ -83,21 +88,23 @@ def check_config(config: Config) -> None:
         raise ConfigInvalid(
             path=label,
             key="chain.time_zone",
-            reason=f"unknown time zone {config.chain.time_zone!r}",
+            reason=_("unknown time zone {zone!r}").format(zone=config.chain.time_zone),
         ) from None
     prefix, length = config.chain.card_number_prefix, config.chain.card_number_length
     if prefix and not (prefix.isdigit() and prefix.isascii()):
-        raise ConfigInvalid(path=label, key="chain.card_number_prefix", reason="digits only")
+        raise ConfigInvalid(path=label, key="chain.card_number_prefix", reason=_("digits only"))
     if not len(prefix) + 2 <= length <= 19:
         raise ConfigInvalid(
             path=label,
             key="chain.card_number_length",
-            reason=f"between {len(prefix) + 2} and 19 for prefix {prefix!r}",
+            reason=_("between {least} and 19 for prefix {prefix!r}").format(
+                least=len(prefix) + 2, prefix=prefix
+            ),
         )
     currency = config.chain.prices.currency
     if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
         raise ConfigInvalid(
-            path=label, key="chain.prices.currency", reason="an ISO 4217 code such as EUR"
+            path=label, key="chain.prices.currency", reason=_("an ISO 4217 code such as EUR")
         )
     _check_storage(label, config.storage, config.storage_url)
     try:
@@ -106,7 +113,7 @@ def check_config(config: Config) -> None:
         raise ConfigInvalid(path=label, key="chain.locale", reason=str(exc)) from None
     check_reader_spec(label, config.reader.default)
     if not 0 < config.reader.timeout < math.inf:
-        raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
+        raise ConfigInvalid(path=label, key="reader.timeout", reason=_("must be positive"))
     lab = config.loyalty_lab
     check_loyalty_lab(label, lab.retention_days, lab.file_mode, lab.group)
     check_serving(label, config.claims, config.server)
@@ -138,35 +145,37 @@ def _check_storage(label: str, storage: StorageConfig, url: str) -> None:
                 raise ConfigInvalid(
                     path=label,
                     key=f"storage.{key}",
-                    reason=f"a PostgreSQL option; this store is {scheme}",
+                    reason=_("a PostgreSQL option; this store is {scheme}").format(scheme=scheme),
                 )
     for key in ("timeout", "connect_timeout"):
         value = getattr(storage, key)
         if value is not None and not 0 < value < math.inf:
-            raise ConfigInvalid(path=label, key=f"storage.{key}", reason="must be positive")
+            raise ConfigInvalid(path=label, key=f"storage.{key}", reason=_("must be positive"))
     low, high = storage.pool_min_size, storage.pool_max_size
     if low is not None and low < 0:
-        raise ConfigInvalid(path=label, key="storage.pool_min_size", reason="0 or more")
+        raise ConfigInvalid(path=label, key="storage.pool_min_size", reason=_("0 or more"))
     if high is not None and not (high >= 1 and high >= (low or 0)):
         raise ConfigInvalid(
-            path=label, key="storage.pool_max_size", reason="1 or more, and not below pool_min_size"
+            path=label,
+            key="storage.pool_max_size",
+            reason=_("1 or more, and not below pool_min_size"),
         )
     if low is not None and high is None and low > 4:
         raise ConfigInvalid(
-            path=label, key="storage.pool_min_size", reason="above pool_max_size (default 4)"
+            path=label, key="storage.pool_min_size", reason=_("above pool_max_size (default 4)")
         )
     if storage.prepare_threshold is not None and storage.prepare_threshold < 0:
         raise ConfigInvalid(
             path=label,
             key="storage.prepare_threshold",
-            reason="0 or more; leave it unset for no prepared statements (PgBouncer)",
+            reason=_("0 or more; leave it unset for no prepared statements (PgBouncer)"),
         )
     name = storage.application_name
     if name is not None and not (name.strip() and name.isprintable() and len(name) <= 63):
         raise ConfigInvalid(
             path=label,
             key="storage.application_name",
-            reason="1 to 63 printable characters",
+            reason=_("1 to 63 printable characters"),
         )
 
 
@@ -211,13 +220,15 @@ def check_delivery(
             raise ConfigInvalid(
                 path=label,
                 key=f"{section}.kind",
-                reason=f"one of {', '.join(kinds)} (or another installed kind) expected",
+                reason=_("one of {kinds} (or another installed kind) expected").format(
+                    kinds=", ".join(kinds)
+                ),
             )
         return
     if not 0 < delivery.timeout < math.inf:
-        raise ConfigInvalid(path=label, key=f"{section}.timeout", reason="must be positive")
+        raise ConfigInvalid(path=label, key=f"{section}.timeout", reason=_("must be positive"))
     if delivery.port is not None and not 1 <= delivery.port <= 65535:
-        raise ConfigInvalid(path=label, key=f"{section}.port", reason="between 1 and 65535")
+        raise ConfigInvalid(path=label, key=f"{section}.port", reason=_("between 1 and 65535"))
     kind = delivery.kind
     if kind == "files":
         transport = delivery.transport
@@ -225,7 +236,7 @@ def check_delivery(
             raise ConfigInvalid(
                 path=label,
                 key=f"{section}.transport",
-                reason="required for kind 'files': folder, sftp, ftp or ftps",
+                reason=_("required for kind 'files': folder, sftp, ftp or ftps"),
             )
         if transport not in FILE_DELIVERY_KINDS:
             if transport.strip() and transport not in BUILTIN_DELIVERY_KINDS:
@@ -233,22 +244,26 @@ def check_delivery(
             raise ConfigInvalid(
                 path=label,
                 key=f"{section}.transport",
-                reason="folder, sftp, ftp, ftps or another installed file-delivery kind expected",
+                reason=_(
+                    "folder, sftp, ftp, ftps or another installed file-delivery kind expected"
+                ),
             )
         kind = transport
     if kind != "folder" and (delivery.file_mode is not None or delivery.group is not None):
         key = "file_mode" if delivery.file_mode is not None else "group"
         raise ConfigInvalid(
-            path=label, key=f"{section}.{key}", reason="only for files delivered into a folder"
+            path=label, key=f"{section}.{key}", reason=_("only for files delivered into a folder")
         )
     check_mode_and_group(label, section, delivery.file_mode, delivery.group)
     needs = KINDS[kind].needs
     for key in needs:
         if not getattr(delivery, key):
             raise ConfigInvalid(
-                path=label, key=f"{section}.{key}", reason=f"required for kind {kind!r}"
+                path=label,
+                key=f"{section}.{key}",
+                reason=_("required for kind {kind!r}").format(kind=kind),
             )
     if kind == "smtp" and not delivery.recipients:
         raise ConfigInvalid(
-            path=label, key=f"{section}.recipients", reason="at least one address is required"
+            path=label, key=f"{section}.recipients", reason=_("at least one address is required")
         )

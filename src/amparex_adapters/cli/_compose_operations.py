@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Protocol
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import StorageUnavailable
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import ParcelDelivery
@@ -52,7 +53,7 @@ def chain_status(storage: Storage, clock: Clock, tz: tzinfo, config: Config) -> 
     """
     if not isinstance(storage, RunLog):
         scheme = config.storage_url.partition("://")[0]
-        raise StorageUnavailable(store=scheme, reason="it keeps no run log")
+        raise StorageUnavailable(store=scheme, reason=_("it keeps no run log"))
     return ChainStatus(
         runs=storage,
         orders=storage,

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from amparex_adapters.i18n import _
+
 from .errors import ConfigInvalid
 
 if TYPE_CHECKING:
@@ -171,7 +173,7 @@ def pass_through(label: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
             kind, transport = table.get("transport"), "files"
         if not isinstance(kind, str) or not kind.strip() or kind in builtin:
             if "options" in table:
-                raise ConfigInvalid(path=label, key=f"{key}.options", reason="unknown key")
+                raise ConfigInvalid(path=label, key=f"{key}.options", reason=_("unknown key"))
             continue
         fixed = ("kind", "transport") if transport else ("kind",)
         opened = {k: v for k, v in table.items() if k in fixed}
@@ -212,6 +214,6 @@ def check_loyalty_lab(
     """
     if retention_days is not None and not 1 <= retention_days <= 36_500:
         raise ConfigInvalid(
-            path=label, key="loyalty_lab.retention_days", reason="a number of days from 1 on"
+            path=label, key="loyalty_lab.retention_days", reason=_("a number of days from 1 on")
         )
     check_mode_and_group(label, "loyalty_lab", mode, group)

@@ -11,6 +11,7 @@ import datetime as dt
 
 import attrs
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.operations import RunRetention, Thresholds
 
 from .errors import ConfigInvalid
@@ -76,7 +77,7 @@ def check_operations(label: str, run_log: RunLogConfig, status: StatusConfig) ->
         ("run_log.keep_rows", run_log.keep_rows),
     ):
         if value < 1:
-            raise ConfigInvalid(path=label, key=key, reason="at least 1 expected")
+            raise ConfigInvalid(path=label, key=key, reason=_("at least 1 expected"))
     for key, seconds in (
         ("status.silent_after_days", status.silent_after_days * 86400),
         ("status.upload_failing_after", status.upload_failing_after),
@@ -85,4 +86,4 @@ def check_operations(label: str, run_log: RunLogConfig, status: StatusConfig) ->
         ("status.alert_every", status.alert_every),
     ):
         if not 0 <= seconds <= 366 * 86400:
-            raise ConfigInvalid(path=label, key=key, reason="from 0 to a year expected")
+            raise ConfigInvalid(path=label, key=key, reason=_("from 0 to a year expected"))

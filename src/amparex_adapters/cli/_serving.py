@@ -9,6 +9,8 @@ from typing import Literal
 
 import attrs
 
+from amparex_adapters.i18n import _
+
 from .errors import ConfigInvalid
 
 __all__ = ["ClaimsConfig", "ServerConfig", "check_serving", "dispatch_mode"]
@@ -77,12 +79,14 @@ def check_serving(label: str, claims: ClaimsConfig, server: ServerConfig) -> Non
     _check_seconds(label, "server.retry_first", server.retry_first, least=1.0)
     _check_seconds(label, "server.retry_max", server.retry_max, least=server.retry_first)
     if server.metrics_port is not None and not 1 <= server.metrics_port <= 65535:
-        raise ConfigInvalid(path=label, key="server.metrics_port", reason="1 to 65535 expected")
+        raise ConfigInvalid(path=label, key="server.metrics_port", reason=_("1 to 65535 expected"))
 
 
 def _check_seconds(label: str, key: str, value: float, *, least: float) -> None:
     """Refuse a number of seconds below *least*, or one that is not finite."""
     if not least <= value <= 366 * 86400:
         raise ConfigInvalid(
-            path=label, key=key, reason=f"seconds from {least:g} to a year expected"
+            path=label,
+            key=key,
+            reason=_("seconds from {least:g} to a year expected").format(least=least),
         )

@@ -21,6 +21,8 @@ from typing import Any, Final
 
 import attrs
 
+from amparex_adapters.i18n import N_, _
+
 __all__ = ["converter", "did_you_mean", "first_problem", "known_keys", "shown"]
 
 _MAX_AMOUNT: Final = Decimal(1_000_000)
@@ -51,25 +53,31 @@ def _words(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(tp) if a is not type(None)]
-        return " or ".join(_words(a) for a in options)
+        return _(" or ").join(_words(a) for a in options)
     if origin is typing.Literal:
-        return "one of " + _one_of([shown(a) for a in typing.get_args(tp)])
+        return _("one of {choices}").format(
+            choices=_one_of([shown(a) for a in typing.get_args(tp)])
+        )
     if origin is list:
         (item,) = typing.get_args(tp) or (Any,)
-        return "a list of strings" if item is str else "a list"
+        return _("a list of strings") if item is str else _("a list")
     if origin is dict or tp is dict or attrs.has(tp):
-        return "a table"
-    return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "true or false",
-        Decimal: 'a decimal amount such as "2.50"',
-    }.get(tp, "another value")
+        return _("a table")
+    return _(
+        {
+            str: N_("a string"),
+            int: N_("an integer"),
+            float: N_("a number"),
+            bool: N_("true or false"),
+            Decimal: N_('a decimal amount such as "2.50"'),
+        }.get(tp, N_("another value"))
+    )
 
 
 def _one_of(choices: Sequence[str]) -> str:
-    return choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+    if len(choices) == 1:
+        return choices[0]
+    return _("{items} or {last}").format(items=", ".join(choices[:-1]), last=choices[-1])
 
 
 def converter() -> Any:
@@ -79,7 +87,7 @@ def converter() -> Any:
     conv = cattrs.Converter(forbid_extra_keys=True)
 
     def wrong(value: object, tp: Any) -> _Wrong:
-        return _Wrong(f"{_words(tp)} expected, not {shown(value)}")
+        return _Wrong(_("{what} expected, not {value}").format(what=_words(tp), value=shown(value)))
 
     def decimal(value: object, tp: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -89,7 +97,11 @@ def converter() -> Any:
         except InvalidOperation:
             raise wrong(value, tp) from None
         if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
-            raise _Wrong(f"a non-negative amount below 1,000,000 expected, not {shown(value)}")
+            raise _Wrong(
+                _("a non-negative amount below 1,000,000 expected, not {value}").format(
+                    value=shown(value)
+                )
+            )
         return amount
 
     def text(value: object, tp: Any) -> str:
@@ -126,7 +138,7 @@ def converter() -> Any:
             try:
                 found.append(conv.structure(element, item))
             except _Wrong as exc:
-                raise _Wrong(f"item {index}: {exc}") from None
+                raise _Wrong(_("item {index}: {reason}").format(index=index, reason=exc)) from None
         return found
 
     def optional(value: object, tp: Any) -> Any:
@@ -163,12 +175,12 @@ def _format(exc: BaseException, tp: Any) -> str:
     if isinstance(exc, _Wrong):
         return str(exc)
     if isinstance(exc, KeyError):
-        return "required key missing"
+        return _("required key missing")
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
         return "unknown key " + ", ".join(sorted(exc.extra_fields))
     if tp is not None:
-        return f"{_words(tp)} expected"
-    return "a value of another type expected"  # pragma: no cover - cattrs names the type
+        return _("{what} expected").format(what=_words(tp))
+    return _("a value of another type expected")  # pragma: no cover - cattrs names the type
 
 
 _WHERE: Final = re.compile(r"^(?P<message>.*?) @ \$(?P<path>.*)$")
@@ -181,13 +193,13 @@ def first_problem(exc: Exception, root: type) -> tuple[str, str]:
     messages = cattrs.transform_error(exc, path="$", format_exception=_format)
     found = _WHERE.match(messages[0]) if messages else None
     if found is None:  # pragma: no cover - cattrs always names one, with its path
-        return "", "a value of another type expected"
+        return "", _("a value of another type expected")
     path = re.sub(r"\[(\d+)\]", r".\1", found["path"])
     path = re.sub(r"\['([^']*)'\]", r".\1", path).strip(".")
     message = found["message"]
     if message.startswith("unknown key "):
         key = message.removeprefix("unknown key ").split(",")[0].strip()
-        return (f"{path}.{key}" if path else key), "unknown key" + did_you_mean(
+        return (f"{path}.{key}" if path else key), _("unknown key") + did_you_mean(
             key, known_keys(root, path)
         )
     return path, message
@@ -216,4 +228,4 @@ def did_you_mean(key: str, known: Sequence[str], *, quote: Callable[[str], str] 
     ''
     """
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return f"; did you mean {quote(close[0])}?" if close else ""
+    return _("; did you mean {name}?").format(name=quote(close[0])) if close else ""

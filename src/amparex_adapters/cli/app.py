@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import click
 
+from amparex_adapters.i18n import N_
 from amparex_core._version import __version__
 
 from .commands import (
@@ -35,6 +36,7 @@ from .shell import (
     LOG_LEVELS,
     AmparexGroup,
     State,
+    TranslatedMessage,
     configure_logging,
     detect_lang,
     normalize_token,
@@ -76,7 +78,11 @@ __all__ = ["cli", "detect_lang", "watch_outbox"]
     "one line each on stderr (default: $AMPAREX_LOG_LEVEL, else warning).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
-@click.version_option(__version__, prog_name="amparex")
+@click.version_option(
+    __version__,
+    prog_name="amparex",
+    message=TranslatedMessage(N_("%(prog)s, version %(version)s")),
+)
 @click.pass_context
 def cli(
     ctx: click.Context, config_path: str | None, lang: str | None, log_level: str, debug: bool

@@ -34,6 +34,7 @@ from amparex_adapters._extras import MissingExtraError
 from amparex_adapters._modes import parse_mode
 from amparex_adapters.delivery import open_file_delivery, open_parcel_delivery
 from amparex_adapters.documents import open_renderer
+from amparex_adapters.i18n import _
 from amparex_adapters.masterdata import open_masterdata
 from amparex_adapters.readers import open_reader
 from amparex_adapters.registry import (
@@ -164,7 +165,9 @@ class _NoParcelDelivery:
         raise DeliveryFailed(
             destination=self.destination,
             item=parcel.id,
-            reason=f"no [card_order.delivery] in the configuration {self._label}",
+            reason=_("no [card_order.delivery] in the configuration {path}").format(
+                path=self._label
+            ),
         )
 
 
@@ -181,10 +184,10 @@ def _refused_option(key: str, exc: Exception) -> tuple[str, str]:
     text = " ".join(str(exc).split())
     if isinstance(exc, TypeError):
         if found := _UNEXPECTED.search(text):
-            return f"{key}.{found[1]}", "unknown key"
+            return f"{key}.{found[1]}", _("unknown key")
         if found := _MISSING.search(text):
             names = found[1].replace("'", "").replace(" and ", ", ")
-            return key, f"required key missing: {names}"
+            return key, _("required key missing: {names}").format(names=names)
     return key, text
 
 
@@ -381,8 +384,10 @@ class Composition:
             raise ConfigInvalid(
                 path=self.config.label,
                 key="masterdata.kind",
-                reason=f"the master data of kind {self.config.masterdata.kind!r} cannot be "
-                "listed: its adapter offers no search",
+                reason=_(
+                    "the master data of kind {kind!r} cannot be listed: "
+                    "its adapter offers no search"
+                ).format(kind=self.config.masterdata.kind),
             )
         return data
 
@@ -403,7 +408,7 @@ class Composition:
             raise ConfigInvalid(
                 path=self.config.label,
                 key="storage",
-                reason="master data can be imported into a SQLite or PostgreSQL store only",
+                reason=_("master data can be imported into a SQLite or PostgreSQL store only"),
             )
         counts: dict[str, int] = importer(path)
         return counts

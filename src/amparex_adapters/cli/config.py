@@ -191,6 +191,8 @@ from typing import Any, Literal
 
 import attrs
 
+from amparex_adapters.i18n import _
+
 from ._checks import check_config, check_delivery, check_reader_spec, refuse_nul
 from ._discovery import (
     ConfigSearch,
@@ -469,7 +471,7 @@ class Config:
     @property
     def label(self) -> str:
         """The file's name for messages."""
-        return str(self.path) if self.path is not None else "(defaults)"
+        return str(self.path) if self.path is not None else _("(defaults)")
 
     def resolve_path(self, value: str) -> Path:
         """*value* (``~`` expanded) relative to the configuration's folder."""
@@ -500,7 +502,7 @@ class Config:
         scheme, colon, rest = url.partition(":")
         if scheme.lower() != "sqlite" or not colon or rest.startswith("//"):
             return url
-        path, _, query = rest.partition("?")
+        path, _sep, query = rest.partition("?")
         path = urllib.parse.unquote(path)
         if path in ("", ":memory:"):
             return "sqlite://" + (f"?{query}" if query else "")
@@ -556,17 +558,19 @@ def load_config(option: str | os.PathLike[str] | None = None, *, required: bool 
         )
         return Config(base=Path.cwd())
     if not path.exists():
-        raise ConfigInvalid(path=str(path), key="", reason="no such file")
+        raise ConfigInvalid(path=str(path), key="", reason=_("no such file"))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigInvalid(path=str(path), key="", reason=exc.strerror or str(exc)) from None
     except UnicodeDecodeError:
-        raise ConfigInvalid(path=str(path), key="", reason="not UTF-8 text") from None
+        raise ConfigInvalid(path=str(path), key="", reason=_("not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigInvalid(path=str(path), key="", reason=f"not valid TOML: {exc}") from None
+        raise ConfigInvalid(
+            path=str(path), key="", reason=_("not valid TOML: {problem}").format(problem=exc)
+        ) from None
     except RecursionError:  # tomllib parses nested arrays and tables recursively
-        raise ConfigInvalid(path=str(path), key="", reason="nested too deeply") from None
+        raise ConfigInvalid(path=str(path), key="", reason=_("nested too deeply")) from None
     return structure_config(data, path=path)
 
 
@@ -576,7 +580,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     Raises:
         ConfigInvalid: A key is unknown or has a wrong value.
     """
-    label = str(path) if path is not None else "(defaults)"
+    label = str(path) if path is not None else _("(defaults)")
     base = path.resolve().parent if path is not None else Path.cwd()
     sections = {f.name for f in attrs.fields(Config)} - {"path", "base"}
     unknown = sorted(set(data) - sections)
@@ -584,7 +588,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
         raise ConfigInvalid(
             path=label,
             key=unknown[0],
-            reason="unknown section" + did_you_mean(unknown[0], sorted(sections)),
+            reason=_("unknown section") + did_you_mean(unknown[0], sorted(sections)),
         )
     refuse_nul(label, data, "")
     data = pass_through(label, data)

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from amparex_adapters._modes import create_file, make_folder
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.errors import InterfaceDuplicate, TemplateDuplicate
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind, LoyaltyLabSettings
 from amparex_core.domain.masterdata import (
@@ -450,9 +451,17 @@ def _seed(
         *chain.branches, *chain.customers, *chain.employees, *documents, *statistic_templates
     )
     echo(
-        f"generated {len(chain.branches)} branches, {len(chain.customers):,} customers, "
-        f"{len(chain.glasses):,} glasses, {len(chain.contact_lenses):,} contact-lens and "
-        f"{len(chain.hearing_aids):,} hearing-aid sales in {time.perf_counter() - started:.1f} s"
+        _(
+            "generated {branches} branches, {customers:,} customers, {glasses:,} glasses, "
+            "{lenses:,} contact-lens and {aids:,} hearing-aid sales in {seconds:.1f} s"
+        ).format(
+            branches=len(chain.branches),
+            customers=len(chain.customers),
+            glasses=len(chain.glasses),
+            lenses=len(chain.contact_lenses),
+            aids=len(chain.hearing_aids),
+            seconds=time.perf_counter() - started,
+        )
     )
     interfaces = app.interfaces
     outbox = directory / "outbox"
@@ -577,10 +586,14 @@ def run_demo(
     app = Composition(config, Secrets(config, environ={}))
     try:
         if not seeded:
-            echo(f"building the demo chain in {directory} …")
+            echo(_("building the demo chain in {directory} …").format(directory=directory))
             _seed(app, directory, customers, pdf, echo)
         else:
-            echo(f"the demo chain in {directory} exists; running the main job again")
+            echo(
+                _("the demo chain in {directory} exists; running the main job again").format(
+                    directory=directory
+                )
+            )
         summary = _main_job(app, directory, created=not seeded, lang=lang)
     finally:
         app.close()
@@ -620,35 +633,46 @@ def _print_summary(
 ) -> None:
     d = summary.directory
     echo("")
-    echo(f"configuration:   {config_path}")
-    echo(f"secrets file:    {d / 'secrets.toml'} (mode 0600; the key is never printed)")
-    echo(f"database:        {d / 'amparex.sqlite'}")
+    echo(_("configuration:   {path}").format(path=config_path))
     echo(
-        f"renderer:        {'PDF forms (sample templates)' if pdf else 'text (pdf extra missing)'}"
+        _("secrets file:    {path} (mode 0600; the key is never printed)").format(
+            path=d / "secrets.toml"
+        )
     )
-    echo("Loyalty Lab export (LL5–LL7):")
-    for path in summary.written:
-        echo(f"  written        {path}")
-    for path in summary.existing:
-        echo(f"  exists, kept   {path}")
-    echo(f"Loyalty Lab upload to {d / 'loyalty-lab-server'} (LL8):")
+    echo(_("database:        {path}").format(path=d / "amparex.sqlite"))
+    renderer = _("PDF forms (sample templates)") if pdf else _("text (pdf extra missing)")
+    echo(_("renderer:        {renderer}").format(renderer=renderer))
+    echo(_("Loyalty Lab export (LL5–LL7):"))
+    for label, paths in (
+        (N_("  written        {path}"), summary.written),
+        (N_("  exists, kept   {path}"), summary.existing),
+    ):
+        for path in paths:
+            echo(_(label).format(path=path))
+    echo(_("Loyalty Lab upload to {path} (LL8):").format(path=d / "loyalty-lab-server"))
     for path in summary.uploaded:
-        echo(f"  uploaded       {path}")
+        echo(_("  uploaded       {path}").format(path=path))
     if not summary.uploaded:
-        echo("  nothing new to upload")
-    echo("  retention: uploaded exports older than 30 days are removed at each start (LL11)")
+        echo(_("  nothing new to upload"))
+    echo(_("  retention: uploaded exports older than 30 days are removed at each start (LL11)"))
     for path in summary.purged:
-        echo(f"  removed        {path}")
-    echo(f"card orders to {d / 'card-vendor'} (CO16):")
-    echo(f"  {summary.batches} batch(es) delivered")
+        echo(_("  removed        {path}").format(path=path))
+    echo(_("card orders to {path} (CO16):").format(path=d / "card-vendor"))
+    echo(_("  {count} batch(es) delivered").format(count=summary.batches))
     for path in summary.delivered:
-        echo(f"  delivered      {path}")
+        echo(_("  delivered      {path}").format(path=path))
     for error in summary.errors:
-        echo(f"  error: {error}")
+        echo(_("  error: {error}").format(error=error))
     echo("")
     if summary.idle and not summary.errors:
         echo(
-            "Nothing rewritten and nothing sent again: the exports of today exist (LL6), "
-            "every file went out once (LL8), no card order is due (CO16)."
+            _(
+                "Nothing rewritten and nothing sent again: the exports of today exist (LL6), "
+                "every file went out once (LL8), no card order is due (CO16)."
+            )
         )
-    echo(f"done in {seconds:.1f} s. Go on with: amparex --config {config_path} orders list")
+    echo(
+        _("done in {seconds:.1f} s. Go on with: amparex --config {path} orders list").format(
+            seconds=seconds, path=config_path
+        )
+    )

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
+from amparex_adapters.i18n import _
+
 __all__ = ["Page", "emit_next", "fetch_page", "page_options", "paged_json"]
 
 T = TypeVar("T")
@@ -28,7 +30,7 @@ def page_options(cursor: str) -> Callable[[F], F]:
         func = click.option(
             "--after",
             metavar=cursor,
-            help=f"Start after this {cursor} (the cursor a page before printed).",
+            help="Start after this cursor (the one the page before printed).",
         )(func)
         return click.option(
             "--limit",
@@ -68,4 +70,9 @@ def paged_json(
 def emit_next(command: str, page: Page[Any]) -> None:
     """Tell on stderr how to get the next page, when there is one."""
     if page.next is not None:
-        click.echo(f"amparex: more: {command} --after {page.next}", err=True)
+        click.echo(
+            _("amparex: more: {command} --after {cursor}").format(
+                command=command, cursor=page.next
+            ),
+            err=True,
+        )

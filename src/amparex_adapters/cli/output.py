@@ -89,8 +89,9 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, Final
 
+from amparex_adapters import i18n
 from amparex_adapters.converters import output as output_format
 from amparex_adapters.storage.sql.core import SchemaStatus, SchemaUpgrade
 from amparex_core.domain.cards import IssuedCard
@@ -215,6 +216,10 @@ def interactive(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
+# The phases' names on the progress bars, in the active language.
+_PHASES: Final = (i18n.N_("export"), i18n.N_("upload"), i18n.N_("dispatch"))
+
+
 @contextmanager
 def progress_reporter(
     enabled: bool, phases: Sequence[str]
@@ -240,7 +245,7 @@ def progress_reporter(
 
         def report(phase: str, done: int, total: int, item: str) -> None:
             if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total, item="")
+                tasks[phase] = bar.add_task(i18n.gettext(phase), total=total, item="")
             bar.update(tasks[phase], completed=done, total=total, item=item)
 
         for phase in phases:

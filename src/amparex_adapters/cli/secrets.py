@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.secret import Secret
 
 from .errors import ConfigInvalid, SecretMissing, SecretsFileInsecure
@@ -132,7 +133,7 @@ def check_secrets_file(path: Path) -> None:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise ConfigInvalid(path=str(path), key="secrets.file", reason="no such file") from None
+        raise ConfigInvalid(path=str(path), key="secrets.file", reason=_("no such file")) from None
     except OSError as exc:
         raise ConfigInvalid(
             path=str(path), key="secrets.file", reason=exc.strerror or str(exc)
@@ -148,17 +149,21 @@ def _read_secrets_file(path: Path) -> dict[str, Secret]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
-        raise ConfigInvalid(path=label, key="", reason="cannot be read") from None
+        raise ConfigInvalid(path=label, key="", reason=_("cannot be read")) from None
     except (tomllib.TOMLDecodeError, RecursionError):
         # The parser's message quotes the offending line, which may hold a secret.
-        raise ConfigInvalid(path=label, key="", reason="not valid TOML") from None
+        raise ConfigInvalid(path=label, key="", reason=_("not valid TOML")) from None
     values: dict[str, Secret] = {}
     for key, value in data.items():
         if key not in SECRET_VARIABLES:
             raise ConfigInvalid(
-                path=label, key=key, reason=f"unknown secret; known: {', '.join(SECRET_VARIABLES)}"
+                path=label,
+                key=key,
+                reason=_("unknown secret; known: {names}").format(
+                    names=", ".join(SECRET_VARIABLES)
+                ),
             )
         if not isinstance(value, str):
-            raise ConfigInvalid(path=label, key=key, reason="a string expected")
+            raise ConfigInvalid(path=label, key=key, reason=_("a string expected"))
         values[key] = Secret(value)
     return values

@@ -9,8 +9,14 @@ never on the root (:mod:`amparex_adapters.cli.app`):
   ``amparex: error [CODE]: MESSAGE`` (:func:`report_error`) and exit status 1;
 * :func:`configure_logging` sends the library's log records to stderr, one scrubbed line
   each (``amparex: warning: MESSAGE``), from ``--log-level`` / ``AMPAREX_LOG_LEVEL`` on;
+* :class:`HelpCommand` and :class:`HelpGroup` show help in the active language
+  (:mod:`amparex_adapters.i18n`), which the root (:meth:`AmparexGroup.main`) chooses
+  from ``--lang`` or the locale before click parses anything;
 * :data:`UNATTENDED` names the commands that never run without a configuration file
   (OP4) and :data:`READ_ONLY` those that never create a store.
+
+The prefixes ``amparex: error [CODE]:`` and ``amparex: LEVEL:`` stay English in every
+language, like the codes: scripts match them.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import click
 
+from amparex_adapters import i18n
 from amparex_adapters._extras import MissingExtraError
 from amparex_adapters.storage import split_login
 from amparex_core.domain.errors import AmparexError
@@ -46,9 +53,13 @@ __all__ = [
     "READ_ONLY",
     "UNATTENDED",
     "AmparexGroup",
+    "HelpCommand",
+    "HelpGroup",
     "State",
+    "TranslatedMessage",
     "configure_logging",
     "detect_lang",
+    "lang_argument",
     "normalize_token",
     "report_error",
     "word",
@@ -100,6 +111,27 @@ def detect_lang(option: str | None, environ: dict[str, str] | None = None) -> st
         if value:
             return "de" if value.lower().startswith("de") else "en"
     return "en"
+
+
+def lang_argument(args: Sequence[str]) -> str | None:
+    """The value of ``--lang`` among the command line's *args*, if one is given.
+
+    Read before click parses (help and usage errors come out during parsing, before the
+    option's own value is known); the last one counts, as with click. Nothing after
+    ``--`` is an option.
+
+    >>> lang_argument(["--config", "a.toml", "--lang=de", "templates", "--help"])
+    'de'
+    """
+    found = None
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            found = args[index + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found if found in i18n.LANGUAGES else None
 
 
 class State:
@@ -207,8 +239,94 @@ def report_error(state: State, exc: AmparexError) -> None:
     click.echo(line, err=True)
 
 
-class AmparexGroup(click.Group):
-    """A group that turns refusals into one line and exit status 1."""
+@contextlib.contextmanager
+def _help_in_language(command: click.Command, ctx: click.Context | None) -> Iterator[None]:
+    """*command*'s help texts (its own, its options') in the active language, for a while.
+
+    The code holds them in English (the message ids, as click shows them:
+    :func:`inspect.cleandoc`); in English nothing changes.
+    """
+    if i18n.language() == "en":
+        yield
+        return
+    import inspect
+
+    params = command.get_params(ctx) if ctx is not None else []
+    saved: list[tuple[Any, str, Any]] = []
+    for target, attribute in [(command, "help"), (command, "short_help"), (command, "epilog")] + [
+        (param, "help") for param in params
+    ]:
+        text = getattr(target, attribute, None)
+        if isinstance(text, str) and text:
+            saved.append((target, attribute, text))
+            setattr(target, attribute, i18n.gettext(inspect.cleandoc(text)))
+    try:
+        yield
+    finally:
+        for target, attribute, text in saved:
+            setattr(target, attribute, text)
+
+
+class HelpCommand(click.Command):
+    """A command whose help (``--help``, its line in a group's list) is in the active language."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the help in the active language."""
+        with _help_in_language(self, ctx):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The line of this command in its group's help, in the active language."""
+        with _help_in_language(self, None):
+            return super().get_short_help_str(limit)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """Click's ``--help`` option, its help kept as the English message id."""
+        option = super().get_help_option(ctx)
+        if option is not None:  # click made it in the language of its first use
+            option.help = i18n.gettext("Show this message and exit.")
+        return option
+
+
+class HelpGroup(HelpCommand, click.Group):
+    """A group whose help, and that of the commands made with it, is in the active language."""
+
+    command_class = HelpCommand
+    group_class = type  # subgroups are HelpGroups too
+
+
+class TranslatedMessage(str):
+    """A ``%``-template click formats late (``--version``'s message), in the active language.
+
+    click's ``version_option`` takes its message when the command is defined; formatting
+    it (``message % values``) looks the text up at that moment instead.
+    """
+
+    __slots__ = ()
+
+    def __mod__(self, values: Any) -> str:
+        """The message in the active language, formatted with *values*."""
+        text: str = i18n.gettext(str(self)) % values
+        return text
+
+
+class AmparexGroup(HelpGroup):
+    """The root: refusals become one line and exit status 1; the language comes first."""
+
+    def main(self, args: Sequence[str] | None = None, *extra: Any, **kwargs: Any) -> Any:
+        """Run the command in the language of ``--lang`` or the locale.
+
+        The language is set before click parses, so help and usage errors are in it
+        too; click's own messages go through :mod:`amparex_adapters.i18n`. The previous
+        language is restored afterwards (a caller in the same process keeps its own).
+        """
+        argv = list(sys.argv[1:] if args is None else args)
+        previous = i18n.set_language(detect_lang(lang_argument(argv)))
+        i18n.install_for_click()
+        try:
+            return super().main(argv, *extra, **kwargs)
+        finally:
+            i18n.set_language(previous)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; report refusals and unexpected errors in one line."""
@@ -229,11 +347,13 @@ class AmparexGroup(click.Group):
             found = re.search(r"amparex-core\[(\w+)\]", str(exc))
             report_error(
                 state,
-                ExtraMissing(feature="this adapter", extra=found[1] if found else "all"),
+                ExtraMissing(
+                    feature=i18n.gettext("this adapter"), extra=found[1] if found else "all"
+                ),
             )
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo("amparex: interrupted", err=True)
+            click.echo(i18n.gettext("amparex: interrupted"), err=True)
             ctx.exit(130)
         except BrokenPipeError:  # `amparex orders list | head`: the reader has enough
             with contextlib.suppress(OSError, ValueError):
@@ -244,7 +364,7 @@ class AmparexGroup(click.Group):
             if state.debug:
                 click.echo(state.scrub(traceback.format_exc()).rstrip(), err=True)
             text = state.scrub(" ".join(str(exc).split())) or type(exc).__name__
-            hint = "" if state.debug else " (run with --debug for details)"
+            hint = "" if state.debug else i18n.gettext(" (run with --debug for details)")
             click.echo(f"amparex: error [internal]: {type(exc).__name__}: {text}{hint}", err=True)
             ctx.exit(1)
 
@@ -259,7 +379,9 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+        raise click.BadParameter(
+            i18n.gettext("{value!r} is not a date YYYY-MM-DD").format(value=value)
+        ) from None
 
 
 def _instant(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.datetime | None:
@@ -268,9 +390,13 @@ def _instant(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     try:
         instant = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date-time") from None
+        raise click.BadParameter(
+            i18n.gettext("{value!r} is not an ISO date-time").format(value=value)
+        ) from None
     if instant.tzinfo is None:
-        raise click.BadParameter("give a time zone offset, e.g. 2026-12-01T08:00+01:00")
+        raise click.BadParameter(
+            i18n.gettext("give a time zone offset, e.g. 2026-12-01T08:00+01:00")
+        )
     return instant
 
 
@@ -325,8 +451,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
     from .output import interactive
 
     table = Table(box=None, pad_edge=False)
-    for index, header in enumerate(headers):
-        table.add_column(header, no_wrap=index == 0)
+    for index, header in enumerate(headers):  # the headers are message ids (N_)
+        table.add_column(i18n.gettext(header), no_wrap=index == 0)
     for row in rows:
         table.add_row(*row)
     # In a pipe, rows stay whole lines instead of wrapping at 80 columns.
@@ -357,6 +483,21 @@ LIBRARY_LOGGERS: Final = ("amparex_core", "amparex_adapters")
 """The loggers whose records the command shows (those of every module of the library)."""
 
 _DEBUG_FORMAT: Final = "amparex: debug: %(name)s: %(message)s"
+
+
+def _message(record: logging.LogRecord) -> str:
+    """The message of *record* in the active language (its format string is a message id)."""
+    if isinstance(record.msg, str) and i18n.language() != "en":
+        text = i18n.gettext(record.msg)
+        if text != record.msg:
+            args = record.args
+            if isinstance(args, tuple):  # words the library marked (N_), such as a folder's
+                args = tuple(i18n.gettext(a) if isinstance(a, str) else a for a in args)
+            try:
+                return text % args if args else text
+            except (TypeError, ValueError, KeyError):  # a translation that does not fit
+                pass
+    return record.getMessage()
 
 
 class _StderrLines(logging.Handler):
@@ -390,7 +531,7 @@ class _StderrLines(logging.Handler):
             if self._debug:
                 text = self.format(record)
             else:
-                message = " ".join(record.getMessage().split())
+                message = " ".join(_message(record).split())
                 text = f"amparex: {record.levelname.lower()}: {message}"
             click.echo(self._scrub(text), err=True)
         except Exception:  # noqa: BLE001 - logging never breaks the command

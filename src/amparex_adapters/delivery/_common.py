@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import attrs
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import DeliveryError, DeliveryFailed
 from amparex_core.domain.secret import redact as scrub  # the one scrubber
 
@@ -64,7 +65,7 @@ def check_name(name: str, *, destination: str) -> str:
         raise DeliveryFailed(
             destination=destination,
             item=name,
-            reason="not a plain file name (no path separators, no leading dot)",
+            reason=_("not a plain file name (no path separators, no leading dot)"),
         )
     return name
 

@@ -21,6 +21,7 @@ import io
 from typing import Any, BinaryIO
 
 from amparex_adapters.delivery._common import check_name
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile, Parcel
 from amparex_core.ports.delivery import FileDelivery
@@ -49,7 +50,7 @@ def remote_names(parcel: Parcel) -> list[str]:
         raise DeliveryFailed(
             destination="-",
             item=parcel.id,
-            reason=f"attachment names must be distinct and not {README_NAME!r}",
+            reason=_("attachment names must be distinct and not {name!r}").format(name=README_NAME),
         )
     return names
 

@@ -49,6 +49,7 @@ from amparex_adapters.delivery._common import (
     sweep_stale,
     temp_name,
 )
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 
@@ -120,7 +121,7 @@ class FolderDelivery:
         check_name(file.name, destination=self.destination)
         if not self.folder.is_dir():
             raise DeliveryFailed(
-                destination=self.destination, item=file.name, reason="the folder does not exist"
+                destination=self.destination, item=file.name, reason=_("the folder does not exist")
             )
         with self._lock:
             if self.sweeps == 0:
@@ -164,7 +165,7 @@ class FolderDelivery:
                 return [(e.name, functools.partial(_regular_mtime, e)) for e in entries]
 
         self.sweeps += 1
-        warn_if_loose(logger, "the delivery folder", self.folder, folder_mode(self.file_mode))
+        warn_if_loose(logger, N_("the delivery folder"), self.folder, folder_mode(self.file_mode))
         removed, _ = sweep_stale(
             listing,
             lambda name: os.unlink(self.folder / name),

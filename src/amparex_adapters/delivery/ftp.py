@@ -52,6 +52,7 @@ from amparex_adapters.delivery._common import (
     temp_name,
     unreachable,
 )
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 from amparex_core.domain.secret import Secret
@@ -194,8 +195,10 @@ class FtpDelivery:
             raise DeliveryFailed(
                 destination=self.destination,
                 item="-",
-                reason="plain FTP sends the password unencrypted; the configuration "
-                "must allow it explicitly (allow_plain)",
+                reason=_(
+                    "plain FTP sends the password unencrypted; the configuration "
+                    "must allow it explicitly (allow_plain)"
+                ),
             )
         self.host = host
         self.port = port

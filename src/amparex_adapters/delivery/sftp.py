@@ -78,6 +78,7 @@ from amparex_adapters.delivery._sftp_requests import (
     fast_path,
     give_up_fast_path,
 )
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import HostKeyRejected
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 from amparex_core.domain.secret import Secret
@@ -589,12 +590,12 @@ class SftpDelivery:
     def _check_host_key(self, paramiko: ModuleType, key: Any) -> None:
         seen = fingerprint(key.asbytes())
         name = self._host_entry_name()
-        if self.host_key_fingerprint is not None:
-            if seen != self.host_key_fingerprint:
+        if (pin := self.host_key_fingerprint) is not None:
+            if seen != pin:
                 raise HostKeyRejected(
                     host=name,
                     fingerprint=seen,
-                    reason=f"it does not match the pinned fingerprint {self.host_key_fingerprint}",
+                    reason=_("it does not match the pinned fingerprint {pin}").format(pin=pin),
                 )
             return
         assert self.known_hosts is not None
@@ -605,7 +606,9 @@ class SftpDelivery:
             raise HostKeyRejected(
                 host=name,
                 fingerprint=seen,
-                reason=f"the key differs from the one in {self.known_hosts} (changed host key)",
+                reason=_("the key differs from the one in {file} (changed host key)").format(
+                    file=self.known_hosts
+                ),
             )
         if entry is not None:
             raise HostKeyRejected(
@@ -618,7 +621,9 @@ class SftpDelivery:
             )
         if not self.accept_new_host_key:
             raise HostKeyRejected(
-                host=name, fingerprint=seen, reason=f"the host is not in {self.known_hosts}"
+                host=name,
+                fingerprint=seen,
+                reason=_("the host is not in {file}").format(file=self.known_hosts),
             )
         self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
         with self.known_hosts.open("a", encoding="ascii") as out:

@@ -40,6 +40,7 @@ from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from typing import Final, Literal
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.domain.secret import Secret, redact
@@ -225,8 +226,9 @@ class SmtpParcelDelivery:
         try:
             raw = self.message_bytes(parcel)
         except (ValueError, TypeError) as exc:
-            raise self._failed(parcel, f"the message cannot be built: {exc}") from None
-        reason = "no attempt was made"
+            message = _("the message cannot be built: {problem}").format(problem=exc)
+            raise self._failed(parcel, message) from None
+        reason = _("no attempt was made")
         for attempt in range(self.attempts):
             if attempt:
                 delay = self.backoff * 2 ** (attempt - 1)

@@ -86,6 +86,7 @@ from amparex_adapters._modes import (
     warn_if_loose,
 )
 from amparex_adapters.exports._changes import open_changes
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
 from amparex_core.domain.interfaces import is_absolute_directory, is_export_directory
 from amparex_core.domain.outbox import FolderStamp
@@ -282,7 +283,7 @@ class FolderExportTarget:
             if directory in self._reported:
                 return
             self._reported.add(directory)
-        warn_if_loose(logger, "the export folder", directory, self.folder_mode)
+        warn_if_loose(logger, N_("the export folder"), directory, self.folder_mode)
 
     # ------------------------------------------------------------ names and folders
 
@@ -296,7 +297,7 @@ class FolderExportTarget:
         if is_absolute_directory(directory):
             return directory
         if self._base is None or not is_export_directory(directory):
-            raise ExportDirectoryInvalid(directory=directory, reason="not an absolute path")
+            raise ExportDirectoryInvalid(directory=directory, reason=_("not an absolute path"))
         return os.path.join(self._base, directory)
 
     def _path(self, directory: str, name: str) -> str:
@@ -309,7 +310,9 @@ class FolderExportTarget:
             or "\x00" in name
             or self.is_temp_name(name)
         ):
-            raise ExportFailed(directory=directory, file_name=name, reason="not a plain file name")
+            raise ExportFailed(
+                directory=directory, file_name=name, reason=_("not a plain file name")
+            )
         return os.path.join(directory, name)
 
     def check_directory(self, directory: str) -> None:
@@ -322,18 +325,22 @@ class FolderExportTarget:
         try:
             info = os.stat(directory)
         except FileNotFoundError:
-            raise ExportDirectoryInvalid(directory=directory, reason="it does not exist") from None
+            raise ExportDirectoryInvalid(
+                directory=directory, reason=_("it does not exist")
+            ) from None
         except OSError as exc:
             raise ExportDirectoryInvalid(
-                directory=directory, reason=f"it cannot be read ({exc.strerror})"
+                directory=directory,
+                reason=_("it cannot be read ({problem})").format(problem=exc.strerror),
             ) from exc
         if not stat.S_ISDIR(info.st_mode):
-            raise ExportDirectoryInvalid(directory=directory, reason="it is not a folder")
+            raise ExportDirectoryInvalid(directory=directory, reason=_("it is not a folder"))
         try:
             fd, probe = self._create_temp(directory)
         except OSError as exc:
             raise ExportDirectoryInvalid(
-                directory=directory, reason=f"it is not writable ({exc.strerror})"
+                directory=directory,
+                reason=_("it is not writable ({problem})").format(problem=exc.strerror),
             ) from exc
         os.close(fd)
         with contextlib.suppress(FileNotFoundError):
@@ -343,7 +350,8 @@ class FolderExportTarget:
         """The cheap part of :meth:`check_directory`: absolute, present, a folder."""
         directory = self._folder(directory)
         if not os.path.isdir(directory):
-            reason = "it is not a folder" if os.path.lexists(directory) else "it does not exist"
+            exists = os.path.lexists(directory)
+            reason = _("it is not a folder") if exists else _("it does not exist")
             raise ExportDirectoryInvalid(directory=directory, reason=reason)
 
     def exists(self, directory: str, name: str) -> bool:
@@ -414,7 +422,8 @@ class FolderExportTarget:
         except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
             self._check_directory_exists(directory)
             raise ExportDirectoryInvalid(
-                directory=directory, reason=f"it is not writable ({exc.strerror})"
+                directory=directory,
+                reason=_("it is not writable ({problem})").format(problem=exc.strerror),
             ) from exc
         except OSError as exc:
             raise ExportFailed(
@@ -439,7 +448,9 @@ class FolderExportTarget:
             _fsync_directory(directory)
         except OSError as exc:
             raise ExportFailed(
-                directory=directory, file_name=name, reason=f"folder not synced ({exc.strerror})"
+                directory=directory,
+                file_name=name,
+                reason=_("folder not synced ({problem})").format(problem=exc.strerror),
             ) from exc
         return published
 
@@ -462,7 +473,8 @@ class FolderExportTarget:
                 return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
         except OSError as exc:
             raise ExportDirectoryInvalid(
-                directory=directory, reason=f"it cannot be read ({exc.strerror})"
+                directory=directory,
+                reason=_("it cannot be read ({problem})").format(problem=exc.strerror),
             ) from exc
 
     def facts(self, directory: str, name: str, *, with_hash: bool = True) -> FileFacts:
@@ -508,13 +520,16 @@ class FolderExportTarget:
         try:
             info = os.stat(directory)
         except FileNotFoundError:
-            raise ExportDirectoryInvalid(directory=directory, reason="it does not exist") from None
+            raise ExportDirectoryInvalid(
+                directory=directory, reason=_("it does not exist")
+            ) from None
         except OSError as exc:
             raise ExportDirectoryInvalid(
-                directory=directory, reason=f"it cannot be read ({exc.strerror})"
+                directory=directory,
+                reason=_("it cannot be read ({problem})").format(problem=exc.strerror),
             ) from exc
         if not stat.S_ISDIR(info.st_mode):
-            raise ExportDirectoryInvalid(directory=directory, reason="it is not a folder")
+            raise ExportDirectoryInvalid(directory=directory, reason=_("it is not a folder"))
         changed = max(info.st_mtime_ns, info.st_ctime_ns)
         version = (
             info.st_ino,

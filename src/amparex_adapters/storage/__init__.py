@@ -28,6 +28,7 @@ import re
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import AdapterUnknown, StorageUnavailable
 
 if TYPE_CHECKING:
@@ -132,13 +133,17 @@ def open_storage(url: str, **options: Any) -> Storage:
     scheme = scheme.lower()
     if not sep:
         raise StorageUnavailable(
-            store=redact_url(url), reason=f"not a storage URL; use one of {_schemes()}"
+            store=redact_url(url),
+            reason=_("not a storage URL; use one of {schemes}").format(schemes=_schemes()),
         )
     try:
         factory: StorageFactory = STORAGE.load(scheme)
     except AdapterUnknown:
         raise StorageUnavailable(
-            store=f"{scheme}://…", reason=f"unknown scheme {scheme!r}; use one of {_schemes()}"
+            store=f"{scheme}://…",
+            reason=_("unknown scheme {scheme!r}; use one of {schemes}").format(
+                scheme=scheme, schemes=_schemes()
+            ),
         ) from None
     return factory(url, **options) if options else factory(url)
 
@@ -195,7 +200,7 @@ def sqlite_file(url: str) -> str | None:
     if not path.startswith("/"):
         raise StorageUnavailable(
             store=redact_url(url),
-            reason="a SQLite path must be absolute: sqlite:///abs/path.sqlite",
+            reason=_("a SQLite path must be absolute: sqlite:///abs/path.sqlite"),
         )
     if path.startswith("//"):
         path = path[1:]
@@ -203,7 +208,7 @@ def sqlite_file(url: str) -> str | None:
         # "db.sqlite/." would open db.sqlite; the URL must say which file it means.
         raise StorageUnavailable(
             store=redact_url(url),
-            reason="a SQLite path must name its file plainly, without '.' or '..' parts",
+            reason=_("a SQLite path must name its file plainly, without '.' or '..' parts"),
         )
     return path
 

@@ -54,6 +54,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from amparex_adapters._extras import require
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import AmparexError, StorageUnavailable, StorageValueInvalid
 from amparex_core.domain.secret import redact
 
@@ -276,7 +277,7 @@ class PostgresStorage(SqlStorage):
         except pool_module.PoolTimeout as exc:
             self._pool.close()
             raise StorageUnavailable(
-                store=self.store_name, reason="no connection to the server"
+                store=self.store_name, reason=_("no connection to the server")
             ) from exc
         try:
             self.open_schema("check" if schema == "auto" else schema)
@@ -293,7 +294,7 @@ class PostgresStorage(SqlStorage):
             reason = re.sub(r'"[^"]*"', '"…"', _reason(exc))
             raise StorageUnavailable(
                 store=self.store_name,
-                reason=f"the connection string is malformed ({reason})",
+                reason=_("the connection string is malformed ({problem})").format(problem=reason),
             ) from None
         return params
 

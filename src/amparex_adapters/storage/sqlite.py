@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Final
 
 from amparex_adapters._modes import OWNER_ONLY, create_file, warn_if_loose
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 
 from .sql import Conflict, Cursor, SqlStorage
@@ -88,12 +89,12 @@ class SqliteStorage(SqlStorage):
         try:
             if target != _MEMORY and not Path(target).parent.is_dir():
                 raise StorageUnavailable(
-                    store=self.store_name, reason="the folder of the database does not exist"
+                    store=self.store_name, reason=_("the folder of the database does not exist")
                 )
             if inspect and not Path(target).is_file():
                 raise StorageUnavailable(
                     store=self.store_name,
-                    reason="there is no database file yet (amparex db upgrade makes one)",
+                    reason=_("there is no database file yet (amparex db upgrade makes one)"),
                 )
             if target != _MEMORY:
                 _create_owner_only(target)
@@ -121,7 +122,7 @@ class SqliteStorage(SqlStorage):
     def _report_loose_modes(self) -> None:
         """One WARNING when the database or its WAL files may be read by other users."""
         for suffix in ("", "-wal", "-shm"):
-            if warn_if_loose(logger, "the store file", self.path + suffix, OWNER_ONLY):
+            if warn_if_loose(logger, N_("the store file"), self.path + suffix, OWNER_ONLY):
                 return
 
     def _enable_wal(self, timeout: float) -> None:

@@ -87,6 +87,11 @@ def test_LL8_a_changed_host_key_is_one_connection_and_one_line_per_run(
         assert proxy.connections == 3
         assert len(_errors(plain.stderr)) == 1
         assert "nothing new to upload" not in plain.stdout
+        # ... and says so in German (issue 15 item 9), the refusal too
+        assert "4 Dateien noch nicht hochgeladen: der nächste Lauf versucht es erneut" in (
+            plain.stdout
+        )
+        assert "nichts Neues" not in plain.stdout
 
         # The operator puts the right key in: the next run sends every file, once.
         known.write_text(

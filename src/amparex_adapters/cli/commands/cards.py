@@ -8,7 +8,8 @@ import click
 
 from amparex_adapters.cli.errors import NoCardPresented
 from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
-from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
+from amparex_adapters.cli.shell import HelpGroup, _app, _choice, _enum, _json_option, _table, word
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.cards import CardPresentation, CardTechnology, CardUid, UidForm
 from amparex_core.domain.errors import AmparexError
 from amparex_core.ports.readers import CardWriter
@@ -19,12 +20,12 @@ if TYPE_CHECKING:
 __all__ = ["cards"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def cards() -> None:
     """Issued cards at the counter: read, register, identify, encode, invalidate."""
 
 
-_READER_HELP = "pcsc, pcsc:NAME, nfc:PATH or scripted (default: [reader] default)."
+_READER_HELP = N_("pcsc, pcsc:NAME, nfc:PATH or scripted (default: [reader] default).")
 
 
 def _reader_spec(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -33,7 +34,9 @@ def _reader_spec(_ctx: click.Context, _param: click.Parameter, value: str | None
     kind, sep, arg = value.partition(":")
     if kind == "pcsc" or (kind == "scripted" and not sep) or (kind == "nfc" and arg):
         return value
-    raise click.BadParameter(f"{value!r}: use {_READER_HELP}")
+    raise click.BadParameter(
+        _("{value!r}: use {choices}").format(value=value, choices=_(_READER_HELP))
+    )
 
 
 def _timeout(app: Composition, timeout: float | None) -> float:
@@ -41,9 +44,9 @@ def _timeout(app: Composition, timeout: float | None) -> float:
 
 
 def _show_presentation(p: CardPresentation) -> None:
-    click.echo(f"technology: {word(p.technology)}")
-    click.echo(f"uid: {p.uid.hex}")
-    click.echo(f"card number: {p.card_number or '-'}")
+    click.echo(_("technology: {technology}").format(technology=word(p.technology)))
+    click.echo(_("uid: {uid}").format(uid=p.uid.hex))
+    click.echo(_("card number: {number}").format(number=p.card_number or "-"))
 
 
 @cards.command("read")
@@ -62,10 +65,10 @@ def cards_read(ctx: click.Context, reader_spec: str | None, timeout: float | Non
     try:
         found = app.desk.identify(presentation)
     except AmparexError as exc:
-        click.echo(f"status: {exc.code}")
+        click.echo(_("status: {code}").format(code=exc.code))
         return
-    click.echo(f"issued card: {found.card.number}")
-    click.echo(f"holder: {found.holder.id} {found.holder.display_name}")
+    click.echo(_("issued card: {number}").format(number=found.card.number))
+    click.echo(_("holder: {id} {name}").format(id=found.holder.id, name=found.holder.display_name))
 
 
 @cards.command("register")
@@ -106,7 +109,9 @@ def cards_register(  # noqa: PLR0917 - click passes options by position
     target: CardUid | CardPresentation
     if uid is None:
         if technology is not None:
-            raise click.UsageError("--technology goes with a UID; a presented card tells its own")
+            raise click.UsageError(
+                _("--technology goes with a UID; a presented card tells its own")
+            )
         reader = app.reader(reader_spec)
         seconds = _timeout(app, timeout)
         presented = app.desk.read(reader, timeout=seconds)
@@ -114,18 +119,18 @@ def cards_register(  # noqa: PLR0917 - click passes options by position
             raise NoCardPresented(reader=reader.name, timeout=f"{seconds:g}")
         target = presented
     elif reader_spec is not None or timeout is not None:
-        raise click.UsageError("--reader and --timeout read a card: leave out UID for that")
+        raise click.UsageError(_("--reader and --timeout read a card: leave out UID for that"))
     elif technology is not None:
         form = _enum(UidForm, uid_form)
         target = CardPresentation(
             technology=_enum(CardTechnology, technology), raw_uid=uid, uid_form=form
         )
-        _ = target.uid  # a malformed UID is refused here (CR5)
+        _uid = target.uid  # a malformed UID is refused here (CR5)
     else:
         target = CardUid.parse(uid, _enum(UidForm, uid_form))
     card = app.desk.register(number, target)
     assert card.uid is not None
-    click.echo(f"registered {card.uid.hex} to card {card.number}")
+    click.echo(_("registered {uid} to card {number}").format(uid=card.uid.hex, number=card.number))
 
 
 @cards.command("identify")
@@ -141,7 +146,11 @@ def cards_register(  # noqa: PLR0917 - click passes options by position
 def cards_identify(ctx: click.Context, uid: str, uid_form: str) -> None:
     """Card UID → issued card → holder (CR2, CR5)."""
     found = _app(ctx).desk.identify(CardUid.parse(uid, _enum(UidForm, uid_form)))
-    click.echo(f"card {found.card.number}: {found.holder.id} {found.holder.display_name}")
+    click.echo(
+        _("card {number}: {id} {name}").format(
+            number=found.card.number, id=found.holder.id, name=found.holder.display_name
+        )
+    )
 
 
 @cards.command("encode")
@@ -156,9 +165,14 @@ def cards_encode(
     app = _app(ctx)
     reader = app.reader(reader_spec)
     if not isinstance(reader, CardWriter):
-        raise click.UsageError(f"the reader {reader.name} cannot write cards")
+        message = _("the reader {name} cannot write cards").format(name=reader.name)
+        raise click.UsageError(message)
     card = app.desk.encode(number, reader, timeout=_timeout(app, timeout))
-    click.echo(f"encoded card {card.number} on {card.uid.hex if card.uid else '-'}")
+    click.echo(
+        _("encoded card {number} on {uid}").format(
+            number=card.number, uid=card.uid.hex if card.uid else "-"
+        )
+    )
 
 
 @cards.command("invalidate")
@@ -176,11 +190,13 @@ def cards_invalidate(
     if erase:
         reader = app.reader(reader_spec)
         if not isinstance(reader, CardWriter):
-            raise click.UsageError(f"the reader {reader.name} cannot write cards")
+            raise click.UsageError(
+                _("the reader {name} cannot write cards").format(name=reader.name)
+            )
         writer = reader
     card = app.desk.invalidate(number, writer=writer, timeout=_timeout(app, timeout))
     since = "-" if card.blocked_at is None else card.blocked_at.isoformat()
-    click.echo(f"card {card.number} is invalid since {since}")
+    click.echo(_("card {number} is invalid since {since}").format(number=card.number, since=since))
 
 
 @cards.command("list")
@@ -199,7 +215,16 @@ def cards_list(ctx: click.Context, limit: int | None, after: str | None, as_json
         click.echo(dumps(paged_json("cards", found, shown, paged=paged)))
         return
     _table(
-        ["number", "holder", "type", "kind", "issued", "valid until", "UID", "state"],
+        [
+            N_("number"),
+            N_("holder"),
+            N_("type"),
+            N_("kind"),
+            N_("issued"),
+            N_("valid until"),
+            N_("UID"),
+            N_("state"),
+        ],
         [
             [
                 c.number,

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from amparex_adapters.cli.shell import _app, _json_option, _redact_url, _state
+from amparex_adapters.cli.shell import HelpGroup, _app, _json_option, _redact_url, _state
+from amparex_adapters.i18n import _
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["config_group"]
 
 
-@click.group("config")
+@click.group("config", cls=HelpGroup)
 def config_group() -> None:
     """The configuration in effect."""
 
@@ -45,7 +46,7 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
     for key, value in _flatten(shown):
         click.echo(scrub(f"{key} = {value}"))
     for name, value in secret_values.items():
-        click.echo(f"secret {name} = {value or '(not set)'}")
+        click.echo(f"secret {name} = {value or _('(not set)')}")
 
 
 def config_document(app: Composition) -> dict[str, Any]:

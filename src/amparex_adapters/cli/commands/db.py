@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from amparex_adapters.cli.shell import _app, _json_option
+from amparex_adapters.cli.shell import HelpGroup, _app, _json_option
+from amparex_adapters.i18n import N_, _
 from amparex_adapters.storage import redact_url
 
 if TYPE_CHECKING:
@@ -22,14 +23,14 @@ if TYPE_CHECKING:
 __all__ = ["db"]
 
 _STATES = {
-    "current": "current",
-    "upgrade_needed": "an upgrade is needed: amparex db upgrade",
-    "newer_compatible": "newer than this version's, and usable by it (it only adds)",
-    "too_new": "too new for this version: update amparex-core on this computer",
+    "current": N_("current"),
+    "upgrade_needed": N_("an upgrade is needed: amparex db upgrade"),
+    "newer_compatible": N_("newer than this version's, and usable by it (it only adds)"),
+    "too_new": N_("too new for this version: update amparex-core on this computer"),
 }
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def db() -> None:
     """The store's schema: status and upgrade (OP5)."""
 
@@ -52,8 +53,8 @@ def db_status(ctx: click.Context, as_json: bool) -> None:
         if as_json:
             click.echo(dumps(schema_status_json(None, name)))
         else:
-            click.echo(f"store:          {name}")
-            click.echo("schema:         none (this store keeps no schema versions)")
+            click.echo(_("store:          {name}").format(name=name))
+            click.echo(_("schema:         none (this store keeps no schema versions)"))
         return
     status = store.schema_status()
     if as_json:
@@ -63,15 +64,22 @@ def db_status(ctx: click.Context, as_json: bool) -> None:
 
 
 def _print_status(status: SchemaStatus, name: str) -> None:
-    window = f"{status.code}, and {status.code + 1} where it only adds"
-    click.echo(f"store:          {name}")
-    click.echo(f"store schema:   {status.found if status.found else 'none'}")
-    click.echo(f"code schema:    {status.code} (works with {window})")
+    window = _("{code}, and {next} where it only adds").format(
+        code=status.code, next=status.code + 1
+    )
+    click.echo(_("store:          {name}").format(name=name))
+    found = status.found if status.found else _("none")
+    click.echo(_("store schema:   {found}").format(found=found))
+    click.echo(
+        _("code schema:    {code} (works with {window})").format(code=status.code, window=window)
+    )
     if status.compatible_from is not None:
-        click.echo(f"usable from:    code schema {status.compatible_from}")
-    pending = ", ".join(str(v) for v in status.pending) or "none"
-    click.echo(f"pending:        {pending}")
-    click.echo(f"state:          {_STATES[status.state]}")
+        click.echo(
+            _("usable from:    code schema {version}").format(version=status.compatible_from)
+        )
+    pending = ", ".join(str(v) for v in status.pending) or _("none")
+    click.echo(_("pending:        {pending}").format(pending=pending))
+    click.echo(_("state:          {state}").format(state=_(_STATES[status.state])))
 
 
 @db.command("upgrade")
@@ -99,9 +107,13 @@ def db_upgrade(ctx: click.Context, as_json: bool) -> None:
 
 def _upgrade_line(upgrade: SchemaUpgrade | None, name: str) -> str:
     if upgrade is None:
-        return f"{name} keeps no schema versions; nothing to upgrade"
+        return _("{name} keeps no schema versions; nothing to upgrade").format(name=name)
     if upgrade.applied:
         steps = ", ".join(str(v) for v in upgrade.applied)
-        before = upgrade.found if upgrade.found else "none"
-        return f"upgraded {name} from schema {before} to {upgrade.reached} (applied {steps})"
-    return f"{name} is at schema {upgrade.reached}; nothing to upgrade"
+        before = upgrade.found if upgrade.found else _("none")
+        return _("upgraded {name} from schema {before} to {reached} (applied {steps})").format(
+            name=name, before=before, reached=upgrade.reached, steps=steps
+        )
+    return _("{name} is at schema {reached}; nothing to upgrade").format(
+        name=name, reached=upgrade.reached
+    )

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from amparex_adapters.cli.shell import _state
+from amparex_adapters.cli.shell import HelpCommand, _state
 
 __all__ = ["demo"]
 
 
-@click.command("demo")
+@click.command("demo", cls=HelpCommand)
 @click.argument("directory", default="amparex-demo", type=click.Path(file_okay=False))
 @click.option(
     "--customers",

@@ -12,10 +12,18 @@ from typing import Any
 import click
 
 from amparex_adapters.cli.errors import CardKeyDiffers
-from amparex_adapters.cli.shell import _app, _choice, _date, _enum, _json_option, _table, word
+from amparex_adapters.cli.shell import (
+    HelpGroup,
+    _app,
+    _choice,
+    _date,
+    _enum,
+    _json_option,
+    _table,
+    word,
+)
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.interfaces import (
-    DEFAULT_FILE_PATTERN,
-    FIXED_FILE_PATTERN,
     CardOrderSettings,
     InterfaceKind,
     LoyaltyLabSettings,
@@ -28,7 +36,7 @@ from amparex_core.services.interfaces import KEEP, Keep
 __all__ = ["interfaces"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def interfaces() -> None:
     """Configure interfaces (Schnittstellen): card ordering, Loyalty Lab."""
 
@@ -116,8 +124,10 @@ def add_card_order(  # noqa: PLR0917 - click passes options by position
 @click.option("--hearing-aids", metavar="ID", help="Statistic template of hearing aids.")
 @click.option(
     "--file-pattern",
-    help=f"File names over {{customer_number}}, {{statistic}}, {{statistik}}, {{workstation}} "
-    f"and {{date}} (default: {DEFAULT_FILE_PATTERN}; with --fixed-names: {FIXED_FILE_PATTERN}).",
+    # The defaults are DEFAULT_FILE_PATTERN and FIXED_FILE_PATTERN (tests/cli/test_catalogue.py).
+    help="File names over {customer_number}, {statistic}, {statistik}, {workstation} and {date} "
+    "(default: {customer_number}_{statistic}_{date:%Y%m%d}.csv; with --fixed-names: "
+    "{statistik}.csv).",
 )
 @click.option(
     "--fixed-names",
@@ -190,7 +200,9 @@ def _start_change(
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD (or empty)") from None
+        raise click.BadParameter(
+            _("{value!r} is not a date YYYY-MM-DD (or empty)").format(value=value)
+        ) from None
 
 
 _CARD_ORDER_ONLY = ("contract", "new_key")
@@ -249,7 +261,11 @@ def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) 
     for name in _LOYALTY_LAB_ONLY if card_order else _CARD_ORDER_ONLY:
         if options[name] not in (None, False):
             option = "--" + name.replace("_", "-")
-            raise click.UsageError(f"{option} is no option of a {word(current.kind)} interface")
+            raise click.UsageError(
+                _("{option} is no option of a {kind} interface").format(
+                    option=option, kind=word(current.kind)
+                )
+            )
     settings: dict[str, Any] = {}
     if options["customer_number"] is not None:
         settings["customer_number"] = options["customer_number"]
@@ -283,7 +299,11 @@ def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) 
         start=options["start"],
         **settings,
     )
-    click.echo(f"updated {edited.id} ({word(edited.kind)}, {edited.display_name})")
+    click.echo(
+        _("updated {id} ({kind}, {name})").format(
+            id=edited.id, kind=word(edited.kind), name=edited.display_name
+        )
+    )
 
 
 @interfaces.command("list")
@@ -332,7 +352,18 @@ def interfaces_list(
                 detail,
             ]
         )
-    _table(["ID", "kind", "display name", "branch", "workstation", "start", "settings"], rows)
+    _table(
+        [
+            N_("ID"),
+            N_("kind"),
+            N_("display name"),
+            N_("branch"),
+            N_("workstation"),
+            N_("start"),
+            N_("settings"),
+        ],
+        rows,
+    )
 
 
 @interfaces.command("remove")
@@ -341,7 +372,11 @@ def interfaces_list(
 def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
     """Remove the configuration INTERFACE_ID."""
     removed = _app(ctx).interfaces_without_checks().remove(interface_id)
-    click.echo(f"removed {removed.id} ({word(removed.kind)}, {removed.display_name})")
+    click.echo(
+        _("removed {id} ({kind}, {name})").format(
+            id=removed.id, kind=word(removed.kind), name=removed.display_name
+        )
+    )
 
 
 @interfaces.command("move-keys")
@@ -360,15 +395,19 @@ def interfaces_move_keys(ctx: click.Context, dry_run: bool) -> None:
     moved, differing = app.interfaces_without_checks().move_keys(
         SecretRef("card_key"), value, dry_run=dry_run
     )
-    verb = "would move" if dry_run else "moved"
+    line = (
+        _("would move the key of {id} ({name}) to the secret card_key")
+        if dry_run
+        else _("moved the key of {id} ({name}) to the secret card_key")
+    )
     for config in moved:
-        click.echo(f"{verb} the key of {config.id} ({config.display_name}) to the secret card_key")
+        click.echo(line.format(id=config.id, name=config.display_name))
     if moved and not dry_run:
         app.scrub_store()
     if differing:
         raise CardKeyDiffers(interface_id=differing[0].id, count=len(differing))
     if not moved:
-        click.echo("no card contract key in clear text in the store")
+        click.echo(_("no card contract key in clear text in the store"))
 
 
 @interfaces.command("request-information")
@@ -395,4 +434,8 @@ def interfaces_request_information(  # noqa: PLR0917 - click passes options by p
         branch=branch or app.branch,
         workstation=app.workstation,
     )
-    click.echo(f"sent to {receipt.destination}: {receipt.reference}")
+    click.echo(
+        _("sent to {destination}: {reference}").format(
+            destination=receipt.destination, reference=receipt.reference
+        )
+    )

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from amparex_adapters.cli.shell import _app, _json_option, _table, normalize_token, word
+from amparex_adapters.cli.shell import HelpGroup, _app, _json_option, _table, normalize_token, word
+from amparex_adapters.i18n import N_, _
 
 if TYPE_CHECKING:
     from amparex_core.domain.masterdata import MasterRecord
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["masterdata"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def masterdata() -> None:
     """Master data (Stammdaten) for installations without a host application."""
 
@@ -48,15 +49,24 @@ def masterdata_import(ctx: click.Context, file: str) -> None:
     documentation (docs/adapters/masterdata-bundle.md).
     """  # noqa: D301 - click's \b keeps the lines of the table
     counts = _app(ctx).import_masterdata(Path(file))
-    click.echo(
-        "imported "
-        + ", ".join(f"{count} {section.replace('_', ' ')}" for section, count in counts.items())
-    )
+    parts = [f"{count} {_(section.replace('_', ' '))}" for section, count in counts.items()]
+    click.echo(_("imported {counts}").format(counts=", ".join(parts)))
 
 
 SECTIONS: Final = ("branches", "customers", "employees", "documents", "statistics")
 """What ``masterdata list`` lists (the bundle's ``document_templates`` and
 ``statistic_templates`` are accepted too)."""
+
+# The sections' words in the command's lines (imported ..., no ... found).
+_SECTION_WORDS: Final = (
+    N_("branches"),
+    N_("customers"),
+    N_("employees"),
+    N_("documents"),
+    N_("statistics"),
+    N_("document templates"),
+    N_("statistic templates"),
+)
 
 _ALIASES: Final = {"document-templates": "documents", "statistic-templates": "statistics"}
 
@@ -65,7 +75,9 @@ def _section(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     wanted = normalize_token(value)
     wanted = _ALIASES.get(wanted, wanted)
     if wanted not in SECTIONS:
-        raise click.BadParameter(f"{value!r}: use one of {', '.join(SECTIONS)}")
+        raise click.BadParameter(
+            _("{value!r}: use one of {sections}").format(value=value, sections=", ".join(SECTIONS))
+        )
     return wanted
 
 
@@ -79,23 +91,23 @@ _USE: Final = {"card": "templates --document", "letter": "templates --cover-lett
 
 _COLUMNS: Final[dict[str, tuple[list[str], Callable[[Any], list[str]]]]] = {
     "branches": (
-        ["ID", "name", "address", "email", "phone"],
+        [N_("ID"), N_("name"), N_("address"), N_("email"), N_("phone")],
         lambda b: [b.id, b.name, _address(b), b.email or "", b.phone or ""],
     ),
     "customers": (
-        ["ID", "name", "salutation", "leading branch", "address"],
+        [N_("ID"), N_("name"), N_("salutation"), N_("leading branch"), N_("address")],
         lambda c: [c.id, c.display_name, c.salutation or "", c.leading_branch or "", _address(c)],
     ),
     "employees": (
-        ["ID", "name", "branch"],
+        [N_("ID"), N_("name"), N_("branch")],
         lambda e: [e.id, e.display_name, e.branch or ""],
     ),
     "documents": (
-        ["ID", "name", "kind", "media type", "use"],
+        [N_("ID"), N_("name"), N_("kind"), N_("media type"), N_("use")],
         lambda d: [d.id, d.name, word(d.kind), d.media_type, _USE.get(word(d.kind), "")],
     ),
     "statistics": (
-        ["ID", "name", "format"],
+        [N_("ID"), N_("name"), N_("format")],
         lambda s: [s.id, s.name, word(s.file_format)],
     ),
 }
@@ -146,7 +158,11 @@ def masterdata_list(  # noqa: PLR0917 - click passes options by position
         click.echo(dumps([masterdata_json(r) for r in found]))
         return
     if not found:
-        click.echo(f"no {section} found" if text or after else f"no {section}")
+        click.echo(
+            (_("no {section} found") if text or after else _("no {section}")).format(
+                section=_(section)
+            )
+        )
         return
     headers, row = _COLUMNS[section]
     _table(headers, [row(r) for r in found])
@@ -155,7 +171,7 @@ def masterdata_list(  # noqa: PLR0917 - click passes options by position
         if text:
             more += ["--search", _quoted(text)]
         more += ["--limit", str(limit), "--after", _quoted(found[-1].id)]
-        click.echo(f"more: {' '.join(more)}")
+        click.echo(_("more: {command}").format(command=" ".join(more)))
 
 
 def _quoted(value: str) -> str:

@@ -11,6 +11,7 @@ import click
 
 from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
 from amparex_adapters.cli.shell import (
+    HelpGroup,
     _app,
     _choice,
     _date,
@@ -22,6 +23,7 @@ from amparex_adapters.cli.shell import (
     report_error,
     word,
 )
+from amparex_adapters.i18n import N_, _, ngettext
 from amparex_core.domain.orders import OrderStatus
 from amparex_core.services import BatchOutcome, BatchResult, DispatchReport
 
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["orders"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def orders() -> None:
     """Card orders: place, cancel, list, dispatch."""
 
@@ -63,7 +65,7 @@ def orders_place(  # noqa: PLR0917 - click passes options by position
     app = _app(ctx)
     ordering_branch = branch or app.branch
     if not ordering_branch:
-        raise click.UsageError("--branch is required when [workstation] names no branch")
+        raise click.UsageError(_("--branch is required when [workstation] names no branch"))
     placed = app.orders.place(
         template=template,
         holder_id=holder,
@@ -73,8 +75,12 @@ def orders_place(  # noqa: PLR0917 - click passes options by position
         valid_until=valid_until,
     )
     order = placed.order
-    state = "placed" if placed.created else "already placed"
-    click.echo(f"{order.id} {state}: card {order.card_number} for {order.holder_name}")
+    line = (
+        _("{order} placed: card {card} for {holder}")
+        if placed.created
+        else _("{order} already placed: card {card} for {holder}")
+    )
+    click.echo(line.format(order=order.id, card=order.card_number, holder=order.holder_name))
 
 
 @orders.command("cancel")
@@ -83,7 +89,7 @@ def orders_place(  # noqa: PLR0917 - click passes options by position
 def orders_cancel(ctx: click.Context, order_id: str) -> None:
     """Cancel an order that is not dispatched yet (CO17)."""
     cancelled = _app(ctx).orders.cancel(order_id)
-    click.echo(f"cancelled {cancelled.id}")
+    click.echo(_("cancelled {order}").format(order=cancelled.id))
 
 
 @orders.command("list")
@@ -122,7 +128,17 @@ def orders_list(  # noqa: PLR0917 - click passes options by position
         click.echo(dumps(paged_json("orders", found, shown, paged=paged)))
         return
     _table(
-        ["ID", "status", "template", "holder", "card", "branch", "placed", "period", "total"],
+        [
+            N_("ID"),
+            N_("status"),
+            N_("template"),
+            N_("holder"),
+            N_("card"),
+            N_("branch"),
+            N_("placed"),
+            N_("period"),
+            N_("total"),
+        ],
         [
             [
                 o.id,
@@ -149,7 +165,8 @@ def _since(value: str, tz: dt.tzinfo) -> dt.datetime:
         instant = dt.datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a date YYYY-MM-DD or an ISO date-time", param_hint="--since"
+            _("{value!r} is not a date YYYY-MM-DD or an ISO date-time").format(value=value),
+            param_hint="--since",
         ) from None
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=tz)
 
@@ -163,7 +180,9 @@ def _date_time(
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date-time") from None
+        raise click.BadParameter(
+            _("{value!r} is not an ISO date-time").format(value=value)
+        ) from None
 
 
 def in_zone(value: dt.datetime, tz: ZoneInfo) -> dt.datetime:
@@ -180,7 +199,9 @@ def in_zone(value: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     instant = value.replace(tzinfo=tz, fold=0)
     if instant.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != value:
         raise click.BadParameter(
-            f"{value.isoformat()} does not exist in {tz.key} (the clocks skip it)",
+            _("{time} does not exist in {zone} (the clocks skip it)").format(
+                time=value.isoformat(), zone=tz.key
+            ),
             param_hint="'--now'",
         )
     return instant
@@ -229,9 +250,11 @@ def _delivered(result: BatchResult) -> str:
     """Where a batch went: its PDF first, then its manifests (the README is no document)."""
     receipt = result.receipt
     if receipt is None or not receipt.documents:
-        return f"delivered: {result.batch.receipt}"
+        return _("delivered: {receipt}").format(receipt=result.batch.receipt)
     documents = sorted(receipt.documents, key=lambda name: not name.endswith(".pdf"))
-    return f"delivered to {receipt.destination}: {', '.join(documents)}"
+    return _("delivered to {destination}: {documents}").format(
+        destination=receipt.destination, documents=", ".join(documents)
+    )
 
 
 def _finish_dispatch(
@@ -254,20 +277,40 @@ def _finish_dispatch(
         elif quiet:
             continue
         elif r.outcome is BatchOutcome.IN_PROGRESS:
-            who = "another run" if r.holder is None else r.holder.describe()
+            who = _("another run") if r.holder is None else r.holder.describe()
             since = since_text(r.since, app.tz, app.clock.now())
-            click.echo(f"batch {batch.order_number}: being delivered by {who}, since {since}")
+            click.echo(
+                _("batch {batch}: being delivered by {who}, since {since}").format(
+                    batch=batch.order_number, who=who, since=since
+                )
+            )
         elif r.outcome is BatchOutcome.WAITING:
             due = since_text(r.next_attempt_at, app.tz, app.clock.now())
-            click.echo(f"batch {batch.order_number}: {r.attempts} attempt(s) failed; next at {due}")
-        else:
-            again = " (sent again)" if r.resent else ""
             click.echo(
-                f"batch {batch.order_number}: {len(batch.order_ids)} card(s), "
-                f"{money.money(batch.total)}, {_delivered(r)}{again}"
+                ngettext(
+                    "batch {batch}: {attempts} attempt(s) failed; next at {due}",
+                    "batch {batch}: {attempts} attempt(s) failed; next at {due}",
+                    r.attempts,
+                ).format(batch=batch.order_number, attempts=r.attempts, due=due)
+            )
+        else:
+            again = _(" (sent again)") if r.resent else ""
+            cards = len(batch.order_ids)
+            click.echo(
+                ngettext(
+                    "batch {batch}: {cards} card(s), {total}, {delivered}{again}",
+                    "batch {batch}: {cards} card(s), {total}, {delivered}{again}",
+                    cards,
+                ).format(
+                    batch=batch.order_number,
+                    cards=cards,
+                    total=money.money(batch.total),
+                    delivered=_delivered(r),
+                    again=again,
+                )
             )
     if not result.batches and not quiet and say_none:
-        click.echo("no card orders due")
+        click.echo(_("no card orders due"))
     failed = len(result.failed)
     if failed and exit_on_failure:
         ctx.exit(1)

@@ -17,6 +17,7 @@ import click
 from amparex_adapters.cli.errors import ConfigInvalid
 from amparex_adapters.cli.listing import emit_next, fetch_page, page_options, paged_json
 from amparex_adapters.cli.shell import (
+    HelpGroup,
     _app,
     _json_option,
     _progress_enabled,
@@ -24,6 +25,7 @@ from amparex_adapters.cli.shell import (
     _table,
     report_error,
 )
+from amparex_adapters.i18n import N_, _, ngettext
 from amparex_core.domain.claims import Holder
 from amparex_core.domain.errors import ExportError
 from amparex_core.domain.uploads import UploadOutcome, UploadState
@@ -47,14 +49,14 @@ def _require_upload(app: Composition) -> None:
         raise ConfigInvalid(
             path=app.config.label,
             key="loyalty_lab.upload",
-            reason="no upload destination is configured",
+            reason=_("no upload destination is configured"),
         )
 
 
 def since_text(since: dt.datetime | None, tz: tzinfo, now: dt.datetime) -> str:
     """When a claim was made, for people: ``08:01`` today (chain time), else with the date."""
     if since is None:
-        return "an unknown time"
+        return _("an unknown time")
     local = since.astimezone(tz)
     if local.date() == now.astimezone(tz).date():
         return f"{local:%H:%M}"
@@ -73,11 +75,15 @@ def held_by_lines(uploads: Sequence[UploadResult], tz: tzinfo, now: dt.datetime)
             by_holder.setdefault(u.holder, []).append(u)
     lines = []
     for holder, files in by_holder.items():
-        who = "another run" if holder is None else holder.describe()
+        who = _("another run") if holder is None else holder.describe()
         starts = [f.since for f in files if f.since is not None]
         since = since_text(min(starts) if starts else None, tz, now)
-        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
-        lines.append(f"{count} being uploaded by {who}, since {since}")
+        line = ngettext(
+            "{count} file being uploaded by {who}, since {since}",
+            "{count} files being uploaded by {who}, since {since}",
+            len(files),
+        )
+        lines.append(line.format(count=len(files), who=who, since=since))
     return lines
 
 
@@ -107,9 +113,11 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bo
     for u in uploads:
         if u.outcome is UploadOutcome.UPLOADED:
             if not quiet:
-                click.echo(f"uploaded {u.name}: {u.receipt}")
+                click.echo(_("uploaded {name}: {receipt}").format(name=u.name, receipt=u.receipt))
         elif u.outcome is UploadOutcome.CHANGED_AFTER_UPLOAD:
-            click.echo(f"changed after its upload, not sent again: {u.name}", err=True)
+            click.echo(
+                _("changed after its upload, not sent again: {name}").format(name=u.name), err=True
+            )
         elif u.outcome in (UploadOutcome.FAILED, UploadOutcome.NOT_TRIED) and u.error is not None:
             failed += 1
             report_error(state, u.error)
@@ -133,11 +141,15 @@ def upload_summary(uploads: list[UploadResult]) -> str | None:
         return None
     waiting = sum(u.outcome in (UploadOutcome.FAILED, UploadOutcome.NOT_TRIED) for u in uploads)
     if waiting:
-        return f"{waiting} file(s) not uploaded yet: the next run tries again"
-    return "nothing new to upload" if nothing_new(uploads) else None
+        return ngettext(
+            "{count} file(s) not uploaded yet: the next run tries again",
+            "{count} file(s) not uploaded yet: the next run tries again",
+            waiting,
+        ).format(count=waiting)
+    return _("nothing new to upload") if nothing_new(uploads) else None
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def outbox() -> None:
     """The Loyalty Lab outbox: upload new export files (LL8)."""
 
@@ -235,12 +247,19 @@ def outbox_watch(
 
     def show(result: UploadResult) -> None:
         if result.outcome is UploadOutcome.UPLOADED:
-            click.echo(f"uploaded {result.name}: {result.receipt}")
+            click.echo(
+                _("uploaded {name}: {receipt}").format(name=result.name, receipt=result.receipt)
+            )
         elif result.error is not None:
             report_error(state, result.error)
 
     with _stop_on_signals(stop):
-        click.echo(f"watching the outbox of {where} every {interval:g} s; Ctrl-C stops", err=True)
+        click.echo(
+            _("watching the outbox of {where} every {interval:g} s; Ctrl-C stops").format(
+                where=where, interval=interval
+            ),
+            err=True,
+        )
         count = watch_outbox(
             app.loyalty_lab,
             branch=branch,
@@ -250,7 +269,12 @@ def outbox_watch(
             on_result=show,
             runs=app.run_recorder,
         )
-    click.echo(f"stopped; {count} file(s) uploaded", err=True)
+    click.echo(
+        ngettext(
+            "stopped; {count} file(s) uploaded", "stopped; {count} file(s) uploaded", count
+        ).format(count=count),
+        err=True,
+    )
 
 
 @outbox.command("list")
@@ -282,7 +306,7 @@ def outbox_list(  # noqa: PLR0917 - click passes options by position
     if after is not None:
         first, sep, name = after.rpartition("/")
         if not sep or not first or not name:
-            raise click.BadParameter("the cursor is DEST/NAME", param_hint="--after")
+            raise click.BadParameter(_("the cursor is DEST/NAME"), param_hint="--after")
         start = (first, name)
     found = fetch_page(
         lambda n: store.list_uploads(destination, state=wanted, limit=n, after=start),
@@ -295,7 +319,15 @@ def outbox_list(  # noqa: PLR0917 - click passes options by position
         click.echo(dumps(paged_json("uploads", found, shown, paged=paged)))
         return
     _table(
-        ["destination", "file", "state", "size", "claimed", "uploaded", "attempts"],
+        [
+            N_("destination"),
+            N_("file"),
+            N_("state"),
+            N_("size"),
+            N_("claimed"),
+            N_("uploaded"),
+            N_("attempts"),
+        ],
         [
             [
                 r.destination,
@@ -346,7 +378,7 @@ def outbox_purge(  # noqa: PLR0917 - click passes options by position
     _require_upload(app)
     retention = app.retention(days)
     if retention is None:
-        raise click.UsageError("give --older-than DAYS or set [loyalty_lab] retention_days")
+        raise click.UsageError(_("give --older-than DAYS or set [loyalty_lab] retention_days"))
     where, branch = _lab_place(app, workstation, branch)
     configs = app.loyalty_lab.configurations(branch=branch, workstation=where)
     report = retention.purge(configs, dry_run=dry_run)
@@ -361,18 +393,29 @@ def outbox_purge(  # noqa: PLR0917 - click passes options by position
         ctx.exit(1)
 
 
+# Why a purge keeps a file: the words of Verdict in the command's line (kept 3 files: ...).
+_KEPT_WORDS = (
+    N_("too young"),
+    N_("not uploaded"),
+    N_("upload under way"),
+    N_("changed after upload"),
+)
+
+
 def print_purge(report: PurgeReport, *, quiet_when_idle: bool = False) -> None:
     """What a purge removed (one line per file) and why it kept the rest (one line)."""
-    verb = "would remove" if report.dry_run else "removed"
+    line = _("would remove {path}") if report.dry_run else _("removed {path}")
     shown = report.removable if report.dry_run else report.removed
     for file in shown:
-        click.echo(f"{verb} {Path(file.directory) / file.name}")
+        click.echo(line.format(path=Path(file.directory) / file.name))
     kept: dict[str, int] = {}
     for file in report.kept:
-        reason = file.verdict.value.replace("_", " ")
+        reason = _(file.verdict.value.replace("_", " "))
         kept[reason] = kept.get(reason, 0) + 1
     if kept:
         listing = ", ".join(f"{count} {reason}" for reason, count in sorted(kept.items()))
-        click.echo(f"kept {len(report.kept)} file(s): {listing}")
+        count = len(report.kept)
+        line = ngettext("kept {count} file(s): {listing}", "kept {count} file(s): {listing}", count)
+        click.echo(line.format(count=count, listing=listing))
     elif not shown and not quiet_when_idle:
-        click.echo("no exported file to remove")
+        click.echo(_("no exported file to remove"))

@@ -19,7 +19,8 @@ from types import FrameType
 
 import click
 
-from amparex_adapters.cli.shell import _app, _state, report_error
+from amparex_adapters.cli.shell import HelpCommand, _app, _state, report_error
+from amparex_adapters.i18n import _, ngettext
 from amparex_core.domain.errors import MetricsUnavailable
 from amparex_core.services.server import TickReport
 
@@ -44,7 +45,7 @@ def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-@click.command("serve")
+@click.command("serve", cls=HelpCommand)
 @click.option("--once", is_flag=True, help="Run one tick and exit (cron, Task Scheduler).")
 @click.pass_context
 def serve(ctx: click.Context, once: bool) -> None:
@@ -65,19 +66,27 @@ def serve(ctx: click.Context, once: bool) -> None:
     stop_metrics = _start_metrics(ctx, once=once)
     with _stopped_by_signals(stop):
         if not once:
-            click.echo(
-                f"serving {app.config.storage_url.partition('://')[0]} store as "
-                f"{app.config.server_name}; looking again at least every "
-                f"{server.recheck.total_seconds():g} s; SIGTERM or Ctrl-C stops",
-                err=True,
+            line = _(
+                "serving {scheme} store as {name}; looking again at least every "
+                "{seconds:g} s; SIGTERM or Ctrl-C stops"
+            ).format(
+                scheme=app.config.storage_url.partition("://")[0],
+                name=app.config.server_name,
+                seconds=server.recheck.total_seconds(),
             )
+            click.echo(line, err=True)
         try:
             ticks = server.run(stop, once=once)
         finally:
             if stop_metrics is not None:
                 stop_metrics()
     if not once:
-        click.echo(f"stopped after {ticks} tick(s)", err=True)
+        click.echo(
+            ngettext(
+                "stopped after {ticks} tick(s)", "stopped after {ticks} tick(s)", ticks
+            ).format(ticks=ticks),
+            err=True,
+        )
     elif failed:
         ctx.exit(1)
 
@@ -93,5 +102,6 @@ def _start_metrics(ctx: click.Context, *, once: bool) -> Callable[[], None] | No
     except MetricsUnavailable as exc:
         report_error(_state(ctx), exc)
         return None
-    click.echo(f"metrics on http://{cfg.metrics_address}:{cfg.metrics_port}/metrics", err=True)
+    url = f"http://{cfg.metrics_address}:{cfg.metrics_port}/metrics"
+    click.echo(_("metrics on {url}").format(url=url), err=True)
     return stop

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from amparex_adapters.cli.shell import (
+    HelpCommand,
     State,
     _app,
     _json_option,
@@ -20,6 +21,7 @@ from amparex_adapters.cli.shell import (
     _state,
     report_error,
 )
+from amparex_adapters.i18n import _
 from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.services import ProgramStartReport
 
@@ -29,7 +31,7 @@ from .outbox import _lab_place, _print_uploads, upload_summary
 __all__ = ["startup"]
 
 
-@click.command("startup")
+@click.command("startup", cls=HelpCommand)
 @click.option("--workstation", help="This computer's name (default: from the configuration).")
 @click.option("--branch", help="This computer's branch (default: from the configuration).")
 @_json_option
@@ -51,14 +53,16 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
     _print_uploads(ctx, list(result.uploads), quiet=as_json)
     if not as_json:
         if not result.exports:
-            click.echo(f"no Loyalty Lab interface available on {where}")
+            click.echo(_("no Loyalty Lab interface available on {where}").format(where=where))
         elif app.upload_delivery is None:
-            click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
+            click.echo(_("no [loyalty_lab.upload] configured: the files stay in the outbox"))
         elif (summary := upload_summary(list(result.uploads))) is not None:
             click.echo(summary)
     if result.purge is not None and not as_json:
         for file in result.purge.removed:  # retention after the upload (LL11)
-            click.echo(f"removed {Path(file.directory) / file.name} (uploaded, old)")
+            click.echo(
+                _("removed {path} (uploaded, old)").format(path=Path(file.directory) / file.name)
+            )
     if result.purge is not None:
         for error in result.purge.errors:
             report_error(state, error)
@@ -77,6 +81,6 @@ def _print_exports(state: State, result: ProgramStartReport, *, base: Path, quie
         elif quiet:
             continue
         elif e.outcome is ExportOutcome.WRITTEN:
-            click.echo(f"exported {path}")
+            click.echo(_("exported {path}").format(path=path))
         elif e.outcome is ExportOutcome.EXISTS:
-            click.echo(f"exists, not rewritten: {path}")
+            click.echo(_("exists, not rewritten: {path}").format(path=path))

@@ -15,7 +15,8 @@ from typing import Any, Final
 import click
 
 from amparex_adapters.cli.listing import Page, emit_next, page_options
-from amparex_adapters.cli.shell import _app, _json_option, _state, report_error
+from amparex_adapters.cli.shell import HelpCommand, _app, _json_option, _state, report_error
+from amparex_adapters.i18n import _
 from amparex_core.services.status import StatusReport
 
 __all__ = ["EXIT_PROBLEM", "status"]
@@ -83,34 +84,50 @@ def status_json(report: StatusReport) -> dict[str, Any]:
 
 
 def _print(report: StatusReport) -> None:
+    never = _("never")
     for w in report.workstations:
-        start = _when(w.last_start) or "never"
         click.echo(
-            f"{w.workstation} ({w.branch or '-'}): last start {start}; today "
-            f"{w.exported_today} exported, {w.uploaded_today} uploaded; "
-            f"{w.pending} pending, {len(w.failing)} failing"
+            _(
+                "{workstation} ({branch}): last start {start}; today {exported} exported, "
+                "{uploaded} uploaded; {pending} pending, {failing} failing"
+            ).format(
+                workstation=w.workstation,
+                branch=w.branch or "-",
+                start=_when(w.last_start) or never,
+                exported=w.exported_today,
+                uploaded=w.uploaded_today,
+                pending=w.pending,
+                failing=len(w.failing),
+            )
         )
         for f in w.failing:
             click.echo(
-                f"  failing: {f.subject} [{f.code}] since {_when(f.first_seen)}, "
-                f"{f.attempts} attempt(s)"
+                _("  failing: {subject} [{code}] since {since}, {attempts} attempt(s)").format(
+                    subject=f.subject, code=f.code, since=_when(f.first_seen), attempts=f.attempts
+                )
             )
     for i in report.interfaces:
-        oldest = min((created for _, created in i.open_batches), default=None)
+        oldest = min((created for _id, created in i.open_batches), default=None)
         click.echo(
-            f"card orders {i.interface_id}: {i.orders_waiting} waiting, "
-            f"{len(i.open_batches)} open batch(es)"
-            + (f" (oldest from {_when(oldest)})" if oldest is not None else "")
-            + f"; last delivery {_when(i.last_delivery) or 'never'}"
+            _("card orders {id}: {waiting} waiting, {batches} open batch(es)").format(
+                id=i.interface_id, waiting=i.orders_waiting, batches=len(i.open_batches)
+            )
+            + (_(" (oldest from {when})").format(when=_when(oldest)) if oldest is not None else "")
+            + _("; last delivery {when}").format(when=_when(i.last_delivery) or never)
         )
     if report.server is not None:
-        click.echo(f"server {report.server}: last tick {_when(report.server_last_tick)}")
+        click.echo(
+            _("server {server}: last tick {when}").format(
+                server=report.server, when=_when(report.server_last_tick)
+            )
+        )
     for problem in report.problems:
-        click.echo(f"problem: {problem.text()}", err=True)
-    click.echo("healthy" if report.healthy else f"{len(report.problems)} problem(s)")
+        click.echo(_("problem: {text}").format(text=problem.text()), err=True)
+    count = len(report.problems)
+    click.echo(_("healthy") if report.healthy else _("{count} problem(s)").format(count=count))
 
 
-@click.command("status")
+@click.command("status", cls=HelpCommand)
 @click.option("--branch", help="Only the workstations of this branch.")
 @click.option("--workstation", help="Only this workstation.")
 @click.option(
@@ -147,13 +164,13 @@ def status(  # noqa: PLR0917 - click passes options by position
     if notify:
         alerting = app.alerting
         if alerting is None:
-            click.echo("no [alerts] configured: nobody is notified", err=True)
+            click.echo(_("no [alerts] configured: nobody is notified"), err=True)
         else:
             check = alerting.check(report.problems)
             if check.error is not None:
                 report_error(_state(ctx), check.error)
             elif not as_json:
                 for alert in check.sent:
-                    click.echo(f"notified: {alert.subject}")
+                    click.echo(_("notified: {subject}").format(subject=alert.subject))
     if not report.healthy:
         ctx.exit(EXIT_PROBLEM)

@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from amparex_adapters.cli.shell import _app, _choice, _enum, _json_option, _table, word
+from amparex_adapters.cli.shell import HelpGroup, _app, _choice, _enum, _json_option, _table, word
+from amparex_adapters.i18n import N_, _
 from amparex_core.domain.templates import (
     CardKind,
     CardTemplate,
@@ -18,7 +19,7 @@ from amparex_core.domain.templates import (
 __all__ = ["templates"]
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def templates() -> None:
     """Card templates (Vorlagen zur Kartenbestellung): BASIS, GOLD and so on."""
 
@@ -100,7 +101,7 @@ def templates_add(  # noqa: PLR0917 - click passes options by position
         roller_clip=roller_clip,
     )
     created = _app(ctx).templates.create(template)
-    click.echo(f"created {created.name}")
+    click.echo(_("created {name}").format(name=created.name))
 
 
 @templates.command("update")
@@ -138,7 +139,7 @@ def templates_update(ctx: click.Context, /, name: str, **options: Any) -> None:
         key = "name" if option == "new_name" else option
         changes[key] = _enum(enums[option], value) if option in enums else value
     edited = _app(ctx).templates.update(name, **changes)
-    click.echo(f"updated {edited.name}")
+    click.echo(_("updated {name}").format(name=edited.name))
 
 
 @templates.command("list")
@@ -154,7 +155,16 @@ def templates_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(dumps([template_json(t) for t in found]))
         return
     _table(
-        ["name", "document", "cover letter", "ship to", "interval", "type", "kind", "extras"],
+        [
+            N_("name"),
+            N_("document"),
+            N_("cover letter"),
+            N_("ship to"),
+            N_("interval"),
+            N_("type"),
+            N_("kind"),
+            N_("extras"),
+        ],
         [
             [
                 t.name,
@@ -185,4 +195,4 @@ def templates_list(ctx: click.Context, as_json: bool) -> None:
 def templates_remove(ctx: click.Context, name: str) -> None:
     """Delete the card template NAME; placed orders keep their snapshot (CO14)."""
     removed = _app(ctx).storage.remove_template(name)
-    click.echo(f"removed {removed.name}")
+    click.echo(_("removed {name}").format(name=removed.name))

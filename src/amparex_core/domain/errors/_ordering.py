@@ -96,6 +96,13 @@ class DocumentTemplateUnknown(TemplateError, LookupError):
     document_id: str
     role: str
 
+    def message(self, lang: str = "en") -> str:
+        """See :meth:`AmparexError.message`; in German the role too (Kartenvorderseite, …)."""
+        if lang != "de":
+            return super().message(lang)
+        role = _GERMAN_ROLES.get(self.role, self.role)
+        return self.de.format_map({**self.facts, "role": role})
+
 
 @error_class
 class DocumentTemplateInvalid(TemplateError, ValueError):
@@ -108,6 +115,12 @@ class DocumentTemplateInvalid(TemplateError, ValueError):
     field: str
     reason: str
 
+
+_GERMAN_ROLES = {
+    "document template": "Kartenvorderseite",
+    "document": "Kartenvorderseite",
+    "cover letter": "Anschreiben",
+}
 
 _GERMAN_WORDS = {
     "card": "Karte",
