@@ -10,26 +10,50 @@ application decides where the records go.
 """
 
 import logging as _logging
+from typing import TYPE_CHECKING
 
+from . import _lazy
 from ._version import __version__
-from .domain import (
-    AmparexError,
-    CardKind,
-    CardOrder,
-    CardOrderSettings,
-    CardTemplate,
-    CardType,
-    InterfaceConfig,
-    InterfaceKind,
-    LoyaltyLabSettings,
-    OrderStatus,
-    Secret,
-    ShippingInterval,
-    ShipTo,
-    StatisticExport,
-    StatisticKind,
-    StatisticTemplate,
-)
+
+if TYPE_CHECKING:
+    from .domain import (
+        AmparexError,
+        CardKind,
+        CardOrder,
+        CardOrderSettings,
+        CardTemplate,
+        CardType,
+        InterfaceConfig,
+        InterfaceKind,
+        LoyaltyLabSettings,
+        OrderStatus,
+        Secret,
+        ShippingInterval,
+        ShipTo,
+        StatisticExport,
+        StatisticKind,
+        StatisticTemplate,
+    )
+
+# Where each public name lives: imported on first use (PEP 562), see amparex_core._lazy.
+_EXPORTS: dict[str, str] = {
+    "AmparexError": ".domain",
+    "CardKind": ".domain",
+    "CardOrder": ".domain",
+    "CardOrderSettings": ".domain",
+    "CardTemplate": ".domain",
+    "CardType": ".domain",
+    "InterfaceConfig": ".domain",
+    "InterfaceKind": ".domain",
+    "LoyaltyLabSettings": ".domain",
+    "OrderStatus": ".domain",
+    "Secret": ".domain",
+    "ShippingInterval": ".domain",
+    "ShipTo": ".domain",
+    "StatisticExport": ".domain",
+    "StatisticKind": ".domain",
+    "StatisticTemplate": ".domain",
+}
 
 __all__ = [
     "AmparexError",
@@ -52,3 +76,13 @@ __all__ = [
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+
+def __getattr__(name: str) -> object:
+    """A public name, imported from its module on first use."""
+    return _lazy.load(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    """Every public name, loaded or not."""
+    return _lazy.names(__name__, _EXPORTS)

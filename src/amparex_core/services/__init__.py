@@ -1,21 +1,49 @@
 """Use cases: where domain objects meet ports. Each service gets its ports in its constructor."""
 
-from .cards import CardDesk, Identification
-from .claims import Claimant
-from .interfaces import InterfaceService
-from .loyalty_lab import ExportResult, LoyaltyLab, StartupReport, UploadResult
-from .orders import (
-    BatchOutcome,
-    BatchResult,
-    ChainSettings,
-    DispatchReport,
-    InformationRequest,
-    OrderService,
-    PlacedOrder,
-)
-from .progress import Progress
-from .startup import ProgramStart, ProgramStartReport
-from .templates import TemplateService
+from typing import TYPE_CHECKING
+
+from amparex_core import _lazy
+
+if TYPE_CHECKING:
+    from .cards import CardDesk, Identification
+    from .claims import Claimant
+    from .interfaces import InterfaceService
+    from .loyalty_lab import ExportResult, LoyaltyLab, StartupReport, UploadResult
+    from .orders import (
+        BatchOutcome,
+        BatchResult,
+        ChainSettings,
+        DispatchReport,
+        InformationRequest,
+        OrderService,
+        PlacedOrder,
+    )
+    from .progress import Progress
+    from .startup import ProgramStart, ProgramStartReport
+    from .templates import TemplateService
+
+# Where each public name lives: imported on first use (PEP 562), see amparex_core._lazy.
+_EXPORTS: dict[str, str] = {
+    "CardDesk": ".cards",
+    "Identification": ".cards",
+    "Claimant": ".claims",
+    "InterfaceService": ".interfaces",
+    "ExportResult": ".loyalty_lab",
+    "LoyaltyLab": ".loyalty_lab",
+    "StartupReport": ".loyalty_lab",
+    "UploadResult": ".loyalty_lab",
+    "BatchOutcome": ".orders",
+    "BatchResult": ".orders",
+    "ChainSettings": ".orders",
+    "DispatchReport": ".orders",
+    "InformationRequest": ".orders",
+    "OrderService": ".orders",
+    "PlacedOrder": ".orders",
+    "Progress": ".progress",
+    "ProgramStart": ".startup",
+    "ProgramStartReport": ".startup",
+    "TemplateService": ".templates",
+}
 
 __all__ = [
     "BatchOutcome",
@@ -38,3 +66,13 @@ __all__ = [
     "TemplateService",
     "UploadResult",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A public name, imported from its module on first use."""
+    return _lazy.load(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    """Every public name, loaded or not."""
+    return _lazy.names(__name__, _EXPORTS)
