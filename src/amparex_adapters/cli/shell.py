@@ -16,12 +16,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import importlib
 import logging
 import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Final
 
 import click
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOG_LEVELS",
     "AmparexGroup",
+    "LazyCommands",
     "State",
     "configure_logging",
     "detect_lang",
@@ -149,6 +151,46 @@ def report_error(state: State, exc: AmparexError) -> None:
     """Print *exc* as the one line ``amparex: error [CODE]: MESSAGE`` to stderr."""
     message = state.scrub(" ".join(exc.message(state.lang).split()))
     click.echo(f"amparex: error [{exc.code}]: {message}", err=True)
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name, each imported from its module on first use.
+
+    ``amparex startup`` imports the ``startup`` group only; ``amparex --help`` (which
+    lists every name and its short help) and iteration over the items import them all.
+
+    Args:
+        where: Command name -> ``"module:attribute"`` of the command object.
+    """
+
+    def __init__(self, where: Mapping[str, str]) -> None:
+        self._where = dict(where)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        command = self._loaded.get(name)
+        if command is None:
+            module, _, attribute = self._where[name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self._loaded[name] = command
+        return command
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+        self._where.setdefault(name, "")
+
+    def __delitem__(self, name: str) -> None:
+        del self._where[name]
+        self._loaded.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
 
 
 class AmparexGroup(click.Group):
