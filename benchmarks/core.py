@@ -32,6 +32,7 @@ from pathlib import Path
 from amparex_adapters.storage.memory import MemoryStorage
 from amparex_core.domain.csvdialect import CsvDialect, encode_csv
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, InterfaceKind
+from amparex_core.domain.secret import SecretRef
 from amparex_core.services import InterfaceService
 from benchmarks._harness import Case, Group, Run
 
@@ -67,7 +68,7 @@ def csv_cases(run: Run) -> Iterator[Case]:
 def resolve_cases(run: Run) -> Iterator[Case]:
     """Interface resolution among 10,000 configurations in memory."""
     store = MemoryStorage()
-    settings = CardOrderSettings(contract="KV", key="k")
+    settings = CardOrderSettings(contract="KV", key=SecretRef("card_key"))
     count = run.scaled(10_000, 100)
     configs = [
         InterfaceConfig(
@@ -153,6 +154,8 @@ def noop_workstation(folder: Path) -> Path:
         server = _prepare_workstations(store, folder, [(5, "WS05")])
     finally:
         store.close()
+    path.chmod(0o600)  # as OP6 wants them: no warning at the start
+    (folder / "outbox" / "WS05").chmod(0o700)
     return _config(folder, "WS05", f'path = "{path}"', server)
 
 

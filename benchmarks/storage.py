@@ -32,6 +32,7 @@ from amparex_adapters.storage.postgres import PostgresStorage
 from amparex_adapters.storage.sql import SqlStorage, instant_key
 from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, InterfaceKind
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.text import name_key
 from amparex_core.services import InterfaceService
 from benchmarks._harness import Case, Group, PeerMissing, Run
@@ -144,7 +145,7 @@ def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run:
 
 
 def _configs(count: int) -> list[InterfaceConfig]:
-    settings = CardOrderSettings(contract="KV", key="k")
+    settings = CardOrderSettings(contract="KV", key=SecretRef("card_key"))
     return [
         InterfaceConfig(
             id=f"c{i}",

@@ -27,6 +27,7 @@ from amparex_core.domain.masterdata import (
     StatisticTemplate,
 )
 from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShipTo
 from amparex_core.ports.storage import Storage
@@ -155,7 +156,9 @@ class World:
     def card_ordering(self, *, contract: bool = True, **kwargs: object) -> str:
         """Configure chain-wide card ordering; returns its ID."""
         settings = (
-            CardOrderSettings(contract="KV-4711", key="geheim-123", customer_number="AX-100")
+            CardOrderSettings(
+                contract="KV-4711", key=SecretRef("card_key"), customer_number="AX-100"
+            )
             if contract
             else CardOrderSettings(customer_number="AX-100")
         )

@@ -68,6 +68,7 @@ def _batch_pdf() -> bytes:
     from amparex_adapters.storage.memory import MemoryStorage
     from amparex_core.domain.cards import CardNumberFormat
     from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
+    from amparex_core.domain.secret import SecretRef
     from amparex_core.domain.masterdata import Branch, Customer, PostalAddress
     from amparex_core.domain.money import CostItem, PriceList
     from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShipTo
@@ -101,7 +102,9 @@ def _batch_pdf() -> bytes:
     interfaces = InterfaceService(storage, masterdata=masterdata)
     interfaces.configure(
         InterfaceKind.CARD_ORDER,
-        CardOrderSettings(contract="KV-4711", key="geheim", customer_number="AX-100"),
+        CardOrderSettings(
+            contract="KV-4711", key=SecretRef("card_key"), customer_number="AX-100"
+        ),
     )
     TemplateService(storage, masterdata, renderer=renderer).create(
         CardTemplate(

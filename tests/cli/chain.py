@@ -229,7 +229,7 @@ def make_chain(root: Path, monkeypatch: pytest.MonkeyPatch, store: str | None = 
     (root / "amparex.toml").write_text(CONFIG, encoding="utf-8")
     (root / "bundle.toml").write_text(BUNDLE, encoding="utf-8")
     for folder in ("outbox", "server", "vendor"):
-        (root / folder).mkdir()
+        (root / folder).mkdir(mode=0o700)  # owner only, or the command warns (OP6)
     monkeypatch.chdir(root)
     for variable in _LOCALE:
         monkeypatch.delenv(variable, raising=False)

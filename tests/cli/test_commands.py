@@ -536,7 +536,8 @@ def test_LL5_LL8_CO16_startup_json_reports_exports_uploads_and_batches(chain: Ch
     add_templates(chain, ["BASIS"])
     chain.ok("orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "P1")
     first = json.loads(chain.ok("startup", "--json").stdout)
-    assert set(first) == {"exports", "uploads", "batches"}
+    assert set(first) == {"exports", "uploads", "batches", "purge"}
+    assert first["purge"] is None  # no retention configured (LL11)
     assert [e["statistic"] for e in first["exports"]] == [
         "customers", "glasses", "contact_lenses", "hearing_aids",
     ]  # fmt: skip

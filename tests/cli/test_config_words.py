@@ -242,7 +242,8 @@ def test_a_relative_sqlite_store_is_beside_the_configuration(
     elsewhere.mkdir()
     config = folder / "amparex.toml"
     config.write_text(f"[storage]\n{storage}\n", encoding="utf-8")
-    done = _amparex(config, "templates", "list", cwd=elsewhere)
+    # A command that writes: a listing never creates a store (OP4).
+    done = _amparex(config, "startup", cwd=elsewhere)
     assert done.returncode == 0, done.stderr
     assert (folder / file).is_file()
     assert list(elsewhere.iterdir()) == []

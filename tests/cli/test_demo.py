@@ -202,7 +202,9 @@ def _foreign_store(folder: Path) -> None:
     folder.mkdir()
     config = folder.parent / "other.toml"
     config.write_text(f'[storage]\npath = "{folder.name}/amparex.sqlite"\n', encoding="utf-8")
-    made = _amparex("--config", str(config), "templates", "list", cwd=folder.parent)
+    made = _amparex(
+        "--config", str(config), "startup", cwd=folder.parent
+    )  # a writing command (OP4)
     assert made.returncode == 0, made.stderr
     assert (folder / "amparex.sqlite").is_file()
 

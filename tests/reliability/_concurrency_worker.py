@@ -43,7 +43,7 @@ from amparex_core.domain.interfaces import (
 )
 from amparex_core.domain.masterdata import FileFormat, HolderKind, StatisticTemplate
 from amparex_core.domain.orders import ProcessRef
-from amparex_core.domain.secret import Secret
+from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardKind, CardType, ShippingInterval
 from amparex_core.ports.storage import Storage
@@ -231,7 +231,9 @@ class Workstation:
         self.world.template(TEMPLATE, interval=ShippingInterval.DAILY)
         base = self.interfaces.configure(
             InterfaceKind.CARD_ORDER,
-            CardOrderSettings(contract="KV-4711", key="geheim-123", customer_number="AX-100"),
+            CardOrderSettings(
+                contract="KV-4711", key=SecretRef("card_key"), customer_number="AX-100"
+            ),
         )
         for n in range(ISSUED):
             self.desk.issue(
@@ -268,7 +270,9 @@ class Workstation:
         else:
             name = rng.choice(("Karten Nord", "Straße", "Filialkarten"))
             kind = InterfaceKind.CARD_ORDER
-            settings = CardOrderSettings(contract="KV-9", key="geheim-9", customer_number="AX-9")
+            settings = CardOrderSettings(
+                contract="KV-9", key=SecretRef("card_key"), customer_number="AX-9"
+            )
             branch = None if slot == "chain" else rng.choice(("F01", "F02"))
             workstation = rng.choice(WORKSTATIONS[:3]) if slot == "branch-ws" else None
         display = rng.choice(SPELLINGS[name])
@@ -569,7 +573,9 @@ def first_start(args: tuple[str, str, int]) -> dict[str, Any]:
             ),
             "card_order": lambda: service.configure(
                 InterfaceKind.CARD_ORDER,
-                CardOrderSettings(contract="KV-4711", key="geheim", customer_number="AX-1"),
+                CardOrderSettings(
+                    contract="KV-4711", key=SecretRef("card_key"), customer_number="AX-1"
+                ),
                 display_name=rng_spelling(worker),
             ),
         }

@@ -2,10 +2,10 @@
 
 Inputs that hold secrets on purpose (the secrets files, configurations with a password in
 a URL, the encrypted key) live in ``private/``, which is never scanned. Everything the
-command writes — store, outbox, parcels, the demo, ``known_hosts`` — lands in ``run/``.
-The store's database file legitimately holds the card contract key (it is the configured
-setting and must be given back to the card-order service): it is the only file of
-``run/`` a scan leaves out (:attr:`SecretsChain.store_files`).
+command writes — store, outbox, parcels, the demo, ``known_hosts`` — lands in ``run/``,
+and every file there is scanned: the store's database files too
+(:attr:`SecretsChain.store_files`), which keep only a reference to the card contract key,
+never the key (OP6).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class SecretsChain:
 
     @property
     def store_files(self) -> list[Path]:
-        """The store's database files: they hold the contract key by design (CO1)."""
+        """The store's database files: scanned like every other file (OP6)."""
         return [
             self.run_dir / f"amparex.sqlite{suffix}" for suffix in ("", "-wal", "-shm", "-journal")
         ]

@@ -20,8 +20,9 @@ _secrets.py), in English, German and with ``--debug``:
   runs).
 
 After all runs, stdout, stderr, every log record at DEBUG (root logger), every file the
-runs wrote (excluding only the store's database file, which holds the contract key by
-design), every file the servers received are scanned for every form of every secret.
+runs wrote (the store's database files too: they keep a reference to the contract key,
+never the key, OP6), every file the servers received, and on PostgreSQL every row of the
+store's ``interfaces`` table are scanned for every form of every secret.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def _scan(chain: SecretsChain, capture: LogCapture, *trees: Path) -> LeakScan:
         scan.text(outcome.stdout, f"stdout of {where}")
         scan.text(outcome.stderr, f"stderr of {where}")
     scan.text("\n".join(capture.lines), "log records")
-    scan.tree(chain.run_dir, exclude=chain.store_files)
+    scan.tree(chain.run_dir)  # the store's files too: never the key (OP6)
     for tree in trees:
         scan.tree(tree)
     return scan
@@ -484,6 +485,14 @@ def test_CO1_postgresql_passwords_in_the_environment_and_the_url_are_never_shown
     assert any(o.code == 1 and "[statistic.failed]" in o.stderr for o in chain.outcomes)
     scan = _scan(chain, capture, folder)
     scan.assert_clean()
-    # The store holds the key in PostgreSQL, by design; every other trace is clean.
+    # OP6: the store on PostgreSQL keeps a reference to the key, never the key.
+    import psycopg
+
+    with psycopg.connect(_pg_url(pg_cluster, PG_PASSWORD)) as conn:
+        rows = conn.execute("SELECT data FROM interfaces").fetchall()
+    assert rows
+    stored = LeakScan(KNOWN)
+    stored.text("\n".join(str(r[0]) for r in rows), "the interfaces table on PostgreSQL")
+    stored.assert_clean()
     outcomes: list[Outcome] = chain.outcomes
     assert len(outcomes) == len(runs) + 1

@@ -14,7 +14,7 @@ from amparex_adapters.converters.base import make_base_converter
 from amparex_adapters.storage.sql.schema import SchemaStep, assemble
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig
 from amparex_core.domain.money import Money
-from amparex_core.domain.secret import Secret
+from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.domain.templates import CardType
 from tests import strategies as s
 
@@ -48,19 +48,22 @@ def test_a_stored_document_is_an_object() -> None:
 
 
 @given(s.interface_configs(), s.secrets)
-def test_CO1_only_the_stored_format_writes_a_key(config: InterfaceConfig, other: Secret) -> None:
+def test_CO1_OP6_no_format_writes_a_key(config: InterfaceConfig, other: Secret) -> None:
     document = stored.encode(config)
     assert stored.decode(document, InterfaceConfig) == config
     settings = config.settings
     if not isinstance(settings, CardOrderSettings) or settings.key is None:
         return
-    assert json.loads(document)["settings"]["key"] == settings.key.reveal()
+    assert isinstance(settings.key, SecretRef)
+    assert json.loads(document)["settings"]["key"] == {"secret": settings.key.name}
     shown = output.converter().unstructure(config)
     assert shown["settings"]["key"] == "********"
     rekeyed = attrs.evolve(config, settings=attrs.evolve(settings, key=other))
     assert output.converter().unstructure(rekeyed) == shown  # nothing of the key shows
+    with pytest.raises(TypeError, match="never stored"):
+        stored.encode(rekeyed)
     with pytest.raises(TypeError, match="Secret"):
-        bundle.converter().unstructure(config)
+        bundle.converter().unstructure(rekeyed)
 
 
 def test_the_schema_is_the_families_steps_per_version_in_family_order() -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from amparex_core.domain import errors
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind, LoyaltyLabSettings
-from amparex_core.domain.secret import Secret
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardKind, ShippingInterval, ShipTo
 from amparex_core.services.interfaces import KEEP
@@ -26,10 +26,10 @@ def test_CO22_CO2_the_manual_flow_contract_key_and_customer_number_entered_later
     with pytest.raises(errors.ContractRequired):
         world.orders.place(template="BASIS", holder_id="K1", branch="F01", process_ref="V1")
     edited = world.interfaces.update(
-        first.id, contract="KV-4711", key=Secret("geheim"), customer_number="4711"
+        first.id, contract="KV-4711", key=SecretRef("card_key"), customer_number="4711"
     )
     assert edited.id == first.id and world.interfaces.get(first.id) == edited
-    assert edited.settings == CardOrderSettings("KV-4711", Secret("geheim"), "4711")
+    assert edited.settings == CardOrderSettings("KV-4711", SecretRef("card_key"), "4711")
     assert (edited.display_name, edited.branch, edited.start) == (
         first.display_name,
         first.branch,

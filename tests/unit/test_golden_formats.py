@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from amparex_adapters.cli import output
@@ -21,9 +22,9 @@ from amparex_adapters.masterdata.sql import SqlMasterData
 from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import MasterDataInvalid
-from amparex_core.domain.interfaces import InterfaceConfig
+from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig
 from amparex_core.domain.orders import Batch, CardOrder
-from amparex_core.domain.secret import Secret
+from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.domain.uploads import UploadRecord
 from tests.golden.cases import CASES, Case
@@ -67,18 +68,45 @@ def test_IF7_CO14_CR3_LL8_stored_documents_read_back_and_are_written_byte_for_by
     text = golden(version, case)
     back = stored.decode(text, STORED[case.family])
     assert back == case.obj
+    if _key_in_clear(back):
+        # OP6: a key 0.1.0 kept in clear text reads back, and is never written again; the
+        # same document with the key as a reference differs in that value only.
+        with pytest.raises(TypeError, match="never stored"):
+            stored.encode(back)
+        assert isinstance(back, InterfaceConfig)
+        assert isinstance(back.settings, CardOrderSettings)
+        moved = attrs.evolve(back, settings=attrs.evolve(back.settings, key=REF))
+        document = json.loads(text)
+        document["settings"]["key"] = {"secret": "card_key"}
+        assert json.loads(stored.encode(moved)) == document
+        return
     assert stored.encode(back) == text
     assert stored.encode(case.obj) == text
 
 
-def test_CO1_the_stored_format_alone_writes_the_key() -> None:
+REF = SecretRef("card_key")
+
+
+def _key_in_clear(obj: object) -> bool:
+    return isinstance(obj, InterfaceConfig) and isinstance(
+        getattr(obj.settings, "key", None), Secret
+    )
+
+
+def test_CO1_OP6_no_format_writes_the_key() -> None:
     from amparex_adapters.converters import base
     from amparex_adapters.converters import output as out
     from tests.golden.cases import CARD_ORDER_FULL
 
     key = "Schlüssel-ß/08\"15'"
-    assert json.loads(stored.encode(CARD_ORDER_FULL))["settings"]["key"] == key
+    settings = CARD_ORDER_FULL.settings
+    assert isinstance(settings, CardOrderSettings) and settings.key == Secret(key)
+    with pytest.raises(TypeError, match="never stored"):
+        stored.encode(CARD_ORDER_FULL)
+    moved = attrs.evolve(CARD_ORDER_FULL, settings=attrs.evolve(settings, key=REF))
+    assert json.loads(stored.encode(moved))["settings"]["key"] == {"secret": "card_key"}
     assert key not in json.dumps(out.converter().unstructure(CARD_ORDER_FULL))
+    assert out.converter().unstructure(moved)["settings"]["key"] == "********"
     with pytest.raises(TypeError, match="Secret"):
         base.make_base_converter().unstructure(Secret(key))
     with pytest.raises(TypeError, match="Secret"):

@@ -23,6 +23,7 @@ from amparex_core.domain.interfaces import (
     plan_exports,
     resolve,
 )
+from amparex_core.domain.secret import Secret
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.text import name_key
 from tests import strategies as s
@@ -465,7 +466,7 @@ def test_CO1_key_never_in_repr_or_str_of_the_configuration() -> None:
     for text in (repr(config), str(config), repr(config.settings), f"{config.settings}"):
         assert "top-secret-key" not in text
     assert isinstance(config.settings, CardOrderSettings)
-    assert config.settings.key is not None
+    assert isinstance(config.settings.key, Secret)  # a value, only ever held in memory
     assert config.settings.key.reveal() == "top-secret-key"
     assert CardOrderSettings(contract="KV", key="  ").has_contract is False
     assert CardOrderSettings(contract=" ", key="k").has_contract is False

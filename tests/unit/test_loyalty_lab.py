@@ -13,8 +13,8 @@ from amparex_core.domain.csvdialect import CsvDialect, decode_csv
 from amparex_core.domain.interfaces import InterfaceKind, LoyaltyLabSettings
 from amparex_core.domain.statistics import ExportOutcome, StatisticKind
 from amparex_core.domain.uploads import UploadOutcome, UploadState
-from amparex_core.services.loyalty_lab import Phase
-from tests.world import LL_DIR, World
+from amparex_core.services.loyalty_lab import LoyaltyLab, Phase
+from tests.world import BERLIN, LL_DIR, World
 
 NAMES = [
     "4711_customers_20261123.csv",
@@ -107,7 +107,11 @@ def test_LL4_a_vanished_directory_is_reported() -> None:
     world.exports._folders.pop(LL_DIR)
     report = world.loyalty_lab.start(branch=None, workstation="KASSE-1")
     assert all(isinstance(e, errors.ExportDirectoryInvalid) for e in report.errors)
-    assert len(report.errors) == 5  # four exports and the outbox listing
+    # Each of the four exports and the outbox listing failed, and it is one problem.
+    failed = [e.error for e in report.exports if e.error is not None]
+    failed += [u.error for u in report.uploads if u.error is not None]
+    assert len(failed) == 5
+    assert len(report.errors) == 1
 
 
 def test_LL8_new_files_are_uploaded_exactly_once() -> None:
@@ -271,3 +275,61 @@ def test_LL7_data_that_does_not_fit_its_template_fails_that_export_only(
     assert reason in report[0].error.reason
     assert [r.outcome for r in report[1:]] == [ExportOutcome.WRITTEN] * 3
     assert not world.exports.exists(LL_DIR, NAMES[0])
+
+
+class _Refusing:
+    """A destination that refuses every upload with *error*, counting the attempts."""
+
+    destination = "sftp://refusing.example:22/in"
+
+    def __init__(self, error: errors.AmparexError) -> None:
+        self.error = error
+        self.attempts = 0
+
+    def upload(self, file: object) -> object:
+        self.attempts += 1
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "tried"),
+    [
+        (errors.HostKeyRejected(host="h", fingerprint="SHA256:x", reason="changed"), 1),
+        (
+            errors.DeliveryFailed(
+                destination="d", item="i", reason="530", destination_refused=True
+            ),
+            1,
+        ),
+        (errors.DeliveryFailed(destination="d", item="i", reason="too big"), 4),
+    ],
+    ids=["host-key", "login", "one-file"],
+)
+def test_LL8_a_destination_that_refuses_itself_is_tried_once_per_run(
+    error: errors.AmparexError, tried: int
+) -> None:
+    """One problem, one attempt: the other files of the run come back NOT_TRIED."""
+    world = World()
+    world.loyalty()
+    world.loyalty_lab.export(branch=None, workstation="KASSE-1")
+    refusing = _Refusing(error)
+    lab = LoyaltyLab(
+        interfaces=world.interfaces,
+        masterdata=world.masterdata,
+        statistics=world.statistics,
+        exports=world.exports,
+        ledger=world.storage,
+        clock=world.clock,
+        tz=BERLIN,
+        delivery_for=lambda _config: refusing,  # type: ignore[arg-type,return-value]
+    )
+    results = lab.upload(branch=None, workstation="KASSE-1")
+    assert refusing.attempts == tried
+    outcomes = [r.outcome for r in results]
+    assert outcomes.count(UploadOutcome.FAILED) == tried
+    assert outcomes.count(UploadOutcome.NOT_TRIED) == 4 - tried
+    assert all(r.error is not None and r.outcome.pending for r in results)
+    report = lab.start(branch=None, workstation="KASSE-1")
+    assert len(report.errors) == 1  # the same problem, once
+    # Nothing was recorded as uploaded: the next run (another destination) sends them all.
+    assert world.storage.list_uploads() == []

@@ -25,6 +25,8 @@ __all__ = [
     "KINDS",
     "PARCEL_DELIVERY_KINDS",
     "DeliveryKind",
+    "check_loyalty_lab",
+    "check_mode_and_group",
     "delivery_options",
     "pass_through",
 ]
@@ -64,7 +66,7 @@ _FTP: Final = _Kind(
     secrets=(("password", True),),
 )
 KINDS: Final[Mapping[str, _Kind]] = {
-    "folder": _Kind(keys=("folder",), needs=("folder",)),
+    "folder": _Kind(keys=("folder", "file_mode", "group"), needs=("folder",)),
     "sftp": _Kind(
         keys=(
             "host",
@@ -179,3 +181,37 @@ def pass_through(label: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
         else:
             result[name] = opened
     return result
+
+
+def check_mode_and_group(label: str, section: str, mode: str | None, group: str | None) -> None:
+    """Refuse a file mode a data file may not have, or a group the system does not know (OP6).
+
+    Raises:
+        ConfigInvalid: Naming ``<section>.file_mode`` or ``<section>.group``.
+    """
+    from amparex_adapters._modes import group_id, parse_mode
+
+    try:
+        if mode is not None:
+            parse_mode(mode)
+    except ValueError as exc:
+        raise ConfigInvalid(path=label, key=f"{section}.file_mode", reason=str(exc)) from None
+    try:
+        group_id(group)
+    except ValueError as exc:
+        raise ConfigInvalid(path=label, key=f"{section}.group", reason=str(exc)) from None
+
+
+def check_loyalty_lab(
+    label: str, retention_days: int | None, mode: str | None, group: str | None
+) -> None:
+    """Check ``[loyalty_lab]``'s own keys: a retention of days, a file mode and group.
+
+    Raises:
+        ConfigInvalid: Naming the key.
+    """
+    if retention_days is not None and not 1 <= retention_days <= 36_500:
+        raise ConfigInvalid(
+            path=label, key="loyalty_lab.retention_days", reason="a number of days from 1 on"
+        )
+    check_mode_and_group(label, "loyalty_lab", mode, group)

@@ -68,7 +68,8 @@ GROUPS = {
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
-    help="Configuration file (default: $AMPAREX_CONFIG, else ./amparex.toml).",
+    help="Configuration file (default: $AMPAREX_CONFIG, else ./amparex.toml, else amparex.toml "
+    "in the user's, then the system's configuration folder).",
 )
 @click.option(
     "--lang",

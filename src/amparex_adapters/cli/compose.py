@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import logging
 import re
 from collections.abc import Callable, Iterator
 from functools import cached_property
@@ -29,6 +30,7 @@ from typing import Final, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
+from amparex_adapters._modes import parse_mode
 from amparex_adapters.delivery import open_file_delivery, open_parcel_delivery
 from amparex_adapters.documents import open_renderer
 from amparex_adapters.masterdata import open_masterdata
@@ -44,7 +46,7 @@ from amparex_adapters.registry import (
     Registry,
 )
 from amparex_adapters.statistics import open_statistics
-from amparex_adapters.storage import open_storage
+from amparex_adapters.storage import open_storage, sqlite_file
 from amparex_core.domain.cards import CardNumberFormat
 from amparex_core.domain.claims import RetryPolicy
 from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
@@ -58,6 +60,7 @@ from amparex_core.domain.masterdata import (
 )
 from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
 from amparex_core.domain.parcels import DeliveryReceipt, Parcel
+from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
 from amparex_core.ports.documents import DocumentRenderer
@@ -74,6 +77,7 @@ from amparex_core.services import (
     LoyaltyLab,
     OrderService,
     ProgramStart,
+    Retention,
     TemplateService,
 )
 from amparex_core.services.server import ChainServer
@@ -82,6 +86,8 @@ from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
 
 __all__ = ["Composition", "load_adapter"]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -184,12 +190,26 @@ class Composition:
         config: The configuration.
         secrets: The run's secrets.
         clock: The time; the system clock by default.
+        read_only: The command only reads: a SQLite store whose file does not exist is
+            not created; an empty store stands in for it (logged as a WARNING, OP4).
+        report_at_rest: When the store is opened, log a WARNING if it keeps a
+            card-contract key in clear text (a store of 0.1.0, OP6).
     """
 
-    def __init__(self, config: Config, secrets: Secrets, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        secrets: Secrets,
+        *,
+        clock: Clock | None = None,
+        read_only: bool = False,
+        report_at_rest: bool = True,
+    ) -> None:
         self.config = config
         self.secrets = secrets
         self._clock = clock
+        self._read_only = read_only
+        self._report_at_rest = report_at_rest
         self._closers: list[Callable[[], None]] = []
 
     def close(self) -> None:
@@ -287,9 +307,21 @@ class Composition:
         """The store named by ``[storage]`` (:func:`~amparex_adapters.storage.open_storage`)."""
         url = self.config.storage_url
         options = self.config.storage.options()
-        return self._closing(
+        if self._read_only:
+            missing = sqlite_file(url)
+            if missing is not None and Path(missing).parent.is_dir() and not Path(missing).exists():
+                logger.warning(
+                    "the store %s does not exist: nothing to show (a command that only reads "
+                    "never creates it)",
+                    missing,
+                )
+                return open_storage("memory://")
+        storage = self._closing(
             self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url, **options))
         )
+        if self._report_at_rest:
+            InterfaceService(storage).report_keys_in_clear()
+        return storage
 
     def open_store(self, *, schema: str) -> Storage:
         """Another connection to the store of ``[storage]``, opened with the *schema* policy.
@@ -302,6 +334,21 @@ class Composition:
         return self._closing(
             self._open("storage", STORAGE, _scheme(url), lambda: open_storage(url, **options))
         )
+
+    def scrub_store(self) -> None:
+        """Rewrite the store's files so nothing replaced is left in them, if it can (OP6)."""
+        scrub = getattr(self.storage, "scrub_freed_space", None)
+        if scrub is not None:
+            scrub()
+
+    def card_key_ref(self) -> SecretRef:
+        """The reference a card-ordering configuration keeps instead of its key (OP6).
+
+        Raises:
+            SecretMissing: The secret ``card_key`` is set nowhere.
+        """
+        self.secrets.require("card_key")
+        return SecretRef("card_key")
 
     @cached_property
     def masterdata(self) -> MasterData:
@@ -370,7 +417,13 @@ class Composition:
     def exports(self) -> ExportTarget:
         """The workstation's export folders (LL4, LL6, LL7); relative to the configuration's."""
         module = load_adapter("amparex_adapters.exports.folder", feature="the export folder")
-        target: ExportTarget = module.FolderExportTarget(base=self.config.base)
+        lab = self.config.loyalty_lab
+        options: dict[str, object] = {"base": self.config.base}
+        if lab.file_mode is not None:
+            options["file_mode"] = parse_mode(lab.file_mode)
+        if lab.group is not None:
+            options["group"] = lab.group
+        target: ExportTarget = module.FolderExportTarget(**options)
         return target
 
     @cached_property
@@ -530,6 +583,36 @@ class Composition:
             claimant=self.workstation_claimant,
         )
 
+    def retention(self, days: int | None = None) -> Retention | None:
+        """Removes uploaded exports older than *days* (LL11).
+
+        *days* defaults to ``[loyalty_lab] retention_days``; ``None`` when neither gives a
+        limit.
+        """
+        days = self.config.loyalty_lab.retention_days if days is None else days
+        if days is None:
+            return None
+        upload = self.upload_delivery
+        return Retention(
+            exports=self.exports,
+            ledger=self.storage,
+            clock=self.clock,
+            delivery_for=None if upload is None else (lambda _config: upload),
+            older_than=dt.timedelta(days=days),
+        )
+
+    def upload_destination(self) -> str | None:
+        """Where ``[loyalty_lab.upload]`` sends files (recorded by new configurations, LL10).
+
+        ``None`` when no upload is configured or it cannot be opened here (a secret it
+        needs is not set on this computer).
+        """
+        try:
+            upload = self.upload_delivery
+        except AmparexError:
+            return None
+        return None if upload is None else upload.destination
+
     @cached_property
     def program_start(self) -> ProgramStart:
         """The job of a program start (LL5–LL8; CO16 and CO20 by ``[card_order] dispatch``).
@@ -546,6 +629,7 @@ class Composition:
             tz=self.tz,
             orders=lambda: self.orders,
             dispatch_card_orders=self.config.card_order_dispatch == "startup",
+            retention=self.retention(),
         )
 
     @cached_property

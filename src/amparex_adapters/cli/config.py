@@ -1,9 +1,26 @@
-"""The TOML configuration of the ``amparex`` command, and its secrets.
+r"""The TOML configuration of the ``amparex`` command, and its secrets.
 
-Where the file is found: ``--config PATH``, else ``$AMPAREX_CONFIG``, else
-``./amparex.toml``. A file named by ``--config`` or ``$AMPAREX_CONFIG`` must exist; when
-``./amparex.toml`` does not exist the defaults apply (a SQLite database ``amparex.sqlite``
-in the current folder). Relative paths in the file are relative to the file's folder.
+Where the file is found (``find_config``), the first that applies:
+
+1. ``--config PATH``;
+2. ``$AMPAREX_CONFIG``;
+3. ``./amparex.toml`` in the current folder;
+4. ``amparex.toml`` in the user's configuration folder (``$XDG_CONFIG_HOME/amparex``, by
+   default ``~/.config/amparex``; ``%APPDATA%\amparex`` on Windows,
+   ``~/Library/Application Support/amparex`` on macOS);
+5. ``amparex.toml`` in the system's configuration folder (``/etc/amparex``;
+   ``%PROGRAMDATA%\amparex`` on Windows, ``/Library/Application Support/amparex`` on
+   macOS).
+
+A file named by ``--config`` or ``$AMPAREX_CONFIG`` must exist. When none is found, the
+commands that run unattended (``startup``, ``serve``, ``outbox upload``, ``outbox
+watch``, ``orders dispatch``) refuse to run (``config.not_found``, naming every place
+looked at): a service started in the wrong folder must not work on a new, empty store.
+Every other command says in one line on stderr that the defaults apply (a SQLite
+database ``amparex.sqlite`` in the current folder), and a command that only reads
+(``interfaces list``, ``orders list`` …) never creates that database: on a store that
+does not exist it lists nothing. Relative paths in the file are relative to the file's
+folder.
 
 Every key, with its default::
 
@@ -44,6 +61,11 @@ Every key, with its default::
     name = "<host name>"
     branch = "F01"               # no default
 
+    [loyalty_lab]
+    retention_days = 30          # remove uploaded exports older than this at each start (LL11)
+    file_mode = "0600"           # mode of export files (OP6); "0640" for a partner's tool
+    group = "loyaltylab"         # their group (with file_mode "0640"); default: the user's
+
     [loyalty_lab.upload]         # where Loyalty Lab files go (LL8); none: export only
     kind = "sftp"                # folder | sftp | ftp | ftps (| another installed kind)
     host = "ftp.loyaltylab.example"
@@ -57,6 +79,8 @@ Every key, with its default::
     ca_file = "/etc/ssl/loyaltylab-ca.pem"   # ftps
     allow_plain = false                      # ftp: must be true for plain FTP
     folder = "/mnt/outbox"                   # folder
+    file_mode = "0600"                       # folder: mode of the files (OP6)
+    group = "loyaltylab"                     # folder: their group
     timeout = 30.0                           # seconds per network operation
 
     [card_order]
@@ -74,7 +98,7 @@ Every key, with its default::
     recipients = ["karten@amparex.example"]
     username = "filiale"
     transport = "sftp"           # files: folder | sftp | ftp | ftps, with the keys above
-    folder = "/mnt/cards"        # folder (and files over a folder)
+    folder = "/mnt/cards"        # folder (and files over a folder); file_mode, group as above
 
     [reader]
     default = "pcsc"             # pcsc[:NAME] | nfc:PATH | scripted (| KIND[:ARG] installed)
@@ -136,7 +160,7 @@ PostgreSQL passwords go the libpq way (``PGPASSWORD`` or ``~/.pgpass``), never i
 
 from __future__ import annotations
 
-import math
+import logging
 import os
 import socket
 import tomllib
@@ -144,24 +168,26 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import attrs
 
-from amparex_core.domain.money import MoneyFormat
-
+from ._checks import check_config, check_delivery, check_reader_spec, refuse_nul
+from ._discovery import (
+    ConfigSearch,
+    config_places,
+    find_config,
+)
 from ._kinds import (
-    BUILTIN_DELIVERY_KINDS,
     FILE_DELIVERY_KINDS,
-    KINDS,
     PARCEL_DELIVERY_KINDS,
     DeliveryKind,
     delivery_options,
     pass_through,
 )
-from ._serving import ClaimsConfig, ServerConfig, check_serving, dispatch_mode
+from ._serving import ClaimsConfig, ServerConfig, dispatch_mode
 from ._structure import converter, did_you_mean, first_problem
-from .errors import ConfigInvalid
+from .errors import ConfigInvalid, ConfigNotFound
 from .secrets import (
     SECRET_VARIABLES,
     SECRETS_VARIABLE,
@@ -178,22 +204,24 @@ __all__ = [
     "ChainConfig",
     "ClaimsConfig",
     "Config",
+    "ConfigSearch",
     "DeliveryConfig",
     "DeliveryKind",
     "MasterDataConfig",
     "PricesConfig",
     "Secrets",
     "ServerConfig",
+    "check_delivery",
     "check_reader_spec",
     "check_secrets_file",
+    "config_places",
     "find_config",
     "load_config",
     "secrets_file_values",
     "structure_config",
 ]
 
-DEFAULT_CONFIG: Final = "amparex.toml"
-CONFIG_VARIABLE: Final = "AMPAREX_CONFIG"
+logger = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -304,6 +332,8 @@ class DeliveryConfig:
     key_file: str | None = None
     ca_file: str | None = None
     allow_plain: bool = False
+    file_mode: str | None = None
+    group: str | None = None
     transport: str | None = None
     security: Literal["starttls", "tls", "plain"] = "starttls"
     sender: str | None = None
@@ -330,9 +360,20 @@ class DeliveryConfig:
 
 @attrs.frozen
 class LoyaltyLabConfig:
-    """``[loyalty_lab]``."""
+    """``[loyalty_lab]``.
+
+    Attributes:
+        upload: Where the files go; ``None``: export only.
+        retention_days: Exported files whose upload the ledger confirms are removed after
+            this many days, at each program start (LL11); ``None``: kept.
+        file_mode: The mode of the export files (octal text, OP6); owner only by default.
+        group: The group of the export files; the user's by default.
+    """
 
     upload: DeliveryConfig | None = None
+    retention_days: int | None = None
+    file_mode: str | None = None
+    group: str | None = None
 
 
 @attrs.frozen
@@ -461,31 +502,38 @@ class Config:
 # ------------------------------------------------------------------ structuring
 
 
-def find_config(option: str | os.PathLike[str] | None) -> tuple[Path, bool]:
-    """The configuration file to read, and whether it must exist.
+def load_config(option: str | os.PathLike[str] | None = None, *, required: bool = False) -> Config:
+    """Read and check the configuration found by :func:`find_config`.
 
-    ``--config`` first, then ``$AMPAREX_CONFIG``, then ``./amparex.toml`` (optional).
-    """
-    if option:
-        return Path(option).expanduser(), True
-    from_env = os.environ.get(CONFIG_VARIABLE)
-    if from_env:
-        return Path(from_env).expanduser(), True
-    return Path(DEFAULT_CONFIG), False
+    Args:
+        option: The file ``--config`` names, if any.
+        required: The command runs unattended: without a file it must not run on the
+            defaults (OP4).
 
-
-def load_config(option: str | os.PathLike[str] | None = None) -> Config:
-    """Read and check the configuration.
+    Returns:
+        The configuration; the defaults when no file was found and none is *required*
+        (logged as a WARNING, which the command shows as one line).
 
     Raises:
+        ConfigNotFound: No file was found and one is *required*.
         ConfigInvalid: The file is missing (when named), unreadable, not TOML, or a key
             has a wrong value; the error names the key.
     """
-    path, required = find_config(option)
-    if not path.exists():
+    found = find_config(option)
+    path = found.path
+    if path is None:
         if required:
-            raise ConfigInvalid(path=str(path), key="", reason="no such file")
+            raise ConfigNotFound(places=found.places)
+        logger.warning(
+            "no configuration file found (looked at %s): the defaults apply, a SQLite store "
+            "%s in %s",
+            ", ".join(found.places),
+            StorageConfig().path,
+            Path.cwd(),
+        )
         return Config(base=Path.cwd())
+    if not path.exists():
+        raise ConfigInvalid(path=str(path), key="", reason="no such file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -515,7 +563,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
             key=unknown[0],
             reason="unknown section" + did_you_mean(unknown[0], sorted(sections)),
         )
-    _refuse_nul(label, data, "")
+    refuse_nul(label, data, "")
     data = pass_through(label, data)
     try:
         parsed: Config = converter().structure(dict(data), Config)
@@ -523,217 +571,5 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
         key, reason = first_problem(exc, Config)
         raise ConfigInvalid(path=label, key=key, reason=reason) from None
     config = attrs.evolve(parsed, path=path, base=base)
-    _check(config)
+    check_config(config)
     return config
-
-
-def _refuse_nul(label: str, value: object, key: str) -> None:
-    """Refuse a NUL character anywhere: no path, URL or name can hold one."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ConfigInvalid(path=label, key=key, reason="contains a NUL character")
-    if isinstance(value, Mapping):
-        for name, item in value.items():
-            _refuse_nul(label, item, f"{key}.{name}" if key else str(name))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_nul(label, item, f"{key}.{index}")
-
-
-def _check_urls(config: Config) -> None:
-    """``[storage]`` names one store; no SQLite URL names a file in the root folder."""
-    label = config.label
-    if config.storage.url is not None and config.storage.path is not None:
-        raise ConfigInvalid(
-            path=label,
-            key="storage.url",
-            reason="storage.path is set too: give either path (a SQLite file) or url, not both",
-        )
-    for key, url in (
-        ("storage.url", config.storage.url),
-        ("statistics.url", config.statistics.url),
-    ):
-        scheme, _, rest = (url or "").partition(":///")
-        name = urllib.parse.unquote(rest.partition("?")[0])
-        if scheme.lower() == "sqlite" and name and "/" not in name and name != ":memory:":
-            also = f' (or [storage] path = "{name}")' if key == "storage.url" else ""
-            raise ConfigInvalid(
-                path=label,
-                key=key,
-                reason=(
-                    f"sqlite:///{name} names the file /{name} in the root folder; for a file "
-                    f"beside the configuration write sqlite:{name}{also}, for the root folder "
-                    f"sqlite:////{name}"
-                ),
-            )
-
-
-def _check(config: Config) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    label = config.label
-    _check_urls(config)
-    try:
-        ZoneInfo(config.chain.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigInvalid(
-            path=label,
-            key="chain.time_zone",
-            reason=f"unknown time zone {config.chain.time_zone!r}",
-        ) from None
-    prefix, length = config.chain.card_number_prefix, config.chain.card_number_length
-    if prefix and not (prefix.isdigit() and prefix.isascii()):
-        raise ConfigInvalid(path=label, key="chain.card_number_prefix", reason="digits only")
-    if not len(prefix) + 2 <= length <= 19:
-        raise ConfigInvalid(
-            path=label,
-            key="chain.card_number_length",
-            reason=f"between {len(prefix) + 2} and 19 for prefix {prefix!r}",
-        )
-    currency = config.chain.prices.currency
-    if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
-        raise ConfigInvalid(
-            path=label, key="chain.prices.currency", reason="an ISO 4217 code such as EUR"
-        )
-    _check_storage(label, config.storage, config.storage_url)
-    try:
-        MoneyFormat.for_locale(config.chain.locale)
-    except ValueError as exc:
-        raise ConfigInvalid(path=label, key="chain.locale", reason=str(exc)) from None
-    check_reader_spec(label, config.reader.default)
-    if not 0 < config.reader.timeout < math.inf:
-        raise ConfigInvalid(path=label, key="reader.timeout", reason="must be positive")
-    check_serving(label, config.claims, config.server)
-    for section, delivery, kinds in (
-        ("loyalty_lab.upload", config.loyalty_lab.upload, FILE_DELIVERY_KINDS),
-        ("card_order.delivery", config.card_order.delivery, PARCEL_DELIVERY_KINDS),
-    ):
-        if delivery is not None:
-            check_delivery(label, section, delivery, kinds)
-
-
-_POSTGRES_ONLY: Final = (
-    "pool_min_size",
-    "pool_max_size",
-    "connect_timeout",
-    "application_name",
-    "prepare_threshold",
-)
-
-
-def _check_storage(label: str, storage: StorageConfig, url: str) -> None:
-    """The store's options, each named by its key when out of range or not the store's."""
-    scheme = url.partition("://")[0].lower()
-    if scheme in ("sqlite", "memory"):
-        for key in _POSTGRES_ONLY:
-            if getattr(storage, key) is not None:
-                raise ConfigInvalid(
-                    path=label,
-                    key=f"storage.{key}",
-                    reason=f"a PostgreSQL option; this store is {scheme}",
-                )
-    for key in ("timeout", "connect_timeout"):
-        value = getattr(storage, key)
-        if value is not None and not 0 < value < math.inf:
-            raise ConfigInvalid(path=label, key=f"storage.{key}", reason="must be positive")
-    low, high = storage.pool_min_size, storage.pool_max_size
-    if low is not None and low < 0:
-        raise ConfigInvalid(path=label, key="storage.pool_min_size", reason="0 or more")
-    if high is not None and not (high >= 1 and high >= (low or 0)):
-        raise ConfigInvalid(
-            path=label, key="storage.pool_max_size", reason="1 or more, and not below pool_min_size"
-        )
-    if low is not None and high is None and low > 4:
-        raise ConfigInvalid(
-            path=label, key="storage.pool_min_size", reason="above pool_max_size (default 4)"
-        )
-    if storage.prepare_threshold is not None and storage.prepare_threshold < 0:
-        raise ConfigInvalid(
-            path=label,
-            key="storage.prepare_threshold",
-            reason="0 or more; leave it unset for no prepared statements (PgBouncer)",
-        )
-    name = storage.application_name
-    if name is not None and not (name.strip() and name.isprintable() and len(name) <= 63):
-        raise ConfigInvalid(
-            path=label,
-            key="storage.application_name",
-            reason="1 to 63 printable characters",
-        )
-
-
-def check_reader_spec(label: str, spec: str, *, shown: str | None = None) -> None:
-    """Check a reader spec: a built-in kind with what it needs, or another kind's name.
-
-    Args:
-        label: The configuration's name, for the message.
-        spec: ``pcsc``, ``pcsc:NAME``, ``nfc:PATH``, ``scripted`` or ``KIND[:ARG]`` of a
-            reader another distribution installs.
-        shown: The reason to give instead of the default one.
-
-    Raises:
-        ConfigInvalid: A built-in kind without what it needs (``nfc`` without a path), or
-            no kind at all (key ``reader.default``).
-    """
-    kind, sep, arg = spec.partition(":")
-    builtin = kind in ("pcsc", "nfc", "scripted")
-    if (builtin or not kind.strip()) and not (
-        kind == "pcsc" or (kind == "scripted" and not sep) or (kind == "nfc" and arg)
-    ):
-        raise ConfigInvalid(
-            path=label,
-            key="reader.default",
-            reason=shown or "pcsc, pcsc:NAME, nfc:PATH, scripted or another installed KIND[:ARG]",
-        )
-
-
-def check_delivery(
-    label: str, section: str, delivery: DeliveryConfig, kinds: tuple[str, ...]
-) -> None:
-    """Check that a delivery section of a built-in kind has what its kind needs.
-
-    A kind (or ``transport``) another distribution installs is not checked: its factory
-    checks its options.
-
-    Raises:
-        ConfigInvalid: A key the kind needs is missing, or the kind does not fit here.
-    """
-    if delivery.kind not in kinds:
-        if delivery.kind in BUILTIN_DELIVERY_KINDS or not delivery.kind.strip():
-            raise ConfigInvalid(
-                path=label,
-                key=f"{section}.kind",
-                reason=f"one of {', '.join(kinds)} (or another installed kind) expected",
-            )
-        return
-    if not 0 < delivery.timeout < math.inf:
-        raise ConfigInvalid(path=label, key=f"{section}.timeout", reason="must be positive")
-    if delivery.port is not None and not 1 <= delivery.port <= 65535:
-        raise ConfigInvalid(path=label, key=f"{section}.port", reason="between 1 and 65535")
-    kind = delivery.kind
-    if kind == "files":
-        transport = delivery.transport
-        if transport is None:
-            raise ConfigInvalid(
-                path=label,
-                key=f"{section}.transport",
-                reason="required for kind 'files': folder, sftp, ftp or ftps",
-            )
-        if transport not in FILE_DELIVERY_KINDS:
-            if transport.strip() and transport not in BUILTIN_DELIVERY_KINDS:
-                return  # a file delivery another distribution installs
-            raise ConfigInvalid(
-                path=label,
-                key=f"{section}.transport",
-                reason="folder, sftp, ftp, ftps or another installed file-delivery kind expected",
-            )
-        kind = transport
-    needs = KINDS[kind].needs
-    for key in needs:
-        if not getattr(delivery, key):
-            raise ConfigInvalid(
-                path=label, key=f"{section}.{key}", reason=f"required for kind {kind!r}"
-            )
-    if kind == "smtp" and not delivery.recipients:
-        raise ConfigInvalid(
-            path=label, key=f"{section}.recipients", reason="at least one address is required"
-        )

@@ -27,9 +27,11 @@ refused (``demo.refused``) before anything is written.
 Then every run does the main job of a program start on this workstation
 (:class:`~amparex_core.services.ProgramStart`, as ``amparex startup`` runs it): the four
 Loyalty Lab CSV files are written into ``DIR/outbox`` (never rewritten, LL6) and uploaded
-to the folder ``DIR/loyalty-lab-server`` (each once, LL8); due card orders are rendered
-into one batch PDF per period and delivered as files to ``DIR/card-vendor`` (CO16). A
-second run finds everything done and says so.
+to the folder ``DIR/loyalty-lab-server`` (each once, LL8); exports whose upload is
+confirmed are removed once older than 30 days (``retention_days``, LL11); due card
+orders are rendered into one batch PDF per period and delivered as files to
+``DIR/card-vendor`` (CO16). A second run finds everything done and says so. Everything
+is readable by its owner only (OP6), and the card key stays in ``secrets.toml``.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from amparex_adapters._modes import create_file, make_folder
 from amparex_core.domain.errors import InterfaceDuplicate, TemplateDuplicate
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind, LoyaltyLabSettings
 from amparex_core.domain.masterdata import (
@@ -176,6 +179,7 @@ class DemoSummary:
     delivered: tuple[Path, ...]
     batches: int
     errors: tuple[str, ...]
+    purged: tuple[Path, ...] = ()
 
     @property
     def idle(self) -> bool:
@@ -300,6 +304,8 @@ def generate_chain(customers: int, *, today: dt.date, seed: int = 4711) -> Gener
 
 def build_host_database(path: Path, chain: GeneratedChain) -> None:
     """Write the host application's tables (customers and sales) into the SQLite file."""
+    if not path.exists():  # the store's file too: owner only (OP6)
+        os.close(create_file(path))
     connection = sqlite3.connect(path)
     try:
         with connection:
@@ -395,6 +401,9 @@ roller_clip = "1.20"
 name = {json.dumps(socket.gethostname())}    # this computer, when the demo was built
 branch = "F01"
 
+[loyalty_lab]
+retention_days = 30    # uploaded exports older than this are removed at each start (LL11)
+
 [loyalty_lab.upload]
 kind = "folder"
 folder = "loyalty-lab-server"
@@ -447,15 +456,14 @@ def _seed(
     )
     interfaces = app.interfaces
     outbox = directory / "outbox"
-    outbox.mkdir(exist_ok=True)
-    (directory / "loyalty-lab-server").mkdir(exist_ok=True)
-    (directory / "card-vendor").mkdir(exist_ok=True)
+    for folder in (outbox, directory / "loyalty-lab-server", directory / "card-vendor"):
+        make_folder(folder)  # owner only (OP6)
     with contextlib.suppress(InterfaceDuplicate):
         interfaces.configure(
             InterfaceKind.CARD_ORDER,
             CardOrderSettings(
                 contract="KV-DEMO-0001",
-                key=app.secrets.require("card_key"),
+                key=app.card_key_ref(),  # the key stays in secrets.toml (OP6)
                 customer_number="AX-10001",
             ),
         )
@@ -558,7 +566,8 @@ def run_demo(
 
     directory = directory.expanduser().resolve()
     refuse_foreign(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(directory)  # owner only (OP6); an existing folder is left as it is
     started = time.perf_counter()
     seeded = is_seeded(directory / "amparex.sqlite")
     pdf = _pdf_available()
@@ -596,6 +605,9 @@ def _main_job(app: Composition, directory: Path, *, created: bool, lang: str) ->
         delivered=tuple(p for p in _files(directory / "card-vendor") if p not in before_vendor),
         batches=0 if report.dispatch is None else len(report.dispatch.delivered),
         errors=tuple(e.message(lang) for e in report.errors),
+        purged=()
+        if report.purge is None
+        else tuple(Path(f.directory) / f.name for f in report.purge.removed),
     )
 
 
@@ -624,6 +636,9 @@ def _print_summary(
         echo(f"  uploaded       {path}")
     if not summary.uploaded:
         echo("  nothing new to upload")
+    echo("  retention: uploaded exports older than 30 days are removed at each start (LL11)")
+    for path in summary.purged:
+        echo(f"  removed        {path}")
     echo(f"card orders to {d / 'card-vendor'} (CO16):")
     echo(f"  {summary.batches} batch(es) delivered")
     for path in summary.delivered:

@@ -7,7 +7,7 @@ of the library, so the command reports them the same way: one line
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar, dataclass_transform
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 import attrs
 
@@ -15,8 +15,10 @@ from amparex_core.domain.errors import AmparexError
 
 __all__ = [
     "AdapterUnavailable",
+    "CardKeyDiffers",
     "CliError",
     "ConfigInvalid",
+    "ConfigNotFound",
     "DemoRefused",
     "ExtraMissing",
     "NoCardPresented",
@@ -62,6 +64,32 @@ class ConfigInvalid(CliError, ValueError):
 
 
 @_error
+class ConfigNotFound(CliError, LookupError):
+    """An unattended command found no configuration file: it never runs on the defaults (OP4)."""
+
+    code: ClassVar[str] = "config.not_found"
+    en: ClassVar[str] = (
+        "No configuration file found (looked at {listing}): a command that runs unattended "
+        "never runs on the defaults. Name one with --config or $AMPAREX_CONFIG."
+    )
+    de: ClassVar[str] = (
+        "Keine Konfigurationsdatei gefunden (gesucht: {listing}): ein Befehl, der "
+        "unbeaufsichtigt läuft, arbeitet nie mit den Voreinstellungen. Bitte eine mit "
+        "--config oder $AMPAREX_CONFIG angeben."
+    )
+    places: tuple[str, ...]
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts, with the places looked at listed in order."""
+        facts = super().facts
+        places: object = self.places  # a tuple, unless a caller passed something else
+        shown = [str(p) for p in places] if isinstance(places, tuple | list) else [str(places)]
+        facts["listing"] = ", ".join(shown) or "-"
+        return facts
+
+
+@_error
 class SecretsFileInsecure(CliError, ValueError):
     """The secrets file can be read by other users than its owner."""
 
@@ -93,6 +121,28 @@ class SecretMissing(CliError, LookupError):
     )
     name: str
     variable: str
+
+
+@_error
+class CardKeyDiffers(CliError, ValueError):
+    """A stored card-contract key differs from the secret ``card_key``: it was not moved (OP6)."""
+
+    code: ClassVar[str] = "config.card_key_differs"
+    en: ClassVar[str] = (
+        "The card contract's key stored for interface {interface_id} ({count} in all) "
+        "differs from the secret card_key: it was left in the store. Set card_key "
+        "(AMPAREX_CARD_KEY or the secrets file) to the key AMPAREX sent for that contract "
+        "and run `amparex interfaces move-keys` again."
+    )
+    de: ClassVar[str] = (
+        "Der gespeicherte Schlüssel des Kartenvertrags der Schnittstelle {interface_id} "
+        "({count} insgesamt) weicht vom Geheimnis card_key ab: er blieb im Datenspeicher. "
+        "Bitte card_key (AMPAREX_CARD_KEY oder Geheimnisdatei) auf den Schlüssel setzen, "
+        "den AMPAREX für diesen Vertrag geschickt hat, und `amparex interfaces move-keys` "
+        "erneut ausführen."
+    )
+    interface_id: str
+    count: int
 
 
 @_error

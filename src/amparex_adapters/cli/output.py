@@ -24,18 +24,25 @@ the command's hyphenated words (``card-order``); every option takes both:
     where ``next`` is the cursor of the next page (``--after``), or null on the last.
 ``startup --json``, ``outbox upload --json``, ``orders dispatch --json``
     ``{"exports": [...], "uploads": [...], "batches": [...]}`` (each command fills the keys
-    of what it did). An export is ``{"interface_id", "statistic", "file" (the full path),
-    "outcome" ("written" | "exists" | "failed"), "error"}``; an upload ``{"interface_id",
-    "name", "outcome" ("uploaded" | "already_uploaded" | "in_progress" |
-    "changed_after_upload" | "failed"), "receipt", "error", "held_by"}``; a batch
-    ``{"id", "number" (the order number, e.g. "B000001"), "period", "orders" (their IDs),
-    "total", "currency", "outcome" ("delivered" | "failed" | "in_progress" | "waiting"),
-    "resent", "receipt", "error", "held_by", "attempts", "next_attempt_at"}``. An
-    ``error`` is null or ``{"code", "message"}``; failures also go to stderr as one line
-    each and the exit status is 1. ``held_by`` is null, or — for ``"in_progress"``: another
-    live run is at work on it — ``{"name", "host", "pid", "since"}`` (who, and since when,
-    ISO 8601). ``attempts`` counts the deliveries of a batch started so far;
-    ``next_attempt_at`` is when a failed batch is due again (the server waits for it).
+    of what it did; ``startup`` adds ``"purge"``: what retention removed, in the form of
+    ``outbox purge --json``, or null). An export is ``{"interface_id", "statistic",
+    "file" (the full path), "outcome" ("written" | "exists" | "failed"), "error"}``; an
+    upload ``{"interface_id", "name", "outcome" ("uploaded" | "already_uploaded" |
+    "in_progress" | "changed_after_upload" | "failed" | "not_tried": its destination
+    refused an earlier file of the run, whose error it carries), "receipt", "error",
+    "held_by"}``; a batch ``{"id", "number" (the order number, e.g. "B000001"), "period",
+    "orders" (their IDs), "total", "currency", "outcome" ("delivered" | "failed" |
+    "in_progress" | "waiting"), "resent", "receipt", "error", "held_by", "attempts",
+    "next_attempt_at"}``. An ``error`` is null or ``{"code", "message"}``; failures also
+    go to stderr as one line each and the exit status is 1. ``held_by`` is null, or — for
+    ``"in_progress"``: another live run is at work on it — ``{"name", "host", "pid",
+    "since"}`` (who, and since when, ISO 8601). ``attempts`` counts the deliveries of a
+    batch started so far; ``next_attempt_at`` is when a failed batch is due again (the
+    server waits for it).
+``outbox purge --json``
+    ``{"dry_run", "older_than_days", "files": [{"file" (the full path), "verdict"
+    ("remove" | "too_young" | "not_uploaded" | "upload_under_way" |
+    "changed_after_upload"), "age_days", "removed"}]}`` (LL11).
 ``masterdata list SECTION --json``
     a list of records as a master-data bundle holds them (see :doc:`/adapters/masterdata-bundle`):
     ``{"id", "name", "address", "email", "phone"}`` for branches, ``{"id", "first_name",
@@ -81,7 +88,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from amparex_adapters.converters import output as output_format
@@ -93,7 +100,13 @@ from amparex_core.domain.masterdata import DocumentTemplate, MasterRecord
 from amparex_core.domain.orders import CardOrder
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.domain.uploads import UploadRecord
-from amparex_core.services import BatchResult, ExportResult, ProgramStartReport, UploadResult
+from amparex_core.services import (
+    BatchResult,
+    ExportResult,
+    ProgramStartReport,
+    PurgeReport,
+    UploadResult,
+)
 
 __all__ = [
     "batch_json",
@@ -106,6 +119,7 @@ __all__ = [
     "order_json",
     "program_start_json",
     "progress_reporter",
+    "purge_json",
     "schema_status_json",
     "schema_upgrade_json",
     "template_json",
@@ -234,6 +248,23 @@ def progress_reporter(
         yield report
 
 
+def purge_json(report: PurgeReport) -> dict[str, Any]:
+    """The JSON form of a purge (``outbox purge --json``, LL11)."""
+    return {
+        "dry_run": report.dry_run,
+        "older_than_days": report.older_than.days,
+        "files": [
+            {
+                "file": str(PurePath(f.directory) / f.name),
+                "verdict": f.verdict.value,
+                "age_days": round(f.age.total_seconds() / 86400, 2),
+                "removed": f.removed,
+            }
+            for f in report.files
+        ],
+    }
+
+
 def program_start_json(
     report: ProgramStartReport, lang: str, *, base: Path | None = None
 ) -> dict[str, Any]:
@@ -245,6 +276,7 @@ def program_start_json(
         "exports": [export_json(e, lang, base=base) for e in report.exports],
         "uploads": [upload_json(u, lang) for u in report.uploads],
         "batches": [batch_json(b, lang) for b in report.batches],
+        "purge": None if report.purge is None else purge_json(report.purge),
     }
 
 

@@ -106,7 +106,9 @@ def secrets_file_values(option: str | os.PathLike[str] | None = None) -> list[st
         if not file:
             from .config import find_config
 
-            path, _required = find_config(option)
+            path = find_config(option).path
+            if path is None:
+                return []
             data = tomllib.loads(path.read_text(encoding="utf-8"))
             named = data.get("secrets", {}).get("file")
             if not isinstance(named, str):

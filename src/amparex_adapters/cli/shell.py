@@ -8,7 +8,9 @@ never on the root (:mod:`amparex_adapters.cli.app`):
 * :class:`AmparexGroup` turns every refusal into the one line
   ``amparex: error [CODE]: MESSAGE`` (:func:`report_error`) and exit status 1;
 * :func:`configure_logging` sends the library's log records to stderr, one scrubbed line
-  each (``amparex: warning: MESSAGE``), from ``--log-level`` / ``AMPAREX_LOG_LEVEL`` on.
+  each (``amparex: warning: MESSAGE``), from ``--log-level`` / ``AMPAREX_LOG_LEVEL`` on;
+* :data:`UNATTENDED` names the commands that never run without a configuration file
+  (OP4) and :data:`READ_ONLY` those that never create a store.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOG_LEVELS",
+    "READ_ONLY",
+    "UNATTENDED",
     "AmparexGroup",
     "LazyCommands",
     "State",
@@ -51,6 +55,40 @@ __all__ = [
     "report_error",
     "word",
 ]
+
+
+UNATTENDED: Final = frozenset(
+    {"startup", "serve", "outbox upload", "outbox watch", "outbox purge", "orders dispatch"}
+)
+"""The commands that run unattended (a service, a scheduled job, the program start).
+
+They refuse to run without a configuration file found (``config.not_found``, OP4): a
+service started in the wrong folder must not work on a new, empty store. A command is
+named by its path below ``amparex`` (``"outbox upload"``); a group module adds its own
+unattended command here.
+"""
+
+READ_ONLY: Final = frozenset(
+    {
+        "interfaces list",
+        "templates list",
+        "orders list",
+        "cards list",
+        "cards identify",
+        "config show",
+        "masterdata list",
+    }
+)
+"""The commands that only read: they never create a store (OP4).
+
+On a SQLite store whose file does not exist they see an empty store and say so in one
+line on stderr.
+"""
+
+
+def command_name(ctx: click.Context) -> str:
+    """The path of the running command below the root: ``"outbox upload"``."""
+    return " ".join(ctx.command_path.split()[1:])
 
 
 def detect_lang(option: str | None, environ: dict[str, str] | None = None) -> str:
@@ -75,6 +113,8 @@ class State:
         self._app: Composition | None = None
         self.secret_values: list[str] = []
         self.clock: Clock | None = None
+        self.reported: set[str] = set()
+        """The error lines printed in this run: a problem is printed once."""
 
     def app(self, ctx: click.Context) -> Composition:
         """The :class:`~amparex_adapters.cli.compose.Composition`, built on first use."""
@@ -85,8 +125,9 @@ class State:
             # Known before the configuration is read: a refused configuration may quote a
             # value that is a secret pasted into the wrong key.
             self.secret_values = _environment_secrets()
+            name = command_name(ctx)
             try:
-                config = load_config(self.config_path)
+                config = load_config(self.config_path, required=name in UNATTENDED)
             except ConfigInvalid:
                 self.secret_values += secrets_file_values(self.config_path)
                 raise
@@ -94,7 +135,13 @@ class State:
             self.secret_values += secrets.values() + _url_passwords(
                 config.storage_url, config.statistics_url
             )
-            self._app = Composition(config, secrets, clock=self.clock)
+            self._app = Composition(
+                config,
+                secrets,
+                clock=self.clock,
+                read_only=name in READ_ONLY,
+                report_at_rest=name != "interfaces move-keys",
+            )
             ctx.call_on_close(self._app.close)
         return self._app
 
@@ -148,9 +195,17 @@ def _state(ctx: click.Context) -> State:
 
 
 def report_error(state: State, exc: AmparexError) -> None:
-    """Print *exc* as the one line ``amparex: error [CODE]: MESSAGE`` to stderr."""
+    """Print *exc* as the one line ``amparex: error [CODE]: MESSAGE`` to stderr.
+
+    One problem, one line: a line printed before in this run is not printed again (a
+    folder that fails every export, a destination that refused every file).
+    """
     message = state.scrub(" ".join(exc.message(state.lang).split()))
-    click.echo(f"amparex: error [{exc.code}]: {message}", err=True)
+    line = f"amparex: error [{exc.code}]: {message}"
+    if line in state.reported:
+        return
+    state.reported.add(line)
+    click.echo(line, err=True)
 
 
 class LazyCommands(MutableMapping[str, click.Command]):

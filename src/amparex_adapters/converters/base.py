@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from amparex_core.domain.cards import CardUid
 from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
-from amparex_core.domain.secret import Secret
+from amparex_core.domain.secret import Secret, SecretRef
 
 if TYPE_CHECKING:
     import cattrs
@@ -34,6 +34,17 @@ def _refuse_secret(secret: Secret) -> Any:
         "a Secret has no JSON form of its own: the format says how to write it "
         "(the stored format reveals it, the command's output masks it)"
     )
+
+
+def _key(value: Any, _: Any) -> SecretRef | Secret | None:
+    """A stored key: a reference ``{"secret": NAME}``, or (0.1.0) the value in clear text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Secret(value)
+    if isinstance(value, Mapping) and set(value) == {"secret"}:
+        return SecretRef(value["secret"])
+    raise ValueError(f'a key is {{"secret": NAME}}, not {type(value).__name__}')
 
 
 def _date(value: Any, _: type) -> dt.date:
@@ -82,7 +93,10 @@ def make_base_converter(*, detailed_validation: bool = True) -> cattrs.Converter
     * an :class:`~amparex_core.domain.interfaces.InterfaceConfig`'s settings are read as
       the settings type of its kind (IF1);
     * :class:`~amparex_core.domain.secret.Secret` is refused (``TypeError``) when written:
-      each format registers its own hook.
+      each format registers its own hook;
+    * :class:`~amparex_core.domain.secret.SecretRef` ↔ ``{"secret": NAME}``; a card key is
+      read as a reference, or as a :class:`~amparex_core.domain.secret.Secret` where a
+      store of 0.1.0 kept its value as text.
 
     Args:
         detailed_validation: Whether reading collects every problem with its path (slower;
@@ -108,6 +122,8 @@ def make_base_converter(*, detailed_validation: bool = True) -> cattrs.Converter
     converter.register_structure_hook(CardUid, _uid)
     converter.register_unstructure_hook(Secret, _refuse_secret)
     converter.register_structure_hook(Secret, lambda value, _: Secret(value))
+    converter.register_unstructure_hook(SecretRef, lambda ref: {"secret": ref.name})
+    converter.register_structure_hook(SecretRef | Secret | None, _key)
 
     # The settings of a configuration are read as the type its kind declares (IF1): the
     # generated reader takes them as they come, after the hook below has read them.

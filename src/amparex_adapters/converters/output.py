@@ -6,7 +6,8 @@ fixed order, some taken from nested objects (``holder_kind``), some computed
 (``with_workstation_settings``, an order's ``total``). Every value is written by the base
 rules (:mod:`amparex_adapters.converters.base`) with the output's own choices:
 
-* a :class:`~amparex_core.domain.secret.Secret` is ``"********"``, never its value (CO1);
+* a :class:`~amparex_core.domain.secret.Secret` is ``"********"``, never its value (CO1),
+  and so is a key kept as a :class:`~amparex_core.domain.secret.SecretRef`;
 * a process reference is its text (``"V-2026-0042/3"``), a period its key
   (``"weekly:2026-W48"``);
 * a refusal (:class:`~amparex_core.domain.errors.AmparexError`) is ``{"code", "message"}``
@@ -34,7 +35,7 @@ from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, LoyaltyLabSettings
 from amparex_core.domain.orders import CardOrder, ProcessRef
 from amparex_core.domain.periods import Period
-from amparex_core.domain.secret import REDACTED, Secret
+from amparex_core.domain.secret import REDACTED, Secret, SecretRef
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardTemplate
 from amparex_core.services import BatchResult, ExportResult, UploadResult
@@ -77,6 +78,7 @@ def make_converter(lang: str = "en") -> cattrs.Converter:
     """A new converter of the output format, with messages in *lang* (``"en"``, ``"de"``)."""
     converter = make_base_converter()
     converter.register_unstructure_hook(Secret, lambda _: REDACTED)
+    converter.register_unstructure_hook(SecretRef, lambda _: REDACTED)
     converter.register_unstructure_hook(ProcessRef, str)
     converter.register_unstructure_hook(Period, lambda period: period.key)
     converter.register_unstructure_hook(

@@ -2,10 +2,14 @@
 
 The stores keep every object whole as one JSON document next to the columns their
 indexes and queries need. A document is the object's attributes under their own names,
-written by the base rules (:mod:`amparex_adapters.converters.base`); the card-contract
-key is written in clear text, because the store must give it back — this is the one
-format that reveals a :class:`~amparex_core.domain.secret.Secret`, and a stored document
-never goes into an error message or a log line.
+written by the base rules (:mod:`amparex_adapters.converters.base`). A secret's value is
+never written (OP6): the card-contract key is kept as a reference to the secret that
+holds it (``{"secret": "card_key"}``, a :class:`~amparex_core.domain.secret.SecretRef`),
+and a :class:`~amparex_core.domain.secret.Secret` is refused (``TypeError``; the stores
+refuse such a configuration before, with ``interface.key_in_clear``). Documents of 0.1.0
+that kept the key as text still read back, as a
+:class:`~amparex_core.domain.secret.Secret`, until ``amparex interfaces move-keys``
+replaces it by a reference.
 
 >>> from amparex_adapters.converters import stored
 >>> from amparex_core.domain.templates import CardTemplate
@@ -18,8 +22,9 @@ never goes into an error message or a log line.
 The text is compact, with sorted keys and without ASCII escapes, so the same object is
 always the same text. The format of 0.1.0 is pinned by ``tests/golden/0.1.0/stored/``;
 attributes added since (an upload claim's ``holder`` and ``lease_until``, a batch's
-``shipping``, an order's ``addressee`` and ``sender``) are left out while they are empty,
-so an object of 0.1.0 is still written byte for byte as it was.
+``shipping``, an order's ``addressee`` and ``sender``, a Loyalty Lab configuration's
+``fixed_names`` and ``destination``) are left out while they have their default, so an
+object of 0.1.0 is still written byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any
 
+from amparex_core.domain.interfaces import LoyaltyLabSettings
 from amparex_core.domain.secret import Secret
 from amparex_core.domain.uploads import UploadRecord
 
@@ -41,6 +47,10 @@ __all__ = ["converter", "decode", "dump", "encode", "load", "make_converter"]
 _encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _never(_secret: Secret) -> Any:
+    raise TypeError("a secret's value is never stored (OP6): store a SecretRef to it")
+
+
 def _added_since_0_1() -> dict[type, tuple[str, ...]]:
     """Attributes added after 0.1.0, by class: written only when they are not the default.
 
@@ -52,16 +62,17 @@ def _added_since_0_1() -> dict[type, tuple[str, ...]]:
     return {
         Batch: ("shipping",),
         CardOrder: ("addressee", "sender"),
+        LoyaltyLabSettings: ("fixed_names", "destination"),
         UploadRecord: ("holder", "lease_until"),
     }
 
 
 def make_converter() -> cattrs.Converter:
-    """A new converter of the stored format (the key revealed)."""
+    """A new converter of the stored format (a secret only as a reference)."""
     from cattrs.gen import make_dict_unstructure_fn, override
 
     converter = make_base_converter(detailed_validation=False)
-    converter.register_unstructure_hook(Secret, Secret.reveal)
+    converter.register_unstructure_hook(Secret, _never)
     # Keys added after 0.1.0 appear only when they hold something.
     make_unstructure: Any = make_dict_unstructure_fn  # (keyword overrides confuse mypy)
     for cls, names in _added_since_0_1().items():

@@ -5,10 +5,12 @@ Private to :mod:`amparex_adapters.delivery`; nothing here knows a protocol.
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import re
 import secrets
+import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
@@ -29,6 +31,7 @@ __all__ = [
     "scrub",
     "sweep_stale",
     "temp_name",
+    "unreachable",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,6 +67,18 @@ def check_name(name: str, *, destination: str) -> str:
             reason="not a plain file name (no path separators, no leading dot)",
         )
     return name
+
+
+_UNREACHABLE_ERRNOS = frozenset(
+    {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL}
+)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether *exc* says the destination cannot be reached at all (refused, no route, no name)."""
+    if isinstance(exc, socket.gaierror):
+        return True
+    return isinstance(exc, OSError) and exc.errno in _UNREACHABLE_ERRNOS
 
 
 def temp_name(name: str) -> str:
@@ -210,6 +225,7 @@ def retrying(
     on_failure: Callable[[], None] = lambda: None,
     sleep: Callable[[float], None] = time.sleep,
     secrets: Sequence[str] = (),
+    refuses_destination: Callable[[BaseException], bool] = lambda _exc: False,
 ) -> T:
     """Run *action*, retrying transient errors with exponential backoff.
 
@@ -226,6 +242,9 @@ def retrying(
         secrets: Values masked in reasons and log lines (the login's password and
             passphrase: a peer may quote them back). An error that quotes one is not
             chained to the failure, so no traceback shows it either.
+        refuses_destination: Whether an error means the destination itself refused (its
+            login, its address) rather than the item: the failure then says so
+            (``destination_refused``), so a run does not try the next item there.
 
     Returns:
         What *action* returned.
@@ -250,7 +269,12 @@ def retrying(
             reason = describe(exc, secrets)
             if not transient or attempt > len(delays):
                 suffix = f" (after {attempt} attempts)" if attempt > 1 else ""
-                failed = DeliveryFailed(destination=destination, item=item, reason=reason + suffix)
+                failed = DeliveryFailed(
+                    destination=destination,
+                    item=item,
+                    reason=reason + suffix,
+                    destination_refused=refuses_destination(exc),
+                )
                 if secrets and scrub(str(exc), secrets) != str(exc):
                     # The error quotes a secret (on any line): do not chain it.
                     raise failed from None

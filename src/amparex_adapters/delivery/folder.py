@@ -11,12 +11,20 @@ first copy each :class:`FolderDelivery` removes such files from the folder: name
 like those it makes (``.<name>.<8 hex digits>.part``) that nobody has written to for
 ``stale_after`` seconds (an hour by default) — a live copy writes its temp file all the
 time, so one untouched for an hour belongs to a copy that is dead.
+
+Who may read the files (OP6): every temp file — and so the final file, the same inode
+after the rename — is created with ``file_mode`` (``0600``, owner only, by default; set
+on the open file whatever the umask) and, when given, ``group``: parcels to the card
+vendor and Loyalty Lab files hold customer data. A target folder that grants group or
+others more than the files' mode (with ``x`` where ``r`` is) is reported once, as a
+WARNING with the ``chmod`` that fixes it; the delivery never changes it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import shutil
 import stat
@@ -24,6 +32,14 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from amparex_adapters._modes import (
+    OWNER_ONLY,
+    create_file,
+    folder_mode,
+    group_id,
+    parse_mode,
+    warn_if_loose,
+)
 from amparex_adapters.delivery._common import (
     STALE_AFTER,
     Retry,
@@ -37,6 +53,8 @@ from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 
 __all__ = ["FolderDelivery"]
+
+logger = logging.getLogger(__name__)
 
 #: Bytes per read/write when copying.
 COPY_BLOCK = 1024 * 1024
@@ -56,6 +74,9 @@ class FolderDelivery:
         stale_after: Seconds since its last write after which a temp file of this
             delivery's kind is taken as left by a dead copy and removed (before the
             first copy of this object; see the module's description).
+        file_mode: The mode of the files delivered (octal text such as ``"0640"`` or a
+            number); ``0o600`` by default (OP6).
+        group: The group of the files delivered (a name or an ID); ``None``: the user's.
 
     Attributes:
         sweeps: How often the folder was looked through for stale temp files (once per
@@ -63,7 +84,8 @@ class FolderDelivery:
         swept: How many stale temp files were removed.
 
     Raises:
-        ValueError: *stale_after* is not a number of seconds greater than 0.
+        ValueError: *stale_after* is not a number of seconds greater than 0, *file_mode*
+            is not a mode a data file may have, or *group* is unknown.
     """
 
     def __init__(
@@ -72,7 +94,11 @@ class FolderDelivery:
         *,
         retry: Retry | None = None,
         stale_after: float = STALE_AFTER,
+        file_mode: str | int = OWNER_ONLY,
+        group: str | int | None = None,
     ) -> None:
+        self.file_mode = parse_mode(file_mode)
+        self._gid = group_id(group)
         self.folder = Path(folder)
         self.destination = self.folder.as_uri() if self.folder.is_absolute() else str(self.folder)
         self.retry = retry or Retry(attempts=2, backoff=0.2)
@@ -113,8 +139,9 @@ class FolderDelivery:
     def _attempt(self, file: OutgoingFile) -> DeliveryReceipt:
         final = self.folder / file.name
         tmp = self.folder / temp_name(file.name)
+        fd = create_file(tmp, self.file_mode, self._gid)
         try:
-            with file.open() as src, open(tmp, "xb") as out:
+            with open(fd, "wb", closefd=True) as out, file.open() as src:
                 shutil.copyfileobj(src, out, COPY_BLOCK)
                 out.flush()
                 os.fsync(out.fileno())
@@ -137,6 +164,7 @@ class FolderDelivery:
                 return [(e.name, functools.partial(_regular_mtime, e)) for e in entries]
 
         self.sweeps += 1
+        warn_if_loose(logger, "the delivery folder", self.folder, folder_mode(self.file_mode))
         removed, _ = sweep_stale(
             listing,
             lambda name: os.unlink(self.folder / name),

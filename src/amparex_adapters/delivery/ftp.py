@@ -50,6 +50,7 @@ from amparex_adapters.delivery._common import (
     retrying,
     sweep_stale,
     temp_name,
+    unreachable,
 )
 from amparex_core.domain.errors import DeliveryFailed
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
@@ -236,6 +237,7 @@ class FtpDelivery:
                 is_transient=_is_transient,
                 on_failure=self.close,
                 secrets=[self._password.reveal()],
+                refuses_destination=_refuses_destination,
             )
 
     def close(self) -> None:
@@ -477,3 +479,12 @@ def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno in {errno.EACCES, errno.EPERM, errno.ENOENT}:
         return False  # a local file that cannot be read
     return isinstance(exc, OSError | EOFError | ftplib.Error | _RemoteSizeMismatch)
+
+
+def _refuses_destination(exc: BaseException) -> bool:
+    """The login was refused (``530``) or the server cannot be reached: not a fault of one file."""
+    import ftplib
+
+    if isinstance(exc, ftplib.error_perm) and str(exc).startswith("530"):
+        return True
+    return unreachable(exc)

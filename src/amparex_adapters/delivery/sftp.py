@@ -68,6 +68,7 @@ from amparex_adapters.delivery._common import (
     retrying,
     sweep_stale,
     temp_name,
+    unreachable,
 )
 from amparex_adapters.delivery._sftp_batch import Stopped, cleanup, pipeline
 from amparex_adapters.delivery._sftp_requests import (
@@ -276,6 +277,7 @@ class SftpDelivery:
                 is_transient=_is_transient,
                 on_failure=self._drop_after_failure,
                 secrets=[s.reveal() for s in (self._password, self._passphrase) if s],
+                refuses_destination=_refuses_destination,
             )
 
     def upload_many(self, files: Iterable[OutgoingFile]) -> Iterator[DeliveryReceipt]:
@@ -683,3 +685,10 @@ def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno in _PERMANENT_ERRNOS:
         return False
     return isinstance(exc, OSError | EOFError | paramiko.SSHException | _RemoteSizeMismatch)
+
+
+def _refuses_destination(exc: BaseException) -> bool:
+    """The login was refused or the server cannot be reached: not a fault of one file."""
+    paramiko = require("paramiko", "sftp")
+    auth = (paramiko.AuthenticationException, paramiko.PasswordRequiredException)
+    return isinstance(exc, auth) or unreachable(exc)

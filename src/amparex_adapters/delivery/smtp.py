@@ -258,8 +258,9 @@ class SmtpParcelDelivery:
         raise self._failed(parcel, f"{reason} (after {self.attempts} attempts)")
 
     def _failed(self, parcel: Parcel, reason: str) -> DeliveryFailed:
-        facts = {"destination": self.destination, "item": parcel.id, "reason": self._scrub(reason)}
-        return DeliveryFailed(**facts)
+        return DeliveryFailed(
+            destination=self.destination, item=parcel.id, reason=self._scrub(reason)
+        )
 
     def _scrub(self, text: str) -> str:
         """*text* without the password, whatever a peer echoed back."""

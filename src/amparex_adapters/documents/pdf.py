@@ -169,7 +169,7 @@ def _fast_path() -> bool:
         return True
     logger.warning(
         "pypdf %s changed %s; PDF forms are filled through pypdf's public form filling"
-        " instead (slower, same result)",
+        " instead (slower, the same texts; bar and QR codes printed as text)",
         getattr(pypdf, "__version__", "?"),
         problem,
     )

@@ -34,6 +34,16 @@ How a file is written (LL7)
     whatever happens to the writer: a crash leaves at most a temp file, which
     :meth:`FolderExportTarget.remove_stale` removes at the next start.
 
+Who may read the files (OP6)
+    Export files hold customer and health data. Every file — the temp file and so the
+    final file, which is the same inode — is created with the target's ``file_mode``,
+    ``0600`` (owner only) by default, set on the open file whatever the umask; a
+    configuration may name another mode and a group (``file_mode=0o640,
+    group="loyaltylab"``) so that Loyalty Lab's tool, running as another user, can read
+    them. A folder the target creates (``sent/``) gets that mode with ``x`` where ``r``
+    is. An export folder that grants group or others more than that is reported once per
+    folder as a WARNING with the ``chmod`` that fixes it; the target never changes it.
+
 File systems without hard links (FAT, exFAT, some network shares)
     When :func:`os.link` is refused as unsupported (``EPERM``, ``EOPNOTSUPP``,
     ``ENOSYS``, ``EMLINK``, ``EXDEV``), the temp file is renamed instead, still never
@@ -55,21 +65,40 @@ import contextlib
 import ctypes
 import errno
 import hashlib
+import logging
 import os
 import secrets
 import socket
 import stat
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import BinaryIO, Final
 
+from amparex_adapters._modes import (
+    OWNER_ONLY,
+    check_file_mode,
+    create_file,
+    folder_mode,
+    group_id,
+    make_folder,
+    warn_if_loose,
+)
+from amparex_adapters.exports._changes import open_changes
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
 from amparex_core.domain.interfaces import is_absolute_directory, is_export_directory
+from amparex_core.domain.outbox import FolderStamp
 from amparex_core.domain.uploads import FileFacts
+from amparex_core.ports.exports import FolderChanges
 
-__all__ = ["TEMP_PREFIX", "FolderExportTarget"]
+__all__ = ["SETTLE_SECONDS", "TEMP_PREFIX", "FolderExportTarget"]
 
+logger = logging.getLogger(__name__)
+
+#: Seconds a folder must have been unchanged before its stamp is trusted to change with
+#: the next change (folder times are coarse: FAT keeps 2 s, others a clock tick).
+SETTLE_SECONDS: Final = 2
 TEMP_PREFIX: Final = ".amparex-tmp-"
 TEMP_SUFFIX: Final = ".part"
 _UNSUPPORTED_LINK: Final = frozenset(
@@ -162,7 +191,9 @@ def _renameat2_noreplace(source: str, target: str) -> bool:
 def _rename_reserved(source: str, target: str) -> bool:
     """The last fallback: reserve *target* with ``O_EXCL``, then rename over the reservation."""
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+        fd = os.open(
+            target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600
+        )
     except FileExistsError:
         return False
     os.close(fd)
@@ -213,6 +244,11 @@ class FolderExportTarget:
         base: The folder a relative export directory is relative to (the ``amparex``
             command passes its configuration's folder); without it a relative directory
             is refused (``export.directory_invalid``).
+        file_mode: The mode of every file written (``0o600`` by default, OP6).
+        group: The group of every file written (a name or an ID); ``None``: the user's.
+
+    Raises:
+        ValueError: *file_mode* is not a mode a data file may have, or *group* is unknown.
     """
 
     def __init__(
@@ -221,6 +257,8 @@ class FolderExportTarget:
         stale_after: float = 15 * 60,
         stale_after_alive: float = 24 * 60 * 60,
         link: Callable[[str, str], None] | None = None,
+        file_mode: int = OWNER_ONLY,
+        group: str | int | None = None,
         base: str | os.PathLike[str] | None = None,
     ) -> None:
         self._base = None if base is None else os.path.abspath(base)
@@ -228,10 +266,23 @@ class FolderExportTarget:
         self._stale_after_alive = stale_after_alive
         self._link = os.link if link is None else link
         self._host = _host_tag()
+        self.file_mode = check_file_mode(file_mode)
+        self.folder_mode = folder_mode(self.file_mode)
+        self._gid = group_id(group)
+        self._reported: set[str] = set()
+        self._report_lock = threading.Lock()
 
     def __repr__(self) -> str:
         base = "" if self._base is None else f", base={self._base!r}"
         return f"{type(self).__name__}(stale_after={self._stale_after}{base})"
+
+    def _report_loose(self, directory: str) -> None:
+        """Warn once per folder when it grants group or others more than it should (OP6)."""
+        with self._report_lock:
+            if directory in self._reported:
+                return
+            self._reported.add(directory)
+        warn_if_loose(logger, "the export folder", directory, self.folder_mode)
 
     # ------------------------------------------------------------ names and folders
 
@@ -318,13 +369,11 @@ class FolderExportTarget:
     # ------------------------------------------------------------ writing
 
     def _create_temp(self, directory: str) -> tuple[int, str]:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
         while True:
             name = f"{TEMP_PREFIX}{self._host}-{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
             path = os.path.join(directory, name)
             try:
-                return os.open(path, flags, 0o666), path
+                return create_file(path, self.file_mode, self._gid), path
             except FileExistsError:  # pragma: no cover - 48 random bits collided
                 continue
 
@@ -407,6 +456,7 @@ class FolderExportTarget:
         """
         directory = self._folder(directory)
         self._check_directory_exists(directory)
+        self._report_loose(directory)
         try:
             with os.scandir(directory) as entries:
                 return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
@@ -430,6 +480,95 @@ class FolderExportTarget:
     def open(self, directory: str, name: str) -> BinaryIO:
         """See :meth:`~amparex_core.ports.exports.ExportTarget.open`."""
         return open(self._path(directory, name), "rb")
+
+    def changes(self, directory: str) -> FolderChanges | None:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.changes`.
+
+        Linux ``inotify`` on a local file system; ``None`` elsewhere and on network file
+        systems (NFS, SMB/CIFS, FUSE …), whose other writers inotify does not see.
+
+        Raises:
+            ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
+        """
+        self._check_directory_exists(directory)
+        return open_changes(self._folder(directory))
+
+    def stamp(self, directory: str) -> FolderStamp:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.stamp`.
+
+        The folder's inode, device, modification and change times (ns), size and link
+        count. It counts as settled once the folder has not changed for
+        :data:`SETTLE_SECONDS` (a folder time that recent may not move again when a file
+        is added within the file system's time granularity).
+
+        Raises:
+            ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
+        """
+        directory = self._folder(directory)
+        try:
+            info = os.stat(directory)
+        except FileNotFoundError:
+            raise ExportDirectoryInvalid(directory=directory, reason="it does not exist") from None
+        except OSError as exc:
+            raise ExportDirectoryInvalid(
+                directory=directory, reason=f"it cannot be read ({exc.strerror})"
+            ) from exc
+        if not stat.S_ISDIR(info.st_mode):
+            raise ExportDirectoryInvalid(directory=directory, reason="it is not a folder")
+        changed = max(info.st_mtime_ns, info.st_ctime_ns)
+        version = (
+            info.st_ino,
+            info.st_dev,
+            info.st_mtime_ns,
+            info.st_ctime_ns,
+            info.st_size,
+            info.st_nlink,
+        )
+        return FolderStamp(version, settled=time.time_ns() - changed > SETTLE_SECONDS * 10**9)
+
+    def move(self, directory: str, name: str, target: str, new_name: str) -> None:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.move`.
+
+        A hard link under the new name, then the old name removed (or a rename that
+        never replaces, where hard links are missing); the target folder is created with
+        the target's folder mode. Both folders are fsync-ed.
+        """
+        source = self._path(directory, name)
+        final = self._path(target, new_name)
+        directory, target = self._folder(directory), self._folder(target)
+        if not os.path.isfile(source):
+            raise FileNotFoundError(source)
+        try:
+            if make_folder(target, self.file_mode, self._gid):
+                _fsync_directory(os.path.dirname(target.rstrip("/\\")) or target)
+            if not self._publish(source, final):
+                raise FileExistsError(final)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(source)  # still there after a hard link
+            _fsync_directory(target)
+            _fsync_directory(directory)
+        except (FileExistsError, FileNotFoundError):
+            raise
+        except OSError as exc:
+            raise ExportFailed(
+                directory=directory, file_name=name, reason=exc.strerror or str(exc)
+            ) from exc
+
+    def remove(self, directory: str, name: str) -> bool:
+        """See :meth:`~amparex_core.ports.exports.ExportTarget.remove`."""
+        path = self._path(directory, name)
+        directory = self._folder(directory)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise ExportFailed(
+                directory=directory, file_name=name, reason=exc.strerror or str(exc)
+            ) from exc
+        with contextlib.suppress(OSError):
+            _fsync_directory(directory)
+        return True
 
     # ------------------------------------------------------------ clean-up
 
@@ -459,6 +598,7 @@ class FolderExportTarget:
         """
         directory = self._folder(directory)
         self._check_directory_exists(directory)
+        self._report_loose(directory)
         now = time.time()
         removed = 0
         with os.scandir(directory) as entries:

@@ -40,6 +40,7 @@ __all__ = [
     "open_storage",
     "redact_url",
     "split_login",
+    "sqlite_file",
 ]
 
 
@@ -172,22 +173,25 @@ def _only(options: dict[str, Any], known: frozenset[str], store: str) -> None:
         )
 
 
-def open_sqlite(url: str, **options: Any) -> Storage:
-    """The ``sqlite`` factory of ``amparex.storage``: SQLite on a file, or in memory.
+def sqlite_file(url: str) -> str | None:
+    """The file a ``sqlite:`` URL names, as :func:`open_sqlite` reads it.
 
-    Options: ``timeout``, ``schema`` (see
-    :class:`~amparex_adapters.storage.sqlite.SqliteStorage`).
+    Returns:
+        The absolute path; ``None`` for another scheme or SQLite in memory.
 
     Raises:
-        StorageUnavailable: The path is relative or not plain, or the file cannot be opened.
-        TypeError: An option SQLite does not take (the pool's, for instance).
-    """
-    from .sqlite import SqliteStorage
+        StorageUnavailable: The path is relative or not plain.
 
-    _only(options, _SQLITE_OPTIONS, "SQLite")
-    path = urllib.parse.unquote(url.partition("://")[2].partition("?")[0])
+    >>> from amparex_adapters.storage import sqlite_file
+    >>> sqlite_file("sqlite:///var/lib/amparex/db.sqlite"), sqlite_file("sqlite://")
+    ('/var/lib/amparex/db.sqlite', None)
+    """
+    scheme, _sep, rest = url.partition("://")
+    if scheme.lower() != "sqlite":
+        return None
+    path = urllib.parse.unquote(rest.partition("?")[0])
     if path in ("", "/:memory:", ":memory:"):
-        return SqliteStorage(**options)
+        return None
     if not path.startswith("/"):
         raise StorageUnavailable(
             store=redact_url(url),
@@ -201,6 +205,25 @@ def open_sqlite(url: str, **options: Any) -> Storage:
             store=redact_url(url),
             reason="a SQLite path must name its file plainly, without '.' or '..' parts",
         )
+    return path
+
+
+def open_sqlite(url: str, **options: Any) -> Storage:
+    """The ``sqlite`` factory of ``amparex.storage``: SQLite on a file, or in memory.
+
+    Options: ``timeout``, ``schema`` (see
+    :class:`~amparex_adapters.storage.sqlite.SqliteStorage`).
+
+    Raises:
+        StorageUnavailable: The path is relative or not plain, or the file cannot be opened.
+        TypeError: An option SQLite does not take (the pool's, for instance).
+    """
+    from .sqlite import SqliteStorage
+
+    _only(options, _SQLITE_OPTIONS, "SQLite")
+    path = sqlite_file(url)
+    if path is None:
+        return SqliteStorage(**options)
     return SqliteStorage(path, **options)
 
 

@@ -35,7 +35,12 @@ from amparex_core.domain.errors import (
     TemplateDuplicate,
     TemplateUnknown,
 )
-from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind, UniquenessKey
+from amparex_core.domain.interfaces import (
+    InterfaceConfig,
+    InterfaceKind,
+    UniquenessKey,
+    refuse_key_in_clear,
+)
 from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef
 from amparex_core.domain.paging import check_limit, order_key, page
 from amparex_core.domain.templates import CardTemplate
@@ -105,6 +110,7 @@ class MemoryStorage:
 
     def add_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.add_interface`."""
+        refuse_key_in_clear(config)
         with self._lock:
             if config.id in self._interfaces:
                 raise _duplicate(config, self._interfaces[config.id])
@@ -115,6 +121,7 @@ class MemoryStorage:
 
     def replace_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.replace_interface`."""
+        refuse_key_in_clear(config)
         with self._lock:
             if config.id not in self._interfaces:
                 raise InterfaceUnknown(interface_id=config.id)
@@ -534,6 +541,15 @@ class MemoryStorage:
         """See :meth:`~amparex_core.ports.storage.UploadLedger.get_upload`."""
         with self._lock:
             return self._uploads.get((destination, name))
+
+    def get_uploads(self, destination: str, names: Sequence[str]) -> dict[str, UploadRecord]:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.get_uploads`."""
+        with self._lock:
+            return {
+                name: record
+                for name in names
+                if (record := self._uploads.get((destination, name))) is not None
+            }
 
     def list_uploads(
         self,

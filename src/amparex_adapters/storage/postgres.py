@@ -398,6 +398,18 @@ class PostgresStorage(SqlStorage):
                 raise
             raise coded from exc
 
+    def scrub_freed_space(self) -> None:
+        """Rewrite the ``interfaces`` table (``VACUUM FULL``) after secrets were moved out.
+
+        The old row versions that held a key leave the table's files. The server's WAL
+        and its backups may keep them until they are recycled: treat those as the
+        database itself.
+
+        Raises:
+            StorageUnavailable: The table cannot be rewritten.
+        """
+        self.write_single(lambda cur: cur.execute("VACUUM FULL interfaces"))
+
     def close(self) -> None:
         """Close every pooled connection."""
         self._pool.close()

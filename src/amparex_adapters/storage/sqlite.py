@@ -21,6 +21,12 @@ statement as its own transaction, without the ``BEGIN``/``COMMIT`` pair.
 
 One :class:`SqliteStorage` holds one connection, guarded by a lock, so it may be shared
 between threads; processes each open their own.
+
+Data at rest (OP6): a new database file is created readable and writable by its owner
+only (``0600``) whatever the umask, and SQLite gives its ``-wal`` and ``-shm`` files the
+mode of the database file. An existing database (or its ``-wal``/``-shm``) that other
+users may read is reported once when it is opened, as a WARNING naming the ``chmod``
+that fixes it; it is not changed.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from amparex_adapters._modes import OWNER_ONLY, create_file, warn_if_loose
 from amparex_core.domain.errors import StorageUnavailable, StorageValueInvalid
 
 from .sql import Conflict, Cursor, SqlStorage
@@ -88,6 +95,8 @@ class SqliteStorage(SqlStorage):
                     store=self.store_name,
                     reason="there is no database file yet (amparex db upgrade makes one)",
                 )
+            if target != _MEMORY:
+                _create_owner_only(target)
             self._conn = sqlite3.connect(
                 target, timeout=timeout, isolation_level=None, check_same_thread=False
             )
@@ -100,12 +109,20 @@ class SqliteStorage(SqlStorage):
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self.open_schema("upgrade" if schema == "auto" else schema)
+            if target != _MEMORY:
+                self._report_loose_modes()
         except sqlite3.Error as exc:
             self._conn.close()
             raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
         except BaseException:
             self._conn.close()
             raise
+
+    def _report_loose_modes(self) -> None:
+        """One WARNING when the database or its WAL files may be read by other users."""
+        for suffix in ("", "-wal", "-shm"):
+            if warn_if_loose(logger, "the store file", self.path + suffix, OWNER_ONLY):
+                return
 
     def _enable_wal(self, timeout: float) -> None:
         # Switching a new database to WAL needs a moment of exclusive access, and SQLite
@@ -218,6 +235,27 @@ class SqliteStorage(SqlStorage):
             except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text
                 raise StorageValueInvalid(store=self.store_name, reason=str(exc)) from exc
 
+    def scrub_freed_space(self) -> None:
+        """Rewrite the database so that nothing replaced or deleted is left in its files.
+
+        After a secret was moved out of the store (``amparex interfaces move-keys``), its
+        old bytes may still sit in a freed part of a page, on the free list or in the
+        WAL. With ``secure_delete`` on, the WAL is checkpointed and emptied, the database
+        rebuilt (``VACUUM``) and the WAL emptied again. Best effort while another process
+        holds the database open (its readers keep WAL frames alive).
+
+        Raises:
+            StorageUnavailable: The database cannot be rewritten.
+        """
+        with self._lock:
+            try:
+                self._conn.execute("PRAGMA secure_delete = ON")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                self._conn.execute("VACUUM")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as exc:
+                raise StorageUnavailable(store=self.store_name, reason=str(exc)) from exc
+
     def integrity_check(self) -> list[str]:
         """The answer of ``PRAGMA integrity_check``: ``["ok"]`` for a sound database."""
         return self.read(
@@ -231,3 +269,18 @@ class SqliteStorage(SqlStorage):
 
     def __repr__(self) -> str:
         return f"SqliteStorage({self.path!r})"
+
+
+def _create_owner_only(path: str) -> None:
+    """Create the empty database file *path* with mode 0600 unless it exists (OP6).
+
+    SQLite creates a missing file with 0644 less the umask and its ``-wal``/``-shm``
+    files with the database file's mode; made here first, all three are owner-only.
+    """
+    try:
+        fd = create_file(path, OWNER_ONLY)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # SQLite reports why the file cannot be opened
+    os.close(fd)

@@ -56,7 +56,7 @@ from amparex_core.domain.masterdata import (
 )
 from amparex_core.domain.money import CostItem, Money, PriceList
 from amparex_core.domain.orders import ProcessRef
-from amparex_core.domain.secret import Secret
+from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import (
     CardKind,
@@ -95,6 +95,7 @@ __all__ = [
     "names",
     "prices",
     "process_refs",
+    "secret_refs",
     "secrets",
     "statistic_slots",
     "statistic_templates",
@@ -122,6 +123,8 @@ instants = st.datetimes(
 secrets = st.text(string.ascii_letters + string.digits + "!$%&", min_size=8, max_size=24).map(
     Secret
 )
+secret_refs = st.from_regex(r"\A[a-z][a-z0-9_]{0,15}\Z").map(SecretRef)
+"""References to secrets, as a store keeps a card key (OP6)."""
 absolute_dirs = st.sampled_from(
     [
         "/srv/loyalty",
@@ -137,13 +140,13 @@ def card_order_settings(*, with_contract: bool | None = None) -> SearchStrategy[
     """Card-order settings; with or without contract, or either."""
     contract = st.text(string.digits, min_size=4, max_size=8).map(lambda d: f"KV-{d}")
     if with_contract is True:
-        return st.builds(CardOrderSettings, contract=contract, key=secrets, customer_number=ids)
+        return st.builds(CardOrderSettings, contract=contract, key=secret_refs, customer_number=ids)
     if with_contract is False:
         return st.builds(CardOrderSettings, customer_number=st.none() | ids)
     return st.builds(
         CardOrderSettings,
         contract=st.none() | contract,
-        key=st.none() | secrets,
+        key=st.none() | secret_refs,
         customer_number=st.none() | ids,
     )
 

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef, Recipient
     from .parcels import Attachment, DeliveryReceipt, OutgoingFile, Parcel
     from .periods import Period
-    from .secret import Secret
+    from .secret import Secret, SecretRef
     from .statistics import ExportOutcome, StatisticExport, StatisticKind
     from .templates import CardKind, CardTemplate, CardType, ShippingInterval, ShipTo
     from .text import name_key
@@ -99,6 +99,7 @@ _EXPORTS: dict[str, str] = {
     "Parcel": ".parcels",
     "Period": ".periods",
     "Secret": ".secret",
+    "SecretRef": ".secret",
     "ExportOutcome": ".statistics",
     "StatisticExport": ".statistics",
     "StatisticKind": ".statistics",
@@ -161,6 +162,7 @@ __all__ = [
     "Recipient",
     "Scope",
     "Secret",
+    "SecretRef",
     "Sender",
     "ShipTo",
     "ShippingInterval",

@@ -26,15 +26,18 @@ from .errors import (
     ExportDirectoryInvalid,
     FilePatternInvalid,
     InterfaceSettingsMismatch,
+    KeyInClear,
     ServerSideRequired,
     WorkstationRequired,
 )
-from .secret import Secret
+from .secret import Secret, SecretRef
 from .statistics import StatisticExport, StatisticKind
 from .text import name_key
 
 __all__ = [
     "DEFAULT_FILE_PATTERN",
+    "FIXED_FILE_PATTERN",
+    "STATISTIK",
     "CardOrderSettings",
     "InterfaceConfig",
     "InterfaceKind",
@@ -48,6 +51,7 @@ __all__ = [
     "is_absolute_directory",
     "is_export_directory",
     "plan_exports",
+    "refuse_key_in_clear",
     "resolve",
 ]
 
@@ -90,9 +94,9 @@ def _required_text(value: str | None) -> str:
     return (value or "").strip()
 
 
-def _optional_secret(value: Secret | str | None) -> Secret | None:
-    if value is None:
-        return None
+def _optional_key(value: SecretRef | Secret | str | None) -> SecretRef | Secret | None:
+    if value is None or isinstance(value, SecretRef):
+        return value
     secret = value if isinstance(value, Secret) else Secret(value)
     return secret if secret.reveal().strip() else None
 
@@ -104,13 +108,19 @@ class CardOrderSettings:
     Attributes:
         contract: The card contract (Kartenvertrag) with AMPAREX; ``None`` until AMPAREX has
             set it up after an information request (CO2).
-        key: The contract's secret key (Schlüssel); never shown.
+        key: The contract's secret key (Schlüssel): a :class:`~.secret.SecretRef` naming
+            the secret that keeps it (the ``amparex`` command: ``card_key``, from
+            ``AMPAREX_CARD_KEY`` or the secrets file). A store never keeps the key itself
+            (OP6): configuring with the value (a :class:`~.secret.Secret`) is refused with
+            ``interface.key_in_clear`` (:func:`refuse_key_in_clear`); a store of 0.1.0
+            that kept it still reads back as a :class:`~.secret.Secret` until its keys are
+            moved out (``amparex interfaces move-keys``). Never shown.
         customer_number: The chain's customer number at the card vendor, carried in the
             subject of every batch e-mail (CO18).
     """
 
     contract: str | None = attrs.field(default=None, converter=_optional_text)
-    key: Secret | None = attrs.field(default=None, converter=_optional_secret)
+    key: SecretRef | Secret | None = attrs.field(default=None, converter=_optional_key)
     customer_number: str | None = attrs.field(default=None, converter=_optional_text)
 
     @property
@@ -118,9 +128,26 @@ class CardOrderSettings:
         """Whether both the contract and its key are present (CO1)."""
         return self.contract is not None and self.key is not None
 
+    @property
+    def key_in_clear(self) -> bool:
+        """Whether the key is held as its value, not as a reference (OP6)."""
+        return isinstance(self.key, Secret)
+
 
 DEFAULT_FILE_PATTERN: Final = "{customer_number}_{statistic}_{date:%Y%m%d}.csv"
-_PATTERN_FIELDS: Final = frozenset({"customer_number", "statistic", "date"})
+FIXED_FILE_PATTERN: Final = "{statistik}.csv"
+"""The default pattern of the fixed-name mode (LL9): ``kunden.csv``, ``brillen.csv`` …"""
+_PATTERN_FIELDS: Final = frozenset(
+    {"customer_number", "statistic", "statistik", "date", "workstation"}
+)
+_SAMPLE_WORKSTATION: Final = "KASSE-1"
+#: The German names of the slots, as file names (``{statistik}``).
+STATISTIK: Final[Mapping[StatisticKind, str]] = {
+    StatisticKind.CUSTOMERS: "kunden",
+    StatisticKind.GLASSES: "brillen",
+    StatisticKind.CONTACT_LENSES: "kontaktlinsen",
+    StatisticKind.HEARING_AIDS: "hoergeraete",
+}
 _FORBIDDEN_IN_NAMES: Final = frozenset('/\\:*?"<>|\x00')
 _WINDOWS_DEVICES: Final = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10))}
@@ -162,12 +189,30 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
-def _check_pattern(pattern: str, customer_number: str = "4711") -> None:
+def _fill(
+    pattern: str, customer_number: str, statistic: StatisticKind, on: dt.date, workstation: str
+) -> str:
+    return pattern.format(
+        customer_number=customer_number,
+        statistic=statistic.value,
+        statistik=STATISTIK[statistic],
+        date=on,
+        workstation=workstation,
+    )
+
+
+def _check_pattern(
+    pattern: str,
+    customer_number: str = "4711",
+    *,
+    fixed: bool = False,
+    workstation: str = _SAMPLE_WORKSTATION,
+) -> None:
     """Refuse a pattern that cannot make safe, distinct file names for *customer_number*.
 
     Every name it makes must be a plain file name (no folder, drive, leading dot, control
     character, reserved device name, nor more than 255 bytes), and the names must differ
-    for every statistic and day (LL6).
+    for every statistic and — unless the names are *fixed* (LL9) — every day (LL6).
     """
     try:
         fields = _pattern_fields(pattern)
@@ -178,14 +223,18 @@ def _check_pattern(pattern: str, customer_number: str = "4711") -> None:
         raise FilePatternInvalid(
             pattern=pattern, reason=f"unknown placeholder {sorted(unknown)[0]!r}"
         )
-    for needed in ("statistic", "date"):
-        if needed not in fields:
-            raise FilePatternInvalid(pattern=pattern, reason=f"{{{needed}}} is required")
+    if not fields & {"statistic", "statistik"}:
+        raise FilePatternInvalid(pattern=pattern, reason="{statistic} is required")
+    if fixed and "date" in fields:
+        raise FilePatternInvalid(pattern=pattern, reason="a fixed file name holds no {date}")
+    if not fixed and "date" not in fields:
+        raise FilePatternInvalid(pattern=pattern, reason="{date} is required")
+    days = _SAMPLE_DAYS[:1] if fixed else _SAMPLE_DAYS
     try:
         names = {
-            pattern.format(customer_number=customer_number, statistic=kind.value, date=day)
+            _fill(pattern, customer_number, kind, day, workstation)
             for kind in StatisticKind
-            for day in _SAMPLE_DAYS
+            for day in days
         }
     except (ValueError, LookupError, AttributeError, TypeError) as exc:
         raise FilePatternInvalid(
@@ -197,9 +246,10 @@ def _check_pattern(pattern: str, customer_number: str = "4711") -> None:
             raise FilePatternInvalid(
                 pattern=pattern, reason=f"it makes no plain file name: {name!r} has {problem}"
             )
-    if len(names) != len(StatisticKind) * len(_SAMPLE_DAYS):
+    if len(names) != len(StatisticKind) * len(days):
+        reason = "statistic" if fixed else "statistic and day"
         raise FilePatternInvalid(
-            pattern=pattern, reason="it does not make a different name for every statistic and day"
+            pattern=pattern, reason=f"it does not make a different name for every {reason}"
         )
 
 
@@ -244,9 +294,13 @@ def _statistics(
     return dict(sorted(slots.items(), key=lambda kv: list(StatisticKind).index(kv[0])))
 
 
+def _file_pattern(self: LoyaltyLabSettings) -> str:
+    return FIXED_FILE_PATTERN if self.fixed_names else DEFAULT_FILE_PATTERN
+
+
 @attrs.frozen
 class LoyaltyLabSettings:
-    """Settings of the Loyalty Lab interface (LL2–LL4).
+    """Settings of the Loyalty Lab interface (LL2–LL4, LL9, LL10).
 
     Attributes:
         customer_number: Our customer number at Loyalty Lab (Kunden-Nr.); required (LL2).
@@ -257,9 +311,20 @@ class LoyaltyLabSettings:
             command's: its configuration's folder), so that a configuration folder
             copied with its store exports into its own folder.
         file_pattern: :meth:`str.format` pattern of the export file names over
-            ``customer_number``, ``statistic`` (the slot's value, e.g. ``customers``) and
-            ``date``; ``statistic`` and ``date`` are required so a statistic is exported at
-            most once per day.
+            ``customer_number``, ``statistic`` (the slot's value, e.g. ``customers``),
+            ``statistik`` (its German name: ``kunden``, ``brillen``, ``kontaktlinsen``,
+            ``hoergeraete``), ``workstation`` (the configuration's computer) and
+            ``date``. ``statistic`` or ``statistik`` is required; ``date`` too, so that a
+            statistic is exported at most once per day — except with *fixed_names*.
+            Default: ``{customer_number}_{statistic}_{date:%Y%m%d}.csv``, with
+            *fixed_names* ``{statistik}.csv``.
+        fixed_names: The manual's literal mode (LL9): one fixed name per statistic (no
+            ``date``), written when absent; after its confirmed upload the file moves to
+            the folder's ``sent/`` folder, so the next start writes it again.
+        destination: Where the files are uploaded (e.g. ``sftp://kunde@ftp.example:22/in``),
+            recorded when configuring, so that two configurations uploading under the
+            same remote names are refused (LL10); ``None`` when not recorded, which counts
+            as the same destination as any other.
     """
 
     customer_number: str = attrs.field(converter=_required_text)
@@ -267,20 +332,26 @@ class LoyaltyLabSettings:
     statistics: Mapping[StatisticKind, str] = attrs.field(
         factory=dict, converter=_statistics, hash=False
     )
-    file_pattern: str = DEFAULT_FILE_PATTERN
+    fixed_names: bool = attrs.field(default=False, kw_only=True)
+    file_pattern: str = attrs.field(default=attrs.Factory(_file_pattern, takes_self=True))
+    destination: str | None = attrs.field(default=None, converter=_optional_text, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not self.customer_number:
             raise CustomerNumberRequired()
         if not is_export_directory(self.directory):
             raise ExportDirectoryInvalid(directory=self.directory, reason="not a folder path")
-        _check_pattern(self.file_pattern, self.customer_number)
+        _check_pattern(self.file_pattern, self.customer_number, fixed=self.fixed_names)
 
-    def file_name(self, statistic: StatisticKind, on: dt.date) -> str:
-        """The export file name of *statistic* on day *on* (LL6)."""
-        return self.file_pattern.format(
-            customer_number=self.customer_number, statistic=statistic.value, date=on
-        )
+    def file_name(
+        self, statistic: StatisticKind, on: dt.date, workstation: str = _SAMPLE_WORKSTATION
+    ) -> str:
+        """The export file name of *statistic* on day *on* on *workstation* (LL6, LL9)."""
+        return _fill(self.file_pattern, self.customer_number, statistic, on, workstation)
+
+    def names_on(self, on: dt.date, workstation: str) -> set[str]:
+        """The file names the configuration makes on day *on*: one per slot in use (LL10)."""
+        return {self.file_name(kind, on, workstation) for kind in self.statistics}
 
 
 InterfaceSettings = CardOrderSettings | LoyaltyLabSettings
@@ -437,6 +508,19 @@ class InterfaceConfig:
             raise ServerSideRequired(kind=self.kind.value)
         if isinstance(self.start, dt.datetime):
             raise TypeError("start is a date, not a datetime")
+        settings = self.settings
+        if (
+            isinstance(settings, LoyaltyLabSettings)
+            and self.workstation is not None
+            and "workstation" in _pattern_fields(settings.file_pattern)
+        ):
+            # The names with this computer's name in them must be plain names too.
+            _check_pattern(
+                settings.file_pattern,
+                settings.customer_number,
+                fixed=settings.fixed_names,
+                workstation=self.workstation,
+            )
         workstation_key = None if self.workstation is None else name_key(self.workstation)
         object.__setattr__(self, "_workstation_key", workstation_key)
         object.__setattr__(self, "_resolution_order", _order_text(self, display_key))
@@ -500,6 +584,20 @@ class InterfaceConfig:
         return self.is_available(branch=branch, workstation=workstation, on=dt.date.max)
 
 
+def refuse_key_in_clear(config: InterfaceConfig) -> None:
+    """Refuse a configuration that would keep a secret's value in a store (OP6, CO1).
+
+    Stores call it before they write a configuration; the services before they configure.
+
+    Raises:
+        KeyInClear: A card-ordering configuration holds its key as a value
+            (:class:`~.secret.Secret`), not as a reference (:class:`~.secret.SecretRef`).
+    """
+    settings = config.settings
+    if isinstance(settings, CardOrderSettings) and settings.key_in_clear:
+        raise KeyInClear(interface_id=config.id)
+
+
 def resolve(
     configs: Iterable[InterfaceConfig],
     *,
@@ -559,7 +657,7 @@ def plan_exports(config: InterfaceConfig, on: dt.date) -> list[StatisticExport]:
             statistic=statistic,
             template_id=template_id,
             directory=settings.directory,
-            file_name=settings.file_name(statistic, on),
+            file_name=settings.file_name(statistic, on, config.workstation or ""),
             on=on,
         )
         for statistic, template_id in settings.statistics.items()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["REDACTED", "Secret", "redact"]
+import attrs
+
+__all__ = ["REDACTED", "Secret", "SecretRef", "redact"]
+
+_REF_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 REDACTED: Final = "********"
 
@@ -60,6 +65,39 @@ class Secret:
 
     def __reduce__(self) -> tuple[type[Secret], tuple[str]]:
         return (Secret, (self._value,))
+
+
+def _check_ref_name(_ref: object, _attribute: object, name: str) -> None:
+    if not _REF_NAME.fullmatch(str(name)):
+        raise ValueError(
+            f"a secret's name is a letter and up to 63 letters, digits, _ . -: {name!r}"
+        )
+
+
+@attrs.frozen
+class SecretRef:
+    """Where a secret is kept, in place of its value (OP6).
+
+    A store never keeps a secret's value: a configuration that needs one (the card
+    contract's key) holds a reference to the entry that keeps it — in the ``amparex``
+    command the name of a secret of the environment or the secrets file (``card_key``:
+    ``AMPAREX_CARD_KEY``, or ``card_key = "…"`` in the owner-only secrets file), in a host
+    application the name of an entry of its own secret store. Who needs the value
+    resolves the reference where it runs.
+
+    >>> ref = SecretRef("card_key")
+    >>> ref, str(ref)
+    (SecretRef(name='card_key'), 'card_key')
+    >>> SecretRef("card key")
+    Traceback (most recent call last):
+    ...
+    ValueError: a secret's name is a letter and up to 63 letters, digits, _ . -: 'card key'
+    """
+
+    name: str = attrs.field(validator=_check_ref_name)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def redact(text: str, values: Iterable[str]) -> str:

@@ -154,6 +154,17 @@ class UploadOutcome(enum.Enum):
     IN_PROGRESS = "in_progress"
     CHANGED_AFTER_UPLOAD = "changed_after_upload"
     FAILED = "failed"
+    NOT_TRIED = "not_tried"
+    """Not tried in this run: its destination refused an earlier file's host key or login
+    (the result carries that refusal); the next run tries again."""
+
+    @property
+    def pending(self) -> bool:
+        """Whether the file still waits for its upload (a later run sends it)."""
+        return self in _PENDING
+
+
+_PENDING = frozenset({UploadOutcome.IN_PROGRESS, UploadOutcome.FAILED, UploadOutcome.NOT_TRIED})
 
 
 def decide_claim(

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .delivery import FileDelivery, ParcelDelivery
     from .documents import DocumentPart, DocumentRenderer
-    from .exports import ExportTarget
+    from .exports import ExportTarget, FolderChanges
     from .masterdata import MasterData, MasterDataSearch
     from .processes import ProcessTable
     from .readers import CardReader, CardWriter
@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "DocumentPart": ".documents",
     "DocumentRenderer": ".documents",
     "ExportTarget": ".exports",
+    "FolderChanges": ".exports",
     "MasterData": ".masterdata",
     "MasterDataSearch": ".masterdata",
     "ProcessTable": ".processes",
@@ -53,6 +54,7 @@ __all__ = [
     "DocumentRenderer",
     "ExportTarget",
     "FileDelivery",
+    "FolderChanges",
     "InterfaceStore",
     "MasterData",
     "MasterDataSearch",

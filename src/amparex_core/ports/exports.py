@@ -1,13 +1,32 @@
-"""The export-target port: the workstation folder Loyalty Lab files go to (LL4, LL6–LL8)."""
+"""The export-target port: the workstation folder Loyalty Lab files go to (LL4, LL6–LL9, LL11)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from amparex_core.domain.outbox import FolderEvents, FolderStamp
 from amparex_core.domain.uploads import FileFacts
 
-__all__ = ["ExportTarget"]
+__all__ = ["ExportTarget", "FolderChanges"]
+
+
+@runtime_checkable
+class FolderChanges(Protocol):
+    """A feed of the changes of one folder (see :meth:`ExportTarget.changes`)."""
+
+    def drain(self) -> FolderEvents | None:
+        """The names added and removed since the last call (or since the feed began).
+
+        Returns:
+            The events; ``None`` when the feed lost track (an overflow, the folder moved
+            or went away): the caller lists the folder to catch up.
+        """
+        ...
+
+    def close(self) -> None:
+        """Stop the feed and release what it holds."""
+        ...
 
 
 @runtime_checkable
@@ -74,5 +93,55 @@ class ExportTarget(Protocol):
 
         Returns:
             How many were removed.
+        """
+        ...
+
+    def changes(self, directory: str) -> FolderChanges | None:
+        """A feed of the complete files added to and removed from *directory* from now on.
+
+        A watch round asks the feed instead of listing the folder, so it costs O(new
+        files) however many files the folder holds (LL8). Folders are not in the feed
+        and hidden names (temp files) are left out.
+
+        Returns:
+            The feed; ``None`` when this target cannot tell reliably (no notification
+            API, a network file system whose other writers it would not see): the
+            watcher then compares :meth:`stamp` and lists the folder when it changed.
+        """
+        ...
+
+    def stamp(self, directory: str) -> FolderStamp:
+        """What *directory* looks like now: while the stamp is equal, so is its listing.
+
+        Cheap (one ``stat`` of the folder, no listing): a watch round compares it with
+        the last one and lists the folder only when it changed.
+
+        Raises:
+            ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
+        """
+        ...
+
+    def move(self, directory: str, name: str, target: str, new_name: str) -> None:
+        """Move the complete file *name* to *target* under *new_name*, never replacing one.
+
+        *target* (a folder inside *directory*, such as ``sent/``) is created when missing,
+        with the mode of the target's files. On one file system the move is a rename: the
+        file is in one of the two places at every moment (LL9).
+
+        Raises:
+            FileNotFoundError: There is no file *name*.
+            FileExistsError: *target* holds a file *new_name* already.
+            ExportFailed: The move failed otherwise.
+        """
+        ...
+
+    def remove(self, directory: str, name: str) -> bool:
+        """Remove the complete file *name* (LL11).
+
+        Returns:
+            ``True`` when removed, ``False`` when it was not there (any more).
+
+        Raises:
+            ExportFailed: It could not be removed.
         """
         ...

@@ -39,6 +39,8 @@ class InterfaceStore(Protocol):
             InterfaceDuplicate: A configuration with an equal
                 :meth:`~amparex_core.domain.interfaces.InterfaceConfig.uniqueness_key`
                 exists (IF7, IF8); it is named in the error. Also when the ID exists.
+            KeyInClear: The configuration holds a secret's value, not a reference to it
+                (OP6, :func:`~amparex_core.domain.interfaces.refuse_key_in_clear`).
         """
         ...
 
@@ -48,6 +50,7 @@ class InterfaceStore(Protocol):
         Raises:
             InterfaceUnknown: No configuration has that ID.
             InterfaceDuplicate: The changed configuration collides with another one.
+            KeyInClear: The configuration holds a secret's value (OP6).
         """
         ...
 
@@ -439,6 +442,17 @@ class UploadLedger(Protocol):
 
     def get_upload(self, destination: str, name: str) -> UploadRecord | None:
         """The ledger row of that file, if any."""
+        ...
+
+    def get_uploads(self, destination: str, names: Sequence[str]) -> dict[str, UploadRecord]:
+        """The ledger rows of many files of *destination* at once, by name.
+
+        Set-based (one query per few hundred names, not one per name): what a watch
+        round and a purge ask for the names they have not seen yet.
+
+        Returns:
+            The rows that exist; a name the ledger does not know is missing.
+        """
         ...
 
     def list_uploads(

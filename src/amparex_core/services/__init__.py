@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         OrderService,
         PlacedOrder,
     )
+    from .outbox import OutboxWatcher, PurgedFile, PurgeReport, Retention
     from .progress import Progress
     from .startup import ProgramStart, ProgramStartReport
     from .templates import TemplateService
@@ -39,6 +40,10 @@ _EXPORTS: dict[str, str] = {
     "InformationRequest": ".orders",
     "OrderService": ".orders",
     "PlacedOrder": ".orders",
+    "OutboxWatcher": ".outbox",
+    "PurgedFile": ".outbox",
+    "PurgeReport": ".outbox",
+    "Retention": ".outbox",
     "Progress": ".progress",
     "ProgramStart": ".startup",
     "ProgramStartReport": ".startup",
@@ -58,10 +63,14 @@ __all__ = [
     "InterfaceService",
     "LoyaltyLab",
     "OrderService",
+    "OutboxWatcher",
     "PlacedOrder",
     "ProgramStart",
     "ProgramStartReport",
     "Progress",
+    "PurgeReport",
+    "PurgedFile",
+    "Retention",
     "StartupReport",
     "TemplateService",
     "UploadResult",

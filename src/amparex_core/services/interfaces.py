@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any, Final
@@ -11,19 +12,24 @@ from typing import Any, Final
 import attrs
 
 from amparex_core.domain.errors import (
+    DestinationTaken,
     ExportDirectoryInvalid,
     InterfaceNotAvailable,
     StatisticFormatNotCsv,
     StatisticTemplateUnknown,
 )
 from amparex_core.domain.interfaces import (
+    CardOrderSettings,
     InterfaceConfig,
     InterfaceKind,
     InterfaceSettings,
     LoyaltyLabSettings,
+    refuse_key_in_clear,
     resolve,
 )
 from amparex_core.domain.masterdata import FileFormat
+from amparex_core.domain.outbox import shared_remote_name
+from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.storage import InterfaceStore
@@ -39,6 +45,8 @@ class Keep(enum.Enum):
 
 KEEP: Final = Keep.KEEP
 """Keep this value as it is (an argument of an edit, CO22): ``None`` would clear it."""
+
+logger = logging.getLogger(__name__)
 
 
 def new_id() -> str:
@@ -97,6 +105,10 @@ class InterfaceService:
             StatisticTemplateUnknown: A statistic slot names no template (LL3).
             StatisticFormatNotCsv: A statistic template is not CSV (LL3).
             ExportDirectoryInvalid: The directory cannot be used (LL4).
+            DestinationTaken: Another Loyalty Lab configuration uploads files under the
+                same remote names (LL10); the error names it.
+            KeyInClear: The card contract's key is given as its value, not as a
+                reference to the secret that keeps it (OP6).
         """
         config = InterfaceConfig(
             id=self._new_id(),
@@ -108,6 +120,7 @@ class InterfaceService:
             client_side=kind.policy.default_client_side if client_side is None else client_side,
             start=start,
         )
+        refuse_key_in_clear(config)
         self._check_references(config)
         self._store.add_interface(config)
         return config
@@ -149,6 +162,9 @@ class InterfaceService:
             StatisticTemplateUnknown: A statistic slot names no template (LL3).
             StatisticFormatNotCsv: A statistic template is not CSV (LL3).
             ExportDirectoryInvalid: The directory cannot be used (LL4).
+            DestinationTaken: The change makes it upload under another configuration's
+                remote names (LL10).
+            KeyInClear: A card contract's key is given as its value (OP6).
         """
         current = interface if isinstance(interface, InterfaceConfig) else self.get(interface)
         known = {field.name for field in attrs.fields(type(current.settings))}
@@ -172,6 +188,7 @@ class InterfaceService:
         if settings:
             changes["settings"] = attrs.evolve(current.settings, **settings)
         config = attrs.evolve(current, **changes) if changes else current
+        refuse_key_in_clear(config)
         self._check_references(config)
         self._store.replace_interface(config)
         return config
@@ -195,6 +212,91 @@ class InterfaceService:
             self._exports.check_directory(settings.directory)
         elif not settings.directory:  # pragma: no cover - refused by the settings
             raise ExportDirectoryInvalid(directory="", reason="empty")
+        self._check_destination(config, settings)
+
+    def _check_destination(self, config: InterfaceConfig, settings: LoyaltyLabSettings) -> None:
+        """Refuse a configuration whose remote file names another one uploads too (LL10).
+
+        A check before the write: two workstations configuring colliding names at the
+        same moment are not caught (the store has no constraint across configurations'
+        names); the next configuration or update is.
+        """
+        for other in self._store.search_interfaces(kind=InterfaceKind.LOYALTY_LAB):
+            if other.id == config.id:
+                continue
+            name = shared_remote_name(config, other)
+            if name is None:
+                continue
+            theirs = other.settings
+            assert isinstance(theirs, LoyaltyLabSettings)
+            raise DestinationTaken(
+                existing_id=other.id,
+                existing_workstation=other.workstation,
+                existing_directory=theirs.directory,
+                destination=settings.destination or theirs.destination or "the same destination",
+                file_name=name,
+            )
+
+    def keys_in_clear(self) -> list[InterfaceConfig]:
+        """The card-ordering configurations whose key the store keeps as its value (OP6).
+
+        Only stores written by 0.1.0 have such configurations; :meth:`move_keys` moves
+        their keys out.
+        """
+        found = self._store.search_interfaces(kind=InterfaceKind.CARD_ORDER)
+        return [
+            c
+            for c in found
+            if isinstance(c.settings, CardOrderSettings) and c.settings.key_in_clear
+        ]
+
+    def report_keys_in_clear(self) -> list[InterfaceConfig]:
+        """Log one WARNING when the store keeps card-contract keys as values (OP6).
+
+        Returns:
+            The configurations concerned (:meth:`keys_in_clear`).
+        """
+        found = self.keys_in_clear()
+        if found:
+            logger.warning(
+                "the store keeps the card contract's key of %d interface(s) in clear text "
+                "(written by amparex-core 0.1.0): move them out with "
+                "`amparex interfaces move-keys`",
+                len(found),
+            )
+        return found
+
+    def move_keys(
+        self, ref: SecretRef, value: Secret, *, dry_run: bool = False
+    ) -> tuple[list[InterfaceConfig], list[InterfaceConfig]]:
+        """Replace every key the store keeps as a value by *ref*, where it equals *value* (OP6).
+
+        Each configuration is replaced on its own (its identity, and everything else of
+        it, kept). A key that differs from *value* is left where it is: the secret *ref*
+        names holds another key, and replacing it would lose this one.
+
+        Args:
+            ref: The secret that keeps the key from now on (``SecretRef("card_key")``).
+            value: Its value, to compare with the stored keys.
+            dry_run: Only tell what would be moved.
+
+        Returns:
+            ``(moved, differing)``: the configurations moved (as they are now) and those
+            left because their key differs from *value*.
+        """
+        moved: list[InterfaceConfig] = []
+        differing: list[InterfaceConfig] = []
+        for config in self.keys_in_clear():
+            settings = config.settings
+            assert isinstance(settings, CardOrderSettings)
+            if settings.key != value:
+                differing.append(config)
+                continue
+            changed = attrs.evolve(config, settings=attrs.evolve(settings, key=ref))
+            if not dry_run:
+                self._store.replace_interface(changed)
+            moved.append(changed)
+        return moved, differing
 
     def get(self, interface_id: str) -> InterfaceConfig:
         """The configuration with *interface_id*.

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import tzinfo
@@ -38,6 +39,8 @@ from amparex_core.domain.claims import DEFAULT_LEASE, Holder
 from amparex_core.domain.csvdialect import encode_csv
 from amparex_core.domain.errors import (
     AmparexError,
+    DeliveryError,
+    ExportFailed,
     InterfaceSettingsMismatch,
     StatisticFailed,
     StatisticFormatNotCsv,
@@ -50,10 +53,11 @@ from amparex_core.domain.interfaces import (
     plan_exports,
 )
 from amparex_core.domain.masterdata import FileFormat, StatisticTemplate
+from amparex_core.domain.outbox import archived_name, ledger_name, sent_directory
 from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.domain.periods import local_date
 from amparex_core.domain.statistics import ExportOutcome, StatisticExport
-from amparex_core.domain.uploads import ClaimResult, UploadOutcome
+from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadOutcome
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery
 from amparex_core.ports.exports import ExportTarget
@@ -71,8 +75,11 @@ __all__ = [
     "PhaseProgress",
     "StartupReport",
     "UploadResult",
+    "distinct_errors",
     "phase_progress",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -146,9 +153,35 @@ class StartupReport:
 
     @property
     def errors(self) -> list[AmparexError]:
-        """Every error of the run; empty when everything worked."""
+        """Every distinct error of the run (one per problem); empty when everything worked."""
         found = [r.error for r in self.exports if r.error is not None]
-        return found + [r.error for r in self.uploads if r.error is not None]
+        return distinct_errors(found + [r.error for r in self.uploads if r.error is not None])
+
+
+def distinct_errors(errors: Sequence[AmparexError]) -> list[AmparexError]:
+    """*errors* without repeats, in order: one per problem (the same code and facts).
+
+    A folder that cannot be used fails each of its exports and its upload alike; a
+    destination that refused fails (or leaves untried) each of its files: one problem,
+    reported once.
+    """
+    seen: set[tuple[str, str]] = set()
+    found: list[AmparexError] = []
+    for error in errors:
+        key = (error.code, error.message("en"))
+        if key not in seen:
+            seen.add(key)
+            found.append(error)
+    return found
+
+
+def _settings(config: InterfaceConfig) -> LoyaltyLabSettings:
+    settings = config.settings
+    if not isinstance(settings, LoyaltyLabSettings):
+        raise InterfaceSettingsMismatch(
+            kind=InterfaceKind.LOYALTY_LAB.value, settings_kind=config.kind.value
+        )
+    return settings
 
 
 class LoyaltyLab:
@@ -193,6 +226,25 @@ class LoyaltyLab:
         self._tz = tz
         self._delivery_for = delivery_for
         self._claimant = claimant if claimant is not None else Claimant(lease=lease)
+
+    @property
+    def exports(self) -> ExportTarget:
+        """The workstation's export folders."""
+        return self._exports
+
+    @property
+    def ledger(self) -> UploadLedger:
+        """The upload ledger."""
+        return self._ledger
+
+    @property
+    def clock(self) -> Clock:
+        """The clock."""
+        return self._clock
+
+    def delivery(self, config: InterfaceConfig) -> FileDelivery | None:
+        """Where *config*'s files go; ``None`` when the service only exports."""
+        return None if self._delivery_for is None else self._delivery_for(config)
 
     def today(self) -> dt.date:
         """The export day: the clock's date in the chain's time zone (one clock reading)."""
@@ -313,8 +365,11 @@ class LoyaltyLab:
         results: list[UploadResult] = []
         if self._delivery_for is None:
             return results
+        refused: dict[str, AmparexError] = {}
         for config in configurations:
-            results.extend(self.upload_config(config, self._delivery_for(config), progress))
+            results.extend(
+                self.upload_config(config, self._delivery_for(config), progress, refused=refused)
+            )
         return results
 
     def upload_config(
@@ -322,32 +377,130 @@ class LoyaltyLab:
         config: InterfaceConfig,
         delivery: FileDelivery,
         progress: Progress | None = None,
+        *,
+        refused: dict[str, AmparexError] | None = None,
     ) -> list[UploadResult]:
-        """Upload the new files of one configuration's directory through *delivery* (LL8)."""
-        settings = config.settings
-        if not isinstance(settings, LoyaltyLabSettings):
-            raise InterfaceSettingsMismatch(
-                kind=InterfaceKind.LOYALTY_LAB.value, settings_kind=config.kind.value
-            )
-        directory = settings.directory
+        """Upload the new files of one configuration's directory through *delivery* (LL8).
+
+        One problem, one attempt: once the destination refused itself (its host key, its
+        login, its address — :attr:`~amparex_core.domain.errors.DeliveryError.whole_destination`)
+        the run's other files for it are not tried; they come back ``NOT_TRIED`` with
+        that refusal, and the next run tries again.
+
+        Args:
+            config: A Loyalty Lab configuration.
+            delivery: Where its files go.
+            progress: Called per file.
+            refused: The destinations that refused in this run, by
+                :attr:`~amparex_core.ports.delivery.FileDelivery.destination` (shared by
+                the configurations of one run; updated here).
+        """
+        settings = _settings(config)
         try:
-            names = self._exports.list_files(directory)
+            names = self._exports.list_files(settings.directory)
         except AmparexError as exc:
-            return [UploadResult(config.id, directory, UploadOutcome.FAILED, error=exc)]
+            return [UploadResult(config.id, settings.directory, UploadOutcome.FAILED, error=exc)]
+        return self.upload_files(config, delivery, names, refused=refused, progress=progress)
+
+    def upload_files(
+        self,
+        config: InterfaceConfig,
+        delivery: FileDelivery,
+        names: Sequence[str],
+        *,
+        refused: dict[str, AmparexError] | None = None,
+        progress: Progress | None = None,
+    ) -> list[UploadResult]:
+        """Upload the files *names* of one configuration's directory (LL8, LL9).
+
+        Like :meth:`upload_config` for the given names (a watch round passes only those
+        it has not seen). With fixed names (LL9) the ledger knows a file by its name,
+        write time and content (:func:`~amparex_core.domain.outbox.ledger_name`), and a
+        file whose upload is confirmed moves to the directory's ``sent/`` folder, so the
+        next start writes it again.
+        """
+        refused = {} if refused is None else refused
+        settings = _settings(config)
         results: list[UploadResult] = []
         for done, name in enumerate(names, start=1):
-            results.append(self._upload_one(config.id, directory, name, delivery))
+            results.append(self._upload_gated(config.id, settings, name, delivery, refused))
             if progress is not None:
                 progress(done, len(names), name)
         return results
 
-    def _upload_one(
+    def _upload_gated(
+        self,
+        interface_id: str,
+        settings: LoyaltyLabSettings,
+        name: str,
+        delivery: FileDelivery,
+        refused: dict[str, AmparexError],
+    ) -> UploadResult:
+        """:meth:`_upload_one`, unless the destination refused itself earlier in the run."""
+        blocked = refused.get(delivery.destination)
+        if blocked is not None:
+            return UploadResult(interface_id, name, UploadOutcome.NOT_TRIED, error=blocked)
+        directory = settings.directory
+        try:
+            if settings.fixed_names:
+                result = self._upload_fixed(interface_id, directory, name, delivery)
+            else:
+                result = self._upload_one(interface_id, directory, name, delivery)
+        except FileNotFoundError:  # removed by another process since the listing
+            gone = ExportFailed(directory=directory, file_name=name, reason="it is gone")
+            return UploadResult(interface_id, name, UploadOutcome.FAILED, error=gone)
+        error = result.error
+        if isinstance(error, DeliveryError) and error.whole_destination:
+            refused[delivery.destination] = error
+        return result
+
+    def _upload_fixed(
         self, interface_id: str, directory: str, name: str, delivery: FileDelivery
     ) -> UploadResult:
+        """Upload a fixed-name file once per content, then move it to ``sent/`` (LL9)."""
+        facts = self._exports.facts(directory, name)
+        key = ledger_name(name, facts, fixed=True)
+        result = self._upload_one(interface_id, directory, name, delivery, key=key)
+        if result.outcome in (UploadOutcome.UPLOADED, UploadOutcome.ALREADY_UPLOADED):
+            record = self._ledger.get_upload(delivery.destination, key)
+            if record is not None and record.uploaded_at is not None:
+                self._archive(directory, name, facts, archived_name(name, record.uploaded_at))
+        return result
+
+    def _archive(self, directory: str, name: str, facts: FileFacts, archived: str) -> None:
+        """Move an uploaded fixed-name file to ``sent/`` (LL9); a failure is logged, not lost.
+
+        The archived name derives from the confirmed upload's time, so a move repeated
+        after a crash finds the copy it made and only removes the original.
+        """
+        sent = sent_directory(directory)
+        try:
+            self._exports.move(directory, name, sent, archived)
+        except FileExistsError:
+            if self._exports.facts(sent, archived).sha256 == facts.sha256:
+                self._exports.remove(directory, name)
+                return
+            logger.warning("%s: %s is in %s under another content: kept", directory, archived, sent)
+        except (AmparexError, OSError) as exc:
+            logger.warning(
+                "%s: the uploaded file %s was not moved to %s: %s", directory, name, sent, exc
+            )
+
+    def _upload_one(
+        self,
+        interface_id: str,
+        directory: str,
+        name: str,
+        delivery: FileDelivery,
+        *,
+        key: str | None = None,
+    ) -> UploadResult:
         # The ledger is keyed by where the file goes, so that configurations sharing a
-        # folder and a server never send one file twice (LL8).
+        # folder and a server never send one file twice (LL8); a fixed-name file by its
+        # name and content (*key*, LL9).
+        key = name if key is None else key
         destination = delivery.destination
-        record = self._ledger.get_upload(destination, name)
+        record = self._ledger.get_upload(destination, key)
         if record is not None and record.facts.sha256 and record.uploaded_at is not None:
             quick = self._exports.facts(directory, name, with_hash=False)
             if (quick.size, quick.mtime_ns) == (record.facts.size, record.facts.mtime_ns):
@@ -363,7 +516,7 @@ class LoyaltyLab:
         me = self._claimant.holder()
         lease = self._claimant.lease
         claim, claimed = self._ledger.claim_upload(
-            destination, name, facts, now=self._clock.now(), lease=lease, holder=me
+            destination, key, facts, now=self._clock.now(), lease=lease, holder=me
         )
         holder = None if claimed is None else claimed.holder
         if (
@@ -372,7 +525,7 @@ class LoyaltyLab:
             and self._claimant.is_dead(holder)  # its run died on this host: take over now
         ):
             claim, claimed = self._ledger.claim_upload(
-                destination, name, facts, now=self._clock.now(), lease=lease, holder=me, dead=holder
+                destination, key, facts, now=self._clock.now(), lease=lease, holder=me, dead=holder
             )
         if claim is ClaimResult.ALREADY_UPLOADED:
             known = None if claimed is None else claimed.receipt
@@ -394,21 +547,21 @@ class LoyaltyLab:
 
         def renew() -> bool:
             return self._ledger.renew_upload(
-                destination, name, me, now=self._clock.now(), lease=lease
+                destination, key, me, now=self._clock.now(), lease=lease
             )
 
         try:
             with self._claimant.renewing(renew, f"the upload of {name}"):
                 receipt = delivery.upload(outgoing)
         except AmparexError as exc:
-            self._ledger.release_upload(destination, name, me)
+            self._ledger.release_upload(destination, key, me)
             return UploadResult(interface_id, name, UploadOutcome.FAILED, error=exc)
         except BaseException:
             with contextlib.suppress(AmparexError):  # else its lease frees it
-                self._ledger.release_upload(destination, name, me)
+                self._ledger.release_upload(destination, key, me)
             raise
         self._ledger.complete_upload(
-            destination, name, receipt=receipt.reference, now=self._clock.now()
+            destination, key, receipt=receipt.reference, now=self._clock.now()
         )
         return UploadResult(interface_id, name, UploadOutcome.UPLOADED, receipt=receipt.reference)
 

@@ -11,6 +11,9 @@ interfaces and uploads the new files (LL5–LL8). :class:`ProgramStart` is that 
 * exports, then uploads (:meth:`~amparex_core.services.LoyaltyLab.start_for`); upload
   claims and completions read the clock at the moment they happen, because a claim's
   lease runs in real time;
+* when built with a :class:`~amparex_core.services.Retention` (``retention_days``
+  configured), removes the exported files whose upload the ledger confirms and that are
+  older than the limit, after the upload (LL11);
 * dispatches due card orders only where their placement allows it. Card ordering runs
   server-side (IF6): a program start does not dispatch, unless the service is built for
   a single workstation (``dispatch_card_orders=True``), the mode of an installation
@@ -49,9 +52,11 @@ from amparex_core.services.loyalty_lab import (
     PhaseProgress,
     StartupReport,
     UploadResult,
+    distinct_errors,
     phase_progress,
 )
 from amparex_core.services.orders import BatchResult, DispatchReport, OrderService
+from amparex_core.services.outbox import PurgeReport, Retention
 
 __all__ = ["REFUSAL_ATTRIBUTE", "ProgramStart", "ProgramStartReport"]
 
@@ -75,6 +80,8 @@ class ProgramStartReport:
         dispatch: The card-order dispatch of this start, or ``None`` when the start did
             not dispatch (not in the single-workstation mode, or no card-ordering
             interface available).
+        purge: What retention removed after the upload (LL11), or ``None`` when no
+            retention is configured.
     """
 
     at: dt.datetime
@@ -84,6 +91,7 @@ class ProgramStartReport:
     exports: tuple[ExportResult, ...]
     uploads: tuple[UploadResult, ...]
     dispatch: DispatchReport | None = None
+    purge: PurgeReport | None = None
 
     @property
     def loyalty_lab(self) -> StartupReport:
@@ -112,10 +120,15 @@ class ProgramStartReport:
 
     @property
     def errors(self) -> list[AmparexError]:
-        """Every refusal of the run, exports first, then uploads, then batches."""
+        """Every distinct refusal of the run, exports first, then uploads, then batches.
+
+        One per problem: a folder that cannot be used, or a destination that refused its
+        host key or login, fails many files alike and is one refusal here.
+        """
         found = [r.error for r in self.exports if r.error is not None]
         found += [r.error for r in self.uploads if r.error is not None]
-        return found + [r.error for r in self.batches if r.error is not None]
+        found += [] if self.purge is None else list(self.purge.errors)
+        return distinct_errors(found + [r.error for r in self.batches if r.error is not None])
 
     @property
     def failed(self) -> bool:
@@ -131,10 +144,11 @@ class ProgramStartReport:
             else f"{len(self.dispatch.delivered)} batch(es) delivered, "
             f"{len(self.dispatch.failed)} failed"
         )
+        purged = "" if self.purge is None else f", {len(self.purge.removed)} old one(s) removed"
         return (
             f"program start on {place} at {self.at.isoformat()}: "
             f"{len(self.written)} export(s) written, {len(self.existing)} existing, "
-            f"{len(self.uploaded)} file(s) uploaded; {dispatched}; "
+            f"{len(self.uploaded)} file(s) uploaded{purged}; {dispatched}; "
             f"{len(self.errors)} refusal(s)"
         )
 
@@ -153,6 +167,8 @@ class ProgramStart:
         dispatch_card_orders: The single-workstation mode: a start dispatches due card
             orders whenever a card-ordering interface is available there and then.
             Without it a start never dispatches: card ordering is server-side (IF6).
+        retention: Removes the confirmed, old exports after the upload (LL11); ``None``
+            keeps every file.
 
     Raises:
         ValueError: *dispatch_card_orders* without *orders*.
@@ -167,9 +183,11 @@ class ProgramStart:
         tz: tzinfo,
         orders: OrderService | Callable[[], OrderService] | None = None,
         dispatch_card_orders: bool = False,
+        retention: Retention | None = None,
     ) -> None:
         if dispatch_card_orders and orders is None:
             raise ValueError("dispatch_card_orders needs the order service (orders=...)")
+        self._retention = retention
         self._lab = loyalty_lab
         self._interfaces = interfaces
         self._clock = clock
@@ -204,6 +222,7 @@ class ProgramStart:
         day = local_date(at, self._tz)
         configs = self._lab.configurations(branch=branch, workstation=workstation, on=day)
         lab = self._lab.start_for(configs, on=day, progress=progress)
+        purge = None if self._retention is None else self._retention.purge(configs)
         dispatch = None
         if self._dispatch_card_orders and self._interfaces.available(
             InterfaceKind.CARD_ORDER, branch=branch, workstation=workstation, on=day
@@ -219,6 +238,7 @@ class ProgramStart:
             exports=lab.exports,
             uploads=lab.uploads,
             dispatch=dispatch,
+            purge=purge,
         )
         _log(report)
         return report

@@ -7,6 +7,7 @@ application that builds the source itself (the README's way, or
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from amparex_adapters.storage import open_storage
 from amparex_core.domain.errors import StatisticFailed
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
 from amparex_core.domain.masterdata import FileFormat, StatisticTemplate
-from amparex_core.domain.secret import Secret
+from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.services import InterfaceService
 
@@ -43,17 +44,24 @@ def _rows(source: StatisticSource, query: str) -> list[tuple[object, ...]]:
 
 @pytest.fixture
 def store_file(tmp_path: Path) -> Path:
-    """A SQLite store holding a card-order interface with its contract key."""
+    """A SQLite store holding a card-order interface with its contract key in clear text.
+
+    Today's stores keep only a reference to the key (OP6); a store of 0.1.0 kept the key
+    itself until ``amparex interfaces move-keys``, and the guard protects that one too.
+    """
     path = tmp_path / "amparex.sqlite"
     store = open_storage(f"sqlite:///{path}")
     try:
         InterfaceService(store).configure(
-            InterfaceKind.CARD_ORDER, CardOrderSettings(contract="KV-1", key=Secret(KEY))
+            InterfaceKind.CARD_ORDER, CardOrderSettings(contract="KV-1", key=SecretRef("card_key"))
         )
     finally:
         store.close()
-    with sqlite3.connect(path) as raw:  # the key is there, for anybody who may read it
-        assert raw.execute("SELECT count(*) FROM interfaces").fetchone() == (1,)
+    with sqlite3.connect(path) as raw:  # as 0.1.0 wrote it: the key is there
+        (data,) = raw.execute("SELECT data FROM interfaces").fetchone()
+        legacy = data.replace('{"secret":"card_key"}', json.dumps(KEY))
+        assert legacy != data
+        raw.execute("UPDATE interfaces SET data = ?", (legacy,))
     raw.close()
     return path
 

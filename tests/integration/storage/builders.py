@@ -16,6 +16,7 @@ from amparex_core.domain.interfaces import (
 from amparex_core.domain.masterdata import HolderKind, PostalAddress
 from amparex_core.domain.money import CostItem, CostLine, Money
 from amparex_core.domain.orders import Batch, CardOrder, ProcessRef, Recipient
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType
 
@@ -28,12 +29,13 @@ def card_order_config(
     *,
     branch: str | None = "F01",
     display_name: str | None = None,
-    key: str = "s3cr3t-key",
+    key: str = "card_key",
 ) -> InterfaceConfig:
+    """A card-ordering configuration whose key is kept in the secret *key* (OP6)."""
     return InterfaceConfig(
         id=id,
         kind=InterfaceKind.CARD_ORDER,
-        settings=CardOrderSettings(contract="K-4711", key=key, customer_number="C-1"),
+        settings=CardOrderSettings(contract="K-4711", key=SecretRef(key), customer_number="C-1"),
         display_name=display_name,
         branch=branch,
     )

@@ -25,7 +25,9 @@ from amparex_adapters.storage.sql import SCHEMA_VERSION, SqlStorage, migrations
 from amparex_adapters.storage.sql.schema import versions
 from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.errors import InterfaceDuplicate, StorageSchemaTooOld
+from amparex_core.domain.interfaces import CardOrderSettings
 from amparex_core.domain.orders import BatchStatus, OrderStatus, ProcessRef
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.uploads import ClaimResult, UploadState
 from tests.golden import cases as c
 
@@ -139,8 +141,10 @@ def _works_on(store: SqlStorage) -> None:
     again = attrs.evolve(placed, id="O-5")
     assert store.add_order(again) == (placed, False)  # CO13 on the old unique index
     assert [o.id for o in store.list_orders(status=OrderStatus.PENDING)] == ["O-4"]
+    assert isinstance(c.CARD_ORDER_FULL.settings, CardOrderSettings)
+    settings = attrs.evolve(c.CARD_ORDER_FULL.settings, key=SecretRef("card_key"))
     with pytest.raises(InterfaceDuplicate):  # IF8 on the old unique index
-        store.add_interface(attrs.evolve(c.CARD_ORDER_FULL, id="IF-CO-9"))
+        store.add_interface(attrs.evolve(c.CARD_ORDER_FULL, id="IF-CO-9", settings=settings))
     now = c.UPLOAD_CLAIMED.claimed_at + dt.timedelta(hours=1)
     result, record = store.claim_upload(
         c.UPLOAD_CLAIMED.destination,

@@ -14,6 +14,7 @@ from amparex_adapters.storage.postgres import PostgresStorage, describe_conninfo
 from amparex_adapters.storage.sql import SCHEMA_VERSION, migrations
 from amparex_adapters.storage.sqlite import SqliteStorage
 from amparex_core.domain.errors import StorageSchemaTooNew, StorageUnavailable
+from amparex_core.domain.secret import SecretRef
 from tests.integration.storage import builders as b
 from tests.peers import free_port
 
@@ -179,14 +180,18 @@ def test_describe_conninfo_drops_passwords() -> None:
     assert "geheim" not in describe_conninfo("postgresql://x:geheim@db/a")
 
 
-def test_CO1_the_key_is_stored_but_never_shown(tmp_path: Path) -> None:
+def test_CO1_OP6_the_store_keeps_a_reference_to_the_key_never_the_key(tmp_path: Path) -> None:
     path = tmp_path / "secret.sqlite"
     store = SqliteStorage(path)
     try:
-        store.add_interface(b.card_order_config("IF-1", key="KEY-0815"))
+        store.add_interface(b.card_order_config("IF-1", key="card_key"))
         loaded = store.get_interface("IF-1")
-        assert "KEY-0815" not in repr(loaded)
-        assert "KEY-0815" not in repr(store)
-        assert loaded.settings.key.reveal() == "KEY-0815"  # type: ignore[union-attr]
+        assert loaded.settings.key == SecretRef("card_key")  # type: ignore[union-attr]
     finally:
         store.close()
+    raw = sqlite3.connect(path)
+    try:
+        (data,) = raw.execute("SELECT data FROM interfaces").fetchone()
+    finally:
+        raw.close()
+    assert '"key":{"secret":"card_key"}' in data

@@ -11,13 +11,16 @@ from typing import Any
 
 import click
 
+from amparex_adapters.cli.errors import CardKeyDiffers
 from amparex_adapters.cli.shell import _app, _choice, _date, _enum, _json_option, _table, word
 from amparex_core.domain.interfaces import (
     DEFAULT_FILE_PATTERN,
+    FIXED_FILE_PATTERN,
     CardOrderSettings,
     InterfaceKind,
     LoyaltyLabSettings,
 )
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.statistics import StatisticKind
 from amparex_core.services import InformationRequest
 from amparex_core.services.interfaces import KEEP, Keep
@@ -75,11 +78,12 @@ def add_card_order(  # noqa: PLR0917 - click passes options by position
 ) -> None:
     """Configure card ordering (Kundenkartenbestellung, CO1).
 
-    The contract's key is a secret: it is read from AMPAREX_CARD_KEY or the secrets file
-    (key card_key), never from the command line.
+    The contract's key is a secret: it stays in AMPAREX_CARD_KEY or the secrets file (key
+    card_key), which must hold it; the store keeps only a reference to it (OP6), and the
+    command line never takes it.
     """
     app = _app(ctx)
-    key = app.secrets.require("card_key") if contract else None
+    key = app.card_key_ref() if contract else None
     settings = CardOrderSettings(contract=contract, key=key, customer_number=customer_number)
     config = app.interfaces_without_checks().configure(
         InterfaceKind.CARD_ORDER,
@@ -112,9 +116,14 @@ def add_card_order(  # noqa: PLR0917 - click passes options by position
 @click.option("--hearing-aids", metavar="ID", help="Statistic template of hearing aids.")
 @click.option(
     "--file-pattern",
-    default=DEFAULT_FILE_PATTERN,
-    show_default=True,
-    help="File names over {customer_number}, {statistic} and {date}.",
+    help=f"File names over {{customer_number}}, {{statistic}}, {{statistik}}, {{workstation}} "
+    f"and {{date}} (default: {DEFAULT_FILE_PATTERN}; with --fixed-names: {FIXED_FILE_PATTERN}).",
+)
+@click.option(
+    "--fixed-names",
+    is_flag=True,
+    help="One fixed file name per statistic, e.g. kunden.csv: written when absent, moved to "
+    "sent/ after its upload (LL9).",
 )
 @click.pass_context
 def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
@@ -129,10 +138,17 @@ def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
     glasses: str | None,
     contact_lenses: str | None,
     hearing_aids: str | None,
-    file_pattern: str,
+    file_pattern: str | None,
+    fixed_names: bool,
 ) -> None:
-    """Configure the Loyalty Lab export of a workstation (LL1–LL4)."""
+    """Configure the Loyalty Lab export of a workstation (LL1–LL4, LL9, LL10).
+
+    The upload destination of [loyalty_lab.upload] is recorded with the configuration:
+    one whose files another configuration uploads to the same destination under the same
+    names is refused (loyalty_lab.destination_taken).
+    """
     app = _app(ctx)
+    pattern = {} if file_pattern is None else {"file_pattern": file_pattern}
     settings = LoyaltyLabSettings(
         customer_number=customer_number,
         directory=directory,
@@ -142,7 +158,9 @@ def add_loyalty_lab(  # noqa: PLR0917 - click passes options by position
             StatisticKind.CONTACT_LENSES: contact_lenses,
             StatisticKind.HEARING_AIDS: hearing_aids,
         },
-        file_pattern=file_pattern,
+        fixed_names=fixed_names,
+        destination=app.upload_destination(),
+        **pattern,
     )
     config = app.interfaces.configure(
         InterfaceKind.LOYALTY_LAB,
@@ -201,7 +219,7 @@ _LOYALTY_LAB_ONLY = (
 @click.option(
     "--new-key",
     is_flag=True,
-    help="Card ordering: read the contract's key again from AMPAREX_CARD_KEY or the secrets file.",
+    help="Card ordering: check that AMPAREX_CARD_KEY or the secrets file holds the key.",
 )
 @click.option("--customer-number", help="The customer number at the card vendor / Loyalty Lab.")
 @click.option(
@@ -219,9 +237,10 @@ def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) 
 
     The ID stays, and so do the orders placed under it. The changed configuration is
     checked like a new one (IF7, LL1-LL4). After an information request, enter the
-    contract and customer number AMPAREX sent: the contract's key is a secret and comes
-    from AMPAREX_CARD_KEY or the secrets file (key card_key), never from the command
-    line; it is read when --contract or --new-key is given. An empty value clears an
+    contract and customer number AMPAREX sent: the contract's key is a secret that stays
+    in AMPAREX_CARD_KEY or the secrets file (key card_key), never on the command line;
+    the store keeps only a reference to it (OP6), checked when --contract or --new-key
+    is given. An empty value clears an
     option (--branch "": every branch may use it).
     """
     app = _app(ctx)
@@ -238,7 +257,7 @@ def interfaces_update(ctx: click.Context, /, interface_id: str, **options: Any) 
         if options["contract"] is not None:
             settings["contract"] = options["contract"]
         if options["contract"] or options["new_key"]:
-            settings["key"] = app.secrets.require("card_key")
+            settings["key"] = app.card_key_ref()
         service = app.interfaces_without_checks()
     else:
         for name in ("directory", "file_pattern"):
@@ -323,6 +342,33 @@ def interfaces_remove(ctx: click.Context, interface_id: str) -> None:
     """Remove the configuration INTERFACE_ID."""
     removed = _app(ctx).interfaces_without_checks().remove(interface_id)
     click.echo(f"removed {removed.id} ({word(removed.kind)}, {removed.display_name})")
+
+
+@interfaces.command("move-keys")
+@click.option("--dry-run", is_flag=True, help="Only say which keys would be moved.")
+@click.pass_context
+def interfaces_move_keys(ctx: click.Context, dry_run: bool) -> None:
+    """Move card-contract keys a 0.1.0 store keeps in clear text out of it (OP6).
+
+    Each key the store keeps is replaced by a reference to the secret card_key
+    (AMPAREX_CARD_KEY or the secrets file), which must hold the same key; then the
+    store's files are rewritten so that no copy of a key is left in them. A key that
+    differs from card_key stays (config.card_key_differs).
+    """
+    app = _app(ctx)
+    value = app.secrets.require("card_key")
+    moved, differing = app.interfaces_without_checks().move_keys(
+        SecretRef("card_key"), value, dry_run=dry_run
+    )
+    verb = "would move" if dry_run else "moved"
+    for config in moved:
+        click.echo(f"{verb} the key of {config.id} ({config.display_name}) to the secret card_key")
+    if moved and not dry_run:
+        app.scrub_store()
+    if differing:
+        raise CardKeyDiffers(interface_id=differing[0].id, count=len(differing))
+    if not moved:
+        click.echo("no card contract key in clear text in the store")
 
 
 @interfaces.command("request-information")

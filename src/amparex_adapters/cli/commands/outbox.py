@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import tzinfo
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -24,8 +25,9 @@ from amparex_adapters.cli.shell import (
     report_error,
 )
 from amparex_core.domain.claims import Holder
+from amparex_core.domain.errors import ExportError
 from amparex_core.domain.uploads import UploadOutcome, UploadState
-from amparex_core.services import LoyaltyLab, UploadResult
+from amparex_core.services import LoyaltyLab, OutboxWatcher, PurgeReport, UploadResult
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
@@ -79,13 +81,26 @@ def held_by_lines(uploads: Sequence[UploadResult], tz: tzinfo, now: dt.datetime)
 
 
 def nothing_new(uploads: Sequence[UploadResult]) -> bool:
-    """Whether a run found nothing to upload: none uploaded now, none another run is sending."""
-    return not any(
-        u.outcome in (UploadOutcome.UPLOADED, UploadOutcome.IN_PROGRESS) for u in uploads
+    """Whether a run found nothing to upload.
+
+    None uploaded now, none another run is sending, none waiting for the next run
+    (failed, or not tried because its destination refused).
+    """
+    busy = (
+        UploadOutcome.UPLOADED,
+        UploadOutcome.IN_PROGRESS,
+        UploadOutcome.FAILED,
+        UploadOutcome.NOT_TRIED,
     )
+    return not any(u.outcome in busy for u in uploads)
 
 
 def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bool = False) -> int:
+    """One line per upload on stdout (unless *quiet*), each problem once on stderr.
+
+    Returns:
+        How many files failed or were not tried (they wait for the next run).
+    """
     state = _state(ctx)
     failed = 0
     for u in uploads:
@@ -94,7 +109,7 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bo
                 click.echo(f"uploaded {u.name}: {u.receipt}")
         elif u.outcome is UploadOutcome.CHANGED_AFTER_UPLOAD:
             click.echo(f"changed after its upload, not sent again: {u.name}", err=True)
-        elif u.outcome is UploadOutcome.FAILED and u.error is not None:
+        elif u.outcome in (UploadOutcome.FAILED, UploadOutcome.NOT_TRIED) and u.error is not None:
             failed += 1
             report_error(state, u.error)
     if not quiet:
@@ -102,6 +117,23 @@ def _print_uploads(ctx: click.Context, uploads: list[UploadResult], *, quiet: bo
         for line in held_by_lines(uploads, app.tz, app.clock.now()):
             click.echo(line)
     return failed
+
+
+def upload_summary(uploads: list[UploadResult]) -> str | None:
+    """The closing line of an upload run, which never contradicts the lines before it.
+
+    ``nothing new to upload`` only when nothing was uploaded and nothing waits
+    (:func:`nothing_new`); when files wait for the next run (failed, or not tried because
+    their destination refused), how many — those another run is sending have their
+    ``held by`` lines; nothing when an outbox could not even be read (its refusal is the
+    line).
+    """
+    if any(isinstance(u.error, ExportError) for u in uploads):
+        return None
+    waiting = sum(u.outcome in (UploadOutcome.FAILED, UploadOutcome.NOT_TRIED) for u in uploads)
+    if waiting:
+        return f"{waiting} file(s) not uploaded yet: the next run tries again"
+    return "nothing new to upload" if nothing_new(uploads) else None
 
 
 @click.group()
@@ -130,8 +162,9 @@ def outbox_upload(
         lang = _state(ctx).lang
         click.echo(dumps({"uploads": [upload_json(u, lang) for u in uploads]}))
     failed = _print_uploads(ctx, uploads, quiet=as_json)
-    if not as_json and nothing_new(uploads):
-        click.echo("nothing new to upload")
+    summary = upload_summary(uploads)
+    if not as_json and summary is not None:
+        click.echo(summary)
     if failed:
         ctx.exit(1)
 
@@ -147,23 +180,17 @@ def watch_outbox(
 ) -> int:
     """Upload new outbox files as they appear, until *stop* is set (LL8).
 
-    A plain polling loop: every *interval* seconds it runs
-    :meth:`~amparex_core.services.LoyaltyLab.upload`, which sends each new file exactly
-    once and retries failed ones on the next round. It returns after the round in which
-    *stop* was set, never in the middle of an upload.
+    The library's :class:`~amparex_core.services.OutboxWatcher`: each round costs the same
+    whatever the folder's history (it lists a folder only when it changed and asks the
+    ledger about new names only), sends each new file exactly once and retries failed
+    ones on the next round. It returns after the round in which *stop* was set, never in
+    the middle of an upload.
 
     Returns:
         How many files were uploaded.
     """
-    uploaded = 0
-    while True:
-        for result in lab.upload(branch=branch, workstation=workstation):
-            if result.outcome is UploadOutcome.UPLOADED:
-                uploaded += 1
-            if result.outcome is not UploadOutcome.ALREADY_UPLOADED:
-                on_result(result)
-        if stop.wait(interval):
-            return uploaded
+    watcher = OutboxWatcher(lab, branch=branch, workstation=workstation)
+    return watcher.run(interval=interval, stop=stop, on_result=on_result)
 
 
 @contextmanager
@@ -223,7 +250,11 @@ def outbox_watch(
 @click.option(
     "--destination", metavar="DEST", help="Only files sent there (as the listing shows it)."
 )
-@click.option("--state", type=click.Choice([s.value for s in UploadState]))
+@click.option(
+    "--state",
+    type=click.Choice([s.value for s in UploadState]),
+    help="Only files in this state: claimed (under way or failed) or uploaded.",
+)
 @page_options("DEST/NAME")
 @_json_option
 @click.pass_context
@@ -272,3 +303,69 @@ def outbox_list(  # noqa: PLR0917 - click passes options by position
         ],
     )
     emit_next("amparex outbox list", found)
+
+
+@outbox.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Remove uploaded files older than this (default: [loyalty_lab] retention_days).",
+)
+@click.option("--dry-run", is_flag=True, help="Only say which files would be removed.")
+@click.option("--workstation", help="This computer's name (default: from the configuration).")
+@click.option("--branch", help="This computer's branch (default: from the configuration).")
+@_json_option
+@click.pass_context
+def outbox_purge(  # noqa: PLR0917 - click passes options by position
+    ctx: click.Context,
+    days: int | None,
+    dry_run: bool,
+    workstation: str | None,
+    branch: str | None,
+    as_json: bool,
+) -> None:
+    """Remove exported files whose upload the ledger confirms, once older than DAYS (LL11).
+
+    A file is removed only when the upload ledger confirms its upload with the same size
+    and SHA-256 and it was written more than DAYS days ago; a file never uploaded,
+    changed after its upload or unknown to the ledger stays, and so does every ledger
+    row. With fixed file names the files of the sent/ folder are purged.
+    """
+    from amparex_adapters.cli.output import dumps, purge_json
+
+    app = _app(ctx)
+    _require_upload(app)
+    retention = app.retention(days)
+    if retention is None:
+        raise click.UsageError("give --older-than DAYS or set [loyalty_lab] retention_days")
+    where, branch = _lab_place(app, workstation, branch)
+    configs = app.loyalty_lab.configurations(branch=branch, workstation=where)
+    report = retention.purge(configs, dry_run=dry_run)
+    if as_json:
+        click.echo(dumps(purge_json(report)))
+    else:
+        print_purge(report)
+    state = _state(ctx)
+    for error in report.errors:
+        report_error(state, error)
+    if report.errors:
+        ctx.exit(1)
+
+
+def print_purge(report: PurgeReport, *, quiet_when_idle: bool = False) -> None:
+    """What a purge removed (one line per file) and why it kept the rest (one line)."""
+    verb = "would remove" if report.dry_run else "removed"
+    shown = report.removable if report.dry_run else report.removed
+    for file in shown:
+        click.echo(f"{verb} {Path(file.directory) / file.name}")
+    kept: dict[str, int] = {}
+    for file in report.kept:
+        reason = file.verdict.value.replace("_", " ")
+        kept[reason] = kept.get(reason, 0) + 1
+    if kept:
+        listing = ", ".join(f"{count} {reason}" for reason, count in sorted(kept.items()))
+        click.echo(f"kept {len(report.kept)} file(s): {listing}")
+    elif not shown and not quiet_when_idle:
+        click.echo("no exported file to remove")

@@ -23,7 +23,7 @@ from amparex_adapters.cli.shell import (
 from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.services import ProgramStartReport
 
-from .outbox import _lab_place, _print_uploads, nothing_new
+from .outbox import _lab_place, _print_uploads, upload_summary
 
 __all__ = ["startup"]
 
@@ -58,8 +58,14 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
             click.echo(f"no Loyalty Lab interface available on {where}")
         elif app.upload_delivery is None:
             click.echo("no [loyalty_lab.upload] configured: the files stay in the outbox")
-        elif nothing_new(result.uploads):
-            click.echo("nothing new to upload")
+        elif (summary := upload_summary(list(result.uploads))) is not None:
+            click.echo(summary)
+    if result.purge is not None and not as_json:
+        for file in result.purge.removed:  # retention after the upload (LL11)
+            click.echo(f"removed {Path(file.directory) / file.name} (uploaded, old)")
+    if result.purge is not None:
+        for error in result.purge.errors:
+            report_error(state, error)
     if result.dispatch is not None:
         from .orders import _finish_dispatch  # the orders group only when orders went out
 

@@ -1,6 +1,8 @@
 """The interface store (:class:`~amparex_core.ports.storage.InterfaceStore`) on SQL.
 
-Uniqueness is the database's (IF7, IF8): ``interfaces.unique_key`` is UNIQUE and holds the
+A card contract's key is kept as a reference to its secret, never as its value (OP6,
+:func:`~amparex_core.domain.interfaces.refuse_key_in_clear`). Uniqueness is the
+database's (IF7, IF8): ``interfaces.unique_key`` is UNIQUE and holds the
 text of :meth:`~amparex_core.domain.interfaces.InterfaceConfig.uniqueness_key`, so two
 workstations configuring at the same moment cannot both succeed. Resolution (IF9) reads
 only the rows of one kind that can fit the place, through an index.
@@ -12,7 +14,7 @@ from typing import Any, Final
 
 from amparex_adapters.converters import stored
 from amparex_core.domain.errors import InterfaceDuplicate, InterfaceUnknown
-from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
+from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind, refuse_key_in_clear
 from amparex_core.domain.text import name_key
 
 from .core import RACE_RETRIES, Conflict, Cursor, Retry, SqlDatabase
@@ -110,6 +112,7 @@ class SqlInterfaceStore(SqlDatabase):
 
     def add_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.add_interface`."""
+        refuse_key_in_clear(config)
         row = _row(config)
 
         def work(cur: Cursor) -> None:
@@ -131,6 +134,7 @@ class SqlInterfaceStore(SqlDatabase):
 
     def replace_interface(self, config: InterfaceConfig) -> None:
         """See :meth:`~amparex_core.ports.storage.InterfaceStore.replace_interface`."""
+        refuse_key_in_clear(config)
         row = _row(config)
 
         def work(cur: Cursor) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any, Final
 
 from amparex_adapters.converters import stored
@@ -31,9 +32,13 @@ from amparex_core.domain.uploads import (
 from .core import Cursor, Retry, SqlDatabase
 from .schema import SchemaStep
 
-__all__ = ["SCHEMA", "SqlUploadLedger"]
+__all__ = ["LOOKUP_CHUNK", "SCHEMA", "SqlUploadLedger"]
 
 logger = logging.getLogger(__name__)
+
+#: Names per query of :meth:`SqlUploadLedger.get_uploads` (well under SQLite's 999 bound
+#: parameters of old versions).
+LOOKUP_CHUNK: Final = 500
 
 #: The family's schema steps (see :mod:`.schema`).
 SCHEMA: Final = (
@@ -175,6 +180,30 @@ class SqlUploadLedger(SqlDatabase):
             ).fetchone()
         )
         return None if row is None else stored.decode(row[0], UploadRecord)
+
+    def get_uploads(self, destination: str, names: Sequence[str]) -> dict[str, UploadRecord]:
+        """See :meth:`~amparex_core.ports.storage.UploadLedger.get_uploads`.
+
+        One ``SELECT … WHERE name IN (…)`` per :data:`LOOKUP_CHUNK` names, on the
+        primary key.
+        """
+        wanted = list(dict.fromkeys(names))
+        found: dict[str, UploadRecord] = {}
+
+        def work(cur: Cursor) -> None:
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[start : start + LOOKUP_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                cur.execute(
+                    f"SELECT name, data FROM uploads WHERE destination = ? AND name IN ({marks})",  # noqa: S608 - placeholders only
+                    (destination, *chunk),
+                )
+                for name, data in cur.fetchall():
+                    found[str(name)] = stored.decode(data, UploadRecord)
+
+        if wanted:
+            self.read(work)
+        return found
 
     def list_uploads(
         self,

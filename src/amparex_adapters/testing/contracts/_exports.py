@@ -101,7 +101,7 @@ class ExportModel(RuleBasedStateMachine):
 
 
 class ExportTargetContract:
-    """The contract of :class:`~amparex_core.ports.exports.ExportTarget` (LL4, LL6, LL7).
+    """The contract of :class:`~amparex_core.ports.exports.ExportTarget` (LL4, LL6–LL9, LL11).
 
     Fixture to provide:
         ``export_target``: ``(target, directory)``: the target and an existing, empty,
@@ -170,6 +170,60 @@ class ExportTargetContract:
         assert target.list_files(directory) == ["b.csv"]
         assert target.remove_stale(directory) >= 0
         assert target.list_files(directory) == ["b.csv"]
+
+    def test_LL8_the_stamp_changes_with_the_listing(
+        self, export_target: tuple[ExportTarget, str]
+    ) -> None:
+        """A watch round trusts an equal, settled stamp to mean an equal listing."""
+        target, directory = export_target
+        before = target.stamp(directory)
+        assert target.stamp(directory) == before
+        assert target.write_new(directory, "a.csv", [b"a"])
+        written = target.stamp(directory)
+        # Equal only while the earlier stamp was not settled (a coarse folder time).
+        assert written != before or not before.settled
+        assert target.remove(directory, "a.csv") is True
+        assert target.stamp(directory) != written or not written.settled
+        assert target.remove(directory, "a.csv") is False
+        with pytest.raises(errors.ExportDirectoryInvalid):
+            target.stamp(directory + "/missing-sub-folder")
+
+    def test_LL8_a_change_feed_names_what_was_added_and_removed(
+        self, export_target: tuple[ExportTarget, str]
+    ) -> None:
+        """A target may have no feed (``None``); a feed never misses a complete file."""
+        target, directory = export_target
+        feed = target.changes(directory)
+        if feed is None:
+            return
+        try:
+            assert target.write_new(directory, "a.csv", [b"a"])
+            assert target.write_new(directory, "b.csv", [b"b"])
+            assert target.remove(directory, "b.csv")
+            events = feed.drain()
+            assert events is None or (events.added == {"a.csv"} and events.removed == {"b.csv"})
+        finally:
+            feed.close()
+
+    def test_LL9_LL11_a_file_moves_and_is_removed(
+        self, export_target: tuple[ExportTarget, str]
+    ) -> None:
+        target, directory = export_target
+        sent = directory + "/sent"
+        assert target.write_new(directory, "kunden.csv", [b"day 1"])
+        target.move(directory, "kunden.csv", sent, "20261123T070000Z-kunden.csv")
+        assert target.list_files(directory) == []  # sent/ is no file of the folder
+        assert target.list_files(sent) == ["20261123T070000Z-kunden.csv"]
+        with target.open(sent, "20261123T070000Z-kunden.csv") as stream:
+            assert stream.read() == b"day 1"
+        assert target.write_new(directory, "kunden.csv", [b"day 2"])
+        with pytest.raises(FileExistsError):
+            target.move(directory, "kunden.csv", sent, "20261123T070000Z-kunden.csv")
+        assert target.list_files(directory) == ["kunden.csv"]  # nothing replaced, nothing lost
+        with pytest.raises(FileNotFoundError):
+            target.move(directory, "missing.csv", sent, "x.csv")
+        assert target.remove(sent, "20261123T070000Z-kunden.csv") is True
+        assert target.list_files(sent) == []
 
     def test_LL6_concurrent_writers_write_a_file_once(
         self, export_target: tuple[ExportTarget, str]

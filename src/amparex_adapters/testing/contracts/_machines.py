@@ -28,6 +28,7 @@ from amparex_core.domain.cards import CardUid, HolderRef, IssuedCard
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, InterfaceKind
 from amparex_core.domain.masterdata import HolderKind
 from amparex_core.domain.orders import BatchStatus, OrderStatus
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.templates import CardKind, CardType, ShippingInterval
 from amparex_core.domain.text import name_key
 from amparex_core.domain.uploads import ClaimResult, FileFacts
@@ -56,7 +57,7 @@ def co(config_id: str, **kwargs: object) -> InterfaceConfig:
     return InterfaceConfig(
         id=config_id,
         kind=InterfaceKind.CARD_ORDER,
-        settings=CardOrderSettings(contract="KV-1", key="secret-key-1", customer_number="C"),
+        settings=CardOrderSettings(contract="KV-1", key=SecretRef("card_key"), customer_number="C"),
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -22,6 +22,7 @@ from amparex_core.domain.cards import CardUid, IssuedCard
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
 from amparex_core.domain.money import Money
 from amparex_core.domain.orders import Batch, BatchStatus, OrderStatus, ProcessRef
+from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType
 from amparex_core.domain.uploads import ClaimResult, UploadState
 from amparex_core.ports import Storage
@@ -149,8 +150,23 @@ class StorageContract(ClaimsContract, ListingContract):
         storage.add_interface(config)
         back = storage.get_interface("a")
         assert back == config
-        assert isinstance(back.settings, CardOrderSettings) and back.settings.key is not None
-        assert back.settings.key.reveal() == "secret-key-1"
+        assert isinstance(back.settings, CardOrderSettings)
+        assert back.settings.key == SecretRef("card_key")
+
+    def test_OP6_a_store_never_keeps_a_card_key_in_clear(self, storage: Storage) -> None:
+        """OP6, CO1: a configuration holding the key's value is refused, nothing written."""
+        clear = attrs.evolve(
+            co("a"), settings=CardOrderSettings(contract="KV-1", key=Secret("geheim-123"))
+        )
+        with pytest.raises(errors.KeyInClear) as info:
+            storage.add_interface(clear)
+        assert info.value.interface_id == "a"
+        assert "geheim-123" not in info.value.message("en") + info.value.message("de")
+        assert storage.search_interfaces() == []
+        storage.add_interface(co("a"))
+        with pytest.raises(errors.KeyInClear):
+            storage.replace_interface(clear)
+        assert storage.get_interface("a") == co("a")
 
     def test_IF4_IF9_search_and_candidates(self, storage: Storage) -> None:
         storage.add_interface(co("chain"))
@@ -347,6 +363,22 @@ class StorageContract(ClaimsContract, ListingContract):
             storage.complete_upload("e", "f.csv", receipt="x", now=T0)
         assert [r.destination for r in storage.list_uploads()] == ["d"]
         assert storage.list_uploads("e") == []
+
+    def test_LL8_many_ledger_rows_are_read_at_once(self, storage: Storage) -> None:
+        """The set-based lookup a watch round and a purge use: only existing rows, by name."""
+        names = [f"f{n:04d}.csv" for n in range(1200)]  # more than one query's worth
+        for name in names[::3]:
+            storage.claim_upload("d", name, FACTS, now=T0, lease=LEASE)
+        for name in names[::6]:
+            storage.complete_upload("d", name, receipt=f"/in/{name}", now=T0)
+        storage.claim_upload("e", names[1], FACTS, now=T0, lease=LEASE)
+        found = storage.get_uploads("d", [*names, "unknown.csv", names[0]])
+        assert sorted(found) == sorted(names[::3])
+        assert found[names[0]] == storage.get_upload("d", names[0])
+        assert found[names[0]].state is UploadState.UPLOADED
+        assert found[names[3]].state is UploadState.CLAIMED
+        assert storage.get_uploads("d", []) == {}
+        assert set(storage.get_uploads("e", names)) == {names[1]}
 
     def test_LL8_an_abandoned_claim_is_taken_over_after_the_lease(self, storage: Storage) -> None:
         storage.claim_upload("d", "f.csv", FACTS, now=T0, lease=LEASE)

@@ -27,6 +27,7 @@ from amparex_core.domain.masterdata import (
     PostalAddress,
 )
 from amparex_core.domain.money import CostItem, PriceList
+from amparex_core.domain.secret import SecretRef
 from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShipTo
 from amparex_core.ports.storage import Storage
 from amparex_core.services import ChainSettings, InterfaceService, OrderService, TemplateService
@@ -103,7 +104,9 @@ class World:
 
     def card_ordering(self) -> str:
         """Configure chain-wide card ordering with a contract; returns its ID."""
-        settings = CardOrderSettings(contract="KV-4711", key="geheim-123", customer_number="AX-100")
+        settings = CardOrderSettings(
+            contract="KV-4711", key=SecretRef("card_key"), customer_number="AX-100"
+        )
         return self.interfaces.configure(InterfaceKind.CARD_ORDER, settings).id
 
     def template(self, name: str = "BASIS", **kwargs: object) -> CardTemplate:

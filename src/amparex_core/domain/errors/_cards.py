@@ -186,10 +186,23 @@ class CardWriteFailed(CardError):
 class DeliveryError(AmparexError):
     """Base of the errors of delivering files and messages (LL8, CO16, CO18)."""
 
+    @property
+    def whole_destination(self) -> bool:
+        """Whether the destination itself refused (its host key, its login, its address).
+
+        Then every other item would fail alike: a run does not try the destination again
+        for its next item (one problem, one line).
+        """
+        return False
+
 
 @error_class
 class DeliveryFailed(DeliveryError):
-    """The peer refused or the connection broke, after retries (LL8, CO16)."""
+    """The peer refused or the connection broke, after retries (LL8, CO16).
+
+    ``destination_refused`` is set when the destination refused the login or could not
+    be reached at all, rather than this one item failing.
+    """
 
     code: ClassVar[str] = "delivery.failed"
     en: ClassVar[str] = "Delivering '{item}' to {destination} failed: {reason}."
@@ -199,6 +212,12 @@ class DeliveryFailed(DeliveryError):
     destination: str
     item: str
     reason: str
+    destination_refused: bool = False
+
+    @property
+    def whole_destination(self) -> bool:
+        """See :attr:`DeliveryError.whole_destination`: the login or the address failed."""
+        return self.destination_refused is True
 
 
 @error_class
@@ -211,6 +230,11 @@ class HostKeyRejected(DeliveryError):
     host: str
     fingerprint: str
     reason: str
+
+    @property
+    def whole_destination(self) -> bool:
+        """Whether the destination itself refused: always, as its server is not trusted."""
+        return True
 
 
 # ---------------------------------------------------------------- readers

@@ -10,6 +10,7 @@ __all__ = [
     "ClientSideRequired",
     "ContractRequired",
     "CustomerNumberRequired",
+    "DestinationTaken",
     "DisplayNameRequired",
     "ExportDirectoryInvalid",
     "ExportError",
@@ -20,6 +21,7 @@ __all__ = [
     "InterfaceNotAvailable",
     "InterfaceSettingsMismatch",
     "InterfaceUnknown",
+    "KeyInClear",
     "LoyaltyLabError",
     "ServerSideRequired",
     "StatisticError",
@@ -161,6 +163,24 @@ class InterfaceUnknown(InterfaceError, LookupError):
     interface_id: str
 
 
+@error_class
+class KeyInClear(InterfaceError, ValueError):
+    """A configuration would keep the card contract's key in clear text (OP6, CO1)."""
+
+    code: ClassVar[str] = "interface.key_in_clear"
+    en: ClassVar[str] = (
+        "The card contract's key of interface {interface_id} is never kept in the store: "
+        "keep it in the secrets (AMPAREX_CARD_KEY or card_key in the secrets file) and "
+        "store a reference to it."
+    )
+    de: ClassVar[str] = (
+        "Der Schlüssel des Kartenvertrags der Schnittstelle {interface_id} wird nie im "
+        "Datenspeicher abgelegt: bitte in den Geheimnissen hinterlegen (AMPAREX_CARD_KEY "
+        "oder card_key in der Geheimnisdatei) und nur einen Verweis darauf speichern."
+    )
+    interface_id: str
+
+
 # ---------------------------------------------------------------- loyalty lab
 
 
@@ -186,6 +206,31 @@ class FilePatternInvalid(LoyaltyLabError, ValueError):
     de: ClassVar[str] = "Das Dateinamensmuster '{pattern}' ist ungültig: {reason}."
     pattern: str
     reason: str
+
+
+@error_class
+class DestinationTaken(LoyaltyLabError, ValueError):
+    """Another configuration uploads files under the same remote names (LL10)."""
+
+    code: ClassVar[str] = "loyalty_lab.destination_taken"
+    en: ClassVar[str] = (
+        "The Loyalty Lab configuration {existing_id} (workstation {existing_workstation}, "
+        "folder '{existing_directory}') uploads files under the same names to {destination}, "
+        "e.g. '{file_name}': one upload would replace the other. Put the placeholder "
+        "workstation into the file pattern, or use another customer number or destination."
+    )
+    de: ClassVar[str] = (
+        "Die Loyalty-Lab-Konfiguration {existing_id} (Arbeitsplatz {existing_workstation}, "
+        "Verzeichnis '{existing_directory}') lädt Dateien unter denselben Namen nach "
+        "{destination} hoch, z. B. '{file_name}': ein Upload würde den anderen ersetzen. "
+        "Bitte den Platzhalter workstation in das Dateinamensmuster aufnehmen oder eine "
+        "andere Kundennummer bzw. ein anderes Ziel verwenden."
+    )
+    existing_id: str
+    existing_workstation: str | None
+    existing_directory: str
+    destination: str
+    file_name: str
 
 
 # ---------------------------------------------------------------- statistics
