@@ -12,8 +12,8 @@ application decides where the records go.
 import logging as _logging
 from typing import TYPE_CHECKING
 
-from . import _lazy
 from ._version import __version__
+from .domain import _lazy
 
 if TYPE_CHECKING:
     from .domain import (
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         StatisticTemplate,
     )
 
-# Where each public name lives: imported on first use (PEP 562), see amparex_core._lazy.
+# Where each public name lives: imported on first use (PEP 562), see amparex_core.domain._lazy.
 _EXPORTS: dict[str, str] = {
     "AmparexError": ".domain",
     "CardKind": ".domain",

@@ -79,7 +79,7 @@ ALLOWED = frozenset(
         "amparex_adapters.storage.sql.uploads",
         "amparex_adapters.storage.sqlite",
         "amparex_core",
-        "amparex_core._lazy",
+        "amparex_core.domain._lazy",
         "amparex_core._version",
         "amparex_core.domain",
         "amparex_core.domain.batches",

@@ -69,7 +69,11 @@ def test_importing_the_package_loads_no_domain_module() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded, attrs_loaded = done.stdout.splitlines()
-    assert sorted(loaded.split()) == ["amparex_core._lazy", "amparex_core._version"]
+    assert sorted(loaded.split()) == [
+        "amparex_core._version",
+        "amparex_core.domain",
+        "amparex_core.domain._lazy",
+    ]
     assert attrs_loaded == "False"
 
 

@@ -6,7 +6,7 @@ time zones come in as arguments.
 
 from typing import TYPE_CHECKING
 
-from amparex_core import _lazy
+from . import _lazy
 
 if TYPE_CHECKING:
     from .cards import (
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .text import name_key
     from .uploads import FileFacts, UploadOutcome, UploadRecord, UploadState
 
-# Where each public name lives: imported on first use (PEP 562), see amparex_core._lazy.
+# Where each public name lives: imported on first use (PEP 562), see amparex_core.domain._lazy.
 _EXPORTS: dict[str, str] = {
     "CardNumberFormat": ".cards",
     "CardPresentation": ".cards",

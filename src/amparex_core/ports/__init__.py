@@ -8,7 +8,7 @@ against it.
 
 from typing import TYPE_CHECKING
 
-from amparex_core import _lazy
+from amparex_core.domain import _lazy
 
 if TYPE_CHECKING:
     from .clock import Clock
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .statistics import StatisticResult, StatisticSource
     from .storage import CardStore, InterfaceStore, OrderStore, Storage, TemplateStore, UploadLedger
 
-# Where each public name lives: imported on first use (PEP 562), see amparex_core._lazy.
+# Where each public name lives: imported on first use (PEP 562), see amparex_core.domain._lazy.
 _EXPORTS: dict[str, str] = {
     "Clock": ".clock",
     "FileDelivery": ".delivery",

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from amparex_core import _lazy
+from amparex_core.domain import _lazy
 
 if TYPE_CHECKING:
     from .cards import CardDesk, Identification
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .startup import ProgramStart, ProgramStartReport
     from .templates import TemplateService
 
-# Where each public name lives: imported on first use (PEP 562), see amparex_core._lazy.
+# Where each public name lives: imported on first use (PEP 562), see amparex_core.domain._lazy.
 _EXPORTS: dict[str, str] = {
     "CardDesk": ".cards",
     "Identification": ".cards",

@@ -92,7 +92,7 @@ import importlib
 # so typing.get_type_hints resolves their annotations here.
 from typing import TYPE_CHECKING, Any, ClassVar  # noqa: F401
 
-from amparex_core import _lazy
+from amparex_core.domain import _lazy
 
 from ._base import AmparexError, Lang
 
