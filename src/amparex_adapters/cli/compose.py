@@ -26,15 +26,13 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Final, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
 from amparex_adapters._modes import parse_mode
 from amparex_adapters.delivery import open_file_delivery, open_parcel_delivery
-from amparex_adapters.documents import open_renderer
 from amparex_adapters.masterdata import open_masterdata
-from amparex_adapters.readers import open_reader
 from amparex_adapters.registry import (
     DOCUMENTS,
     FILE_DELIVERY,
@@ -63,14 +61,11 @@ from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
-from amparex_core.ports.documents import DocumentRenderer
 from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData, MasterDataSearch
-from amparex_core.ports.readers import CardReader
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import Storage
 from amparex_core.services import (
-    CardDesk,
     ChainSettings,
     Claimant,
     InterfaceService,
@@ -78,9 +73,13 @@ from amparex_core.services import (
     OrderService,
     ProgramStart,
     Retention,
-    TemplateService,
 )
-from amparex_core.services.server import ChainServer
+
+if TYPE_CHECKING:  # imported where used: a program start needs none of them
+    from amparex_core.ports.documents import DocumentRenderer
+    from amparex_core.ports.readers import CardReader
+    from amparex_core.services import CardDesk, TemplateService
+    from amparex_core.services.server import ChainServer
 
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
@@ -429,6 +428,8 @@ class Composition:
     @cached_property
     def renderer(self) -> DocumentRenderer:
         """Fills document templates into the batch PDF (CO16), ``[card_order] renderer``."""
+        from amparex_adapters.documents import open_renderer
+
         kind = self.config.card_order.renderer
         return self._open("card_order.renderer", DOCUMENTS, kind, lambda: open_renderer(kind))
 
@@ -477,6 +478,8 @@ class Composition:
             AdapterUnknown: No installed reader has the kind.
             ExtraMissing: The reader's extra is not installed.
         """
+        from amparex_adapters.readers import open_reader
+
         spec = spec or self.config.reader.default
         check_reader_spec(
             self.config.label, spec, shown=f"{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted"
@@ -505,6 +508,8 @@ class Composition:
     @cached_property
     def templates(self) -> TemplateService:
         """Card templates (CO3, CO4, CO8)."""
+        from amparex_core.services.templates import TemplateService
+
         return TemplateService(self.storage, self.masterdata, renderer=self.renderer)
 
     def claimant(self, name: str) -> Claimant:
@@ -553,6 +558,8 @@ class Composition:
     @cached_property
     def desk(self) -> CardDesk:
         """The card desk (CR1–CR5)."""
+        from amparex_core.services.cards import CardDesk
+
         return CardDesk(
             store=self.storage,
             masterdata=self.masterdata,
@@ -635,6 +642,8 @@ class Composition:
     @cached_property
     def server(self) -> ChainServer:
         """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``."""
+        from amparex_core.services.server import ChainServer
+
         cfg = self.config.server
         return ChainServer(
             orders=self.order_service(self.claimant(self.config.server_name)),
