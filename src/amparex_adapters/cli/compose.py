@@ -66,11 +66,9 @@ from amparex_core.ports.masterdata import MasterData, MasterDataSearch
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import Storage
 from amparex_core.services import (
-    ChainSettings,
     Claimant,
     InterfaceService,
     LoyaltyLab,
-    OrderService,
     ProgramStart,
     Retention,
 )
@@ -78,7 +76,7 @@ from amparex_core.services import (
 if TYPE_CHECKING:  # imported where used: a program start needs none of them
     from amparex_core.ports.documents import DocumentRenderer
     from amparex_core.ports.readers import CardReader
-    from amparex_core.services import CardDesk, TemplateService
+    from amparex_core.services import CardDesk, ChainSettings, OrderService, TemplateService
     from amparex_core.services.server import ChainServer
 
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
@@ -243,6 +241,8 @@ class Composition:
     @cached_property
     def chain(self) -> ChainSettings:
         """Name, time zone, price list and card-number format."""
+        from amparex_core.services.orders import ChainSettings
+
         cfg = self.config.chain
         prices = PriceList(
             cfg.prices.currency,
@@ -533,6 +533,8 @@ class Composition:
 
     def order_service(self, claimant: Claimant) -> OrderService:
         """Card ordering whose batch deliveries are claimed by *claimant* (CO1–CO19)."""
+        from amparex_core.services.orders import OrderService
+
         cfg = self.config.server
         return OrderService(
             store=self.storage,

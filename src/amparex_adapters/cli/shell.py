@@ -353,17 +353,21 @@ def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys).")(func)
 
 
-def _progress_enabled() -> bool:
-    from .output import interactive
+def interactive(stream: Any) -> bool:
+    """Whether progress bars go to *stream*: a terminal, and not under CI."""
+    if os.environ.get("CI"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
+
+def _progress_enabled() -> bool:
     return interactive(sys.stdout)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> None:
     from rich.console import Console
     from rich.table import Table
-
-    from .output import interactive
 
     table = Table(box=None, pad_edge=False)
     for index, header in enumerate(headers):

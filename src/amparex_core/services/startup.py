@@ -34,6 +34,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -55,8 +56,10 @@ from amparex_core.services.loyalty_lab import (
     distinct_errors,
     phase_progress,
 )
-from amparex_core.services.orders import BatchResult, DispatchReport, OrderService
 from amparex_core.services.outbox import PurgeReport, Retention
+
+if TYPE_CHECKING:  # a start that dispatches nothing never imports card ordering
+    from amparex_core.services.orders import BatchResult, DispatchReport, OrderService
 
 __all__ = ["REFUSAL_ATTRIBUTE", "ProgramStart", "ProgramStartReport"]
 
