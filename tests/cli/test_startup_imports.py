@@ -112,6 +112,7 @@ ALLOWED = frozenset(
         "amparex_core.services",
         "amparex_core.services._background",
         "amparex_core.services.claims",
+        "amparex_core.services.dispatch",
         "amparex_core.services.interfaces",
         "amparex_core.services.loyalty_lab",
         "amparex_core.services.outbox",
