@@ -74,10 +74,10 @@ def _rounds(chain: ServerChain, tmp_path: Path) -> tuple[int, int]:
         for code, out, err in results:
             assert code == 0, (out, err)
             assert "Traceback" not in out + err
-        delivered = sum(out.count(", delivered: ") for _code, out, _err in results)
+        delivered = sum(out.count(", delivered") for _code, out, _err in results)
         assert delivered == 2, [out for _code, out, _err in results]  # two batches a round
         in_progress += sum(len(HELD.findall(out)) for _code, out, _err in results)
-        losers += sum(", delivered: " not in out for _code, out, _err in results)
+        losers += sum(", delivered" not in out for _code, out, _err in results)
     return in_progress, losers
 
 
