@@ -121,6 +121,7 @@ _BASE = {
     "card_order": {
         "delivery": {"kind": "smtp", "host": "h", "sender": "a@b", "recipients": ["c@d"]}
     },
+    "alerts": {"kind": "smtp", "host": "h", "sender": "a@b", "recipients": ["c@d"]},
 }
 
 
@@ -138,7 +139,8 @@ CASES = [
     (key, value)
     for key, tp in _leaves(Config)
     for value in _wrong_values(tp)
-    if key not in ("loyalty_lab.upload", "card_order.delivery") or not isinstance(value, dict)
+    if key not in ("loyalty_lab.upload", "card_order.delivery", "alerts")
+    or not isinstance(value, dict)
 ]
 
 

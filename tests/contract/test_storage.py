@@ -7,8 +7,12 @@ machines against a dict model and its concurrency tests.
 
 from __future__ import annotations
 
-from amparex_adapters.testing.contracts import StorageContract
+from amparex_adapters.testing.contracts import OperationsContract, StorageContract
 
 
 class TestStorage(StorageContract):
     """Every store (fixture ``make_storage`` in conftest.py)."""
+
+
+class TestOperations(OperationsContract):
+    """The run log and the alert ledger of every store (OP1, OP3)."""

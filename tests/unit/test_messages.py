@@ -25,6 +25,8 @@ INTERNALS = (*WORDS, "None")
 """Python's words, and ``None`` (an absent fact is shown as ``-``)."""
 
 REALISTIC: dict[str, tuple[Any, ...]] = {
+    "address": ("127.0.0.1", "::1"),
+    "port": (9464, 8000),
     "branch": ("F01",),
     "card_number": ("927600000115",),
     "card_type": ("chip", "nfc_rfid"),

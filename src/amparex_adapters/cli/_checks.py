@@ -17,6 +17,7 @@ from ._kinds import (
     check_loyalty_lab,
     check_mode_and_group,
 )
+from ._operations import check_operations
 from ._serving import check_serving
 from .errors import ConfigInvalid
 
@@ -109,9 +110,11 @@ def check_config(config: Config) -> None:
     lab = config.loyalty_lab
     check_loyalty_lab(label, lab.retention_days, lab.file_mode, lab.group)
     check_serving(label, config.claims, config.server)
+    check_operations(label, config.run_log, config.status)
     for section, delivery, kinds in (
         ("loyalty_lab.upload", config.loyalty_lab.upload, FILE_DELIVERY_KINDS),
         ("card_order.delivery", config.card_order.delivery, PARCEL_DELIVERY_KINDS),
+        ("alerts", config.alerts, PARCEL_DELIVERY_KINDS),
     ):
         if delivery is not None:
             check_delivery(label, section, delivery, kinds)

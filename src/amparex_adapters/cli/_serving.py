@@ -36,12 +36,17 @@ class ServerConfig:
             the period ends it sleeps to.
         retry_first: Seconds before the first retry of a failed delivery.
         retry_max: The longest wait between retries (the wait doubles up to it).
+        metrics_port: The port of the Prometheus metrics endpoint (extra ``metrics``);
+            ``None``: no endpoint.
+        metrics_address: The address it listens on (loopback by default).
     """
 
     name: str | None = None
     recheck: float = 300.0
     retry_first: float = 60.0
     retry_max: float = 3600.0
+    metrics_port: int | None = None
+    metrics_address: str = "127.0.0.1"
 
 
 def dispatch_mode(
@@ -71,6 +76,8 @@ def check_serving(label: str, claims: ClaimsConfig, server: ServerConfig) -> Non
     _check_seconds(label, "server.recheck", server.recheck, least=1.0)
     _check_seconds(label, "server.retry_first", server.retry_first, least=1.0)
     _check_seconds(label, "server.retry_max", server.retry_max, least=server.retry_first)
+    if server.metrics_port is not None and not 1 <= server.metrics_port <= 65535:
+        raise ConfigInvalid(path=label, key="server.metrics_port", reason="1 to 65535 expected")
 
 
 def _check_seconds(label: str, key: str, value: float, *, least: float) -> None:

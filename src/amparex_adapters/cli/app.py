@@ -2,7 +2,8 @@
 
 Exit status: 0 done; 1 refused (one line ``amparex: error [CODE]: MESSAGE`` on stderr,
 MESSAGE in German with ``--lang de`` or a German ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``);
-2 usage error. No traceback reaches the user unless ``--debug`` is given.
+2 usage error; 3 ``amparex status``: something is overdue or failing. No traceback
+reaches the user unless ``--debug`` is given.
 
 This module is the root only: the global options, and one module per command group in
 :mod:`amparex_adapters.cli.commands` registered on it. State, error handling, shared
@@ -46,6 +47,7 @@ GROUPS = {
         ("orders", "orders", "orders"),
         ("startup", "startup", "startup"),
         ("serve", "serve", "serve"),
+        ("status", "status", "status"),
         ("outbox", "outbox", "outbox"),
         ("cards", "cards", "cards"),
         ("config", "config", "config_group"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import logging
 import re
@@ -47,7 +48,7 @@ from amparex_adapters.statistics import open_statistics
 from amparex_adapters.storage import open_storage, sqlite_file
 from amparex_core.domain.cards import CardNumberFormat
 from amparex_core.domain.claims import RetryPolicy
-from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
+from amparex_core.domain.errors import AdapterUnknown, AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.masterdata import (
     Branch,
@@ -57,7 +58,6 @@ from amparex_core.domain.masterdata import (
     StatisticTemplate,
 )
 from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
-from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
@@ -77,8 +77,12 @@ if TYPE_CHECKING:  # imported where used: a program start needs none of them
     from amparex_core.ports.documents import DocumentRenderer
     from amparex_core.ports.readers import CardReader
     from amparex_core.services import CardDesk, ChainSettings, OrderService, TemplateService
+    from amparex_core.services.alerting import Alerting
+    from amparex_core.services.runlog import RunRecorder
     from amparex_core.services.server import ChainServer
+    from amparex_core.services.status import ChainStatus
 
+from . import _compose_operations as operations
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
 from .errors import AdapterUnavailable, ConfigInvalid, ExtraMissing
 
@@ -142,22 +146,6 @@ MasterItem = Branch | Customer | Employee | DocumentTemplate | StatisticTemplate
 
 class _MasterDataWriter(Protocol):
     def add(self, *items: MasterItem) -> None: ...
-
-
-class _NoParcelDelivery:
-    """Stands in when ``[card_order.delivery]`` is not configured: every send is refused."""
-
-    destination = "[card_order.delivery]"
-
-    def __init__(self, label: str) -> None:
-        self._label = label
-
-    def send(self, parcel: Parcel) -> DeliveryReceipt:
-        raise DeliveryFailed(
-            destination=self.destination,
-            item=parcel.id,
-            reason=f"no [card_order.delivery] in the configuration {self._label}",
-        )
 
 
 _UNEXPECTED: Final = re.compile(r"unexpected keyword argument '(\w+)'")
@@ -457,7 +445,9 @@ class Composition:
         """Where card-order batches go (``[card_order.delivery]``, CO18)."""
         cfg = self.config.card_order.delivery
         if cfg is None:
-            return _NoParcelDelivery(self.config.label)
+            from ._no_delivery import NoParcelDelivery
+
+            return NoParcelDelivery(self.config.label)
         options = cfg.opener_options(
             resolve=self.config.resolve_path, secrets=self.secrets, prefix="parcel"
         )
@@ -638,15 +628,58 @@ class Composition:
             tz=self.tz,
             orders=lambda: self.orders,
             dispatch_card_orders=self.config.card_order_dispatch == "startup",
+            runs=self.run_recorder,
             retention=self.retention(),
         )
 
     @cached_property
+    def run_recorder(self) -> RunRecorder | None:
+        """Records runs in the store's run log (OP1; ``[run_log]``); ``None``: no run log."""
+        return operations.run_recorder(self.storage, self.clock, self.config)
+
+    @cached_property
+    def chain_status(self) -> ChainStatus:
+        """The chain at a glance (OP2; ``[status]``); see :func:`.operations.chain_status`."""
+        return operations.chain_status(self.storage, self.clock, self.tz, self.config)
+
+    def start_metrics(self) -> Callable[[], None] | None:
+        """Start ``amparex serve``'s metrics endpoint (``[server] metrics_port``), if any.
+
+        Returns:
+            A function that stops it; ``None`` when no port is configured.
+
+        Raises:
+            ExtraMissing: prometheus-client is not installed.
+            MetricsUnavailable: The port cannot be bound.
+        """
+        return operations.start_metrics(
+            self.config, self.chain_status, self.storage, self.clock, self.tz
+        )
+
+    @cached_property
+    def alerting(self) -> Alerting | None:
+        """Alerts through ``[alerts]`` (OP3); ``None`` when none is configured."""
+        cfg = self.config.alerts
+        if cfg is None:
+            return None
+        options = cfg.opener_options(
+            resolve=self.config.resolve_path, secrets=self.secrets, prefix="parcel"
+        )
+        opener = functools.partial(open_parcel_delivery, cfg.kind, **options)
+        parcels = self._closing(self._open("alerts", PARCEL_DELIVERY, cfg.kind, opener))
+        return operations.alerting(self.storage, parcels, self.clock, self.tz)
+
+    @cached_property
     def server(self) -> ChainServer:
-        """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``."""
+        """The chain's server-side jobs (``amparex serve``, CO20): ``[server]``.
+
+        Each tick is recorded in the run log (OP1); with ``[alerts]`` the problems are
+        checked every ``[status] alert_every`` seconds (OP3).
+        """
         from amparex_core.services.server import ChainServer
 
         cfg = self.config.server
+        hooks = operations.server_hooks(self.config, self.run_recorder, self.alerting, self)
         return ChainServer(
             orders=self.order_service(self.claimant(self.config.server_name)),
             templates=self.storage,
@@ -654,4 +687,5 @@ class Composition:
             clock=self.clock,
             tz=self.tz,
             recheck=dt.timedelta(seconds=cfg.recheck),
+            hooks=hooks,
         )

@@ -118,6 +118,25 @@ Every key, with its default::
     recheck = 300.0              # seconds between looks for new or changed work
     retry_first = 60.0           # seconds before the first retry of a failed delivery,
     retry_max = 3600.0           # doubling up to this (± 20 % jitter)
+    metrics_port = 9464          # Prometheus metrics (extra "metrics"); unset: none
+    metrics_address = "127.0.0.1"  # where the metrics listen (loopback by default)
+
+    [run_log]                    # the record of every run (OP1)
+    keep_days = 90               # records older than this go as new ones come
+    keep_rows = 200000           # at most this many records
+
+    [status]                     # amparex status and the alerts (OP2, OP3)
+    silent_after_days = 2.0      # a workstation without a program start this long
+    upload_failing_after = 3600.0    # seconds an upload may fail
+    batch_undelivered_after = 86400.0  # seconds a batch may stay undelivered
+    server_silent_after = 3600.0 # seconds without a server tick (shared store)
+    alert_every = 300.0          # seconds between the alert checks of amparex serve
+
+    [alerts]                     # where alerts go (OP3); none: no alert mail
+    kind = "smtp"                # any parcel delivery kind, like [card_order.delivery]
+    host = "mail.example"
+    sender = "amparex@example"
+    recipients = ["it@example"]
 
 SQLite files: ``[storage] path`` is a file name or path, relative to the configuration's
 folder. In a URL (``[storage] url``, ``[statistics] url``) the forms of RFC 3986 apply:
@@ -185,6 +204,7 @@ from ._kinds import (
     delivery_options,
     pass_through,
 )
+from ._operations import RunLogConfig, StatusConfig
 from ._serving import ClaimsConfig, ServerConfig, dispatch_mode
 from ._structure import converter, did_you_mean, first_problem
 from .errors import ConfigInvalid, ConfigNotFound
@@ -440,6 +460,9 @@ class Config:
     secrets: SecretsConfig = attrs.field(factory=SecretsConfig)
     claims: ClaimsConfig = attrs.field(factory=ClaimsConfig)
     server: ServerConfig = attrs.field(factory=ServerConfig)
+    run_log: RunLogConfig = attrs.field(factory=RunLogConfig)
+    status: StatusConfig = attrs.field(factory=StatusConfig)
+    alerts: DeliveryConfig | None = None
     path: Path | None = attrs.field(default=None, kw_only=True)
     base: Path = attrs.field(factory=Path.cwd, kw_only=True)
 

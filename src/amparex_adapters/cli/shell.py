@@ -77,6 +77,7 @@ READ_ONLY: Final = frozenset(
         "cards identify",
         "config show",
         "masterdata list",
+        "status",
     }
 )
 """The commands that only read: they never create a store (OP4).

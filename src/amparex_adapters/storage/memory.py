@@ -54,6 +54,8 @@ from amparex_core.domain.uploads import (
     decide_claim,
 )
 
+from ._memory_operations import MemoryOperationsLog
+
 __all__ = ["MemoryStorage"]
 
 logger = logging.getLogger(__name__)
@@ -73,10 +75,15 @@ def _interface_sort_key(config: InterfaceConfig) -> tuple[str, str, str]:
     return (config.kind.value, name_key(config.display_name), config.id)
 
 
-class MemoryStorage:
-    """Every storage port in memory (:class:`~amparex_core.ports.storage.Storage`)."""
+class MemoryStorage(MemoryOperationsLog):
+    """Every storage port in memory (:class:`~amparex_core.ports.storage.Storage`).
+
+    It keeps the run log and the alert ledger too
+    (:class:`~amparex_core.ports.operations.OperationsLog`).
+    """
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.RLock()
         self._interfaces: dict[str, InterfaceConfig] = {}
         self._interface_keys: dict[UniquenessKey, str] = {}  # IF7 key -> configuration ID

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 from amparex_core.domain import _lazy
 
 if TYPE_CHECKING:
+    from .alerts import AlertSender
     from .clock import Clock
     from .delivery import FileDelivery, ParcelDelivery
     from .documents import DocumentPart, DocumentRenderer
     from .exports import ExportTarget, FolderChanges
     from .masterdata import MasterData, MasterDataSearch
+    from .operations import AlertLedger, OperationsLog, RunLog
     from .processes import ProcessTable
     from .readers import CardReader, CardWriter
     from .statistics import StatisticResult, StatisticSource
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 # Where each public name lives: imported on first use (PEP 562), see amparex_core.domain._lazy.
 _EXPORTS: dict[str, str] = {
+    "AlertSender": ".alerts",
     "Clock": ".clock",
     "FileDelivery": ".delivery",
     "ParcelDelivery": ".delivery",
@@ -32,6 +35,9 @@ _EXPORTS: dict[str, str] = {
     "FolderChanges": ".exports",
     "MasterData": ".masterdata",
     "MasterDataSearch": ".masterdata",
+    "AlertLedger": ".operations",
+    "OperationsLog": ".operations",
+    "RunLog": ".operations",
     "ProcessTable": ".processes",
     "CardReader": ".readers",
     "CardWriter": ".readers",
@@ -46,6 +52,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AlertLedger",
+    "AlertSender",
     "CardReader",
     "CardStore",
     "CardWriter",
@@ -58,9 +66,11 @@ __all__ = [
     "InterfaceStore",
     "MasterData",
     "MasterDataSearch",
+    "OperationsLog",
     "OrderStore",
     "ParcelDelivery",
     "ProcessTable",
+    "RunLog",
     "StatisticResult",
     "StatisticSource",
     "Storage",

@@ -57,6 +57,7 @@ from amparex_core.ports.delivery import FileDelivery
 from amparex_core.ports.exports import ExportTarget, FolderChanges
 from amparex_core.ports.storage import UploadLedger
 from amparex_core.services.loyalty_lab import LoyaltyLab, UploadResult
+from amparex_core.services.runlog import RunRecorder, upload_failures
 
 __all__ = ["OutboxWatcher", "PurgeReport", "PurgedFile", "Retention"]
 
@@ -89,6 +90,10 @@ class OutboxWatcher:
         workstation: The workstation.
         rescan_every: A folder is listed at least this often even when its stamp is
             unchanged (a safety net for file systems whose folder times are unreliable).
+        runs: Records in the run log each round of :meth:`run` that did something (OP1):
+            one that uploaded or found a changed file, or whose failures differ from
+            the last recorded round's (a destination failing every round is recorded
+            when it starts failing and when that changes, not every few seconds).
 
     Attributes:
         listings: How many folder listings the watcher made (for tests and benchmarks).
@@ -101,8 +106,11 @@ class OutboxWatcher:
         branch: str | None,
         workstation: str,
         rescan_every: dt.timedelta = dt.timedelta(minutes=1),
+        runs: RunRecorder | None = None,
     ) -> None:
         self._lab = lab
+        self._runs = runs
+        self._last_failures: set[tuple[str, str]] = set()
         self._branch = branch
         self._workstation = workstation
         self.rescan_every = rescan_every
@@ -213,14 +221,32 @@ class OutboxWatcher:
         uploaded = 0
         try:
             while True:
-                for result in self.round():
+                started = None if self._runs is None else self._runs.now()
+                results = self.round()
+                for result in results:
                     if result.outcome is UploadOutcome.UPLOADED:
                         uploaded += 1
                     on_result(result)
+                self._record(results, started)
                 if stop.wait(interval):
                     return uploaded
         finally:
             self.close()
+
+    def _record(self, results: list[UploadResult], started: dt.datetime | None) -> None:
+        """Record the round when it did something (see the class)."""
+        if self._runs is None or started is None:
+            return
+        failures = {(f.code, f.subject) for f in upload_failures(results)}
+        busy = any(
+            r.outcome in (UploadOutcome.UPLOADED, UploadOutcome.CHANGED_AFTER_UPLOAD)
+            for r in results
+        )
+        if busy or failures != self._last_failures:
+            self._runs.upload_run(
+                results, workstation=self._workstation, branch=self._branch, started_at=started
+            )
+        self._last_failures = failures
 
     def close(self) -> None:
         """Stop the folders' change feeds (a later round starts them again)."""

@@ -41,11 +41,13 @@ from datetime import tzinfo
 import attrs
 
 from amparex_core.domain.errors import AmparexError
+from amparex_core.domain.operations import RunFailure, RunKind, RunRecord
 from amparex_core.domain.periods import next_period_end
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.storage import OrderStore, TemplateStore
 from amparex_core.services.dispatch import DispatchReport
 from amparex_core.services.orders import OrderService
+from amparex_core.services.runlog import RunRecorder, dispatch_failures
 from amparex_core.services.startup import REFUSAL_ATTRIBUTE
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "ChainServer",
     "TickHook",
     "TickReport",
+    "record_ticks",
 ]
 
 logger = logging.getLogger(__name__)
@@ -108,6 +111,29 @@ class TickReport:
 
 TickHook = Callable[[TickReport], None]
 """Called with the report of every tick (a run log, metrics, alerts)."""
+
+
+def record_ticks(recorder: RunRecorder, server: str) -> TickHook:
+    """A hook that records each tick in the run log (OP1) as the server *server*."""
+
+    def record_tick(report: TickReport) -> None:
+        failures = dispatch_failures(report.dispatch)
+        if report.error is not None:
+            failures.insert(0, RunFailure(code=report.error.code))
+        recorder.record(
+            RunRecord(
+                RunKind.TICK,
+                server,
+                None,
+                report.at,
+                recorder.now(),
+                delivered=len(report.dispatch.delivered),
+                failed=len(failures),
+                failures=tuple(failures),
+            )
+        )
+
+    return record_tick
 
 
 class ChainServer:

@@ -40,6 +40,7 @@ import attrs
 
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceKind
+from amparex_core.domain.operations import RunKind, RunRecord
 from amparex_core.domain.periods import local_date
 from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.domain.uploads import UploadOutcome
@@ -58,6 +59,13 @@ from amparex_core.services.loyalty_lab import (
     phase_progress,
 )
 from amparex_core.services.outbox import PurgeReport, Retention
+from amparex_core.services.runlog import (
+    RunRecorder,
+    changed_files,
+    dispatch_failures,
+    export_failures,
+    upload_failures,
+)
 
 if TYPE_CHECKING:  # a start that dispatches nothing never imports card ordering
     from amparex_core.services.orders import OrderService
@@ -139,6 +147,27 @@ class ProgramStartReport:
         """Whether anything failed: an export, an upload or a batch."""
         return bool(self.errors)
 
+    def run_record(self, *, ended_at: dt.datetime) -> RunRecord:
+        """The run log's record of this start (OP1), ended at *ended_at*."""
+        failures = (
+            export_failures(self.exports)
+            + upload_failures(self.uploads)
+            + dispatch_failures(self.dispatch)
+        )
+        return RunRecord(
+            RunKind.STARTUP,
+            self.workstation,
+            self.branch,
+            self.at,
+            ended_at,
+            exported=len(self.written),
+            uploaded=len(self.uploaded),
+            delivered=0 if self.dispatch is None else len(self.dispatch.delivered),
+            failed=len(failures),
+            changed=changed_files(self.uploads),
+            failures=tuple(failures),
+        )
+
     def summary(self) -> str:
         """One English line: where, when, and what the run did."""
         place = self.workstation if self.branch is None else f"{self.workstation} ({self.branch})"
@@ -171,6 +200,7 @@ class ProgramStart:
         dispatch_card_orders: The single-workstation mode: a start dispatches due card
             orders whenever a card-ordering interface is available there and then.
             Without it a start never dispatches: card ordering is server-side (IF6).
+        runs: Records each start in the run log (OP1); ``None``: not recorded.
         retention: Removes the confirmed, old exports after the upload (LL11); ``None``
             keeps every file.
 
@@ -187,6 +217,7 @@ class ProgramStart:
         tz: tzinfo,
         orders: OrderService | Callable[[], OrderService] | None = None,
         dispatch_card_orders: bool = False,
+        runs: RunRecorder | None = None,
         retention: Retention | None = None,
     ) -> None:
         if dispatch_card_orders and orders is None:
@@ -198,6 +229,7 @@ class ProgramStart:
         self._tz = tz
         self._orders = orders
         self._dispatch_card_orders = dispatch_card_orders
+        self._runs = runs
 
     @property
     def dispatches_card_orders(self) -> bool:
@@ -245,6 +277,8 @@ class ProgramStart:
             purge=purge,
         )
         _log(report)
+        if self._runs is not None:
+            self._runs.record(report.run_record(ended_at=self._clock.now()))
         return report
 
     def run_in_background(

@@ -79,6 +79,12 @@ ADDED_SINCE_0_1_0 = {
     "orders_placed",
     "orders_status_placed",
     "amparex_schema_steps",
+    "runs",  # the run log and the alert ledger (schema version 5, OP1, OP3)
+    "sqlite_autoindex_runs_1",
+    "runs_place",
+    "runs_ended",
+    "alerts",
+    "sqlite_autoindex_alerts_1",
 }
 
 

@@ -205,8 +205,13 @@ def orders_dispatch(ctx: click.Context, now: dt.datetime | None, as_json: bool) 
 
     app = _app(ctx)
     at = None if now is None else in_zone(now, app.tz)
+    started = app.clock.now()
     with progress_reporter(_progress_enabled() and not as_json, ["dispatch"]) as report:
         result = _run_dispatch(app, at, report)
+    if app.run_recorder is not None:
+        app.run_recorder.dispatch(
+            result, workstation=app.workstation, branch=app.branch, started_at=started
+        )
     if as_json:
         lang = _state(ctx).lang
         click.echo(dumps({"batches": [batch_json(r, lang) for r in result.batches]}))

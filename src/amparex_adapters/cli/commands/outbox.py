@@ -28,6 +28,7 @@ from amparex_core.domain.claims import Holder
 from amparex_core.domain.errors import ExportError
 from amparex_core.domain.uploads import UploadOutcome, UploadState
 from amparex_core.services import LoyaltyLab, OutboxWatcher, PurgeReport, UploadResult
+from amparex_core.services.runlog import RunRecorder
 
 if TYPE_CHECKING:
     from amparex_adapters.cli.compose import Composition
@@ -157,7 +158,10 @@ def outbox_upload(
     where, branch = _lab_place(app, workstation, branch)
     with progress_reporter(_progress_enabled() and not as_json, ["upload"]) as report:
         progress = None if report is None else (lambda d, t, i: report("upload", d, t, i))
+        started = app.clock.now()
         uploads = app.loyalty_lab.upload(branch=branch, workstation=where, progress=progress)
+    if app.run_recorder is not None:
+        app.run_recorder.upload_run(uploads, workstation=where, branch=branch, started_at=started)
     if as_json:
         lang = _state(ctx).lang
         click.echo(dumps({"uploads": [upload_json(u, lang) for u in uploads]}))
@@ -177,6 +181,7 @@ def watch_outbox(
     interval: float,
     stop: threading.Event,
     on_result: Callable[[UploadResult], None],
+    runs: RunRecorder | None = None,
 ) -> int:
     """Upload new outbox files as they appear, until *stop* is set (LL8).
 
@@ -184,12 +189,13 @@ def watch_outbox(
     whatever the folder's history (it lists a folder only when it changed and asks the
     ledger about new names only), sends each new file exactly once and retries failed
     ones on the next round. It returns after the round in which *stop* was set, never in
-    the middle of an upload.
+    the middle of an upload. With *runs* each round that did something is recorded in
+    the run log (OP1).
 
     Returns:
         How many files were uploaded.
     """
-    watcher = OutboxWatcher(lab, branch=branch, workstation=workstation)
+    watcher = OutboxWatcher(lab, branch=branch, workstation=workstation, runs=runs)
     return watcher.run(interval=interval, stop=stop, on_result=on_result)
 
 
@@ -242,6 +248,7 @@ def outbox_watch(
             interval=interval,
             stop=stop,
             on_result=show,
+            runs=app.run_recorder,
         )
     click.echo(f"stopped; {count} file(s) uploaded", err=True)
 

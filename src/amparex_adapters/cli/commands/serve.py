@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
 import click
 
 from amparex_adapters.cli.shell import _app, _state, report_error
+from amparex_core.domain.errors import MetricsUnavailable
 from amparex_core.services.server import TickReport
 
 from .orders import _finish_dispatch
@@ -61,6 +62,7 @@ def serve(ctx: click.Context, once: bool) -> None:
 
     server.add_hook(show)
     stop = threading.Event()
+    stop_metrics = _start_metrics(ctx, once=once)
     with _stopped_by_signals(stop):
         if not once:
             click.echo(
@@ -69,8 +71,27 @@ def serve(ctx: click.Context, once: bool) -> None:
                 f"{server.recheck.total_seconds():g} s; SIGTERM or Ctrl-C stops",
                 err=True,
             )
-        ticks = server.run(stop, once=once)
+        try:
+            ticks = server.run(stop, once=once)
+        finally:
+            if stop_metrics is not None:
+                stop_metrics()
     if not once:
         click.echo(f"stopped after {ticks} tick(s)", err=True)
     elif failed:
         ctx.exit(1)
+
+
+def _start_metrics(ctx: click.Context, *, once: bool) -> Callable[[], None] | None:
+    """The metrics endpoint, unless ``--once``; a port in use is one coded line, no stop."""
+    app = _app(ctx)
+    cfg = app.config.server
+    if once or cfg.metrics_port is None:
+        return None
+    try:
+        stop = app.start_metrics()
+    except MetricsUnavailable as exc:
+        report_error(_state(ctx), exc)
+        return None
+    click.echo(f"metrics on http://{cfg.metrics_address}:{cfg.metrics_port}/metrics", err=True)
+    return stop

@@ -2,10 +2,11 @@
 
 Each family of tables declares what it adds at which version (a :class:`SchemaStep` per
 version, in its module's ``SCHEMA``): the storage ports in
-:mod:`amparex_adapters.storage.sql.interfaces`, ``…templates``, ``…orders``, ``…cards``
-and ``…uploads``, the master data in :mod:`amparex_adapters.masterdata.sql`. The database
-keeps *one* version number: version *n* runs the steps of every family for *n*, in the
-order of :data:`FAMILIES`. Released steps never change; a new version adds steps.
+:mod:`amparex_adapters.storage.sql.interfaces`, ``…templates``, ``…orders``, ``…cards``,
+``…uploads`` and ``…operations``, the master data in
+:mod:`amparex_adapters.masterdata.sql`. The database keeps *one* version number:
+version *n* runs the steps of every family for *n*, in the order of :data:`FAMILIES`.
+Released steps never change; a new version adds steps.
 
 ======= ================================================================
 version what it adds
@@ -17,6 +18,8 @@ version what it adds
         orders family)
 4       indexes for paged order listings (``orders_placed``,
         ``orders_status_placed``)
+5       the run log and the alert ledger (``runs``, ``alerts``; OP1,
+        OP3; family ``operations``)
 ======= ================================================================
 
 **The window** (OP5): code written for schema *N* works against schema *N* and against
@@ -51,10 +54,18 @@ __all__ = [
 ]
 
 #: The schema version this library writes.
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 
 #: The families of tables, in the order their steps run within one version.
-FAMILIES: Final = ("interfaces", "templates", "orders", "cards", "uploads", "masterdata")
+FAMILIES: Final = (
+    "interfaces",
+    "templates",
+    "orders",
+    "cards",
+    "uploads",
+    "masterdata",
+    "operations",
+)
 
 
 @attrs.frozen
@@ -190,9 +201,9 @@ def versions() -> tuple[SchemaVersion, ...]:
     """
     from amparex_adapters.masterdata import sql as masterdata
 
-    from . import cards, interfaces, orders, templates, uploads
+    from . import cards, interfaces, operations, orders, templates, uploads
 
-    modules = (interfaces, templates, orders, cards, uploads, masterdata)
+    modules = (interfaces, templates, orders, cards, uploads, masterdata, operations)
     assembled = assemble_versions(step for module in modules for step in module.SCHEMA)
     if len(assembled) != SCHEMA_VERSION:
         raise ValueError(f"the schema families declare {len(assembled)} versions")

@@ -24,6 +24,7 @@ from __future__ import annotations
 from .cards import SqlCardStore
 from .deliveries import SqlBatchDeliveries
 from .interfaces import SqlInterfaceStore
+from .operations import SqlOperationsLog
 from .orders import SqlOrderStore
 from .templates import SqlTemplateStore
 from .uploads import SqlUploadLedger
@@ -38,8 +39,12 @@ class SqlStorage(
     SqlBatchDeliveries,
     SqlCardStore,
     SqlUploadLedger,
+    SqlOperationsLog,
 ):
     """Every storage port (:class:`~amparex_core.ports.storage.Storage`) on one SQL database.
+
+    It keeps the run log and the alert ledger too
+    (:class:`~amparex_core.ports.operations.OperationsLog`).
 
     Subclasses say how a transaction runs (``write``, ``read``) and open the schema
     (:meth:`~amparex_adapters.storage.sql.core.SqlDatabase.open_schema`) when made.

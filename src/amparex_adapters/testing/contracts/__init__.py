@@ -31,6 +31,8 @@ class                          fixture               the fixture returns
 ``CardReaderContract``         ``reader``            ``(reader, present, remove)``
 ``CardWriterContract``         ``reader``            ``(writer, present, remove)``
 ``ClockContract``              ``clock``             the clock
+``OperationsContract``         ``make_storage``      as for ``StorageContract`` (a store with
+                                                     the run log and the alert ledger)
 ``ProcessTableContract``       ``processes``         ``(table, spawn)``
 =============================  ====================  =============================================
 
@@ -51,6 +53,7 @@ from amparex_adapters.testing import _needs  # noqa: F401 - pytest and hypothesi
 from ._claims import ClaimsContract
 from ._exports import ExportTargetContract
 from ._listings import ListingContract
+from ._operations import OperationsContract
 from ._ports import (
     CardReaderContract,
     CardWriterContract,
@@ -77,6 +80,7 @@ __all__ = [
     "ListingContract",
     "MasterDataContract",
     "MasterDataSearchContract",
+    "OperationsContract",
     "ParcelDeliveryContract",
     "ProcessTableContract",
     "RendererSamples",

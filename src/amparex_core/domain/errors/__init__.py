@@ -73,6 +73,8 @@ things that do not exist, :class:`ValueError` for invalid values; failures of pe
     │   └── CardUnreadable                  reader.card_unreadable
     ├── MasterDataError
     │   └── MasterDataInvalid               masterdata.invalid               (ValueError)
+    ├── OperationsError
+    │   └── MetricsUnavailable              metrics.unavailable
     ├── StorageError
     │   ├── StorageUnavailable              storage.unavailable
     │   ├── StorageSchemaTooNew             storage.schema_too_new
@@ -146,6 +148,8 @@ if TYPE_CHECKING:
         AdapterUnknown,
         MasterDataError,
         MasterDataInvalid,
+        MetricsUnavailable,
+        OperationsError,
         StorageError,
         StorageSchemaTooNew,
         StorageSchemaTooOld,
@@ -226,6 +230,8 @@ _EXPORTS: dict[str, str] = {
     "AdapterUnknown": "._infrastructure",
     "MasterDataError": "._infrastructure",
     "MasterDataInvalid": "._infrastructure",
+    "MetricsUnavailable": "._infrastructure",
+    "OperationsError": "._infrastructure",
     "StorageError": "._infrastructure",
     "StorageSchemaTooNew": "._infrastructure",
     "StorageSchemaTooOld": "._infrastructure",
@@ -300,7 +306,9 @@ __all__ = [
     "LoyaltyLabError",
     "MasterDataError",
     "MasterDataInvalid",
+    "MetricsUnavailable",
     "NoTemplateDefined",
+    "OperationsError",
     "OrderConflict",
     "OrderError",
     "OrderNotCancellable",

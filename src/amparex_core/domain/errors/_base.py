@@ -16,7 +16,7 @@ class AmparexError(Exception):
     """Root of every refusal the library raises.
 
     Subclasses are attrs classes: their fields are the facts of the refusal, and they set
-    three class attributes: :attr:`code` (stable, dotted), ``en`` and ``de`` (message
+    three class attributes: ``code`` (stable, dotted), ``en`` and ``de`` (message
     templates in :meth:`str.format` syntax over the facts).
     """
 

@@ -11,6 +11,8 @@ __all__ = [
     "AdapterUnknown",
     "MasterDataError",
     "MasterDataInvalid",
+    "MetricsUnavailable",
+    "OperationsError",
     "StorageError",
     "StorageSchemaTooNew",
     "StorageSchemaTooOld",
@@ -47,6 +49,31 @@ class MasterDataInvalid(MasterDataError, ValueError):
             shown.append("…")
         facts["listing"] = "; ".join(shown)
         return facts
+
+
+# ---------------------------------------------------------------- operations
+
+
+class OperationsError(AmparexError):
+    """Base of the errors of running the chain unattended (metrics)."""
+
+
+@error_class
+class MetricsUnavailable(OperationsError):
+    """The metrics endpoint of ``amparex serve`` cannot listen (a port in use); serve goes on."""
+
+    code: ClassVar[str] = "metrics.unavailable"
+    en: ClassVar[str] = (
+        "The metrics cannot be served on {address} port {port}: {reason}; "
+        "the server runs without them."
+    )
+    de: ClassVar[str] = (
+        "Die Metriken können auf {address} Port {port} nicht angeboten werden: {reason}; "
+        "der Server läuft ohne sie."
+    )
+    address: str
+    port: int
+    reason: str
 
 
 # ---------------------------------------------------------------- storage
