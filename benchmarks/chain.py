@@ -71,13 +71,13 @@ POOL = 8
 WAVE = int(os.environ.get("AMPAREX_BENCH_CHAIN_WAVE", "8"))
 TZ = ZoneInfo("Europe/Berlin")
 BACKLOG_DAYS = 7
-SLOTS = {
+SLOTS: dict[StatisticKind, str] = {
     StatisticKind.CUSTOMERS: "ST-CUSTOMERS",
     StatisticKind.GLASSES: "ST-GLASSES",
     StatisticKind.CONTACT_LENSES: "ST-LENSES",
     StatisticKind.HEARING_AIDS: "ST-AIDS",
 }
-MASTER = (
+MASTER: tuple[Branch | Customer | StatisticTemplate, ...] = (
     Branch("F01", "Optik Muster Stuttgart"),
     *(Customer(f"K{n}", "Erika", f"Muster{n}") for n in range(1, 21)),
     StatisticTemplate("ST-CUSTOMERS", "Kunden", FileFormat.CSV, "SELECT id FROM md_customers"),
@@ -140,7 +140,8 @@ def _prepare_workstations(
     for index, name in workstations:
         outbox = folder / "outbox" / name
         outbox.mkdir(parents=True)
-        settings = LoyaltyLabSettings(customer_number=name, directory=str(outbox), statistics=SLOTS)
+        slots: dict[StatisticKind | str, str | None] = {k: v for k, v in SLOTS.items()}  # noqa: C416
+        settings = LoyaltyLabSettings(customer_number=name, directory=str(outbox), statistics=slots)
         interfaces.configure(InterfaceKind.LOYALTY_LAB, settings, workstation=name)
         kind = kind_of(index)
         days = [today] if kind == "idle" else []

@@ -7,6 +7,13 @@
   a fresh interpreter per call (wall-clock time of the whole process, start-up included).
 * ``import_amparex_cli`` — ``python -c 'import amparex_adapters.cli.app'`` vs
   ``python -c 'import click'`` (the CLI is built on click).
+* ``startup_noop_process`` — the whole ``amparex --config WS.toml startup`` process of a
+  workstation with nothing to do (SQLite store; the day's four Loyalty Lab files exist
+  and are uploaded) vs ``python -c 'import sqlite3, csv'``; issue 16 target ≤ 5.
+
+Every fresh interpreter runs with byte-compiled modules, as an installation has them
+(:data:`START_ENV`: a test environment may set ``PYTHONDONTWRITEBYTECODE``, and every
+start would compile the library and its dependencies again).
 """
 
 from __future__ import annotations
@@ -14,10 +21,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 from amparex_adapters.storage.memory import MemoryStorage
 from amparex_core.domain.csvdialect import CsvDialect, encode_csv
@@ -96,8 +106,12 @@ def resolve_cases(run: Run) -> Iterator[Case]:
     )
 
 
+#: The fresh interpreters' environment: byte-compiled modules, as an installation has them.
+START_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _python(statement: str) -> None:
-    subprocess.run([sys.executable, "-c", statement], check=True)
+    subprocess.run([sys.executable, "-c", statement], check=True, env=START_ENV)
 
 
 def import_cases(run: Run) -> Iterator[Case]:
@@ -110,6 +124,7 @@ def import_cases(run: Run) -> Iterator[Case]:
         lambda: _python("import csv"),
         inner=inner,
         warmup=1,
+        target=2.5,
         params={"calls_per_round": inner},
         note="wall time of the whole python -c process: the interpreter's start-up (most "
         "of the baseline's time) is on both sides",
@@ -125,8 +140,61 @@ def import_cases(run: Run) -> Iterator[Case]:
     )
 
 
+def noop_workstation(folder: Path) -> Path:
+    """A workstation with nothing to do at its start, on its own SQLite store: the day's
+    four Loyalty Lab files exist and the ledger says they were uploaded. Its configuration."""
+    from amparex_adapters.masterdata.sql import SqlMasterData
+    from amparex_adapters.storage.sqlite import SqliteStorage
+    from benchmarks.chain import MASTER, _config, _prepare_workstations
+
+    path = folder / "ws.sqlite"
+    store = SqliteStorage(path)
+    try:
+        SqlMasterData(store).add(*MASTER)
+        server = _prepare_workstations(store, folder, [(5, "WS05")])
+    finally:
+        store.close()
+    path.chmod(0o600)  # as OP6 wants them: no warning at the start
+    (folder / "outbox" / "WS05").chmod(0o700)
+    return _config(folder, "WS05", f'path = "{path}"', server)
+
+
+def startup_process_cases(run: Run) -> Iterator[Case]:
+    """The whole ``amparex startup`` process with nothing to do vs a bare interpreter."""
+    inner = run.scaled(4, 1)
+    with tempfile.TemporaryDirectory(prefix="amparex-bench-") as tmp:
+        config = noop_workstation(Path(tmp))
+        command = [sys.executable, "-m", "amparex_adapters.cli", "--config", str(config)]
+        outputs: list[str] = []
+
+        def ours() -> None:
+            done = subprocess.run(
+                [*command, "startup"], check=True, capture_output=True, text=True, env=START_ENV
+            )
+            outputs[:] = [done.stdout]
+
+        def check() -> None:
+            if "nothing new to upload" not in outputs[0] or "exported" in outputs[0]:
+                raise AssertionError(f"the start was not a no-op: {outputs[0]!r}")
+
+        yield Case(
+            "startup_noop_process",
+            "python -c 'import sqlite3, csv' (fresh interpreter each)",
+            ours,
+            lambda: _python("import sqlite3, csv"),
+            inner=inner,
+            warmup=1,
+            target=5.0,
+            check=check,
+            params={"calls_per_round": inner},
+            note="issue 16 target <= 5: the whole process (interpreter, imports, configuration, "
+            "store, the four files and the ledger checked, output) of a start with nothing to do",
+        )
+
+
 GROUPS = (
     Group(("csv_encode_100k",), csv_cases),
     Group(("resolve_10k_memory",), resolve_cases),
     Group(("import_amparex_core", "import_amparex_cli"), import_cases),
+    Group(("startup_noop_process",), startup_process_cases),
 )

@@ -323,8 +323,30 @@ def _keep_enum_members(  # noqa: PLR0917 - the signature of the Sphinx event
     return None
 
 
+#: Modules that import some names for type checkers only, so that a program start loads
+#: no more than it uses (issue 16): the docs import those names too, so signatures show
+#: and link them as everywhere else.
+TYPE_CHECKING_ONLY = ("amparex_core.services.startup",)
+
+
+def _import_type_checking_names(_app: Sphinx) -> None:
+    """Run the ``if TYPE_CHECKING:`` imports of :data:`TYPE_CHECKING_ONLY` in their modules."""
+    import ast
+    import importlib
+    import inspect
+
+    for name in TYPE_CHECKING_ONLY:
+        module = importlib.import_module(name)
+        tree = ast.parse(inspect.getsource(module))
+        for node in tree.body:
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+                code = compile(ast.Module(body=node.body, type_ignores=[]), name, "exec")
+                exec(code, vars(module))  # noqa: S102 - the module's own import statements
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the build-time steps."""
+    app.connect("builder-inited", _import_type_checking_names)
     app.connect("builder-inited", generate)
     app.connect("autodoc-process-docstring", _keep_original, priority=400)
     app.connect("autodoc-process-docstring", _undo_prose_type, priority=600)

@@ -44,6 +44,8 @@ True
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -194,6 +196,36 @@ def _is_module_or_parent(name: str | None, module: str) -> bool:
     return bool(name) and (name == module or module.startswith(f"{name}."))
 
 
+_SCAN: tuple[tuple[tuple[str, int], ...], Any] | None = None
+
+
+def _installed() -> Any:
+    """The installed distributions' entry points (``importlib.metadata.entry_points()``).
+
+    Reading every distribution's metadata costs milliseconds: one scan serves every
+    opener of a run. It is made again when :data:`sys.path` or one of its folders changed
+    (a distribution installed or removed meanwhile).
+    """
+    global _SCAN  # noqa: PLW0603 - one scan per process and state of sys.path
+    key = _path_state()
+    if _SCAN is None or _SCAN[0] != key:
+        from importlib.metadata import entry_points
+
+        _SCAN = (key, entry_points())
+    return _SCAN[1]
+
+
+def _path_state() -> tuple[tuple[str, int], ...]:
+    """:data:`sys.path` with each folder's modification time (0 when it is none)."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, 0))
+    return tuple(state)
+
+
 class Registry:
     """The kinds of one adapter family, as the entry points of its group declare them.
 
@@ -219,10 +251,8 @@ class Registry:
         A second entry point of the same name from another distribution is left out,
         with a warning (once per process) that names both.
         """
-        from importlib.metadata import entry_points
-
         found: dict[str, EntryPointInfo] = {}
-        for entry in entry_points(group=self.group):
+        for entry in _installed().select(group=self.group):
             first = found.get(entry.name)
             if first is None:
                 found[entry.name] = entry

@@ -10,27 +10,52 @@ application decides where the records go.
 """
 
 import logging as _logging
+from typing import TYPE_CHECKING
 
 from ._version import __version__
-from .domain import (
-    AmparexError,
-    CardKind,
-    CardOrder,
-    CardOrderSettings,
-    CardTemplate,
-    CardType,
-    InterfaceConfig,
-    InterfaceKind,
-    LoyaltyLabSettings,
-    OrderStatus,
-    Secret,
-    SecretRef,
-    ShippingInterval,
-    ShipTo,
-    StatisticExport,
-    StatisticKind,
-    StatisticTemplate,
-)
+from .domain import _lazy
+
+if TYPE_CHECKING:
+    from .domain import (
+        AmparexError,
+        CardKind,
+        CardOrder,
+        CardOrderSettings,
+        CardTemplate,
+        CardType,
+        InterfaceConfig,
+        InterfaceKind,
+        LoyaltyLabSettings,
+        OrderStatus,
+        Secret,
+        SecretRef,
+        ShippingInterval,
+        ShipTo,
+        StatisticExport,
+        StatisticKind,
+        StatisticTemplate,
+    )
+
+# Where each public name lives: imported on first use (PEP 562), see amparex_core.domain._lazy.
+_EXPORTS: dict[str, str] = {
+    "AmparexError": ".domain",
+    "CardKind": ".domain",
+    "CardOrder": ".domain",
+    "CardOrderSettings": ".domain",
+    "CardTemplate": ".domain",
+    "CardType": ".domain",
+    "InterfaceConfig": ".domain",
+    "InterfaceKind": ".domain",
+    "LoyaltyLabSettings": ".domain",
+    "OrderStatus": ".domain",
+    "Secret": ".domain",
+    "SecretRef": ".domain",
+    "ShippingInterval": ".domain",
+    "ShipTo": ".domain",
+    "StatisticExport": ".domain",
+    "StatisticKind": ".domain",
+    "StatisticTemplate": ".domain",
+}
 
 __all__ = [
     "AmparexError",
@@ -54,3 +79,13 @@ __all__ = [
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+
+def __getattr__(name: str) -> object:
+    """A public name, imported from its module on first use."""
+    return _lazy.load(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    """Every public name, loaded or not."""
+    return _lazy.names(__name__, _EXPORTS)

@@ -18,14 +18,15 @@ from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import ParcelDelivery
 from amparex_core.ports.operations import OperationsLog, RunLog
 from amparex_core.ports.storage import Storage
-from amparex_core.services.alerting import Alerting
 from amparex_core.services.runlog import RunRecorder
-from amparex_core.services.server import TickHook, record_ticks
-from amparex_core.services.status import ChainStatus
 
 from .errors import ExtraMissing
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the server's pieces only where used: a program start needs none
+    from amparex_core.services.alerting import Alerting
+    from amparex_core.services.server import TickHook
+    from amparex_core.services.status import ChainStatus
+
     from .config import Config
 
 __all__ = ["alerting", "chain_status", "run_recorder", "server_hooks", "start_metrics"]
@@ -54,6 +55,8 @@ def chain_status(storage: Storage, clock: Clock, tz: tzinfo, config: Config) -> 
     if not isinstance(storage, RunLog):
         scheme = config.storage_url.partition("://")[0]
         raise StorageUnavailable(store=scheme, reason=_("it keeps no run log"))
+    from amparex_core.services.status import ChainStatus
+
     return ChainStatus(
         runs=storage,
         orders=storage,
@@ -74,6 +77,8 @@ def alerting(
 
     if not isinstance(storage, OperationsLog):
         return None
+    from amparex_core.services.alerting import Alerting
+
     return Alerting(ledger=storage, sender=ParcelAlerts(parcels), clock=clock, tz=tz)
 
 
@@ -86,6 +91,8 @@ def server_hooks(
     """The chain server's hooks: record each tick; check alerts every ``alert_every``."""
     hooks: list[TickHook] = []
     if recorder is not None:
+        from amparex_core.services.server import record_ticks
+
         hooks.append(record_ticks(recorder, config.server_name))
     if alerts is not None:
         every = dt.timedelta(seconds=config.status.alert_every)

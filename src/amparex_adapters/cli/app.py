@@ -12,29 +12,17 @@ options and the logging set-up live in :mod:`amparex_adapters.cli.shell`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from amparex_adapters.i18n import N_
 from amparex_core._version import __version__
 
-from .commands import (
-    cards,
-    config,
-    db,
-    demo,
-    interfaces,
-    masterdata,
-    orders,
-    outbox,
-    serve,
-    startup,
-    status,
-    templates,
-)
-from .commands.outbox import watch_outbox
 from .shell import (
     LOG_LEVELS,
     AmparexGroup,
+    LazyCommands,
     State,
     TranslatedMessage,
     configure_logging,
@@ -46,11 +34,35 @@ from .shell import (
 from .shell import _redact_url as _redact_url  # noqa: PLC0414
 from .shell import _url_passwords as _url_passwords  # noqa: PLC0414
 
+if TYPE_CHECKING:
+    from .commands.outbox import watch_outbox
+
 __all__ = ["cli", "detect_lang", "watch_outbox"]
+
+
+#: Each command group's module, imported when the group runs (or ``--help`` lists it).
+GROUPS = {
+    name: f"amparex_adapters.cli.commands.{module}:{attribute}"
+    for name, module, attribute in (
+        ("interfaces", "interfaces", "interfaces"),
+        ("templates", "templates", "templates"),
+        ("orders", "orders", "orders"),
+        ("startup", "startup", "startup"),
+        ("serve", "serve", "serve"),
+        ("status", "status", "status"),
+        ("outbox", "outbox", "outbox"),
+        ("cards", "cards", "cards"),
+        ("config", "config", "config_group"),
+        ("db", "db", "db"),
+        ("masterdata", "masterdata", "masterdata"),
+        ("demo", "demo", "demo"),
+    )
+}
 
 
 @click.group(
     cls=AmparexGroup,
+    commands=LazyCommands(GROUPS),
     context_settings={
         "help_option_names": ["-h", "--help"],
         "token_normalize_func": normalize_token,
@@ -93,21 +105,13 @@ def cli(
     ctx.call_on_close(configure_logging(log_level, debug=debug, scrub=state.scrub_log))
 
 
-for _group in (
-    interfaces.interfaces,
-    templates.templates,
-    orders.orders,
-    startup.startup,
-    serve.serve,
-    status.status,
-    outbox.outbox,
-    cards.cards,
-    config.config_group,
-    db.db,
-    masterdata.masterdata,
-    demo.demo,
-):
-    cli.add_command(_group)
+def __getattr__(name: str) -> object:
+    """``watch_outbox``, importable from here as in 0.1.0 (its group loads on first use)."""
+    if name == "watch_outbox":
+        from .commands.outbox import watch_outbox
+
+        return watch_outbox
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _quiet_logging(debug: bool) -> None:

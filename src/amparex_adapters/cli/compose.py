@@ -27,16 +27,14 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Final, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
 from amparex_adapters._modes import parse_mode
 from amparex_adapters.delivery import open_file_delivery, open_parcel_delivery
-from amparex_adapters.documents import open_renderer
 from amparex_adapters.i18n import _
 from amparex_adapters.masterdata import open_masterdata
-from amparex_adapters.readers import open_reader
 from amparex_adapters.registry import (
     DOCUMENTS,
     FILE_DELIVERY,
@@ -51,7 +49,7 @@ from amparex_adapters.statistics import open_statistics
 from amparex_adapters.storage import open_storage, sqlite_file
 from amparex_core.domain.cards import CardNumberFormat
 from amparex_core.domain.claims import RetryPolicy
-from amparex_core.domain.errors import AdapterUnknown, AmparexError, DeliveryFailed
+from amparex_core.domain.errors import AdapterUnknown, AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.masterdata import (
     Branch,
@@ -61,31 +59,29 @@ from amparex_core.domain.masterdata import (
     StatisticTemplate,
 )
 from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
-from amparex_core.domain.parcels import DeliveryReceipt, Parcel
 from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
-from amparex_core.ports.documents import DocumentRenderer
 from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData, MasterDataSearch
-from amparex_core.ports.readers import CardReader
 from amparex_core.ports.statistics import StatisticSource
 from amparex_core.ports.storage import Storage
 from amparex_core.services import (
-    CardDesk,
-    ChainSettings,
     Claimant,
     InterfaceService,
     LoyaltyLab,
-    OrderService,
     ProgramStart,
     Retention,
-    TemplateService,
 )
-from amparex_core.services.alerting import Alerting
-from amparex_core.services.runlog import RunRecorder
-from amparex_core.services.server import ChainServer
-from amparex_core.services.status import ChainStatus
+
+if TYPE_CHECKING:  # imported where used: a program start needs none of them
+    from amparex_core.ports.documents import DocumentRenderer
+    from amparex_core.ports.readers import CardReader
+    from amparex_core.services import CardDesk, ChainSettings, OrderService, TemplateService
+    from amparex_core.services.alerting import Alerting
+    from amparex_core.services.runlog import RunRecorder
+    from amparex_core.services.server import ChainServer
+    from amparex_core.services.status import ChainStatus
 
 from . import _compose_operations as operations
 from .config import Config, DeliveryConfig, Secrets, check_reader_spec
@@ -151,24 +147,6 @@ MasterItem = Branch | Customer | Employee | DocumentTemplate | StatisticTemplate
 
 class _MasterDataWriter(Protocol):
     def add(self, *items: MasterItem) -> None: ...
-
-
-class _NoParcelDelivery:
-    """Stands in when ``[card_order.delivery]`` is not configured: every send is refused."""
-
-    destination = "[card_order.delivery]"
-
-    def __init__(self, label: str) -> None:
-        self._label = label
-
-    def send(self, parcel: Parcel) -> DeliveryReceipt:
-        raise DeliveryFailed(
-            destination=self.destination,
-            item=parcel.id,
-            reason=_("no [card_order.delivery] in the configuration {path}").format(
-                path=self._label
-            ),
-        )
 
 
 _UNEXPECTED: Final = re.compile(r"unexpected keyword argument '(\w+)'")
@@ -252,6 +230,8 @@ class Composition:
     @cached_property
     def chain(self) -> ChainSettings:
         """Name, time zone, price list and card-number format."""
+        from amparex_core.services.orders import ChainSettings
+
         cfg = self.config.chain
         prices = PriceList(
             cfg.prices.currency,
@@ -439,6 +419,8 @@ class Composition:
     @cached_property
     def renderer(self) -> DocumentRenderer:
         """Fills document templates into the batch PDF (CO16), ``[card_order] renderer``."""
+        from amparex_adapters.documents import open_renderer
+
         kind = self.config.card_order.renderer
         return self._open("card_order.renderer", DOCUMENTS, kind, lambda: open_renderer(kind))
 
@@ -466,7 +448,9 @@ class Composition:
         """Where card-order batches go (``[card_order.delivery]``, CO18)."""
         cfg = self.config.card_order.delivery
         if cfg is None:
-            return _NoParcelDelivery(self.config.label)
+            from ._no_delivery import NoParcelDelivery
+
+            return NoParcelDelivery(self.config.label)
         options = cfg.opener_options(
             resolve=self.config.resolve_path, secrets=self.secrets, prefix="parcel"
         )
@@ -487,6 +471,8 @@ class Composition:
             AdapterUnknown: No installed reader has the kind.
             ExtraMissing: The reader's extra is not installed.
         """
+        from amparex_adapters.readers import open_reader
+
         spec = spec or self.config.reader.default
         check_reader_spec(
             self.config.label, spec, shown=f"{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted"
@@ -515,6 +501,8 @@ class Composition:
     @cached_property
     def templates(self) -> TemplateService:
         """Card templates (CO3, CO4, CO8)."""
+        from amparex_core.services.templates import TemplateService
+
         return TemplateService(self.storage, self.masterdata, renderer=self.renderer)
 
     def claimant(self, name: str) -> Claimant:
@@ -538,6 +526,8 @@ class Composition:
 
     def order_service(self, claimant: Claimant) -> OrderService:
         """Card ordering whose batch deliveries are claimed by *claimant* (CO1–CO19)."""
+        from amparex_core.services.orders import OrderService
+
         cfg = self.config.server
         return OrderService(
             store=self.storage,
@@ -563,6 +553,8 @@ class Composition:
     @cached_property
     def desk(self) -> CardDesk:
         """The card desk (CR1–CR5)."""
+        from amparex_core.services.cards import CardDesk
+
         return CardDesk(
             store=self.storage,
             masterdata=self.masterdata,
@@ -687,6 +679,8 @@ class Composition:
         Each tick is recorded in the run log (OP1); with ``[alerts]`` the problems are
         checked every ``[status] alert_every`` seconds (OP3).
         """
+        from amparex_core.services.server import ChainServer
+
         cfg = self.config.server
         hooks = operations.server_hooks(self.config, self.run_recorder, self.alerting, self)
         return ChainServer(

@@ -85,7 +85,6 @@ the command's hyphenated words (``card-order``); every option takes both:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePath
@@ -206,14 +205,6 @@ def upload_json(result: UploadResult, lang: str) -> dict[str, Any]:
 def batch_json(result: BatchResult, lang: str) -> dict[str, Any]:
     """The JSON form of one batch of a dispatch run (CO16)."""
     return _shown(result, lang)
-
-
-def interactive(stream: Any) -> bool:
-    """Whether progress bars go to *stream*: a terminal, and not under CI."""
-    if os.environ.get("CI"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 # The phases' names on the progress bars, in the active language.

@@ -24,12 +24,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import importlib
 import logging
 import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import click
@@ -55,6 +56,7 @@ __all__ = [
     "AmparexGroup",
     "HelpCommand",
     "HelpGroup",
+    "LazyCommands",
     "State",
     "TranslatedMessage",
     "configure_logging",
@@ -237,6 +239,46 @@ def report_error(state: State, exc: AmparexError) -> None:
         return
     state.reported.add(line)
     click.echo(line, err=True)
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name, each imported from its module on first use.
+
+    ``amparex startup`` imports the ``startup`` group only; ``amparex --help`` (which
+    lists every name and its short help) and iteration over the items import them all.
+
+    Args:
+        where: Command name -> ``"module:attribute"`` of the command object.
+    """
+
+    def __init__(self, where: Mapping[str, str]) -> None:
+        self._where = dict(where)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        command = self._loaded.get(name)
+        if command is None:
+            module, _, attribute = self._where[name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self._loaded[name] = command
+        return command
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+        self._where.setdefault(name, "")
+
+    def __delitem__(self, name: str) -> None:
+        del self._where[name]
+        self._loaded.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
 
 
 @contextlib.contextmanager
@@ -438,17 +480,21 @@ def _json_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys).")(func)
 
 
-def _progress_enabled() -> bool:
-    from .output import interactive
+def interactive(stream: Any) -> bool:
+    """Whether progress bars go to *stream*: a terminal, and not under CI."""
+    if os.environ.get("CI"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
+
+def _progress_enabled() -> bool:
     return interactive(sys.stdout)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> None:
     from rich.console import Console
     from rich.table import Table
-
-    from .output import interactive
 
     table = Table(box=None, pad_edge=False)
     for index, header in enumerate(headers):  # the headers are message ids (N_)

@@ -34,6 +34,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -45,6 +46,7 @@ from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.ports.clock import Clock
 from amparex_core.services._background import in_background
+from amparex_core.services.dispatch import BatchResult, DispatchReport
 from amparex_core.services.interfaces import InterfaceService
 from amparex_core.services.loyalty_lab import (
     ExportResult,
@@ -56,7 +58,6 @@ from amparex_core.services.loyalty_lab import (
     distinct_errors,
     phase_progress,
 )
-from amparex_core.services.orders import BatchResult, DispatchReport, OrderService
 from amparex_core.services.outbox import PurgeReport, Retention
 from amparex_core.services.runlog import (
     RunRecorder,
@@ -65,6 +66,9 @@ from amparex_core.services.runlog import (
     export_failures,
     upload_failures,
 )
+
+if TYPE_CHECKING:  # a start that dispatches nothing never imports card ordering
+    from amparex_core.services.orders import OrderService
 
 __all__ = ["REFUSAL_ATTRIBUTE", "ProgramStart", "ProgramStartReport"]
 

@@ -25,7 +25,6 @@ from amparex_adapters.i18n import _
 from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.services import ProgramStartReport
 
-from .orders import _finish_dispatch
 from .outbox import _lab_place, _print_uploads, upload_summary
 
 __all__ = ["startup"]
@@ -38,16 +37,21 @@ __all__ = ["startup"]
 @click.pass_context
 def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_json: bool) -> None:
     """The job at every program start: Loyalty Lab export and upload, due card orders (LL5)."""
-    from amparex_adapters.cli.output import dumps, program_start_json, progress_reporter
-
     app = _app(ctx)
     state = _state(ctx)
     where, branch = _lab_place(app, workstation, branch)
-    phases = ["export", "upload", "dispatch"]
-    with progress_reporter(_progress_enabled() and not as_json, phases) as report:
-        progress = None if report is None else (lambda p, d, t, i: report(p.value, d, t, i))
-        result = app.program_start.run(branch=branch, workstation=where, progress=progress)
+    if _progress_enabled() and not as_json:  # the output module (rich) only when shown
+        from amparex_adapters.cli.output import progress_reporter
+
+        phases = ["export", "upload", "dispatch"]
+        with progress_reporter(True, phases) as report:
+            progress = None if report is None else (lambda p, d, t, i: report(p.value, d, t, i))
+            result = app.program_start.run(branch=branch, workstation=where, progress=progress)
+    else:
+        result = app.program_start.run(branch=branch, workstation=where)
     if as_json:
+        from amparex_adapters.cli.output import dumps, program_start_json
+
         click.echo(dumps(program_start_json(result, state.lang, base=app.config.base)))
     _print_exports(state, result, base=app.config.base, quiet=as_json)
     _print_uploads(ctx, list(result.uploads), quiet=as_json)
@@ -67,6 +71,8 @@ def startup(ctx: click.Context, workstation: str | None, branch: str | None, as_
         for error in result.purge.errors:
             report_error(state, error)
     if result.dispatch is not None:
+        from .orders import _finish_dispatch  # the orders group only when orders went out
+
         _finish_dispatch(ctx, result.dispatch, exit_on_failure=False, quiet=as_json)
     if result.failed:
         ctx.exit(1)

@@ -88,96 +88,177 @@ A new rule may add codes; an existing code never changes meaning.
 
 from __future__ import annotations
 
-# The classes are shown under this package's name (see the end), so typing.get_type_hints
-# resolves their annotations here.
-from typing import Any, ClassVar  # noqa: F401
+import importlib
 
-# The family modules in the order of the tree above, which all_error_classes() follows.
-# isort: off
-from . import _configuration, _ordering, _cards, _infrastructure  # noqa: F401
+# The classes are shown under this package's name (each family module publishes its own),
+# so typing.get_type_hints resolves their annotations here.
+from typing import TYPE_CHECKING, Any, ClassVar  # noqa: F401
 
-# isort: on
+from amparex_core.domain import _lazy
+
 from ._base import AmparexError, Lang
-from ._cards import (
-    CardAlreadyRegistered,
-    CardBlocked,
-    CardDuplicate,
-    CardError,
-    CardExpired,
-    CardNumberInvalid,
-    CardRemoved,
-    CardTypeMismatch,
-    CardUidInvalid,
-    CardUidTaken,
-    CardUnknown,
-    CardUnreadable,
-    CardWriteFailed,
-    DeliveryError,
-    DeliveryFailed,
-    HostKeyRejected,
-    ReaderError,
-    ReaderUnavailable,
-)
-from ._configuration import (
-    ClientSideRequired,
-    ContractRequired,
-    CustomerNumberRequired,
-    DestinationTaken,
-    DisplayNameRequired,
-    ExportDirectoryInvalid,
-    ExportError,
-    ExportFailed,
-    FilePatternInvalid,
-    InterfaceDuplicate,
-    InterfaceError,
-    InterfaceNotAvailable,
-    InterfaceSettingsMismatch,
-    InterfaceUnknown,
-    KeyInClear,
-    LoyaltyLabError,
-    ServerSideRequired,
-    StatisticError,
-    StatisticFailed,
-    StatisticFormatNotCsv,
-    StatisticTemplateUnknown,
-    WorkstationRequired,
-)
-from ._infrastructure import (
-    AdapterError,
-    AdapterUnknown,
-    MasterDataError,
-    MasterDataInvalid,
-    MetricsUnavailable,
-    OperationsError,
-    StorageError,
-    StorageSchemaTooNew,
-    StorageSchemaTooOld,
-    StorageUnavailable,
-    StorageValueInvalid,
-)
-from ._ordering import (
-    AddressMissing,
-    BranchUnknown,
-    CoverLetterRequired,
-    DocumentTemplateInvalid,
-    DocumentTemplateUnknown,
-    DocumentTemplateWrongKind,
-    HolderUnknown,
-    NoTemplateDefined,
-    OrderConflict,
-    OrderError,
-    OrderNotCancellable,
-    OrderUnknown,
-    PriceMissing,
-    ProcessRefInvalid,
-    RollerClipEmployeeOnly,
-    TemplateDuplicate,
-    TemplateError,
-    TemplateNameRequired,
-    TemplateUnknown,
-    ValidityNotAfterOrderDate,
-    ValidityRequired,
-)
+
+if TYPE_CHECKING:
+    from ._cards import (
+        CardAlreadyRegistered,
+        CardBlocked,
+        CardDuplicate,
+        CardError,
+        CardExpired,
+        CardNumberInvalid,
+        CardRemoved,
+        CardTypeMismatch,
+        CardUidInvalid,
+        CardUidTaken,
+        CardUnknown,
+        CardUnreadable,
+        CardWriteFailed,
+        DeliveryError,
+        DeliveryFailed,
+        HostKeyRejected,
+        ReaderError,
+        ReaderUnavailable,
+    )
+    from ._configuration import (
+        ClientSideRequired,
+        ContractRequired,
+        CustomerNumberRequired,
+        DestinationTaken,
+        DisplayNameRequired,
+        ExportDirectoryInvalid,
+        ExportError,
+        ExportFailed,
+        FilePatternInvalid,
+        InterfaceDuplicate,
+        InterfaceError,
+        InterfaceNotAvailable,
+        InterfaceSettingsMismatch,
+        InterfaceUnknown,
+        KeyInClear,
+        LoyaltyLabError,
+        ServerSideRequired,
+        StatisticError,
+        StatisticFailed,
+        StatisticFormatNotCsv,
+        StatisticTemplateUnknown,
+        WorkstationRequired,
+    )
+    from ._infrastructure import (
+        AdapterError,
+        AdapterUnknown,
+        MasterDataError,
+        MasterDataInvalid,
+        MetricsUnavailable,
+        OperationsError,
+        StorageError,
+        StorageSchemaTooNew,
+        StorageSchemaTooOld,
+        StorageUnavailable,
+        StorageValueInvalid,
+    )
+    from ._ordering import (
+        AddressMissing,
+        BranchUnknown,
+        CoverLetterRequired,
+        DocumentTemplateInvalid,
+        DocumentTemplateUnknown,
+        DocumentTemplateWrongKind,
+        HolderUnknown,
+        NoTemplateDefined,
+        OrderConflict,
+        OrderError,
+        OrderNotCancellable,
+        OrderUnknown,
+        PriceMissing,
+        ProcessRefInvalid,
+        RollerClipEmployeeOnly,
+        TemplateDuplicate,
+        TemplateError,
+        TemplateNameRequired,
+        TemplateUnknown,
+        ValidityNotAfterOrderDate,
+        ValidityRequired,
+    )
+
+#: The family modules in the order of the tree above, which all_error_classes() follows.
+_FAMILIES = ("_configuration", "_ordering", "_cards", "_infrastructure")
+
+# Where each error class lives: a family is imported when one of its classes is first used
+# (PEP 562), so a run that refuses nothing builds none of the classes it does not need.
+_EXPORTS: dict[str, str] = {
+    "CardAlreadyRegistered": "._cards",
+    "CardBlocked": "._cards",
+    "CardDuplicate": "._cards",
+    "CardError": "._cards",
+    "CardExpired": "._cards",
+    "CardNumberInvalid": "._cards",
+    "CardRemoved": "._cards",
+    "CardTypeMismatch": "._cards",
+    "CardUidInvalid": "._cards",
+    "CardUidTaken": "._cards",
+    "CardUnknown": "._cards",
+    "CardUnreadable": "._cards",
+    "CardWriteFailed": "._cards",
+    "DeliveryError": "._cards",
+    "DeliveryFailed": "._cards",
+    "HostKeyRejected": "._cards",
+    "ReaderError": "._cards",
+    "ReaderUnavailable": "._cards",
+    "ClientSideRequired": "._configuration",
+    "ContractRequired": "._configuration",
+    "CustomerNumberRequired": "._configuration",
+    "DestinationTaken": "._configuration",
+    "DisplayNameRequired": "._configuration",
+    "ExportDirectoryInvalid": "._configuration",
+    "ExportError": "._configuration",
+    "ExportFailed": "._configuration",
+    "FilePatternInvalid": "._configuration",
+    "InterfaceDuplicate": "._configuration",
+    "InterfaceError": "._configuration",
+    "InterfaceNotAvailable": "._configuration",
+    "InterfaceSettingsMismatch": "._configuration",
+    "InterfaceUnknown": "._configuration",
+    "KeyInClear": "._configuration",
+    "LoyaltyLabError": "._configuration",
+    "ServerSideRequired": "._configuration",
+    "StatisticError": "._configuration",
+    "StatisticFailed": "._configuration",
+    "StatisticFormatNotCsv": "._configuration",
+    "StatisticTemplateUnknown": "._configuration",
+    "WorkstationRequired": "._configuration",
+    "AdapterError": "._infrastructure",
+    "AdapterUnknown": "._infrastructure",
+    "MasterDataError": "._infrastructure",
+    "MasterDataInvalid": "._infrastructure",
+    "MetricsUnavailable": "._infrastructure",
+    "OperationsError": "._infrastructure",
+    "StorageError": "._infrastructure",
+    "StorageSchemaTooNew": "._infrastructure",
+    "StorageSchemaTooOld": "._infrastructure",
+    "StorageUnavailable": "._infrastructure",
+    "StorageValueInvalid": "._infrastructure",
+    "AddressMissing": "._ordering",
+    "BranchUnknown": "._ordering",
+    "CoverLetterRequired": "._ordering",
+    "DocumentTemplateInvalid": "._ordering",
+    "DocumentTemplateUnknown": "._ordering",
+    "DocumentTemplateWrongKind": "._ordering",
+    "HolderUnknown": "._ordering",
+    "NoTemplateDefined": "._ordering",
+    "OrderConflict": "._ordering",
+    "OrderError": "._ordering",
+    "OrderNotCancellable": "._ordering",
+    "OrderUnknown": "._ordering",
+    "PriceMissing": "._ordering",
+    "ProcessRefInvalid": "._ordering",
+    "RollerClipEmployeeOnly": "._ordering",
+    "TemplateDuplicate": "._ordering",
+    "TemplateError": "._ordering",
+    "TemplateNameRequired": "._ordering",
+    "TemplateUnknown": "._ordering",
+    "ValidityNotAfterOrderDate": "._ordering",
+    "ValidityRequired": "._ordering",
+}
 
 __all__ = [
     "AdapterError",
@@ -264,6 +345,7 @@ def all_error_classes() -> list[type[AmparexError]]:
     Returns:
         The classes that carry a code of their own.
     """
+    families = [importlib.import_module(f".{name}", __name__) for name in _FAMILIES]
     found: list[type[AmparexError]] = []
     pending: list[type[AmparexError]] = [AmparexError]
     while pending:
@@ -273,12 +355,23 @@ def all_error_classes() -> list[type[AmparexError]]:
             pending.append(sub)
             if "__attrs_attrs__" in vars(sub) and sub.code != cls.code:
                 found.append(sub)
-    return found
+    # Families load on first use, in any order: keep the tree's order of the families.
+    rank: dict[object, int] = {}
+    for number, family in enumerate(families):
+        for value in vars(family).values():
+            if isinstance(value, type):
+                rank.setdefault(value, number)
+    return sorted(found, key=lambda cls: rank.get(cls, len(families)))
 
 
-# Every class is documented, pickled and shown under this package's name, whichever of its
-# private modules defines it.
-for _name in __all__:
-    _value = globals()[_name]
-    if isinstance(_value, type):
-        _value.__module__ = __name__
+AmparexError.__module__ = __name__
+
+
+def __getattr__(name: str) -> object:
+    """An error class, its family imported on first use."""
+    return _lazy.load(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    """Every public name, loaded or not."""
+    return _lazy.names(__name__, _EXPORTS)

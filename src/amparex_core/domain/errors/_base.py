@@ -76,3 +76,15 @@ _T = TypeVar("_T", bound=type[AmparexError])
 def error_class(cls: _T) -> _T:
     """Make *cls* an attrs exception whose fields are its facts (keyword-only)."""
     return attrs.define(auto_exc=True, slots=False, kw_only=True)(cls)
+
+
+def publish(namespace: dict[str, Any], names: list[str]) -> None:
+    """Show the classes *names* of a family module under the package's name.
+
+    Every class is documented, pickled and shown as ``amparex_core.domain.errors.X``,
+    whichever private module defines it.
+    """
+    for name in names:
+        value = namespace[name]
+        if isinstance(value, type):
+            value.__module__ = __package__ or __name__.rpartition(".")[0]

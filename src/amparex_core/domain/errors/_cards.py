@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ._base import AmparexError, error_class
+from ._base import AmparexError, error_class, publish
 
 __all__ = [
     "CardAlreadyRegistered",
@@ -281,3 +281,6 @@ class CardUnreadable(ReaderError):
     )
     reader: str
     reason: str
+
+
+publish(globals(), __all__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ._base import AmparexError, error_class
+from ._base import AmparexError, error_class, publish
 
 __all__ = [
     "ClientSideRequired",
@@ -311,3 +311,6 @@ class ExportFailed(ExportError):
     directory: str
     file_name: str
     reason: str
+
+
+publish(globals(), __all__)

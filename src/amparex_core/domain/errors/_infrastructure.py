@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ._base import AmparexError, error_class
+from ._base import AmparexError, error_class, publish
 
 __all__ = [
     "AdapterError",
@@ -188,3 +188,6 @@ class AdapterUnknown(AdapterError, LookupError):
         shown = [str(k) for k in kinds] if isinstance(kinds, tuple | list) else [str(kinds)]
         facts["listing"] = ", ".join(shown) or "none"
         return facts
+
+
+publish(globals(), __all__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ._base import AmparexError, error_class
+from ._base import AmparexError, error_class, publish
 
 __all__ = [
     "AddressMissing",
@@ -358,3 +358,6 @@ class PriceMissing(OrderError, LookupError):
     en: ClassVar[str] = "The price list has no price for {item}."
     de: ClassVar[str] = "Die Preisliste enthält keinen Preis für {item}."
     item: str
+
+
+publish(globals(), __all__)

@@ -1,0 +1,195 @@
+"""What a program start with nothing to do may import (issue 16 item 1, LL5, LL6).
+
+A real ``amparex --config WS.toml startup`` process (fresh interpreter) of a workstation
+whose four Loyalty Lab files of the day exist and are uploaded, on its own SQLite store:
+after the run the process lists ``sys.modules``. Every module of this distribution it
+loaded must be on :data:`ALLOWED` (a new one is a conscious decision: add it here), and
+none of the heavy libraries of :data:`HEAVY` may be loaded at all.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from benchmarks.core import noop_workstation
+
+pytestmark = pytest.mark.timeout(120)
+
+#: Our modules a no-op start may load.
+ALLOWED = frozenset(
+    {
+        "amparex_adapters",
+        "amparex_adapters._extras",
+        "amparex_adapters._modes",
+        "amparex_adapters.cli",
+        "amparex_adapters.cli._checks",
+        "amparex_adapters.cli._compose_operations",
+        "amparex_adapters.cli._discovery",
+        "amparex_adapters.cli._kinds",
+        "amparex_adapters.cli._operations",
+        "amparex_adapters.cli._serving",
+        "amparex_adapters.cli._structure",
+        "amparex_adapters.cli.app",
+        "amparex_adapters.cli.commands",
+        "amparex_adapters.cli.commands.outbox",
+        "amparex_adapters.cli.commands.startup",
+        "amparex_adapters.cli.compose",
+        "amparex_adapters.cli.config",
+        "amparex_adapters.cli.errors",
+        "amparex_adapters.cli.listing",
+        "amparex_adapters.cli.secrets",
+        "amparex_adapters.cli.shell",
+        "amparex_adapters.clock",
+        "amparex_adapters.clock.system",
+        "amparex_adapters.converters",
+        "amparex_adapters.converters.base",
+        "amparex_adapters.converters.bundle",
+        "amparex_adapters.converters.stored",
+        "amparex_adapters.delivery",
+        "amparex_adapters.delivery._common",
+        "amparex_adapters.delivery.folder",
+        "amparex_adapters.exports",
+        "amparex_adapters.exports._changes",
+        "amparex_adapters.exports.folder",
+        "amparex_adapters.masterdata",
+        "amparex_adapters.masterdata.bundle",
+        "amparex_adapters.masterdata.sql",
+        "amparex_adapters.processes",
+        "amparex_adapters.processes.local",
+        "amparex_adapters.registry",
+        "amparex_adapters.statistics",
+        "amparex_adapters.statistics.sql",
+        "amparex_adapters.storage",
+        "amparex_adapters.storage.sql",
+        "amparex_adapters.storage.sql.cards",
+        "amparex_adapters.storage.sql.core",
+        "amparex_adapters.storage.sql.deliveries",
+        "amparex_adapters.storage.sql.interfaces",
+        "amparex_adapters.storage.sql.operations",
+        "amparex_adapters.storage.sql.orders",
+        "amparex_adapters.storage.sql.schema",
+        "amparex_adapters.storage.sql.store",
+        "amparex_adapters.storage.sql.templates",
+        "amparex_adapters.storage.sql.uploads",
+        "amparex_adapters.storage.sqlite",
+        "amparex_core",
+        "amparex_core._version",
+        "amparex_core.domain",
+        "amparex_core.domain._lazy",
+        "amparex_core.domain.cards",
+        "amparex_core.domain.claims",
+        "amparex_core.domain.csvdialect",
+        "amparex_core.domain.deliveries",
+        "amparex_core.domain.errors",
+        "amparex_core.domain.errors._base",
+        "amparex_core.domain.errors._cards",
+        "amparex_core.domain.errors._configuration",
+        "amparex_core.domain.errors._infrastructure",
+        "amparex_core.domain.errors._ordering",
+        "amparex_core.domain.interfaces",
+        "amparex_core.domain.letters",
+        "amparex_core.domain.masterdata",
+        "amparex_core.domain.money",
+        "amparex_core.domain.operations",
+        "amparex_core.domain.orders",
+        "amparex_core.domain.outbox",
+        "amparex_core.domain.paging",
+        "amparex_core.domain.parcels",
+        "amparex_core.domain.periods",
+        "amparex_core.domain.secret",
+        "amparex_core.domain.statistics",
+        "amparex_core.domain.templates",
+        "amparex_core.domain.text",
+        "amparex_core.domain.uploads",
+        "amparex_core.ports",
+        "amparex_core.ports.clock",
+        "amparex_core.ports.delivery",
+        "amparex_core.ports.exports",
+        "amparex_core.ports.masterdata",
+        "amparex_core.ports.operations",
+        "amparex_core.ports.processes",
+        "amparex_core.ports.statistics",
+        "amparex_core.ports.storage",
+        "amparex_core.services",
+        "amparex_core.services._background",
+        "amparex_core.services.claims",
+        "amparex_core.services.dispatch",
+        "amparex_core.services.interfaces",
+        "amparex_core.services.loyalty_lab",
+        "amparex_core.services.outbox",
+        "amparex_core.services.progress",
+        "amparex_core.services.runlog",
+        "amparex_core.services.startup",
+    }
+)
+
+#: Libraries a no-op start never needs: rich draws tables and bars, the rest are peers.
+HEAVY = (
+    "rich",
+    "psycopg",
+    "psycopg_pool",
+    "paramiko",
+    "asyncssh",
+    "cryptography",
+    "pypdf",
+    "jinja2",
+    "segno",
+    "prometheus_client",
+    "smtplib",
+    "ssl",
+    "ftplib",
+    "asyncio",
+    "http.client",
+    "smartcard",
+    "nfc",
+)
+
+_LIST_MODULES = """
+import runpy, sys
+out, sys.argv = sys.argv[1], ["amparex", "--config", sys.argv[2], "startup"]
+try:
+    runpy.run_module("amparex_adapters.cli", run_name="__main__", alter_sys=True)
+except SystemExit as exit:
+    code = exit.code
+else:
+    code = 0
+with open(out, "w", encoding="utf-8") as file:
+    file.write("\\n".join(sorted(sys.modules)))
+sys.exit(code)
+"""
+
+
+def _noop_start_modules(folder: Path) -> tuple[set[str], str]:
+    config = noop_workstation(folder)
+    listing = folder / "modules.txt"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMPAREX_")}
+    done = subprocess.run(
+        [sys.executable, "-c", _LIST_MODULES, str(listing), str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # a well-configured workstation: not even a warning
+    return set(listing.read_text(encoding="utf-8").split()), done.stdout
+
+
+def test_LL6_a_noop_start_imports_only_what_it_uses(tmp_path: Path) -> None:
+    modules, stdout = _noop_start_modules(tmp_path)
+    assert "nothing new to upload" in stdout  # the start had nothing to do (LL6)
+    assert "exported" not in stdout
+    ours = {m for m in modules if m.split(".")[0] in ("amparex_core", "amparex_adapters")}
+    assert sorted(ours - ALLOWED) == []
+    loaded = {h for h in HEAVY if h in modules or any(m.startswith(h + ".") for m in modules)}
+    assert sorted(loaded) == []
+    # Only the group that runs: no other command group is imported.
+    groups = {m for m in ours if m.startswith("amparex_adapters.cli.commands.")}
+    assert groups <= {
+        "amparex_adapters.cli.commands.startup",
+        "amparex_adapters.cli.commands.outbox",
+    }
