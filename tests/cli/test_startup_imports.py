@@ -55,6 +55,7 @@ ALLOWED = frozenset(
         "amparex_adapters.exports",
         "amparex_adapters.exports._changes",
         "amparex_adapters.exports.folder",
+        "amparex_adapters.i18n",  # the language of the lines; no catalogue read in English
         "amparex_adapters.masterdata",
         "amparex_adapters.masterdata.bundle",
         "amparex_adapters.masterdata.sql",
