@@ -67,7 +67,9 @@ def extract_source(source: str) -> Iterator[tuple[int, str, str | tuple[str, ...
                 ids = [_string(arg) for arg in node.args[:count]]
                 if len(ids) == count and all(ids):
                     messages = tuple(i for i in ids if i)
-                    yield node.lineno, name or "", messages[0] if count == 1 else messages
+                    # Babel knows its own keywords only: said() reports as a help text does.
+                    funcname = "" if name == "said" else name or ""
+                    yield node.lineno, funcname, messages[0] if count == 1 else messages
             func = node.func
             if (
                 isinstance(func, ast.Attribute)

@@ -42,6 +42,7 @@ class Said(str):
     params: dict[str, Any]
 
     def __new__(cls, text: str, msgid: str, params: dict[str, Any]) -> Said:
+        """The said *text*, made from *msgid* with *params* (use :func:`said`)."""
         made = super().__new__(cls, text)
         made.msgid = msgid
         made.params = params

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
 
 import attrs
 
-from ..text import translated
+from amparex_core.domain.text import translated
 
 __all__ = ["AmparexError", "Lang", "error_class"]
 
