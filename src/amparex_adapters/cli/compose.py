@@ -489,7 +489,9 @@ class Composition:
         """
         spec = spec or self.config.reader.default
         check_reader_spec(
-            self.config.label, spec, shown=f"{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted"
+            self.config.label,
+            spec,
+            shown=_("{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted").format(spec=spec),
         )
         options = self.config.reader.options(spec)
         return self._closing(
