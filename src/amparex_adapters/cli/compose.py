@@ -488,11 +488,8 @@ class Composition:
             ExtraMissing: The reader's extra is not installed.
         """
         spec = spec or self.config.reader.default
-        check_reader_spec(
-            self.config.label,
-            spec,
-            shown=_("{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted").format(spec=spec),
-        )
+        shown = _("{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted").format(spec=spec)
+        check_reader_spec(self.config.label, spec, shown=shown)
         options = self.config.reader.options(spec)
         return self._closing(
             self._open(
