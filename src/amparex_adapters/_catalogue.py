@@ -2,7 +2,8 @@
 
 ``babel.cfg`` maps every module to :func:`extract`. It yields
 
-* the first argument of ``_()``, ``gettext()`` and ``N_()``, and both of ``ngettext()``;
+* the first argument of ``_()``, ``gettext()``, ``N_()`` and the library's ``said()``
+  (:func:`amparex_core.domain.text.said`), and both of ``ngettext()``;
 * the message of a log record at WARNING or above (``logger.warning("... %s", x)``, also
   ``error``, ``exception``, ``critical`` on a name ``logger``/``log``/``_log``): the command
   shows those on stderr, translated (``amparex_adapters.cli.shell.configure_logging``);
@@ -24,7 +25,7 @@ from typing import IO, Any
 
 __all__ = ["HELP_KEYWORDS", "LOG_METHODS", "MARKS", "extract", "extract_source"]
 
-MARKS = {"_": 1, "gettext": 1, "N_": 1, "ngettext": 2}
+MARKS = {"_": 1, "gettext": 1, "N_": 1, "said": 1, "ngettext": 2}
 """Function names that mark a message id, and how many leading arguments are ids."""
 
 HELP_KEYWORDS = ("help", "short_help", "epilog")
@@ -66,7 +67,9 @@ def extract_source(source: str) -> Iterator[tuple[int, str, str | tuple[str, ...
                 ids = [_string(arg) for arg in node.args[:count]]
                 if len(ids) == count and all(ids):
                     messages = tuple(i for i in ids if i)
-                    yield node.lineno, name or "", messages[0] if count == 1 else messages
+                    # Babel knows its own keywords only: said() reports as a help text does.
+                    funcname = "" if name == "said" else name or ""
+                    yield node.lineno, funcname, messages[0] if count == 1 else messages
             func = node.func
             if (
                 isinstance(func, ast.Attribute)

@@ -12,7 +12,9 @@ checkout); no compiled file is kept in the repository. How to add, extract, tran
 compile a message: ``docs/contributing.md``.
 
 Markers the extraction knows (``babel.cfg``): ``_()``, ``gettext()``, ``ngettext()`` and
-``N_()`` (a no-op mark for a text translated later, such as a reason's template), and in
+``N_()`` (a no-op mark for a text translated later, such as a reason's template), the
+library's ``said()`` (a reason built in :mod:`amparex_core`, translated when the error's
+message is given in German: :func:`set_language` installs the translator), and in
 the command's modules also every click ``help=`` / ``short_help=`` / ``epilog=`` text and
 the docstring of every click command (their help), and the messages of log records at
 WARNING and above (the command shows them), see :mod:`amparex_adapters._catalogue`.
@@ -87,7 +89,21 @@ def set_language(lang: str) -> str:
     global _active  # noqa: PLW0603 - one language per run of the command
     previous = _active
     _active = lang if lang in LANGUAGES else "en"
+    if _active != "en":
+        _install_translator()
     return previous
+
+
+def _translate(lang: str, message: str) -> str:
+    """The library's translator (:func:`amparex_core.domain.text.set_translator`)."""
+    return _catalogue(lang).gettext(message) if lang in LANGUAGES and lang != "en" else message
+
+
+def _install_translator() -> None:
+    """Let the library's said texts (reasons, holders) speak our catalogues; reads no file."""
+    from amparex_core.domain.text import set_translator
+
+    set_translator(_translate)
 
 
 def language() -> str:
@@ -106,9 +122,19 @@ def _catalogue(lang: str) -> _gettext_module.NullTranslations:
 
 
 def gettext(message: str) -> str:
-    """*message* in the active language (itself in English or when not translated)."""
+    """*message* in the active language (itself in English or when not translated).
+
+    A said text of the library (:func:`amparex_core.domain.text.said`) is translated by
+    its message id and filled with its parameters.
+    """
     if _active == "en" or not message:
         return message
+    if type(message) is not str:
+        from amparex_core.domain.text import Said, translated
+
+        if isinstance(message, Said):
+            _install_translator()
+            return str(translated(message, _active))
     return _catalogue(_active).gettext(message)
 
 

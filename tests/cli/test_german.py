@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -274,3 +275,46 @@ def test_LL4_a_reason_built_by_an_adapter_is_german(chain: Chain) -> None:
     assert_german(result.stderr)
     english = chain.sub("startup")
     assert error_line(english.stderr).endswith("cannot be used: it does not exist.")
+
+
+def test_CR5_a_reason_built_in_the_core_is_german(chain: Chain) -> None:
+    """The reason comes from amparex_core (a said text); the command's catalogue says it."""
+    german = chain.sub("--lang", "de", "cards", "identify", "04A22B9")
+    assert german.returncode == 1
+    assert error_line(german.stderr) == (
+        "amparex: error [card.uid_invalid]: '04A22B9' ist keine Karten-UID (hex): "
+        "keine gerade Anzahl Hex-Ziffern."
+    )
+    assert_german(german.stderr)
+    english = chain.sub("cards", "identify", "04A22B9")
+    assert english.returncode == 1
+    assert english.stderr == (
+        "amparex: error [card.uid_invalid]: '04A22B9' is not a card UID (hex): "
+        "not an even number of hex digits.\n"
+    )
+
+
+def test_OP2_the_problems_of_status_are_german(chain: Chain) -> None:
+    """The problem lines are said texts of the core; --json keeps them English."""
+    add_loyalty_lab(chain)
+    with chain.config.open("a", encoding="utf-8") as config:
+        config.write("\n[status]\nupload_failing_after = 0\n")
+    shutil.rmtree(chain.server)
+    chain.server.write_text("not a folder", encoding="utf-8")
+    assert chain.run("startup").exit_code == 1
+    assert chain.run("outbox", "upload").exit_code == 1
+    german = chain.sub("--lang", "de", "status")
+    assert german.returncode == 3, german.stderr
+    problems = [line for line in german.stderr.splitlines() if line.startswith("Problem: ")]
+    assert len(problems) == 4, german.stderr
+    assert all(
+        re.fullmatch(
+            r"Problem: KASSE-1: Upload von \S+ schlägt fehl \(delivery\.failed\) seit \S+", p
+        )
+        for p in problems
+    ), problems
+    assert_german("\n".join(problems))
+    as_json = json.loads(chain.sub("--lang", "de", "status", "--json").stdout)
+    assert all(" upload of " in p["text"] for p in as_json["problems"])
+    english = chain.sub("status")
+    assert "problem: KASSE-1: upload of " in english.stderr

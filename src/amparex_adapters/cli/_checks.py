@@ -200,7 +200,8 @@ def check_reader_spec(label: str, spec: str, *, shown: str | None = None) -> Non
         raise ConfigInvalid(
             path=label,
             key="reader.default",
-            reason=shown or "pcsc, pcsc:NAME, nfc:PATH, scripted or another installed KIND[:ARG]",
+            reason=shown
+            or _("pcsc, pcsc:NAME, nfc:PATH, scripted or another installed KIND[:ARG]"),
         )
 
 

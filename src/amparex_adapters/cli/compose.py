@@ -474,9 +474,8 @@ class Composition:
         from amparex_adapters.readers import open_reader
 
         spec = spec or self.config.reader.default
-        check_reader_spec(
-            self.config.label, spec, shown=f"{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted"
-        )
+        shown = _("{spec!r} is not pcsc, pcsc:NAME, nfc:PATH or scripted").format(spec=spec)
+        check_reader_spec(self.config.label, spec, shown=shown)
         options = self.config.reader.options(spec)
         return self._closing(
             self._open(

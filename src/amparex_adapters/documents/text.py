@@ -14,6 +14,7 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import DocumentTemplateInvalid
 from amparex_core.domain.masterdata import DocumentKind, DocumentTemplate
 from amparex_core.ports.documents import DocumentPart
@@ -29,7 +30,7 @@ def _fields(template: DocumentTemplate) -> tuple[str, set[str]]:
         text = template.content.decode("utf-8")
     except UnicodeDecodeError:
         raise DocumentTemplateInvalid(
-            document_id=template.id, field="-", reason="the content is not UTF-8 text"
+            document_id=template.id, field="-", reason=_("the content is not UTF-8 text")
         ) from None
     try:
         parsed = [
@@ -44,12 +45,12 @@ def _fields(template: DocumentTemplate) -> tuple[str, set[str]]:
             raise DocumentTemplateInvalid(
                 document_id=template.id,
                 field=name,
-                reason="placeholders are plain names with a width below 1000",
+                reason=_("placeholders are plain names with a width below 1000"),
             )
     names = {name for name, _ in parsed}
     if "" in names:
         raise DocumentTemplateInvalid(
-            document_id=template.id, field="{}", reason="placeholders must be named"
+            document_id=template.id, field="{}", reason=_("placeholders must be named")
         )
     return text, names
 
@@ -64,7 +65,7 @@ def fill_text(template: DocumentTemplate, context: Mapping[str, str]) -> str:
     unknown = sorted(names - set(context))
     if unknown:
         raise DocumentTemplateInvalid(
-            document_id=template.id, field=unknown[0], reason="no such field in the context"
+            document_id=template.id, field=unknown[0], reason=_("no such field in the context")
         )
     try:
         return text.format_map(dict(context))
@@ -84,11 +85,11 @@ class TextPdfRenderer:
 
     def validate(self, template: DocumentTemplate, fields: frozenset[str]) -> None:
         """See :meth:`~amparex_core.ports.documents.DocumentRenderer.validate`."""
-        _, names = _fields(template)
+        _parsed, names = _fields(template)
         unknown = sorted(names - fields)
         if unknown:
             raise DocumentTemplateInvalid(
-                document_id=template.id, field=unknown[0], reason="no such field in the context"
+                document_id=template.id, field=unknown[0], reason=_("no such field in the context")
             )
 
     def render(self, parts: Sequence[DocumentPart]) -> bytes:

@@ -37,6 +37,7 @@ from types import ModuleType, TracebackType
 from typing import Any, Final
 
 from amparex_adapters._extras import require
+from amparex_adapters.i18n import _
 from amparex_core.domain.cards import CardPresentation, CardTechnology, UidForm
 from amparex_core.domain.errors import (
     CardUnreadable,
@@ -150,13 +151,13 @@ class NfcReader:
                 self._clf = nfc.ContactlessFrontend(self.path)
             except OSError as exc:
                 reason = (
-                    "no NFC device found at this path"
+                    _("no NFC device found at this path")
                     if exc.errno == errno.ENODEV
                     else (exc.strerror or str(exc))
                 )
                 raise ReaderUnavailable(reader=self.name, reason=reason) from exc
             except (ValueError, AssertionError) as exc:  # nfcpy's answer to a bad path
-                raise ReaderUnavailable(reader=self.name, reason="invalid device path") from exc
+                raise ReaderUnavailable(reader=self.name, reason=_("invalid device path")) from exc
             if self._lost:
                 self._lost = False
                 logger.info("%s: the NFC device is open again", self.name)
@@ -183,7 +184,7 @@ class NfcReader:
                 self.close()
                 self._lost = True
                 raise ReaderUnavailable(
-                    reader=self.name, reason=exc.strerror or "the NFC device stopped answering"
+                    reader=self.name, reason=exc.strerror or _("the NFC device stopped answering")
                 ) from exc
             if tag is not None:
                 return tag
@@ -230,7 +231,8 @@ class NfcReader:
             # a well-framed record whose fields it cannot hold (a media type that is no
             # MIME type, say).
             raise CardUnreadable(
-                reader=self.name, reason=f"its NDEF message is malformed ({exc})"
+                reader=self.name,
+                reason=_("its NDEF message is malformed ({problem})").format(problem=exc),
             ) from exc
         return card_number_from_records(records)
 
@@ -261,22 +263,24 @@ class NfcReader:
         nfc = _nfc()
         ndef = self._ndef(tag)
         if ndef is None:
-            raise CardWriteFailed(card_number=card_number, reason="the tag is not NDEF formatted")
+            raise CardWriteFailed(
+                card_number=card_number, reason=_("the tag is not NDEF formatted")
+            )
         if not ndef.is_writeable:
-            raise CardWriteFailed(card_number=card_number, reason="the tag is read-only")
+            raise CardWriteFailed(card_number=card_number, reason=_("the tag is read-only"))
         try:
             ndef.records = records
             read_back = self._ndef(tag, fresh=True)
         except (nfc.tag.TagCommandError, nfc.clf.CommunicationError) as exc:
             raise CardWriteFailed(
                 card_number=card_number,
-                reason="the tag was removed while writing; present it again",
+                reason=_("the tag was removed while writing; present it again"),
             ) from exc
         except ValueError as exc:  # larger than the tag's capacity
             raise CardWriteFailed(card_number=card_number, reason=str(exc)) from exc
         if read_back is None:
             raise CardWriteFailed(
-                card_number=card_number, reason="the tag could not be read back after writing"
+                card_number=card_number, reason=_("the tag could not be read back after writing")
             )
         return list(read_back.records)
 
@@ -297,11 +301,16 @@ class NfcReader:
             raise CardWriteFailed(card_number=card_number, reason=str(exc)) from exc
         tag = self._sense(timeout)
         if tag is None:
-            raise CardWriteFailed(card_number=card_number, reason="no card was presented in time")
+            raise CardWriteFailed(
+                card_number=card_number, reason=_("no card was presented in time")
+            )
         number = card_number_from_records(self._write(tag, [record], card_number))
         if number != card_number:
             raise CardWriteFailed(
-                card_number=card_number, reason=f"the tag reads back {number or 'no number'}"
+                card_number=card_number,
+                reason=_("the tag reads back {number}").format(number=number)
+                if number
+                else _("the tag reads back no number"),
             )
         return self._presentation(tag, number)
 
@@ -315,15 +324,17 @@ class NfcReader:
         """
         tag = self._sense(timeout)
         if tag is None:
-            raise CardWriteFailed(card_number="-", reason="no card was presented in time")
+            raise CardWriteFailed(card_number="-", reason=_("no card was presented in time"))
         nfc = _nfc()
         try:
             previous = self._read_number(tag) or "-"
         except (nfc.tag.TagCommandError, nfc.clf.CommunicationError) as exc:
-            raise CardWriteFailed(card_number="-", reason="the tag left the field") from exc
+            raise CardWriteFailed(card_number="-", reason=_("the tag left the field")) from exc
         except CardUnreadable:
             previous = "-"  # a malformed message is overwritten like any other
         empty = _ndef().Record()
         if self._write(tag, [empty], previous) != [empty]:
-            raise CardWriteFailed(card_number=previous, reason="the tag does not read back empty")
+            raise CardWriteFailed(
+                card_number=previous, reason=_("the tag does not read back empty")
+            )
         return self._presentation(tag, None)

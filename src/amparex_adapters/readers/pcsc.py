@@ -55,6 +55,7 @@ from types import ModuleType, TracebackType
 from typing import Any, Final
 
 from amparex_adapters._extras import require
+from amparex_adapters.i18n import _
 from amparex_core.domain.cards import CardPresentation, CardTechnology, UidForm
 from amparex_core.domain.errors import (
     AmparexError,
@@ -232,7 +233,9 @@ class _Session:
 
     def select(self, file_id: int) -> int:
         """SELECT the EF *file_id* (no FCI returned); the status word."""
-        _, sw = self.transmit(bytes([0x00, 0xA4, 0x00, 0x0C, 0x02]) + file_id.to_bytes(2, "big"))
+        _data, sw = self.transmit(
+            bytes([0x00, 0xA4, 0x00, 0x0C, 0x02]) + file_id.to_bytes(2, "big")
+        )
         return sw
 
     def read_binary(self, offset: int, length: int) -> tuple[bytes, int]:
@@ -241,7 +244,7 @@ class _Session:
 
     def update_binary(self, offset: int, data: bytes) -> int:
         """UPDATE BINARY *data* at *offset* of the selected EF; the status word."""
-        _, sw = self.transmit(
+        _data, sw = self.transmit(
             bytes([0x00, 0xD6, offset >> 8 & 0x7F, offset & 0xFF, len(data)]) + data
         )
         return sw
@@ -257,13 +260,13 @@ def _card_error(scard: ModuleType, result: int, reader: str) -> AmparexError:
     if result in removed:
         return CardRemoved(reader=reader)
     if result in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
-        return ReaderUnavailable(reader=reader, reason="the PC/SC service (pcscd) stopped")
+        return ReaderUnavailable(reader=reader, reason=_("the PC/SC service (pcscd) stopped"))
     if result == scard.SCARD_E_SHARING_VIOLATION:
         return ReaderUnavailable(
-            reader=reader, reason="another application holds the card (sharing violation)"
+            reader=reader, reason=_("another application holds the card (sharing violation)")
         )
     if result in (scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE):
-        return ReaderUnavailable(reader=reader, reason="the reader was disconnected")
+        return ReaderUnavailable(reader=reader, reason=_("the reader was disconnected"))
     return CardUnreadable(reader=reader, reason=_error_text(scard, result))
 
 
@@ -322,8 +325,9 @@ class PcscReader:
             if result != scard.SCARD_S_SUCCESS:
                 raise ReaderUnavailable(
                     reader=self.name,
-                    reason="the PC/SC service (pcscd) is not running: "
-                    + _error_text(scard, result),
+                    reason=_("the PC/SC service (pcscd) is not running: {problem}").format(
+                        problem=_error_text(scard, result)
+                    ),
                 )
             self._context = context
             if self._dropped:
@@ -349,11 +353,11 @@ class PcscReader:
         scard = _scard()
         self._forget_context(result)
         if result in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
-            reason = "the PC/SC service (pcscd) is not running"
+            reason = _("the PC/SC service (pcscd) is not running")
         elif result == scard.SCARD_E_NO_READERS_AVAILABLE:
-            reason = "no card reader is connected"
+            reason = _("no card reader is connected")
         elif result in (scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE):
-            reason = "the reader was disconnected"
+            reason = _("the reader was disconnected")
         else:
             reason = _error_text(scard, result)
         return ReaderUnavailable(reader=self.name, reason=reason)
@@ -375,7 +379,7 @@ class PcscReader:
     def _reader(self) -> str:
         names = self.readers()
         if not names:
-            raise ReaderUnavailable(reader=self.name, reason="no card reader is connected")
+            raise ReaderUnavailable(reader=self.name, reason=_("no card reader is connected"))
         if self._wanted is None:
             chosen = names[0]
         else:
@@ -383,7 +387,9 @@ class PcscReader:
             if not matches:
                 raise ReaderUnavailable(
                     reader=self.name,
-                    reason="no connected reader matches; connected: " + ", ".join(names),
+                    reason=_("no connected reader matches; connected: {names}").format(
+                        names=", ".join(names)
+                    ),
                 )
             chosen = matches[0]
         self.name = chosen
@@ -403,7 +409,7 @@ class PcscReader:
                 raise self._unavailable(result)
             event = states[0][1]
             if event & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
-                raise ReaderUnavailable(reader=reader, reason="the reader was disconnected")
+                raise ReaderUnavailable(reader=reader, reason=_("the reader was disconnected"))
             if event & scard.SCARD_STATE_PRESENT and not event & scard.SCARD_STATE_MUTE:
                 return True
             remaining_ms = int((deadline - time.monotonic()) * 1000)
@@ -451,13 +457,13 @@ class PcscReader:
         if contactless:
             raise CardUnreadable(
                 reader=session.reader,
-                reason=f"the reader answered {sw:04X} to GET DATA (UID)",
+                reason=_("the reader answered {status:04X} to GET DATA (UID)").format(status=sw),
             )
         serial = self._read_gdo_serial(session)
         if serial is None:
             raise CardUnreadable(
                 reader=session.reader,
-                reason="the contact card has no serial number (EF.GDO tag 5A)",
+                reason=_("the contact card has no serial number (EF.GDO tag 5A)"),
             )
         return CardTechnology.CONTACT, serial, atr
 
@@ -525,7 +531,7 @@ class PcscReader:
         session = self._connect(reader)
         try:
             technology, uid, atr = self._identity(session)
-            number, _ = self._read_card_number(session)
+            number, _file = self._read_card_number(session)
             return self._present(session, technology, uid, atr, number)
         finally:
             self._disconnect(session)
@@ -535,12 +541,14 @@ class PcscReader:
     def _session_for_writing(self, card_number: str, timeout: float) -> _Session:
         reader = self._reader()
         if not self._wait_present(reader, timeout):
-            raise CardWriteFailed(card_number=card_number, reason="no card was presented in time")
+            raise CardWriteFailed(
+                card_number=card_number, reason=_("no card was presented in time")
+            )
         try:
             return self._connect(reader)
         except CardRemoved as exc:
             raise CardWriteFailed(
-                card_number=card_number, reason="the card was removed before writing"
+                card_number=card_number, reason=_("the card was removed before writing")
             ) from exc
 
     def _update(self, session: _Session, card_number: str, offset: int, data: bytes) -> None:
@@ -548,7 +556,7 @@ class PcscReader:
         if sw != _SW_OK:
             raise CardWriteFailed(
                 card_number=card_number,
-                reason=f"the card answered {sw:04X} to UPDATE BINARY",
+                reason=_("the card answered {status:04X} to UPDATE BINARY").format(status=sw),
             )
 
     def write_card_number(self, card_number: str, timeout: float) -> CardPresentation:
@@ -575,21 +583,25 @@ class PcscReader:
             if session.select(self.card_number_file) != _SW_OK:
                 raise CardWriteFailed(
                     card_number=card_number,
-                    reason=f"the card has no card-number file {self.card_number_file:04X}",
+                    reason=_("the card has no card-number file {file:04X}").format(
+                        file=self.card_number_file
+                    ),
                 )
             for offset, data in plan:
                 self._update(session, card_number, offset, data)
-            number, _ = self._read_card_number(session)
+            number, _file = self._read_card_number(session)
             if number != card_number:
                 raise CardWriteFailed(
                     card_number=card_number,
-                    reason=f"the card reads back {number or 'no card number'}",
+                    reason=_("the card reads back {number}").format(number=number)
+                    if number
+                    else _("the card reads back no card number"),
                 )
             return self._present(session, technology, uid, atr, number)
         except CardRemoved as exc:
             raise CardWriteFailed(
                 card_number=card_number,
-                reason="the card was removed while writing; present it again",
+                reason=_("the card was removed while writing; present it again"),
             ) from exc
         except CardUnreadable as exc:
             raise CardWriteFailed(card_number=card_number, reason=exc.reason) from exc
@@ -616,19 +628,23 @@ class PcscReader:
             if not has_file:
                 raise CardWriteFailed(
                     card_number=previous,
-                    reason=f"the card has no card-number file {self.card_number_file:04X}",
+                    reason=_("the card has no card-number file {file:04X}").format(
+                        file=self.card_number_file
+                    ),
                 )
             self._update(session, previous, 0, b"\x00")
             if number is not None:
                 self._update(session, previous, 1, bytes(len(number)))
-            number, _ = self._read_card_number(session)
+            number, _file = self._read_card_number(session)
             if number is not None:
-                raise CardWriteFailed(card_number=previous, reason="the card still reads a number")
+                raise CardWriteFailed(
+                    card_number=previous, reason=_("the card still reads a number")
+                )
             return self._present(session, technology, uid, atr, None)
         except CardRemoved as exc:
             raise CardWriteFailed(
                 card_number=previous,
-                reason="the card was removed while writing; present it again",
+                reason=_("the card was removed while writing; present it again"),
             ) from exc
         except CardUnreadable as exc:
             raise CardWriteFailed(card_number=previous, reason=exc.reason) from exc

@@ -6,6 +6,7 @@ import threading
 
 import attrs
 
+from amparex_adapters.i18n import _
 from amparex_core.domain.cards import CardPresentation, CardTechnology, CardUid, UidForm
 from amparex_core.domain.errors import CardWriteFailed, ReaderUnavailable
 
@@ -65,7 +66,7 @@ class ScriptedReader:
 
     def _wait(self, timeout: float) -> VirtualCard | None:
         if not self.connected:
-            raise ReaderUnavailable(reader=self.name, reason="the reader is disconnected")
+            raise ReaderUnavailable(reader=self.name, reason=_("the reader is disconnected"))
         with self._changed:
             self._changed.wait_for(lambda: self._card is not None, timeout=max(timeout, 0))
             return self._card
@@ -89,31 +90,31 @@ class ScriptedReader:
         """See :meth:`~amparex_core.ports.readers.CardWriter.write_card_number`."""
         card = self._wait(timeout)
         if card is None:
-            raise CardWriteFailed(card_number=card_number, reason="no card was presented")
+            raise CardWriteFailed(card_number=card_number, reason=_("no card was presented"))
         if not card.writable:
-            raise CardWriteFailed(card_number=card_number, reason="the card is not writable")
+            raise CardWriteFailed(card_number=card_number, reason=_("the card is not writable"))
         if self._tear:
             self._tear = False
             card.stored = card_number[: len(card_number) // 2]
             card.torn = True
             self.remove()
             raise CardWriteFailed(
-                card_number=card_number, reason="the card was removed while writing"
+                card_number=card_number, reason=_("the card was removed while writing")
             )
         card.stored = card_number
         card.torn = False
         read_back = self._presentation(card)
         if read_back.card_number != card_number:  # pragma: no cover - defensive
-            raise CardWriteFailed(card_number=card_number, reason="read-back differs")
+            raise CardWriteFailed(card_number=card_number, reason=_("read-back differs"))
         return read_back
 
     def erase_card_number(self, timeout: float) -> CardPresentation:
         """See :meth:`~amparex_core.ports.readers.CardWriter.erase_card_number`."""
         card = self._wait(timeout)
         if card is None:
-            raise CardWriteFailed(card_number="-", reason="no card was presented")
+            raise CardWriteFailed(card_number="-", reason=_("no card was presented"))
         if not card.writable:
-            raise CardWriteFailed(card_number="-", reason="the card is not writable")
+            raise CardWriteFailed(card_number="-", reason=_("the card is not writable"))
         card.stored = None
         card.torn = False
         return self._presentation(card)

@@ -46,6 +46,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any, Protocol
 
 from amparex_adapters._extras import require
+from amparex_adapters.i18n import _
 from amparex_core.domain.errors import StatisticFailed
 from amparex_core.domain.masterdata import StatisticTemplate
 from amparex_core.ports.statistics import StatisticResult
@@ -196,7 +197,8 @@ class SqlStatisticSource:
             connection = self._connect()
         except Exception as exc:
             raise StatisticFailed(
-                template_id=template.id, reason=f"no database connection ({_reason(exc)})"
+                template_id=template.id,
+                reason=_("no database connection ({problem})").format(problem=_reason(exc)),
             ) from exc
         errors = _driver_errors(connection)
         with ExitStack() as stack:
@@ -207,7 +209,8 @@ class SqlStatisticSource:
                     stack.callback(connection.set_authorizer, None)  # type: ignore[attr-defined]
             except errors as exc:
                 raise StatisticFailed(
-                    template_id=template.id, reason=f"no database connection ({_reason(exc)})"
+                    template_id=template.id,
+                    reason=_("no database connection ({problem})").format(problem=_reason(exc)),
                 ) from exc
             try:
                 cursor = self._execute(stack, connection, template.query)
@@ -215,7 +218,9 @@ class SqlStatisticSource:
             except errors as exc:
                 raise StatisticFailed(template_id=template.id, reason=_reason(exc)) from exc
             if description is None:
-                raise StatisticFailed(template_id=template.id, reason="the query returns no rows")
+                raise StatisticFailed(
+                    template_id=template.id, reason=_("the query returns no rows")
+                )
             columns = tuple(str(d[0]) for d in description)
             rows = itertools.chain.from_iterable(self._batches(cursor, template, errors))
             yield StatisticResult(columns=columns, rows=rows)

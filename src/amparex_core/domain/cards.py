@@ -23,6 +23,7 @@ import attrs
 from .errors import CardNumberInvalid, CardTypeMismatch, CardUidInvalid
 from .masterdata import HolderKind
 from .templates import CardKind, CardType
+from .text import said
 
 __all__ = [
     "CardNumberFormat",
@@ -85,7 +86,7 @@ class CardUid:
     def __attrs_post_init__(self) -> None:
         if not 1 <= len(self.value) <= _MAX_UID_BYTES:
             raise CardUidInvalid(
-                text=self.value.hex(), form=UidForm.HEX.value, reason="1 to 16 bytes"
+                text=self.value.hex(), form=UidForm.HEX.value, reason=said("1 to 16 bytes")
             )
 
     @classmethod
@@ -97,24 +98,28 @@ class CardUid:
         """
         compact = _SEPARATORS.sub("", text.strip())
         if not compact:
-            raise CardUidInvalid(text=text, form=form.value, reason="empty")
+            raise CardUidInvalid(text=text, form=form.value, reason=said("empty"))
         if form in (UidForm.HEX, UidForm.HEX_REVERSED):
             if len(compact) % 2 or any(c not in string.hexdigits for c in compact):
                 raise CardUidInvalid(
-                    text=text, form=form.value, reason="not an even number of hex digits"
+                    text=text, form=form.value, reason=said("not an even number of hex digits")
                 )
             raw = bytes.fromhex(compact)
         else:
             if not compact.isdigit() or not compact.isascii():
-                raise CardUidInvalid(text=text, form=form.value, reason="not a decimal number")
+                raise CardUidInvalid(
+                    text=text, form=form.value, reason=said("not a decimal number")
+                )
             digits = compact.lstrip("0") or "0"
             if len(digits) > _MAX_UID_DECIMAL_DIGITS:  # also keeps int() from a huge text
-                raise CardUidInvalid(text=text, form=form.value, reason="longer than 16 bytes")
+                raise CardUidInvalid(
+                    text=text, form=form.value, reason=said("longer than 16 bytes")
+                )
             raw = _decimal_to_bytes(int(digits))
         if form in (UidForm.HEX_REVERSED, UidForm.DECIMAL_REVERSED):
             raw = bytes(reversed(raw))
         if len(raw) > _MAX_UID_BYTES:
-            raise CardUidInvalid(text=text, form=form.value, reason="longer than 16 bytes")
+            raise CardUidInvalid(text=text, form=form.value, reason=said("longer than 16 bytes"))
         return cls(raw)
 
     @property
@@ -248,11 +253,15 @@ class CardNumberFormat:
         """
         compact = "".join(number.split())
         if len(compact) != self.length or not compact.isdigit() or not compact.isascii():
-            raise CardNumberInvalid(number=number, reason=f"{self.length} digits expected")
+            raise CardNumberInvalid(
+                number=number, reason=said("{length} digits expected", length=self.length)
+            )
         if not compact.startswith(self.prefix):
-            raise CardNumberInvalid(number=number, reason=f"prefix {self.prefix} expected")
+            raise CardNumberInvalid(
+                number=number, reason=said("prefix {prefix} expected", prefix=self.prefix)
+            )
         if not luhn_valid(compact):
-            raise CardNumberInvalid(number=number, reason="the check digit is wrong")
+            raise CardNumberInvalid(number=number, reason=said("the check digit is wrong"))
         return compact
 
 

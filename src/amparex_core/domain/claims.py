@@ -36,6 +36,8 @@ import enum
 
 import attrs
 
+from .text import said
+
 __all__ = [
     "DEFAULT_LEASE",
     "Holder",
@@ -84,8 +86,13 @@ class Holder:
         'Zentrale on srv-2, pid 7'
         """
         same = not self.host or self.host.casefold() == self.name.casefold()
-        where = self.name if same else f"{self.name} on {self.host}"
-        return f"{where}, pid {self.pid}" if self.pid else where
+        if same:
+            return (
+                said("{name}, pid {pid}", name=self.name, pid=self.pid) if self.pid else self.name
+            )
+        if self.pid:
+            return said("{name} on {host}, pid {pid}", name=self.name, host=self.host, pid=self.pid)
+        return said("{name} on {host}", name=self.name, host=self.host)
 
     def same_process_table(self, other: Holder) -> bool:
         """Whether *other*'s pid can be looked up where this holder runs (same host and table)."""
@@ -106,14 +113,14 @@ class Takeover(enum.Enum):
 
 def describe_holder(holder: Holder | None) -> str:
     """*holder* for people (:meth:`Holder.describe`); a claim of 0.1.0 has none."""
-    return "an unnamed holder" if holder is None else holder.describe()
+    return said("an unnamed holder") if holder is None else holder.describe()
 
 
 def takeover_reason(reason: Takeover | None) -> str:
     """Why a claim was taken over, for a log line."""
     if reason is Takeover.HOLDER_DEAD:
-        return "its process is gone"
-    return "its lease ran out"
+        return said("its process is gone")
+    return said("its lease ran out")
 
 
 def takeover(

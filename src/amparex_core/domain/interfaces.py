@@ -32,7 +32,7 @@ from .errors import (
 )
 from .secret import Secret, SecretRef
 from .statistics import StatisticExport, StatisticKind
-from .text import name_key
+from .text import name_key, said
 
 __all__ = [
     "DEFAULT_FILE_PATTERN",
@@ -177,15 +177,15 @@ def _pattern_fields(pattern: str, depth: int = 0) -> set[str]:
 def _name_problem(name: str) -> str | None:
     """Why *name* is not a plain file name on POSIX and Windows, or ``None``."""
     if not name or name != name.strip() or name.endswith("."):
-        return "empty, or white space or a dot at an end"
+        return said("empty, or white space or a dot at an end")
     if name.startswith("."):
-        return "a leading dot"
+        return said("a leading dot")
     if _FORBIDDEN_IN_NAMES & set(name) or any(ord(c) < 32 for c in name):
-        return "a character file names cannot hold"
+        return said("a character file names cannot hold")
     if name.split(".", maxsplit=1)[0].rstrip().upper() in _WINDOWS_DEVICES:
-        return "a reserved device name"
+        return said("a reserved device name")
     if len(name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
-        return f"longer than {_MAX_NAME_BYTES} bytes"
+        return said("longer than {count} bytes", count=_MAX_NAME_BYTES)
     return None
 
 
@@ -221,14 +221,16 @@ def _check_pattern(
     unknown = fields - _PATTERN_FIELDS
     if unknown:
         raise FilePatternInvalid(
-            pattern=pattern, reason=f"unknown placeholder {sorted(unknown)[0]!r}"
+            pattern=pattern, reason=said("unknown placeholder {name!r}", name=sorted(unknown)[0])
         )
     if not fields & {"statistic", "statistik"}:
-        raise FilePatternInvalid(pattern=pattern, reason="{statistic} is required")
+        raise FilePatternInvalid(pattern=pattern, reason=said("{{statistic}} is required"))
     if fixed and "date" in fields:
-        raise FilePatternInvalid(pattern=pattern, reason="a fixed file name holds no {date}")
+        raise FilePatternInvalid(
+            pattern=pattern, reason=said("a fixed file name holds no {{date}}")
+        )
     if not fixed and "date" not in fields:
-        raise FilePatternInvalid(pattern=pattern, reason="{date} is required")
+        raise FilePatternInvalid(pattern=pattern, reason=said("{{date}} is required"))
     days = _SAMPLE_DAYS[:1] if fixed else _SAMPLE_DAYS
     try:
         names = {
@@ -238,18 +240,30 @@ def _check_pattern(
         }
     except (ValueError, LookupError, AttributeError, TypeError) as exc:
         raise FilePatternInvalid(
-            pattern=pattern, reason=f"it cannot be filled in ({type(exc).__name__}: {exc})"
+            pattern=pattern,
+            reason=said(
+                "it cannot be filled in ({error}: {problem})",
+                error=type(exc).__name__,
+                problem=str(exc),
+            ),
         ) from None
     for name in sorted(names):
         problem = _name_problem(name)
         if problem is not None:
             raise FilePatternInvalid(
-                pattern=pattern, reason=f"it makes no plain file name: {name!r} has {problem}"
+                pattern=pattern,
+                reason=said(
+                    "it makes no plain file name: {name!r} has {problem}",
+                    name=name,
+                    problem=problem,
+                ),
             )
     if len(names) != len(StatisticKind) * len(days):
-        reason = "statistic" if fixed else "statistic and day"
         raise FilePatternInvalid(
-            pattern=pattern, reason=f"it does not make a different name for every {reason}"
+            pattern=pattern,
+            reason=said("it does not make a different name for every statistic")
+            if fixed
+            else said("it does not make a different name for every statistic and day"),
         )
 
 
@@ -340,7 +354,7 @@ class LoyaltyLabSettings:
         if not self.customer_number:
             raise CustomerNumberRequired()
         if not is_export_directory(self.directory):
-            raise ExportDirectoryInvalid(directory=self.directory, reason="not a folder path")
+            raise ExportDirectoryInvalid(directory=self.directory, reason=said("not a folder path"))
         _check_pattern(self.file_pattern, self.customer_number, fixed=self.fixed_names)
 
     def file_name(

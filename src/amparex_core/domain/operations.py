@@ -33,6 +33,8 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from .text import said
+
 __all__ = [
     "DEFAULT_RETENTION",
     "WORKSTATION_KINDS",
@@ -220,17 +222,35 @@ class Problem:
         return f"{self.kind.value}:{self.place}:{self.subject}"
 
     def text(self) -> str:
-        """One English line, without secrets (names, codes and times only)."""
-        since = self.since.isoformat(timespec="minutes")
-        what = {
-            ProblemKind.UPLOAD_FAILING: f"upload of {self.subject} failing ({self.code})",
-            ProblemKind.EXPORT_FAILING: f"export of {self.subject} failing ({self.code})",
-            ProblemKind.BATCH_UNDELIVERED: f"{self.subject} undelivered",
-            ProblemKind.WORKSTATION_SILENT: "no program start",
-            ProblemKind.SERVER_SILENT: "no server tick",
-            ProblemKind.CHANGED_AFTER_UPLOAD: f"{self.subject} changed after its upload",
-        }[self.kind]
-        return f"{self.place}: {what} since {since}"
+        """One English line, without secrets (names, codes and times only).
+
+        A said text (:func:`~amparex_core.domain.text.said`): the command shows it in German.
+        """
+        facts = {
+            "place": self.place,
+            "subject": self.subject,
+            "code": self.code,
+            "since": self.since.isoformat(timespec="minutes"),
+        }
+        texts = {  # each a literal, for the extraction of message ids
+            ProblemKind.UPLOAD_FAILING: said(
+                "{place}: upload of {subject} failing ({code}) since {since}", **facts
+            ),
+            ProblemKind.EXPORT_FAILING: said(
+                "{place}: export of {subject} failing ({code}) since {since}", **facts
+            ),
+            ProblemKind.BATCH_UNDELIVERED: said(
+                "{place}: {subject} undelivered since {since}", **facts
+            ),
+            ProblemKind.WORKSTATION_SILENT: said(
+                "{place}: no program start since {since}", **facts
+            ),
+            ProblemKind.SERVER_SILENT: said("{place}: no server tick since {since}", **facts),
+            ProblemKind.CHANGED_AFTER_UPLOAD: said(
+                "{place}: {subject} changed after its upload since {since}", **facts
+            ),
+        }
+        return texts[self.kind]
 
 
 def find_problems(

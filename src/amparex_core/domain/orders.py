@@ -33,7 +33,7 @@ from .masterdata import PostalAddress
 from .money import CostLine, Money
 from .periods import Period
 from .templates import CardTemplate, ShipTo
-from .text import name_key
+from .text import name_key, said
 
 __all__ = [
     "Batch",
@@ -80,16 +80,16 @@ class ProcessRef:
 
     def __attrs_post_init__(self) -> None:
         if not self.process:
-            raise ProcessRefInvalid(text=str(self), reason="the process is empty")
+            raise ProcessRefInvalid(text=str(self), reason=said("the process is empty"))
         if "/" in self.process or (self.step and "/" in self.step):
-            raise ProcessRefInvalid(text=str(self), reason="'/' separates process and step")
+            raise ProcessRefInvalid(text=str(self), reason=said("'/' separates process and step"))
 
     @classmethod
     def parse(cls, text: str) -> ProcessRef:
         """Parse ``PROCESS`` or ``PROCESS/STEP``."""
         process, _, step = text.partition("/")
         if "/" in step:
-            raise ProcessRefInvalid(text=text, reason="more than one '/'")
+            raise ProcessRefInvalid(text=text, reason=said("more than one '/'"))
         return cls(process, step or None)
 
     def __str__(self) -> str:

@@ -23,6 +23,7 @@ from amparex_core.domain.errors import (
 )
 from amparex_core.domain.masterdata import Customer, Employee, HolderKind
 from amparex_core.domain.periods import local_date
+from amparex_core.domain.text import said
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.readers import CardReader, CardWriter
@@ -194,7 +195,7 @@ class CardDesk:
             raise CardBlocked(card_number=card.number)
         presented = writer.wait_for_card(timeout)
         if presented is None:
-            raise CardWriteFailed(card_number=card.number, reason="no card was presented")
+            raise CardWriteFailed(card_number=card.number, reason=said("no card was presented"))
         card.check_technology(presented.technology)
         owner = self._store.card_by_uid(presented.uid)
         if owner is not None and owner.number != card.number:
@@ -203,7 +204,7 @@ class CardDesk:
             raise CardAlreadyRegistered(card_number=card.number, uid=card.uid.hex)
         written = writer.write_card_number(card.number, timeout)
         if written.card_number != card.number or written.uid != presented.uid:
-            raise CardWriteFailed(card_number=card.number, reason="read-back differs")
+            raise CardWriteFailed(card_number=card.number, reason=said("read-back differs"))
         if card.uid == written.uid:
             return card
         return self._store.set_card_uid(card.number, written.uid)

@@ -30,6 +30,7 @@ from amparex_core.domain.interfaces import (
 from amparex_core.domain.masterdata import FileFormat
 from amparex_core.domain.outbox import shared_remote_name
 from amparex_core.domain.secret import Secret, SecretRef
+from amparex_core.domain.text import said
 from amparex_core.ports.exports import ExportTarget
 from amparex_core.ports.masterdata import MasterData
 from amparex_core.ports.storage import InterfaceStore
@@ -211,7 +212,7 @@ class InterfaceService:
         if self._exports is not None:
             self._exports.check_directory(settings.directory)
         elif not settings.directory:  # pragma: no cover - refused by the settings
-            raise ExportDirectoryInvalid(directory="", reason="empty")
+            raise ExportDirectoryInvalid(directory="", reason=said("empty"))
         self._check_destination(config, settings)
 
     def _check_destination(self, config: InterfaceConfig, settings: LoyaltyLabSettings) -> None:

@@ -57,6 +57,7 @@ from amparex_core.domain.outbox import archived_name, ledger_name, sent_director
 from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.domain.periods import local_date
 from amparex_core.domain.statistics import ExportOutcome, StatisticExport
+from amparex_core.domain.text import said
 from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadOutcome
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery
@@ -447,7 +448,7 @@ class LoyaltyLab:
             else:
                 result = self._upload_one(interface_id, directory, name, delivery)
         except FileNotFoundError:  # removed by another process since the listing
-            gone = ExportFailed(directory=directory, file_name=name, reason="it is gone")
+            gone = ExportFailed(directory=directory, file_name=name, reason=said("it is gone"))
             return UploadResult(interface_id, name, UploadOutcome.FAILED, error=gone)
         error = result.error
         if isinstance(error, DeliveryError) and error.whole_destination:

@@ -277,7 +277,7 @@ def _finish_dispatch(
         elif quiet:
             continue
         elif r.outcome is BatchOutcome.IN_PROGRESS:
-            who = _("another run") if r.holder is None else r.holder.describe()
+            who = _("another run") if r.holder is None else _(r.holder.describe())
             since = since_text(r.since, app.tz, app.clock.now())
             click.echo(
                 _("batch {batch}: being delivered by {who}, since {since}").format(

@@ -75,7 +75,7 @@ def held_by_lines(uploads: Sequence[UploadResult], tz: tzinfo, now: dt.datetime)
             by_holder.setdefault(u.holder, []).append(u)
     lines = []
     for holder, files in by_holder.items():
-        who = _("another run") if holder is None else holder.describe()
+        who = _("another run") if holder is None else _(holder.describe())
         starts = [f.since for f in files if f.since is not None]
         since = since_text(min(starts) if starts else None, tz, now)
         line = ngettext(

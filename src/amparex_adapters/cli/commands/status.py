@@ -122,7 +122,7 @@ def _print(report: StatusReport) -> None:
             )
         )
     for problem in report.problems:
-        click.echo(_("problem: {text}").format(text=problem.text()), err=True)
+        click.echo(_("problem: {text}").format(text=_(problem.text())), err=True)
     count = len(report.problems)
     click.echo(_("healthy") if report.healthy else _("{count} problem(s)").format(count=count))
 

@@ -7,6 +7,8 @@ from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
 
 import attrs
 
+from amparex_core.domain.text import translated
+
 __all__ = ["AmparexError", "Lang", "error_class"]
 
 Lang = Literal["en", "de"]
@@ -38,13 +40,19 @@ class AmparexError(Exception):
         """The human-readable message.
 
         Args:
-            lang: ``"en"`` or ``"de"``; anything else falls back to English.
+            lang: ``"en"`` or ``"de"``; anything else falls back to English. A fact
+                that is a said text (:func:`~amparex_core.domain.text.said`, such as a
+                reason) is given in *lang* when a translator is set
+                (:func:`~amparex_core.domain.text.set_translator`), else in English.
 
         Returns:
             The message with the facts filled in.
         """
         template = self.de if lang == "de" else self.en
-        return template.format_map(_Facts(self.facts))
+        facts = self.facts
+        if lang != "en":  # a said fact (a reason) in the language, when a translator is set
+            facts = {k: translated(v, lang) for k, v in facts.items()}
+        return template.format_map(_Facts(facts))
 
     def __str__(self) -> str:
         return self.message("en")
