@@ -6,6 +6,10 @@ the operator's words: the dotted TOML key at fault and a reason such as ``a stri
 expected, not 3`` or ``one of "starttls", "tls" or "plain" expected, not "ssl"`` — never
 a Python type (``str | None``, ``typing.Literal[…]``). An unknown key gets a did-you-mean
 over the keys of its table.
+
+Well-formed configuration is structured by :func:`structure` directly, with the
+converter's own hooks; cattrs (and the code it generates for each class) is only needed
+for a file with a problem, or a type the direct way does not know.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import attrs
 
 from amparex_adapters.i18n import N_, _
 
-__all__ = ["converter", "did_you_mean", "first_problem", "known_keys", "shown"]
+__all__ = ["converter", "did_you_mean", "first_problem", "known_keys", "shown", "structure"]
 
 _MAX_AMOUNT: Final = Decimal(1_000_000)
 _INTERNAL: Final = frozenset({"options", "path", "base"})
@@ -80,58 +84,80 @@ def _one_of(choices: Sequence[str]) -> str:
     return _("{items} or {last}").format(items=", ".join(choices[:-1]), last=choices[-1])
 
 
+def _wrong(value: object, tp: Any) -> _Wrong:
+    return _Wrong(_("{what} expected, not {value}").format(what=_words(tp), value=shown(value)))
+
+
+def _decimal(value: object, tp: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _wrong(value, tp)
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise _wrong(value, tp) from None
+    if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
+        raise _Wrong(
+            _("a non-negative amount below 1,000,000 expected, not {value}").format(
+                value=shown(value)
+            )
+        )
+    return amount
+
+
+def _text(value: object, tp: Any) -> str:
+    if not isinstance(value, str):
+        raise _wrong(value, tp)
+    return value
+
+
+def _integer(value: object, tp: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong(value, tp)
+    return value
+
+
+def _number(value: object, tp: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong(value, tp)
+    return float(value)
+
+
+def _boolean(value: object, tp: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _wrong(value, tp)
+    return value
+
+
+def _literal(value: object, tp: Any) -> Any:
+    if value not in typing.get_args(tp) or not isinstance(value, str):
+        raise _wrong(value, tp)
+    return value
+
+
+def _is_optional(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType) and type(
+        None
+    ) in typing.get_args(tp)
+
+
+_SCALARS: Final[dict[Any, Callable[[object, Any], Any]]] = {
+    Decimal: _decimal,
+    str: _text,
+    int: _integer,
+    float: _number,
+    bool: _boolean,
+}
+
+
 def converter() -> Any:
     """A cattrs converter for the configuration: strict types, operators' reasons."""
     import cattrs
 
     conv = cattrs.Converter(forbid_extra_keys=True)
 
-    def wrong(value: object, tp: Any) -> _Wrong:
-        return _Wrong(_("{what} expected, not {value}").format(what=_words(tp), value=shown(value)))
-
-    def decimal(value: object, tp: Any) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise wrong(value, tp)
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            raise wrong(value, tp) from None
-        if not amount.is_finite() or amount < 0 or amount >= _MAX_AMOUNT:
-            raise _Wrong(
-                _("a non-negative amount below 1,000,000 expected, not {value}").format(
-                    value=shown(value)
-                )
-            )
-        return amount
-
-    def text(value: object, tp: Any) -> str:
-        if not isinstance(value, str):
-            raise wrong(value, tp)
-        return value
-
-    def integer(value: object, tp: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise wrong(value, tp)
-        return value
-
-    def number(value: object, tp: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise wrong(value, tp)
-        return float(value)
-
-    def boolean(value: object, tp: Any) -> bool:
-        if not isinstance(value, bool):
-            raise wrong(value, tp)
-        return value
-
-    def literal(value: object, tp: Any) -> Any:
-        if value not in typing.get_args(tp) or not isinstance(value, str):
-            raise wrong(value, tp)
-        return value
-
     def listing(value: object, tp: Any) -> list[Any]:
         if not isinstance(value, list):
-            raise wrong(value, tp)
+            raise _wrong(value, tp)
         (item,) = typing.get_args(tp) or (Any,)
         found = []
         for index, element in enumerate(value, start=1):
@@ -144,23 +170,91 @@ def converter() -> Any:
     def optional(value: object, tp: Any) -> Any:
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
         if value is None or len(inner) != 1:  # pragma: no cover - TOML has no null
-            raise wrong(value, tp)
+            raise _wrong(value, tp)
         return conv.structure(value, inner[0])
 
-    def is_optional(tp: Any) -> bool:
-        return typing.get_origin(tp) in (typing.Union, types.UnionType) and type(
-            None
-        ) in typing.get_args(tp)
-
-    conv.register_structure_hook(Decimal, decimal)
-    conv.register_structure_hook(str, text)
-    conv.register_structure_hook(int, integer)
-    conv.register_structure_hook(float, number)
-    conv.register_structure_hook(bool, boolean)
-    conv.register_structure_hook_func(_origin_is(typing.Literal), literal)
+    for tp, hook in _SCALARS.items():
+        conv.register_structure_hook(tp, hook)
+    conv.register_structure_hook_func(_origin_is(typing.Literal), _literal)
     conv.register_structure_hook_func(_origin_is(list), listing)
-    conv.register_structure_hook_func(is_optional, optional)
+    conv.register_structure_hook_func(_is_optional, optional)
     return conv
+
+
+class _Unsure(Exception):
+    """The quick structuring leaves this value to cattrs (a problem, or an unusual type)."""
+
+
+def structure(data: Any, root: type) -> Any:
+    """*data* as an instance of the attrs class *root*, as :func:`converter` makes it.
+
+    Well-formed data of the configuration's plain types (attrs classes, ``str``, ``int``,
+    ``float``, ``bool``, ``Decimal``, string ``Literal``, ``list``, optional values,
+    ``dict[str, Any]``) is structured directly, with the converter's own hooks, without
+    importing cattrs or generating its code; anything else, and every problem, goes to
+    the cattrs converter, so its exceptions (and the operator's reasons made of them)
+    stay exactly as they were.
+    """
+    try:
+        return _quick(data, root)
+    except _Unsure:
+        return converter().structure(data, root)
+
+
+def _quick(value: Any, tp: Any) -> Any:
+    """*value* structured as *tp*; :class:`_Unsure` when cattrs should do it."""
+    scalar = _SCALARS.get(tp)
+    if scalar is not None:
+        try:
+            return scalar(value, tp)
+        except _Wrong:
+            raise _Unsure from None
+    if isinstance(tp, type) and attrs.has(tp):
+        return _quick_attrs(value, tp)
+    origin = typing.get_origin(tp)
+    if _is_optional(tp):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or len(inner) != 1:  # pragma: no cover - TOML has no null
+            raise _Unsure
+        return _quick(value, inner[0])
+    if origin is typing.Literal:
+        try:
+            return _literal(value, tp)
+        except _Wrong:
+            raise _Unsure from None
+    if origin is list and isinstance(value, list):
+        (item,) = typing.get_args(tp) or (Any,)
+        return [_quick(element, item) for element in value]
+    if (
+        origin is dict
+        and typing.get_args(tp) == (str, Any)
+        and isinstance(value, dict)
+        and all(isinstance(key, str) for key in value)
+    ):
+        return dict(value)
+    raise _Unsure
+
+
+def _quick_attrs(value: Any, cls: type) -> Any:
+    if not isinstance(value, dict):
+        raise _Unsure
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # noqa: BLE001  # pragma: no cover - the classes' names resolve
+        raise _Unsure from None
+    fields = {f.alias: f for f in attrs.fields(cls) if f.init}
+    if not set(value) <= set(fields):
+        raise _Unsure
+    kwargs = {}
+    for alias, field in fields.items():
+        if alias in value:
+            kwargs[alias] = _quick(value[alias], hints[field.name])
+        elif field.default is attrs.NOTHING:
+            raise _Unsure
+    try:
+        return cls(**kwargs)
+    except Exception:  # noqa: BLE001 - a validator's refusal: cattrs tells it
+        raise _Unsure from None
 
 
 def _origin_is(origin: Any) -> Callable[[Any], bool]:

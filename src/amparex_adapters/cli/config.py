@@ -208,7 +208,7 @@ from ._kinds import (
 )
 from ._operations import RunLogConfig, StatusConfig
 from ._serving import ClaimsConfig, ServerConfig, dispatch_mode
-from ._structure import converter, did_you_mean, first_problem
+from ._structure import did_you_mean, first_problem, structure
 from .errors import ConfigInvalid, ConfigNotFound
 from .secrets import (
     SECRET_VARIABLES,
@@ -593,7 +593,7 @@ def structure_config(data: Mapping[str, Any], *, path: Path | None = None) -> Co
     refuse_nul(label, data, "")
     data = pass_through(label, data)
     try:
-        parsed: Config = converter().structure(dict(data), Config)
+        parsed: Config = structure(dict(data), Config)
     except Exception as exc:  # noqa: BLE001 - cattrs raises exception groups
         key, reason = first_problem(exc, Config)
         raise ConfigInvalid(path=label, key=key, reason=reason) from None
