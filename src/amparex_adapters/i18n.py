@@ -13,7 +13,7 @@ compile a message: ``docs/contributing.md``.
 
 Markers the extraction knows (``babel.cfg``): ``_()``, ``gettext()``, ``ngettext()`` and
 ``N_()`` (a no-op mark for a text translated later, such as a reason's template), the
-library's ``said()`` (a reason built in :mod:`amparex_core`, translated when the error's
+library's ``said()`` (a reason built in ``amparex_core``, translated when the error's
 message is given in German: :func:`set_language` installs the translator), and in
 the command's modules also every click ``help=`` / ``short_help=`` / ``epilog=`` text and
 the docstring of every click command (their help), and the messages of log records at
