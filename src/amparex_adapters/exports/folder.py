@@ -225,6 +225,26 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
+def _folder_stat(directory: str) -> os.stat_result:
+    """The ``stat`` of an export folder.
+
+    Raises:
+        ExportDirectoryInvalid: It is missing, cannot be read or is not a folder (LL4).
+    """
+    try:
+        info = os.stat(directory)
+    except FileNotFoundError:
+        raise ExportDirectoryInvalid(directory=directory, reason=_("it does not exist")) from None
+    except OSError as exc:
+        raise ExportDirectoryInvalid(
+            directory=directory,
+            reason=_("it cannot be read ({problem})").format(problem=exc.strerror),
+        ) from exc
+    if not stat.S_ISDIR(info.st_mode):
+        raise ExportDirectoryInvalid(directory=directory, reason=_("it is not a folder"))
+    return info
+
+
 class FolderExportTarget:
     """An :class:`~amparex_core.ports.exports.ExportTarget` on the local file system.
 
@@ -322,19 +342,7 @@ class FolderExportTarget:
         read-only mounts and access rules the permission bits do not show.
         """
         directory = self._folder(directory)
-        try:
-            info = os.stat(directory)
-        except FileNotFoundError:
-            raise ExportDirectoryInvalid(
-                directory=directory, reason=_("it does not exist")
-            ) from None
-        except OSError as exc:
-            raise ExportDirectoryInvalid(
-                directory=directory,
-                reason=_("it cannot be read ({problem})").format(problem=exc.strerror),
-            ) from exc
-        if not stat.S_ISDIR(info.st_mode):
-            raise ExportDirectoryInvalid(directory=directory, reason=_("it is not a folder"))
+        _folder_stat(directory)
         try:
             fd, probe = self._create_temp(directory)
         except OSError as exc:
@@ -517,19 +525,7 @@ class FolderExportTarget:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
         directory = self._folder(directory)
-        try:
-            info = os.stat(directory)
-        except FileNotFoundError:
-            raise ExportDirectoryInvalid(
-                directory=directory, reason=_("it does not exist")
-            ) from None
-        except OSError as exc:
-            raise ExportDirectoryInvalid(
-                directory=directory,
-                reason=_("it cannot be read ({problem})").format(problem=exc.strerror),
-            ) from exc
-        if not stat.S_ISDIR(info.st_mode):
-            raise ExportDirectoryInvalid(directory=directory, reason=_("it is not a folder"))
+        info = _folder_stat(directory)
         changed = max(info.st_mtime_ns, info.st_ctime_ns)
         version = (
             info.st_ino,
