@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -212,6 +213,28 @@ def replace_section(chain: Chain, section: str, body: str) -> None:
     start = text.index(f"[{section}]\n")
     end = text.index("\n\n", start)
     chain.config.write_text(text[:start] + f"[{section}]\n{body.strip()}" + text[end:])
+
+
+def use_smtp_delivery(chain: Chain, smtp_server: Any) -> None:
+    """Card orders of *chain* go by mail to the test SMTP server (login in the environment)."""
+    from tests.plugins.smtp_server import SMTP_PASSWORD, SMTP_USER
+
+    replace_section(
+        chain,
+        "card_order.delivery",
+        f"""
+kind = "smtp"
+host = "{smtp_server.host}"
+port = {smtp_server.port}
+security = "{smtp_server.security}"
+ca_file = "{smtp_server.ca_file}"
+sender = "bestellung@optik-muster.example"
+recipients = ["karten@vendor.example"]
+username = "{SMTP_USER}"
+timeout = 10.0
+""",
+    )
+    chain.env["AMPAREX_SMTP_PASSWORD"] = SMTP_PASSWORD
 
 
 def error_line(stderr: str) -> str:

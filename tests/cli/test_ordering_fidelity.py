@@ -20,7 +20,7 @@ from .chain import (
     add_templates,
     environment,
     error_line,
-    replace_section,
+    use_smtp_delivery,
 )
 
 # A process that waits for a start signal (a file), then runs the amparex command: so
@@ -169,27 +169,6 @@ def test_CR6_register_reads_the_card_on_the_reader_when_no_uid_is_given(chain: C
 # ------------------------------------------------------------------ edit in place (CO22)
 
 
-def _smtp_delivery(chain: Chain, smtp_server: Any) -> None:
-    from tests.plugins.smtp_server import SMTP_PASSWORD, SMTP_USER
-
-    replace_section(
-        chain,
-        "card_order.delivery",
-        f"""
-kind = "smtp"
-host = "{smtp_server.host}"
-port = {smtp_server.port}
-security = "{smtp_server.security}"
-ca_file = "{smtp_server.ca_file}"
-sender = "bestellung@optik-muster.example"
-recipients = ["karten@vendor.example"]
-username = "{SMTP_USER}"
-timeout = 10.0
-""",
-    )
-    chain.env["AMPAREX_SMTP_PASSWORD"] = SMTP_PASSWORD
-
-
 @pytest.mark.integration
 def test_CO22_CO2_CO18_the_manuals_contract_flow_end_to_end_by_mail(
     chain: Chain, smtp_server: Any
@@ -197,7 +176,7 @@ def test_CO22_CO2_CO18_the_manuals_contract_flow_end_to_end_by_mail(
     """CO22, CO2, CO18, CO1: request information, then enter the contract, its key and
     the customer number AMPAREX sends by editing the interface (same ID), order and
     dispatch: the vendor's mail carries the customer number and the batch number."""
-    _smtp_delivery(chain, smtp_server)
+    use_smtp_delivery(chain, smtp_server)
     key = chain.env.pop("AMPAREX_CARD_KEY")
     assert key is not None
     interface_id = chain.ok("interfaces", "add", "card-order").stdout.strip()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .chain import Chain, add_card_ordering, add_loyalty_lab, add_templates
+from .chain import Chain, add_card_ordering, add_loyalty_lab, add_templates, use_smtp_delivery
 from .chain import replace_section as _replace_section
 
 pytestmark = pytest.mark.integration
@@ -79,22 +79,7 @@ remote_dir = "{asyncssh_server.remote(inbox)}"
 def test_CO18_dispatch_sends_the_batch_as_an_email(chain: Chain, smtp_server: Any) -> None:
     from tests.plugins.smtp_server import SMTP_PASSWORD, SMTP_USER
 
-    _replace_section(
-        chain,
-        "card_order.delivery",
-        f"""
-kind = "smtp"
-host = "{smtp_server.host}"
-port = {smtp_server.port}
-security = "{smtp_server.security}"
-ca_file = "{smtp_server.ca_file}"
-sender = "bestellung@optik-muster.example"
-recipients = ["karten@vendor.example"]
-username = "{SMTP_USER}"
-timeout = 10.0
-""",
-    )
-    chain.env["AMPAREX_SMTP_PASSWORD"] = SMTP_PASSWORD
+    use_smtp_delivery(chain, smtp_server)
     add_card_ordering(chain)
     add_templates(chain, ["BASIS"])
     chain.ok("orders", "place", "--template", "BASIS", "--holder", "K1", "--process", "P1")
