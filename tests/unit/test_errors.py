@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 from amparex_core.domain import errors
@@ -26,7 +25,7 @@ SPEC = next(
 
 
 def sample(cls: type[AmparexError]) -> AmparexError:
-    fields: dict[str, Any] = {f.name: f"<{f.name}>" for f in attrs.fields(cls)}  # type: ignore[arg-type]
+    fields: dict[str, Any] = {name: f"<{name}>" for name in cls.fact_names}
     if cls is errors.AddressMissing:
         fields["missing"] = "leading branch"
     return cls(**fields)

@@ -14,7 +14,6 @@ import types
 import typing
 from typing import Any
 
-import attrs
 import pytest
 
 import amparex_adapters.cli.errors  # noqa: F401 - the command's errors join the tree
@@ -115,12 +114,12 @@ def renderings(cls: type[AmparexError]) -> list[AmparexError]:
     """*cls* with every variant of each realistic fact (and ``None`` where allowed)."""
     hints = typing.get_type_hints(cls)
     choices: dict[str, list[Any]] = {}
-    for field in attrs.fields(cls):  # type: ignore[arg-type]
-        if field.name not in REALISTIC:
-            pytest.fail(f"{cls.__name__}: no realistic value for the fact {field.name!r}")
-        choices[field.name] = list(REALISTIC[field.name])
-        if _optional(hints.get(field.name)):
-            choices[field.name].append(None)
+    for name in cls.fact_names:
+        if name not in REALISTIC:
+            pytest.fail(f"{cls.__name__}: no realistic value for the fact {name!r}")
+        choices[name] = list(REALISTIC[name])
+        if _optional(hints.get(name)):
+            choices[name].append(None)
     names = list(choices)
     return [
         cls(**dict(zip(names, values, strict=True)))

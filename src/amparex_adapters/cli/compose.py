@@ -47,7 +47,6 @@ from amparex_adapters.registry import (
 )
 from amparex_adapters.statistics import open_statistics
 from amparex_adapters.storage import open_storage, sqlite_file
-from amparex_core.domain.cards import CardNumberFormat
 from amparex_core.domain.claims import RetryPolicy
 from amparex_core.domain.errors import AdapterUnknown, AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
@@ -58,7 +57,6 @@ from amparex_core.domain.masterdata import (
     Employee,
     StatisticTemplate,
 )
-from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
 from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
@@ -75,6 +73,7 @@ from amparex_core.services import (
 )
 
 if TYPE_CHECKING:  # imported where used: a program start needs none of them
+    from amparex_core.domain.cards import CardNumberFormat
     from amparex_core.ports.documents import DocumentRenderer
     from amparex_core.ports.readers import CardReader
     from amparex_core.services import CardDesk, ChainSettings, OrderService, TemplateService
@@ -224,12 +223,15 @@ class Composition:
     @cached_property
     def card_numbers(self) -> CardNumberFormat:
         """The chain's card-number format."""
+        from amparex_core.domain.cards import CardNumberFormat
+
         chain = self.config.chain
         return CardNumberFormat(prefix=chain.card_number_prefix, length=chain.card_number_length)
 
     @cached_property
     def chain(self) -> ChainSettings:
         """Name, time zone, price list and card-number format."""
+        from amparex_core.domain.money import CostItem, MoneyFormat, PriceList
         from amparex_core.services.orders import ChainSettings
 
         cfg = self.config.chain

@@ -7,11 +7,10 @@ of the library, so the command reports them the same way: one line
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar, dataclass_transform
-
-import attrs
+from typing import Any, ClassVar
 
 from amparex_core.domain.errors import AmparexError
+from amparex_core.domain.errors import error_class as _error
 
 __all__ = [
     "AdapterUnavailable",
@@ -25,14 +24,6 @@ __all__ = [
     "SecretMissing",
     "SecretsFileInsecure",
 ]
-
-
-_T = TypeVar("_T", bound=type[AmparexError])
-
-
-@dataclass_transform(kw_only_default=True, field_specifiers=(attrs.field,))
-def _error(cls: _T) -> _T:
-    return attrs.define(auto_exc=True, slots=False, kw_only=True)(cls)
 
 
 class CliError(AmparexError):

@@ -45,10 +45,10 @@ if TYPE_CHECKING:
     from .money import CostItem, CostLine, Money, MoneyFormat, PriceList
     from .orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef, Recipient
     from .parcels import Attachment, DeliveryReceipt, OutgoingFile, Parcel
-    from .periods import Period
+    from .periods import Period, ShippingInterval
     from .secret import Secret, SecretRef
     from .statistics import ExportOutcome, StatisticExport, StatisticKind
-    from .templates import CardKind, CardTemplate, CardType, ShippingInterval, ShipTo
+    from .templates import CardKind, CardTemplate, CardType, ShipTo
     from .text import name_key
     from .uploads import FileFacts, UploadOutcome, UploadRecord, UploadState
 
@@ -106,7 +106,7 @@ _EXPORTS: dict[str, str] = {
     "CardKind": ".templates",
     "CardTemplate": ".templates",
     "CardType": ".templates",
-    "ShippingInterval": ".templates",
+    "ShippingInterval": ".periods",
     "ShipTo": ".templates",
     "name_key": ".text",
     "FileFacts": ".uploads",

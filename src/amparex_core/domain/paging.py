@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .orders import CardOrder
+if TYPE_CHECKING:
+    from .orders import CardOrder
 
 __all__ = ["T", "check_limit", "order_key", "page"]
 

@@ -7,14 +7,21 @@ into the chain's local date (:func:`local_date`), so DST changes never shift a p
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable
 from datetime import tzinfo
 
 import attrs
 
-from .templates import ShippingInterval
+__all__ = ["Period", "ShippingInterval", "first_instant_of", "local_date", "next_period_end"]
 
-__all__ = ["Period", "first_instant_of", "local_date", "next_period_end"]
+
+class ShippingInterval(enum.Enum):
+    """How often orders are collected and shipped (Versandintervall, CO6)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
 
 
 def local_date(instant: dt.datetime, tz: tzinfo) -> dt.date:

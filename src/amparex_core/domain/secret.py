@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import json
 import re
 from collections.abc import Iterable
 from typing import Final
@@ -55,6 +53,8 @@ class Secret:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac  # loads OpenSSL: only when secrets are compared
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     def __hash__(self) -> int:
@@ -112,6 +112,8 @@ def redact(text: str, values: Iterable[str]) -> str:
     >>> redact("login as shop with 's3cret' refused", ["s3cret"])
     "login as shop with '********' refused"
     """
+    import json  # only a run that has secrets to redact
+
     forms = {
         form
         for value in values

@@ -13,6 +13,7 @@ from .errors import (
     TemplateNameRequired,
 )
 from .masterdata import DocumentKind, DocumentTemplate, HolderKind
+from .periods import ShippingInterval
 from .text import name_key
 
 __all__ = [
@@ -59,14 +60,6 @@ class ShipTo(enum.Enum):
     CUSTOMER = "customer"
     ORDERING_BRANCH = "ordering_branch"
     CUSTOMER_BRANCH = "customer_branch"
-
-
-class ShippingInterval(enum.Enum):
-    """How often orders are collected and shipped (Versandintervall, CO6)."""
-
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
 
 
 class CardType(enum.Enum):

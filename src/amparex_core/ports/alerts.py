@@ -8,9 +8,10 @@ job: :class:`~amparex_core.services.alerting.Alerting` sends each problem once a
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from amparex_core.domain.operations import Alert
+if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
+    from amparex_core.domain.operations import Alert
 
 __all__ = ["AlertSender"]
 

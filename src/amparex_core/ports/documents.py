@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
-from amparex_core.domain.masterdata import DocumentTemplate
+if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
+    from amparex_core.domain.masterdata import DocumentTemplate
 
 __all__ = ["DocumentPart", "DocumentRenderer"]
 

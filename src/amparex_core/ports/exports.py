@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
 
-from amparex_core.domain.outbox import FolderEvents, FolderStamp
-from amparex_core.domain.uploads import FileFacts
+if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
+    from amparex_core.domain.outbox import FolderEvents, FolderStamp
+    from amparex_core.domain.uploads import FileFacts
 
 __all__ = ["ExportTarget", "FolderChanges"]
 

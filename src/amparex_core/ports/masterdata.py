@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from amparex_core.domain.masterdata import (
-    Branch,
-    Customer,
-    DocumentTemplate,
-    Employee,
-    StatisticTemplate,
-)
+if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
+    from amparex_core.domain.masterdata import (
+        Branch,
+        Customer,
+        DocumentTemplate,
+        Employee,
+        StatisticTemplate,
+    )
 
 __all__ = ["MasterData", "MasterDataSearch"]
 

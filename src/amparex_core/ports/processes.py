@@ -10,9 +10,10 @@ looked up, and what the answer means, is decided in the domain
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from amparex_core.domain.claims import Holder
+if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
+    from amparex_core.domain.claims import Holder
 
 __all__ = ["ProcessTable"]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from amparex_core.domain.cards import CardPresentation, UidForm
+if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
+    from amparex_core.domain.cards import CardPresentation, UidForm
 
 __all__ = ["CardReader", "CardWriter"]
 

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from amparex_core.domain.cards import CardUid, IssuedCard
-from amparex_core.domain.claims import Holder
-from amparex_core.domain.deliveries import BatchClaim, BatchDelivery, DeliveryFailure
-from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
-from amparex_core.domain.orders import Batch, CardOrder, OrderStatus, ProcessRef
-from amparex_core.domain.templates import CardTemplate
-from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadRecord, UploadState
+if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
+    from amparex_core.domain.cards import CardUid, IssuedCard
+    from amparex_core.domain.claims import Holder
+    from amparex_core.domain.deliveries import BatchClaim, BatchDelivery, DeliveryFailure
+    from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
+    from amparex_core.domain.orders import Batch, CardOrder, OrderStatus, ProcessRef
+    from amparex_core.domain.templates import CardTemplate
+    from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadRecord, UploadState
 
 __all__ = ["CardStore", "InterfaceStore", "OrderStore", "Storage", "TemplateStore", "UploadLedger"]
 

@@ -27,7 +27,6 @@ from amparex_core.domain.interfaces import (
     refuse_key_in_clear,
     resolve,
 )
-from amparex_core.domain.masterdata import FileFormat
 from amparex_core.domain.outbox import shared_remote_name
 from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.domain.text import said
@@ -199,6 +198,8 @@ class InterfaceService:
         if not isinstance(settings, LoyaltyLabSettings):
             return
         if self._masterdata is not None:
+            from amparex_core.domain.masterdata import FileFormat  # only when checking
+
             for statistic, template_id in settings.statistics.items():
                 template = self._masterdata.statistic_template(template_id)
                 if template is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.operations import (
@@ -28,8 +29,10 @@ from amparex_core.domain.operations import (
 from amparex_core.domain.uploads import UploadOutcome
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.operations import RunLog
-from amparex_core.services.dispatch import DispatchReport
 from amparex_core.services.loyalty_lab import ExportResult, UploadResult
+
+if TYPE_CHECKING:  # card ordering is imported by the runs that dispatch
+    from amparex_core.services.dispatch import DispatchReport
 
 __all__ = [
     "RunRecorder",

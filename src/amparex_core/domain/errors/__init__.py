@@ -96,7 +96,7 @@ from typing import TYPE_CHECKING, Any, ClassVar  # noqa: F401
 
 from amparex_core.domain import _lazy
 
-from ._base import AmparexError, Lang
+from ._base import AmparexError, Lang, error_class
 
 if TYPE_CHECKING:
     from ._cards import (
@@ -336,6 +336,7 @@ __all__ = [
     "ValidityRequired",
     "WorkstationRequired",
     "all_error_classes",
+    "error_class",
 ]
 
 
@@ -353,7 +354,7 @@ def all_error_classes() -> list[type[AmparexError]]:
         sub: type[AmparexError]
         for sub in cls.__subclasses__():
             pending.append(sub)
-            if "__attrs_attrs__" in vars(sub) and sub.code != cls.code:
+            if "_fact_defaults" in vars(sub) and sub.code != cls.code:
                 found.append(sub)
     # Families load on first use, in any order: keep the tree's order of the families.
     rank: dict[object, int] = {}
