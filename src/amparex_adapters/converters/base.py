@@ -16,14 +16,15 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from amparex_core.domain.cards import CardUid
 from amparex_core.domain.interfaces import InterfaceConfig, InterfaceKind
 from amparex_core.domain.secret import Secret, SecretRef
 
 if TYPE_CHECKING:
     import cattrs
 
-__all__ = ["T", "make_base_converter", "view_hook"]
+    from amparex_core.domain.cards import CardUid
+
+__all__ = ["T", "make_base_converter", "read_key", "view_hook"]
 
 #: The type of an object a converter reads.
 T = TypeVar("T")
@@ -36,7 +37,7 @@ def _refuse_secret(secret: Secret) -> Any:
     )
 
 
-def _key(value: Any, _: Any) -> SecretRef | Secret | None:
+def read_key(value: Any, _: Any) -> SecretRef | Secret | None:
     """A stored key: a reference ``{"secret": NAME}``, or (0.1.0) the value in clear text."""
     if value is None:
         return None
@@ -61,8 +62,8 @@ def _decimal(value: Any, _: type) -> Decimal:
     return Decimal(value)
 
 
-def _uid(value: Any, _: type) -> CardUid:
-    return CardUid(bytes.fromhex(value))
+def _uid(value: Any, tp: type[CardUid]) -> CardUid:
+    return tp(bytes.fromhex(value))
 
 
 def _enum_reader(cls: type[enum.Enum]) -> Callable[[Any, type], enum.Enum]:
@@ -105,6 +106,8 @@ def make_base_converter(*, detailed_validation: bool = True) -> cattrs.Converter
     import cattrs
     from cattrs.gen import make_dict_structure_fn, override
 
+    from amparex_core.domain.cards import CardUid
+
     converter = cattrs.Converter(
         unstruct_collection_overrides={Set: list, Sequence: list},
         detailed_validation=detailed_validation,
@@ -123,7 +126,7 @@ def make_base_converter(*, detailed_validation: bool = True) -> cattrs.Converter
     converter.register_unstructure_hook(Secret, _refuse_secret)
     converter.register_structure_hook(Secret, lambda value, _: Secret(value))
     converter.register_unstructure_hook(SecretRef, lambda ref: {"secret": ref.name})
-    converter.register_structure_hook(SecretRef | Secret | None, _key)
+    converter.register_structure_hook(SecretRef | Secret | None, read_key)
 
     # The settings of a configuration are read as the type its kind declares (IF1): the
     # generated reader takes them as they come, after the hook below has read them.
