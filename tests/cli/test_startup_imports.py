@@ -46,6 +46,7 @@ ALLOWED = frozenset(
         "amparex_adapters.clock",
         "amparex_adapters.clock.system",
         "amparex_adapters.converters",
+        "amparex_adapters.converters._quick",
         "amparex_adapters.converters.base",
         "amparex_adapters.converters.bundle",
         "amparex_adapters.converters.stored",
@@ -57,6 +58,7 @@ ALLOWED = frozenset(
         "amparex_adapters.exports.folder",
         "amparex_adapters.i18n",  # the language of the lines; no catalogue read in English
         "amparex_adapters.masterdata",
+        "amparex_adapters.masterdata._schema",
         "amparex_adapters.masterdata.bundle",
         "amparex_adapters.masterdata.sql",
         "amparex_adapters.processes",

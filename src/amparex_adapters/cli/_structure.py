@@ -14,8 +14,6 @@ for a file with a problem, or a type the direct way does not know.
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 import types
 import typing
@@ -44,6 +42,8 @@ def shown(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str | int | float | list):
         try:
+            import json
+
             return json.dumps(value, ensure_ascii=False)
         except (TypeError, ValueError):  # pragma: no cover - TOML values are JSON values
             pass
@@ -321,5 +321,7 @@ def did_you_mean(key: str, known: Sequence[str], *, quote: Callable[[str], str] 
     >>> did_you_mean("colour", ["name"])
     ''
     """
+    import difflib
+
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     return _("; did you mean {name}?").format(name=quote(close[0])) if close else ""

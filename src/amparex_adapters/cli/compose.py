@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from amparex_adapters._extras import MissingExtraError
@@ -50,13 +50,6 @@ from amparex_adapters.storage import open_storage, sqlite_file
 from amparex_core.domain.claims import RetryPolicy
 from amparex_core.domain.errors import AdapterUnknown, AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
-from amparex_core.domain.masterdata import (
-    Branch,
-    Customer,
-    DocumentTemplate,
-    Employee,
-    StatisticTemplate,
-)
 from amparex_core.domain.secret import SecretRef
 from amparex_core.ports.clock import Clock
 from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
@@ -74,6 +67,13 @@ from amparex_core.services import (
 
 if TYPE_CHECKING:  # imported where used: a program start needs none of them
     from amparex_core.domain.cards import CardNumberFormat
+    from amparex_core.domain.masterdata import (
+        Branch,
+        Customer,
+        DocumentTemplate,
+        Employee,
+        StatisticTemplate,
+    )
     from amparex_core.ports.documents import DocumentRenderer
     from amparex_core.ports.readers import CardReader
     from amparex_core.services import CardDesk, ChainSettings, OrderService, TemplateService
@@ -141,7 +141,7 @@ def _entry(registry: Registry, kind: str) -> tuple[str, str | None]:
     return entry.module, (entry.extras[0] if entry.extras else None)
 
 
-MasterItem = Branch | Customer | Employee | DocumentTemplate | StatisticTemplate
+MasterItem: TypeAlias = "Branch | Customer | Employee | DocumentTemplate | StatisticTemplate"
 
 
 class _MasterDataWriter(Protocol):

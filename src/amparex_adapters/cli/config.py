@@ -181,7 +181,7 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
+import platform
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -511,12 +511,12 @@ class Config:
     @property
     def workstation_name(self) -> str:
         """This computer's name: the configured one, else the host name."""
-        return self.workstation.name or socket.gethostname()
+        return self.workstation.name or platform.node()
 
     @property
     def server_name(self) -> str:
         """How ``amparex serve`` names itself in claims: ``[server] name``, else the host name."""
-        return self.server.name or socket.gethostname()
+        return self.server.name or platform.node()
 
     @property
     def card_order_dispatch(self) -> Literal["startup", "server"]:

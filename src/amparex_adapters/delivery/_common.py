@@ -8,9 +8,9 @@ from __future__ import annotations
 import errno
 import logging
 import math
+import os
 import re
-import secrets
-import socket
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
@@ -77,7 +77,8 @@ _UNREACHABLE_ERRNOS = frozenset(
 
 def unreachable(exc: BaseException) -> bool:
     """Whether *exc* says the destination cannot be reached at all (refused, no route, no name)."""
-    if isinstance(exc, socket.gaierror):
+    socket = sys.modules.get("socket")  # without it loaded, nothing raised a gaierror
+    if socket is not None and isinstance(exc, socket.gaierror):
         return True
     return isinstance(exc, OSError) and exc.errno in _UNREACHABLE_ERRNOS
 
@@ -88,7 +89,7 @@ def temp_name(name: str) -> str:
     ``report.csv`` → ``.report.csv.3f9a0c1e.part``. A partly uploaded file only ever
     exists under such a name (LL8).
     """
-    return f".{name}.{secrets.token_hex(4)}.part"
+    return f".{name}.{os.urandom(4).hex()}.part"
 
 
 #: Exactly the names :func:`temp_name` makes: a dot, a name :func:`check_name` accepts,

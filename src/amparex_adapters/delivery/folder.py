@@ -31,6 +31,7 @@ import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from amparex_adapters._modes import (
     OWNER_ONLY,
@@ -51,7 +52,9 @@ from amparex_adapters.delivery._common import (
 )
 from amparex_adapters.i18n import N_, _
 from amparex_core.domain.errors import DeliveryFailed
-from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
+
+if TYPE_CHECKING:
+    from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 
 __all__ = ["FolderDelivery"]
 
@@ -155,6 +158,8 @@ class FolderDelivery:
                 tmp.unlink()
             raise
         _fsync_dir(self.folder)
+        from amparex_core.domain.parcels import DeliveryReceipt  # (an upload: rarely at a start)
+
         return DeliveryReceipt(destination=self.destination, reference=str(final), size=file.size)
 
     def _sweep(self) -> None:

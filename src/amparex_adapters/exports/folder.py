@@ -62,13 +62,10 @@ File systems without hard links (FAT, exFAT, some network shares)
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
-import hashlib
+import functools
 import logging
 import os
-import secrets
-import socket
 import stat
 import sys
 import threading
@@ -85,7 +82,6 @@ from amparex_adapters._modes import (
     make_folder,
     warn_if_loose,
 )
-from amparex_adapters.exports._changes import open_changes
 from amparex_adapters.i18n import N_, _
 from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
 from amparex_core.domain.interfaces import is_absolute_directory, is_export_directory
@@ -116,13 +112,18 @@ _ERROR_INVALID_PARAMETER: Final = 87
 _STILL_ACTIVE: Final = 259
 
 
+@functools.cache
 def _host_tag() -> str:
     """A short, file-name-safe tag of this computer, so pids of other hosts are not checked."""
+    import hashlib
+    import socket
+
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 def _windows_pid_alive(pid: int) -> bool | None:  # pragma: no cover - Windows only
     """``OpenProcess`` + ``GetExitCodeProcess``: ``os.kill(pid, 0)`` would kill it there."""
+    import ctypes
     from ctypes import wintypes
 
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
@@ -173,6 +174,8 @@ def _renameat2_noreplace(source: str, target: str) -> bool:
     """
     if not sys.platform.startswith("linux"):
         raise NotImplementedError("renameat2 is Linux only")
+    import ctypes
+
     libc = ctypes.CDLL(None, use_errno=True)
     func = getattr(libc, "renameat2", None)
     if func is None:  # pragma: no cover - glibc before 2.28
@@ -286,7 +289,6 @@ class FolderExportTarget:
         self._stale_after = stale_after
         self._stale_after_alive = stale_after_alive
         self._link = os.link if link is None else link
-        self._host = _host_tag()
         self.file_mode = check_file_mode(file_mode)
         self.folder_mode = folder_mode(self.file_mode)
         self._gid = group_id(group)
@@ -386,7 +388,8 @@ class FolderExportTarget:
 
     def _create_temp(self, directory: str) -> tuple[int, str]:
         while True:
-            name = f"{TEMP_PREFIX}{self._host}-{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
+            tag = f"{_host_tag()}-{os.getpid()}-{os.urandom(6).hex()}"
+            name = f"{TEMP_PREFIX}{tag}{TEMP_SUFFIX}"
             path = os.path.join(directory, name)
             try:
                 return create_file(path, self.file_mode, self._gid), path
@@ -494,6 +497,8 @@ class FolderExportTarget:
         path = self._path(directory, name)
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
+            import hashlib
+
             digest = hashlib.file_digest(handle, "sha256").hexdigest() if with_hash else ""
         return FileFacts(size=info.st_size, sha256=digest, mtime_ns=info.st_mtime_ns)
 
@@ -511,6 +516,8 @@ class FolderExportTarget:
             ExportDirectoryInvalid: The folder is not absolute, missing or not a folder.
         """
         self._check_directory_exists(directory)
+        from amparex_adapters.exports._changes import open_changes  # (ctypes)
+
         return open_changes(self._folder(directory))
 
     def stamp(self, directory: str) -> FolderStamp:
@@ -585,7 +592,7 @@ class FolderExportTarget:
 
     def _is_stale(self, name: str, age: float) -> bool:
         parts = name[len(TEMP_PREFIX) :].split("-")
-        if len(parts) == 3 and parts[0] == self._host and parts[1].isdigit():
+        if len(parts) == 3 and parts[0] == _host_tag() and parts[1].isdigit():
             pid = int(parts[1])
             if pid == os.getpid():
                 return age > self._stale_after_alive

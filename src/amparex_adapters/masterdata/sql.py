@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from amparex_adapters.converters import bundle as bundle_format
 from amparex_adapters.converters import stored
-from amparex_adapters.storage.sql import Cursor, SchemaStep, SqlDatabase
+from amparex_adapters.storage.sql import Cursor, SqlDatabase
 from amparex_core.domain.masterdata import (
     Branch,
     Customer,
@@ -38,25 +38,10 @@ from amparex_core.domain.masterdata import (
     matches,
 )
 
+from ._schema import SCHEMA
 from .bundle import Bundle, MasterItem, load_bundle, section_of
 
 __all__ = ["SCHEMA", "SqlMasterData"]
-
-#: The family's schema steps (see :mod:`amparex_adapters.storage.sql.schema`).
-SCHEMA: Final = (
-    SchemaStep(
-        2,
-        "masterdata",
-        (
-            "CREATE TABLE md_branches (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
-            "CREATE TABLE md_customers (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
-            "CREATE TABLE md_employees (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
-            """CREATE TABLE md_document_templates (
-            id TEXT PRIMARY KEY, data TEXT NOT NULL, content {blob} NOT NULL)""",
-            "CREATE TABLE md_statistic_templates (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
-        ),
-    ),
-)
 
 _TABLES: Final = {
     "branches": "md_branches",

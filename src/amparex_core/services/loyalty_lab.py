@@ -32,11 +32,11 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import attrs
 
 from amparex_core.domain.claims import DEFAULT_LEASE, Holder
-from amparex_core.domain.csvdialect import encode_csv
 from amparex_core.domain.errors import (
     AmparexError,
     DeliveryError,
@@ -52,9 +52,7 @@ from amparex_core.domain.interfaces import (
     LoyaltyLabSettings,
     plan_exports,
 )
-from amparex_core.domain.masterdata import FileFormat, StatisticTemplate
 from amparex_core.domain.outbox import archived_name, ledger_name, sent_directory
-from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.domain.periods import local_date
 from amparex_core.domain.statistics import ExportOutcome, StatisticExport
 from amparex_core.domain.text import said
@@ -69,6 +67,9 @@ from amparex_core.services._background import in_background
 from amparex_core.services.claims import Claimant
 from amparex_core.services.interfaces import InterfaceService
 from amparex_core.services.progress import Progress
+
+if TYPE_CHECKING:  # imported where used: a start with nothing to do needs none of them
+    from amparex_core.domain.masterdata import StatisticTemplate
 
 __all__ = [
     "ExportResult",
@@ -309,6 +310,8 @@ class LoyaltyLab:
         return results
 
     def _template(self, plan: StatisticExport) -> StatisticTemplate:
+        from amparex_core.domain.masterdata import FileFormat  # (a start that exports)
+
         template = self._masterdata.statistic_template(plan.template_id)
         if template is None:
             raise StatisticTemplateUnknown(
@@ -328,6 +331,8 @@ class LoyaltyLab:
                 self._exports.remove_stale(plan.directory)
                 cleaned.add(plan.directory)
             template = self._template(plan)
+            from amparex_core.domain.csvdialect import encode_csv
+
             with self._statistics.run(template) as result:
                 chunks = encode_csv(template.dialect, result.columns, result.rows)
                 written = self._exports.write_new(plan.directory, plan.file_name, chunks)
@@ -539,6 +544,8 @@ class LoyaltyLab:
                 holder=None if claimed is None else claimed.holder,
                 since=None if claimed is None else claimed.claimed_at,
             )
+        from amparex_core.domain.parcels import OutgoingFile  # (a start that uploads)
+
         outgoing = OutgoingFile(
             name=name,
             size=facts.size,

@@ -7,10 +7,9 @@ belongs to one card whatever any other process does.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from amparex_adapters.converters import stored
-from amparex_core.domain.cards import CardUid, IssuedCard
 from amparex_core.domain.errors import (
     CardAlreadyRegistered,
     CardDuplicate,
@@ -21,6 +20,9 @@ from amparex_core.domain.paging import check_limit
 
 from .core import RACE_RETRIES, Conflict, Cursor, Retry, SqlDatabase
 from .schema import SchemaStep
+
+if TYPE_CHECKING:  # read where used: opening a store imports no card domain
+    from amparex_core.domain.cards import CardUid, IssuedCard
 
 __all__ = ["SCHEMA", "SqlCardStore", "insert_card"]
 
@@ -49,13 +51,19 @@ def insert_card(cur: Cursor, card: IssuedCard) -> bool:
     return bool(cur.fetchall())
 
 
+def _card(document: str | bytes) -> IssuedCard:
+    from amparex_core.domain.cards import IssuedCard
+
+    return stored.decode(document, IssuedCard)
+
+
 class SqlCardStore(SqlDatabase):
     """Issued cards in the ``cards`` table."""
 
     def _card_where(self, cur: Cursor, column: str, value: str) -> IssuedCard | None:
         cur.execute(f"SELECT data FROM cards WHERE {column} = ?{self.for_update}", (value,))  # noqa: S608
         row = cur.fetchone()
-        return None if row is None else stored.decode(row[0], IssuedCard)
+        return None if row is None else _card(row[0])
 
     def add_card(self, card: IssuedCard) -> None:
         """See :meth:`~amparex_core.ports.storage.CardStore.add_card`."""
@@ -78,14 +86,14 @@ class SqlCardStore(SqlDatabase):
         row = self.read(
             lambda cur: cur.execute("SELECT data FROM cards WHERE number = ?", (number,)).fetchone()
         )
-        return None if row is None else stored.decode(row[0], IssuedCard)
+        return None if row is None else _card(row[0])
 
     def card_by_uid(self, uid: CardUid) -> IssuedCard | None:
         """See :meth:`~amparex_core.ports.storage.CardStore.card_by_uid`."""
         row = self.read(
             lambda cur: cur.execute("SELECT data FROM cards WHERE uid = ?", (uid.hex,)).fetchone()
         )
-        return None if row is None else stored.decode(row[0], IssuedCard)
+        return None if row is None else _card(row[0])
 
     def set_card_uid(self, number: str, uid: CardUid) -> IssuedCard:
         """See :meth:`~amparex_core.ports.storage.CardStore.set_card_uid`."""
@@ -152,4 +160,4 @@ class SqlCardStore(SqlDatabase):
             sql += " LIMIT ?"
             params.append(limit)
         rows = self.read(lambda cur: cur.execute(sql, params).fetchall())
-        return [stored.decode(r[0], IssuedCard) for r in rows]
+        return [_card(r[0]) for r in rows]

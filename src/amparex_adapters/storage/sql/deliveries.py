@@ -20,20 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from amparex_adapters.converters import stored
-from amparex_core.domain.claims import Holder, describe_holder, takeover_reason
-from amparex_core.domain.deliveries import (
-    BatchClaim,
-    BatchClaimResult,
-    BatchDelivery,
-    DeliveryFailure,
-    decide_batch_claim,
-)
-from amparex_core.domain.orders import Batch, BatchStatus
 
 from .core import Cursor, SqlDatabase
+
+if TYPE_CHECKING:  # read where used: opening a store imports no card ordering
+    from amparex_core.domain.claims import Holder
+    from amparex_core.domain.deliveries import BatchClaim, BatchDelivery, DeliveryFailure
+    from amparex_core.domain.orders import Batch
 
 __all__ = ["STATEMENTS", "SqlBatchDeliveries", "finish_delivery"]
 
@@ -48,6 +44,8 @@ STATEMENTS: Final = (
 
 
 def _delivery(cur: Cursor, batch_id: str) -> BatchDelivery | None:
+    from amparex_core.domain.deliveries import BatchDelivery
+
     cur.execute("SELECT data FROM batch_deliveries WHERE batch_id = ?", (batch_id,))
     row = cur.fetchone()
     return None if row is None else stored.decode(row[0], BatchDelivery)
@@ -72,6 +70,8 @@ class SqlBatchDeliveries(SqlDatabase):
     """Claims on batch deliveries in the ``batch_deliveries`` table."""
 
     def _locked_batch(self, cur: Cursor, batch_id: str) -> Batch | None:
+        from amparex_core.domain.orders import Batch
+
         cur.execute(f"SELECT data FROM batches WHERE id = ?{self.for_update}", (batch_id,))  # noqa: S608
         row = cur.fetchone()
         return None if row is None else stored.decode(row[0], Batch)
@@ -87,6 +87,9 @@ class SqlBatchDeliveries(SqlDatabase):
         wait_for_retry: bool = False,
     ) -> BatchClaim:
         """See :meth:`~amparex_core.ports.storage.OrderStore.claim_batch`."""
+        from amparex_core.domain.claims import describe_holder, takeover_reason
+        from amparex_core.domain.deliveries import BatchClaimResult, decide_batch_claim
+        from amparex_core.domain.orders import BatchStatus
 
         def work(cur: Cursor) -> tuple[Batch, BatchClaim]:
             batch = self._locked_batch(cur, batch_id)

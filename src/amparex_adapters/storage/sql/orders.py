@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from amparex_adapters.converters import stored
-from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import OrderUnknown
-from amparex_core.domain.orders import Batch, BatchStatus, CardOrder, OrderStatus, ProcessRef
 from amparex_core.domain.paging import check_limit
 
 from .cards import insert_card
@@ -32,6 +30,10 @@ from .core import Cursor, Retry, SqlDatabase, instant_key
 from .deliveries import STATEMENTS as DELIVERY_STATEMENTS
 from .deliveries import finish_delivery
 from .schema import SchemaStep
+
+if TYPE_CHECKING:  # read where used: opening a store imports no card ordering
+    from amparex_core.domain.cards import IssuedCard
+    from amparex_core.domain.orders import Batch, CardOrder, OrderStatus, ProcessRef
 
 __all__ = ["SCHEMA", "SqlOrderStore"]
 
@@ -96,13 +98,25 @@ def _put_order(cur: Cursor, order: CardOrder, *, expected: OrderStatus | None) -
     return cur.rowcount
 
 
+def _order(document: str | bytes) -> CardOrder:
+    from amparex_core.domain.orders import CardOrder
+
+    return stored.decode(document, CardOrder)
+
+
+def _batch(document: str | bytes) -> Batch:
+    from amparex_core.domain.orders import Batch
+
+    return stored.decode(document, Batch)
+
+
 class SqlOrderStore(SqlDatabase):
     """Card orders, dispatch batches and serial numbers (``orders``, ``batches``, ``serials``)."""
 
     def _order_where(self, cur: Cursor, column: str, value: str) -> CardOrder | None:
         cur.execute(f"SELECT data FROM orders WHERE {column} = ?{self.for_update}", (value,))  # noqa: S608
         row = cur.fetchone()
-        return None if row is None else stored.decode(row[0], CardOrder)
+        return None if row is None else _order(row[0])
 
     def add_order(self, order: CardOrder) -> tuple[CardOrder, bool]:
         """See :meth:`~amparex_core.ports.storage.OrderStore.add_order`."""
@@ -141,7 +155,7 @@ class SqlOrderStore(SqlDatabase):
         )
         if found is None:
             raise OrderUnknown(order_id=order_id)
-        return stored.decode(found[0], CardOrder)
+        return _order(found[0])
 
     def order_by_process_ref(self, process_ref: ProcessRef) -> CardOrder | None:
         """See :meth:`~amparex_core.ports.storage.OrderStore.order_by_process_ref`."""
@@ -150,11 +164,11 @@ class SqlOrderStore(SqlDatabase):
                 "SELECT data FROM orders WHERE process_ref = ?", (str(process_ref),)
             ).fetchone()
         )
-        return None if found is None else stored.decode(found[0], CardOrder)
+        return None if found is None else _order(found[0])
 
     def _orders(self, sql: str, params: Sequence[Any]) -> list[CardOrder]:
         rows = self.read(lambda cur: cur.execute(sql, params).fetchall())
-        return [stored.decode(r[0], CardOrder) for r in rows]
+        return [_order(r[0]) for r in rows]
 
     def list_orders(
         self,
@@ -197,10 +211,12 @@ class SqlOrderStore(SqlDatabase):
             cur.execute(sql, params)
             return cur.fetchall()
 
-        return [stored.decode(r[0], CardOrder) for r in self.read(work)]
+        return [_order(r[0]) for r in self.read(work)]
 
     def pending_orders_ending_by(self, day: dt.date) -> list[CardOrder]:
         """See :meth:`~amparex_core.ports.storage.OrderStore.pending_orders_ending_by`."""
+        from amparex_core.domain.orders import OrderStatus
+
         return self._orders(
             "SELECT data FROM orders WHERE status = ? AND period_end <= ? ORDER BY placed_at, id",
             (OrderStatus.PENDING.value, day.isoformat()),
@@ -226,6 +242,7 @@ class SqlOrderStore(SqlDatabase):
         self, batch: Batch, cards: Sequence[IssuedCard], *, sequence: str | None = None
     ) -> bool:
         """See :meth:`~amparex_core.ports.storage.OrderStore.create_batch`."""
+        from amparex_core.domain.orders import OrderStatus
 
         def work(cur: Cursor) -> None:
             # Lock in a fixed order, so two batch builders never wait for each other.
@@ -264,28 +281,31 @@ class SqlOrderStore(SqlDatabase):
         row = self.read(
             lambda cur: cur.execute("SELECT data FROM batches WHERE id = ?", (batch_id,)).fetchone()
         )
-        return None if row is None else stored.decode(row[0], Batch)
+        return None if row is None else _batch(row[0])
 
     def list_batches(self, *, open_only: bool = False) -> list[Batch]:
         """See :meth:`~amparex_core.ports.storage.OrderStore.list_batches`."""
+        from amparex_core.domain.orders import BatchStatus
+
         sql = "SELECT data FROM batches"
         params: tuple[str, ...] = ()
         if open_only:
             sql += " WHERE status = ?"
             params = (BatchStatus.OPEN.value,)
         rows = self.read(lambda cur: cur.execute(sql, params).fetchall())
-        found = [stored.decode(r[0], Batch) for r in rows]
+        found = [_batch(r[0]) for r in rows]
         return sorted(found, key=lambda b: (b.number, b.id))
 
     def mark_batch_delivered(self, batch_id: str, *, at: dt.datetime, receipt: str) -> Batch:
         """See :meth:`~amparex_core.ports.storage.OrderStore.mark_batch_delivered`."""
+        from amparex_core.domain.orders import BatchStatus, OrderStatus
 
         def work(cur: Cursor) -> Batch:
             cur.execute(f"SELECT data FROM batches WHERE id = ?{self.for_update}", (batch_id,))  # noqa: S608
             row = cur.fetchone()
             if row is None:
                 raise LookupError(f"no batch has the ID {batch_id}")
-            batch = stored.decode(row[0], Batch)
+            batch = _batch(row[0])
             if batch.status is BatchStatus.DELIVERED:
                 return batch
             delivered = batch.delivered(at, receipt)

@@ -193,13 +193,13 @@ def assemble(steps: Iterable[SchemaStep]) -> tuple[tuple[str, ...], ...]:
 def versions() -> tuple[SchemaVersion, ...]:
     """Every version of the schema this library knows, from 1 to :data:`SCHEMA_VERSION`.
 
-    The families' modules are imported here, on first use (the master data's module
-    imports the store's core, so the core cannot import it at its own import).
+    The families' modules are imported here, on first use (the master data's steps
+    import this module, so it cannot import them at its own import).
 
     Raises:
         ValueError: The families do not add up to :data:`SCHEMA_VERSION` versions.
     """
-    from amparex_adapters.masterdata import sql as masterdata
+    from amparex_adapters.masterdata import _schema as masterdata
 
     from . import cards, interfaces, operations, orders, templates, uploads
 

@@ -6,15 +6,17 @@ so a second template of the same name is refused by the database.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from amparex_adapters.converters import stored
 from amparex_core.domain.errors import TemplateDuplicate, TemplateUnknown
-from amparex_core.domain.templates import CardTemplate
 from amparex_core.domain.text import name_key
 
 from .core import Cursor, Retry, SqlDatabase
 from .schema import SchemaStep
+
+if TYPE_CHECKING:  # read where used: opening a store imports no card domain
+    from amparex_core.domain.templates import CardTemplate
 
 __all__ = ["SCHEMA", "SqlTemplateStore"]
 
@@ -28,13 +30,19 @@ SCHEMA: Final = (
 )
 
 
+def _template(document: str | bytes) -> CardTemplate:
+    from amparex_core.domain.templates import CardTemplate
+
+    return stored.decode(document, CardTemplate)
+
+
 class SqlTemplateStore(SqlDatabase):
     """Card templates in the ``card_templates`` table."""
 
     def _template_by(self, cur: Cursor, key: str) -> CardTemplate | None:
         cur.execute("SELECT data FROM card_templates WHERE key = ?", (key,))
         row = cur.fetchone()
-        return None if row is None else stored.decode(row[0], CardTemplate)
+        return None if row is None else _template(row[0])
 
     def add_template(self, template: CardTemplate) -> None:
         """See :meth:`~amparex_core.ports.storage.TemplateStore.add_template`."""
@@ -105,11 +113,11 @@ class SqlTemplateStore(SqlDatabase):
             rows = cur.fetchall()
             if not rows:
                 raise TemplateUnknown(name=name)
-            return stored.decode(rows[0][0], CardTemplate)
+            return _template(rows[0][0])
 
         return self.write(work)
 
     def list_templates(self) -> list[CardTemplate]:
         """See :meth:`~amparex_core.ports.storage.TemplateStore.list_templates`."""
         rows = self.read(lambda cur: cur.execute("SELECT data FROM card_templates").fetchall())
-        return sorted((stored.decode(r[0], CardTemplate) for r in rows), key=lambda t: t.key)
+        return sorted((_template(r[0]) for r in rows), key=lambda t: t.key)
