@@ -574,10 +574,10 @@ class Composition:
             def delivery_for(_config: InterfaceConfig) -> FileDelivery:
                 return upload
 
-        return LoyaltyLab(
+        return LoyaltyLab(  # master data and statistics: opened by the first export
             interfaces=self.interfaces_without_checks(),
-            masterdata=self.masterdata,
-            statistics=self.statistics,
+            masterdata=lambda: self.masterdata,
+            statistics=lambda: self.statistics,
             exports=self.exports,
             ledger=self.storage,
             clock=self.clock,

@@ -191,8 +191,11 @@ class LoyaltyLab:
 
     Args:
         interfaces: Resolves the workstation's Loyalty Lab configurations (IF9).
-        masterdata: Statistic templates (LL3).
-        statistics: Runs statistic templates (LL5).
+        masterdata: Statistic templates (LL3), or a function opening them: called on the
+            first export, so a start whose files all exist never opens them.
+        statistics: Runs statistic templates (LL5), or a function opening it (called
+            likewise). A failure of either function fails the export it was opened for,
+            as any failure of the statistic does.
         exports: The workstation folder (LL4, LL6, LL7).
         ledger: Which files went out (LL8).
         clock: The time.
@@ -209,8 +212,8 @@ class LoyaltyLab:
         self,
         *,
         interfaces: InterfaceService,
-        masterdata: MasterData,
-        statistics: StatisticSource,
+        masterdata: MasterData | Callable[[], MasterData],
+        statistics: StatisticSource | Callable[[], StatisticSource],
         exports: ExportTarget,
         ledger: UploadLedger,
         clock: Clock,
@@ -312,6 +315,8 @@ class LoyaltyLab:
     def _template(self, plan: StatisticExport) -> StatisticTemplate:
         from amparex_core.domain.masterdata import FileFormat  # (a start that exports)
 
+        if callable(self._masterdata):  # opened on the first export
+            self._masterdata = self._masterdata()
         template = self._masterdata.statistic_template(plan.template_id)
         if template is None:
             raise StatisticTemplateUnknown(
@@ -333,6 +338,8 @@ class LoyaltyLab:
             template = self._template(plan)
             from amparex_core.domain.csvdialect import encode_csv
 
+            if callable(self._statistics):  # opened on the first export
+                self._statistics = self._statistics()
             with self._statistics.run(template) as result:
                 chunks = encode_csv(template.dialect, result.columns, result.rows)
                 written = self._exports.write_new(plan.directory, plan.file_name, chunks)
