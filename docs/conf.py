@@ -108,6 +108,9 @@ nitpick_ignore: list[tuple[str, str]] = [
     ("py:class", "hypothesis.strategies.SearchStrategy"),
     # cattrs has no inventory: the converters of amparex_adapters.converters are its own.
     ("py:class", "cattrs.Converter"),
+    ("py:class", "cattrs.converters.Converter"),
+    # error_class's type variable (the class it decorates comes back).
+    ("py:class", "amparex_core.domain.errors._base._T"),
 ]
 
 # ---------------------------------------------------------------- doctest

@@ -326,7 +326,30 @@ def _keep_enum_members(  # noqa: PLR0917 - the signature of the Sphinx event
 #: Modules that import some names for type checkers only, so that a program start loads
 #: no more than it uses (issue 16): the docs import those names too, so signatures show
 #: and link them as everywhere else.
-TYPE_CHECKING_ONLY = ("amparex_core.services.startup",)
+TYPE_CHECKING_ONLY = (
+    # Modules that import the names of their annotations only for the type checker, so
+    # that a program start does not load them (issue 16): the docs resolve them here.
+    "amparex_core.domain.paging",
+    "amparex_core.ports.alerts",
+    "amparex_core.ports.delivery",
+    "amparex_core.ports.documents",
+    "amparex_core.ports.exports",
+    "amparex_core.ports.masterdata",
+    "amparex_core.ports.processes",
+    "amparex_core.ports.readers",
+    "amparex_core.ports.statistics",
+    "amparex_core.ports.storage",
+    "amparex_core.services.loyalty_lab",
+    "amparex_core.services.runlog",
+    "amparex_core.services.startup",
+    "amparex_adapters.cli.compose",
+    "amparex_adapters.converters.base",
+    "amparex_adapters.delivery.folder",
+    "amparex_adapters.storage.sql.cards",
+    "amparex_adapters.storage.sql.deliveries",
+    "amparex_adapters.storage.sql.orders",
+    "amparex_adapters.storage.sql.templates",
+)
 
 
 def _import_type_checking_names(_app: Sphinx) -> None:
@@ -337,11 +360,20 @@ def _import_type_checking_names(_app: Sphinx) -> None:
 
     for name in TYPE_CHECKING_ONLY:
         module = importlib.import_module(name)
+        namespace = vars(module)
+        before = set(namespace)
         tree = ast.parse(inspect.getsource(module))
         for node in tree.body:
             if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
                 code = compile(ast.Module(body=node.body, type_ignores=[]), name, "exec")
-                exec(code, vars(module))  # noqa: S102 - the module's own import statements
+                exec(code, namespace)  # noqa: S102 - the module's own import statements
+        added = {key: namespace[key] for key in set(namespace) - before}
+        # attrs made each class's __init__ with a copy of the module's names of then.
+        for value in list(namespace.values()):
+            init = getattr(value, "__init__", None) if hasattr(value, "__attrs_attrs__") else None
+            scope = getattr(init, "__globals__", None)
+            if isinstance(scope, dict) and scope is not namespace:
+                scope.update(added)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

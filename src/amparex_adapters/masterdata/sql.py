@@ -11,7 +11,7 @@ For operators without a host application.
 >>> store.close()
 
 The tables (``md_branches``, ``md_customers``, ``md_employees``, ``md_document_templates``,
-``md_statistic_templates``) are this family's part of the store's schema (:data:`SCHEMA`,
+``md_statistic_templates``) are this family's part of the store's schema (``SCHEMA``,
 version 2; see :mod:`amparex_adapters.storage.sql.schema`). Records are kept as JSON
 documents in the bundle format (:mod:`amparex_adapters.converters.bundle`); a document
 template's content has a column of its own. :meth:`SqlMasterData.import_bundle` writes a
