@@ -300,6 +300,45 @@ def test_a_folder_changed_just_now_is_not_cached(
     assert entry_point_cache.file.is_file()
 
 
+def test_a_finder_that_finds_distributions_itself_means_no_cache(
+    monkeypatch: pytest.MonkeyPatch, entry_point_cache: EntryPointCache
+) -> None:
+    """A finder on sys.meta_path with distributions of its own: what it finds is not in
+    the stamp, so every start scans (as before the cache)."""
+
+    class Finder:
+        @staticmethod
+        def find_distributions(context: object = None) -> list[object]:
+            return []
+
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Finder])
+    for start in (1, 2):
+        entry_point_cache.restart()
+        assert "sqlite" in STORAGE.kinds()
+        assert entry_point_cache.scans == start
+    assert not entry_point_cache.folder.exists()
+
+
+def test_a_distribution_whose_name_cannot_be_read_is_scanned_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry_point_cache: EntryPointCache
+) -> None:
+    """A METADATA that is no UTF-8: the kinds are importlib.metadata's own entry points,
+    not cached (reading the distribution's name fails only where it did before)."""
+    kind = _unique("acme-undecodable")
+    site = tmp_path / "site"
+    info = write_distribution(
+        site, "acme-undecodable", entry_points={"amparex.readers": {kind: "acme_z:reader"}}
+    )
+    (info / "METADATA").write_bytes(b"Metadata-Version: 2.1\nName: acme-\xff\nVersion: 1\n")
+    monkeypatch.syspath_prepend(str(site))
+    settle(site, age=100)
+    assert kind in READERS.kinds()
+    assert READERS.entry_point(kind).value == "acme_z:reader"
+    assert not entry_point_cache.folder.exists()
+    with pytest.raises(UnicodeDecodeError):
+        _ = READERS.entry_point(kind).dist.name
+
+
 # ------------------------------------------------------------------ damaged files
 
 
