@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path as _Path
 
 import pytest
@@ -52,3 +53,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, interrupt)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _entry_point_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The registry's cache file of entry points in a folder of this test session.
+
+    Set in the environment, so the ``amparex`` processes of the tests use it too: no test
+    reads or writes the cache of the user's home folder.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AMPAREX_CACHE_DIR", str(tmp_path_factory.mktemp("entry-point-cache")))
+        yield

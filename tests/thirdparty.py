@@ -8,11 +8,13 @@ exactly what ``pip install`` leaves in ``site-packages``, without pip.
 
 from __future__ import annotations
 
+import os
 import textwrap
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["DROP_BOX", "write_distribution"]
+__all__ = ["DROP_BOX", "settle", "write_distribution"]
 
 
 def write_distribution(
@@ -47,6 +49,20 @@ def write_distribution(
     for module, source in (modules or {}).items():
         (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
     return info
+
+
+def settle(*paths: Path, age: float, deep: bool = True) -> None:
+    """Date *paths* (and, when *deep*, everything in them) *age* seconds back.
+
+    The registry does not cache a scan that saw a folder or file changed within the last
+    two seconds (a change in the same timestamp tick would go unseen); a test that wants
+    the next process to find the cache file settles the folders it just wrote. Give each
+    call of a test another *age*, so that every change gives the folder another time.
+    """
+    stamp = time.time_ns() - int(age * 1e9)
+    for path in paths:
+        for each in [*(path.rglob("*") if deep and path.is_dir() else ()), path]:
+            os.utime(each, ns=(stamp, stamp))
 
 
 DROP_BOX = '''

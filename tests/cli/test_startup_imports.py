@@ -23,6 +23,7 @@ pytestmark = pytest.mark.timeout(120)
 ALLOWED = frozenset(
     {
         "amparex_adapters",
+        "amparex_adapters._entry_points",  # the registry's cache file of entry points
         "amparex_adapters._extras",
         "amparex_adapters._modes",
         "amparex_adapters.cli",
@@ -159,6 +160,7 @@ def _noop_start_modules(folder: Path) -> tuple[set[str], str]:
     config = noop_workstation(folder)
     listing = folder / "modules.txt"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AMPAREX_")}
+    env["AMPAREX_CACHE_DIR"] = os.environ["AMPAREX_CACHE_DIR"]  # the session's (conftest)
     done = subprocess.run(
         [sys.executable, "-c", _LIST_MODULES, str(listing), str(config)],
         capture_output=True,

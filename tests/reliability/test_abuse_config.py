@@ -283,6 +283,7 @@ def test_a_hostile_file_is_one_coded_line_in_a_real_process(
     assert (error.key, reason in error.reason) == (key, True), error
     if key in ("", "storage.path", "reader.timeout"):  # a few in a real process (slower)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AMPAREX_")}
+        env["AMPAREX_CACHE_DIR"] = os.environ["AMPAREX_CACHE_DIR"]  # the session's (conftest)
         done = subprocess.run(
             [sys.executable, "-m", "amparex_adapters.cli", "--config", str(path), "config", "show"],
             capture_output=True,

@@ -11,6 +11,7 @@ import logging
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from amparex_core.domain.errors import AdapterUnknown, StorageUnavailable
 from amparex_core.domain.parcels import OutgoingFile
 from amparex_core.domain.secret import Secret
 from tests.thirdparty import DROP_BOX, write_distribution
+from tests.unit.conftest import EntryPointCache
 
 BUILTIN: dict[str, set[str]] = {
     "storage": {"sqlite", "postgresql", "postgres", "memory"},
@@ -356,8 +358,22 @@ def test_a_kind_whose_module_is_missing_is_adapter_unavailable(
 # ------------------------------------------------------------------ duplicates
 
 
+@pytest.fixture(params=["cold", "warm"])
+def cache_state(
+    request: pytest.FixtureRequest, entry_point_cache: EntryPointCache
+) -> Callable[[], None]:
+    """What the test calls once its distributions are on sys.path: *cold*, the registry
+    scans them; *warm*, it reads the cache file of an earlier scan and cannot scan."""
+    if request.param == "warm":
+        return entry_point_cache.warm
+    return entry_point_cache.restart
+
+
 def test_a_kind_registered_twice_takes_the_first_on_sys_path_and_warns_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    cache_state: Callable[[], None],
 ) -> None:
     first, second, kind = _unique("acme_first"), _unique("acme_second"), _unique("twin")
     source = "class Twin:\n    origin = {origin!r}\n"
@@ -375,6 +391,7 @@ def test_a_kind_registered_twice_takes_the_first_on_sys_path_and_warns_once(
     )
     monkeypatch.syspath_prepend(str(tmp_path / "later"))
     monkeypatch.syspath_prepend(str(tmp_path / "earlier"))
+    cache_state()
     registry: Registry = Registry("documents")
     with caplog.at_level(logging.WARNING, logger="amparex_adapters.registry"):
         assert getattr(registry.load(kind), "origin", None) == "earlier"
@@ -387,7 +404,10 @@ def test_a_kind_registered_twice_takes_the_first_on_sys_path_and_warns_once(
 
 
 def test_the_same_entry_point_twice_is_no_duplicate(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    cache_state: Callable[[], None],
 ) -> None:
     """Two distributions declaring the very same entry point (a package split in two, an
     old copy further down the path) give one kind, without a warning."""
@@ -400,6 +420,7 @@ def test_the_same_entry_point_twice_is_no_duplicate(
             modules={module: "def reader(arg, **options):\n    return arg\n"},
         )
         monkeypatch.syspath_prepend(str(tmp_path / folder))
+    cache_state()
     registry: Registry = Registry("readers")
     with caplog.at_level(logging.WARNING, logger="amparex_adapters.registry"):
         assert registry.load(kind)("x") == "x"
