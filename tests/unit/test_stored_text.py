@@ -184,6 +184,7 @@ def _same_outcome(obj: object) -> None:
         {"valid_until": "2026-12-01"},
         {"placed_at": dt.date(2026, 11, 23)},
         {"status": "pending"},
+        {"status": BatchStatus.OPEN},  # another enum's member: written by its value
         {"cost_lines": [CostLine(CostItem.CARD_CHIP, Money(Decimal(1), "EUR"))]},
         {"cost_lines": ()},
         {"addressee": "Frau Muster"},
@@ -212,6 +213,10 @@ class _Colour(enum.Enum):
     RED = 1
 
 
+class _Letter(enum.Enum):  # more members than are found by identity
+    A, B, C, D, E, F, G, H, I, J = "abcdefghij"  # noqa: E741
+
+
 @attrs.frozen
 class _Values:
     count: int
@@ -220,6 +225,7 @@ class _Values:
     prices: Sequence[Money]
     maybe: tuple[Money | None, ...]
     day: dt.date | None = None
+    letter: _Letter = _Letter.J
 
 
 @attrs.frozen
@@ -260,6 +266,7 @@ def test_other_attrs_classes_are_written_as_the_converter_writes_them() -> None:
         _Values(3, True, ["a", "\u00e4\\"], [eur], (None, eur)),
         _Values(-(2**70), False, [], (), (), dt.date(2026, 1, 2)),
         _Values(True, 1, ["x"], [eur], ()),  # type: ignore[arg-type]  # the converter decides
+        _Values(1, True, [], [], (), None, _Letter.A),
     ):
         assert _stored_text.encode(values) == stored.encode(values)
     assert _stored_text.writer(_Values) is not None

@@ -140,6 +140,10 @@ _LEAVES: Final[dict[Any, str]] = {
 }
 
 
+#: Enums with up to this many members are written by a chain of identity tests.
+_MEMBERS_BY_IDENTITY: Final = 8
+
+
 def _optional_of(tp: Any) -> Any | None:
     """``X`` when *tp* is ``X | None``, else ``None``."""
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
@@ -194,7 +198,14 @@ class _Generator:
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             if not all(isinstance(member.value, str) for member in tp):
                 raise _NoWriter(tp)
-            return f"_s({value}._value_)"
+            if len(tp) > _MEMBERS_BY_IDENTITY:
+                return f"_s({value}._value_)"
+            # A member found by identity has its text made once; anything else by its value.
+            chain = "".join(
+                f"{source.name(encode_basestring(m.value))} if {value} is {source.name(m)} else "
+                for m in tp
+            )
+            return f"({chain}_s({value}._value_))"
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         homogeneous = origin is tuple and len(args) == 2 and args[1] is Ellipsis
         if homogeneous or (origin in (list, Sequence) and len(args) == 1):
