@@ -209,10 +209,19 @@ class _Generator:
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         homogeneous = origin is tuple and len(args) == 2 and args[1] is Ellipsis
         if homogeneous or (origin in (list, Sequence) and len(args) == 1):
-            code = f"lambda item: {self.expression(args[0], 'item', source)}"
-            item = source.name(eval(code, source.namespace))  # noqa: S307 - generated here
+            item = source.name(self.item_writer(args[0], source))
             return f'"[" + ",".join(map({item}, {value})) + "]"'
         return f"{source.name(self.object_writer(tp))}({value})"
+
+    def item_writer(self, tp: Any, source: _Source) -> Writer:
+        """The writer of an item of a list, declared as *tp*."""
+        if tp is str:
+            return encode_basestring
+        if isinstance(tp, type) and attrs.has(tp):
+            return self.object_writer(tp)
+        code = f"lambda item: {self.expression(tp, 'item', source)}"
+        write: Writer = eval(code, source.namespace)  # noqa: S307 - generated here
+        return write
 
     def fragment(self, tp: Any, value: str, source: _Source) -> str:
         """A piece of an f-string that writes *value*, declared as *tp*.

@@ -122,7 +122,7 @@ class SqlOrderStore(SqlDatabase):
         row = (
             order.id,
             ref,
-            order.status.value,
+            order.status._value_,  # its value without Enum.value's two Python calls
             instant_key(order.placed_at),
             order.period.end.isoformat(),
             order.batch_id,
