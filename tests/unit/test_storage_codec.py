@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -90,6 +91,17 @@ def test_CO13_CO14_CO15_orders_round_trip(
 def test_instant_keys_sort_like_the_instants(instants: list[dt.datetime], tz: dt.tzinfo) -> None:
     local = [i.astimezone(tz) for i in instants]
     assert sorted(local) == sorted(local, key=instant_key)
+
+
+@given(st.datetimes(timezones=st.just(dt.UTC) | s.zones) | st.datetimes(timezones=st.timezones()))
+def test_instant_keys_are_the_utc_time_to_the_microsecond(instant: dt.datetime) -> None:
+    try:
+        utc = instant.astimezone(dt.UTC)
+    except OverflowError:  # beyond year 1 or 9999 in UTC: no key either
+        with pytest.raises(OverflowError):
+            instant_key(instant)
+        return
+    assert instant_key(instant) == utc.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 @given(s.issued_cards(), st.none() | s.card_uids, st.none() | s.instants)

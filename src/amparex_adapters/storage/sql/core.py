@@ -95,7 +95,8 @@ def instant_key(instant: dt.datetime) -> str:
     >>> instant_key(dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))))
     '2026-11-23T08:30:00.000000'
     """
-    return instant.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    # "YYYY-MM-DDTHH:MM:SS.ffffff+00:00" without its offset (faster than replace(tzinfo=None))
+    return instant.astimezone(dt.UTC).isoformat("T", "microseconds")[:26]
 
 
 @attrs.frozen
