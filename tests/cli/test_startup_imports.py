@@ -48,6 +48,7 @@ ALLOWED = frozenset(
         "amparex_adapters.clock.system",
         "amparex_adapters.converters",
         "amparex_adapters.converters._quick",
+        "amparex_adapters.converters._stored_text",  # the run log's record, written
         "amparex_adapters.converters.base",
         "amparex_adapters.converters.stored",
         "amparex_adapters.delivery",

@@ -27,7 +27,7 @@ from amparex_core.domain.secret import Secret, SecretRef
 
 from .base import read_key
 
-__all__ = ["Unsure", "structure", "unstructure"]
+__all__ = ["Unsure", "structure"]
 
 
 class Unsure(Exception):
@@ -176,58 +176,3 @@ def _config(value: Any) -> InterfaceConfig:
     settings = structure(value["settings"], kind.policy.settings_type)
     config: InterfaceConfig = _object(value, InterfaceConfig, settings=settings)
     return config
-
-
-def unstructure(obj: Any, omitted: Mapping[str, tuple[str, ...]]) -> Any:
-    """The JSON value the stored format writes for *obj*.
-
-    Args:
-        obj: A value of a stored document.
-        omitted: Per class (``module.Name``), the attributes written only when they
-            differ from their default (added after 0.1.0).
-
-    Raises:
-        Unsure: The converter should write it (a secret, a class with private or
-            derived attributes, a type not handled here).
-    """
-    kind = type(obj)
-    if obj is None or kind in (str, int, bool, float):
-        return obj
-    if kind is dt.datetime or kind is dt.date:
-        return obj.isoformat()
-    if isinstance(obj, enum.Enum):
-        return obj._value_
-    if kind is SecretRef:
-        return {"secret": obj.name}
-    if kind in (tuple, list):
-        return [unstructure(item, omitted) for item in obj]
-    if kind is dict:
-        return {unstructure(k, omitted): unstructure(v, omitted) for k, v in obj.items()}
-    if kind is _loaded("decimal", "Decimal"):
-        return str(obj)
-    if kind is _loaded("amparex_core.domain.cards", "CardUid"):
-        return obj.hex
-    if attrs.has(kind):
-        return _unstructure_object(obj, omitted)
-    raise Unsure  # a Secret (refused by the converter), sets, unknown types
-
-
-def _unstructure_object(obj: Any, omitted: Mapping[str, tuple[str, ...]]) -> Any:
-    kind = type(obj)
-    quiet = omitted.get(f"{kind.__module__}.{kind.__qualname__}", ())
-    document = {}
-    for field in attrs.fields(kind):
-        if not field.init or field.alias != field.name:
-            raise Unsure  # derived or private attributes: the converter's own rules
-        value = getattr(obj, field.name)
-        if field.name in quiet and _is_default(field, value, obj):
-            continue
-        document[field.name] = unstructure(value, omitted)
-    return document
-
-
-def _is_default(field: Any, value: Any, obj: Any) -> bool:
-    default = field.default
-    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        default = default.factory(obj) if default.takes_self else default.factory()
-    return bool(value == default)

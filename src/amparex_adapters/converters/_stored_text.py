@@ -1,9 +1,9 @@
-"""Stored documents written straight to text, for the documents written on a hot path.
+"""Stored documents written straight to text, by a function generated per class.
 
-:func:`encode` gives the text :func:`amparex_adapters.converters.stored.encode` gives,
-byte for byte, for the classes it has a writer for, without the dictionaries cattrs
-builds and the JSON encoder then walks: placing an order writes one document per order,
-and the two passes cost about three times the direct one.
+:func:`amparex_adapters.converters.stored.encode` writes with :func:`written` first: for
+the classes it has a writer for, the text is the converter's, byte for byte, without the
+dictionaries cattrs builds and the JSON encoder then walks (placing an order writes one
+document per order, and the two passes cost about three times the direct one).
 
 :func:`writer` generates, once per attrs class, one function that writes the object's
 document: its keys sorted and escaped when the function is made, each value written by the
@@ -20,20 +20,20 @@ the stored converter writes it —
 A class with any other field (a secret, a secret reference, a card UID, a mapping, a
 float, another union, a field without a type, a field the constructor does not take, an
 attribute left out while it holds a default made by a factory), and a subclass of another
-attrs class (which the converter may write by its base's hook), has no writer, and
-:func:`encode` uses ``stored.encode``. So does an object whose class is not exactly the
-class a writer was made for, or a value whose type is not the declared one (text where an
-instant is declared, an instant where a day is): the generated function raises, and
-``stored.encode`` writes the object, or raises what it raises. The texts are pinned
-against ``stored.encode`` by property tests (``tests/unit/test_stored_text.py``).
+attrs class (which the converter may write by its base's hook), has no writer:
+:func:`written` gives ``None`` and the converter writes the object. So it does for an
+object whose class is not exactly the class a writer was made for, or a value whose type
+is not the declared one (text where an instant is declared, an instant where a day is):
+the generated function raises, and the converter writes the object, or raises what it
+raises. The texts are pinned against the converter's by property tests
+(``tests/unit/test_stored_text.py``).
 
->>> import datetime as dt
 >>> from decimal import Decimal
 >>> from amparex_adapters.converters import stored
 >>> from amparex_core.domain.money import Money
->>> encode(Money(Decimal("2.50"), "EUR"))
+>>> written(Money(Decimal("2.50"), "EUR"))
 '{"amount":"2.50","currency":"EUR"}'
->>> encode(Money(Decimal("2.50"), "EUR")) == stored.encode(Money(Decimal("2.50"), "EUR"))
+>>> written(Money(Decimal("2.50"), "EUR")) == stored._converted(Money(Decimal("2.50"), "EUR"))
 True
 """
 
@@ -50,17 +50,22 @@ from typing import Any, Final
 
 import attrs
 
-from amparex_core.domain.cards import CardUid
 from amparex_core.domain.secret import Secret, SecretRef
 
-from . import stored
-
-__all__ = ["encode", "writer"]
+__all__ = ["writer", "written"]
 
 Writer = Callable[[Any], str]
 
-#: Classes the formats write by hooks of their own: no generated writer.
-_OWN_HOOKS: Final = (Secret, SecretRef, CardUid)
+#: Classes the formats write by hooks of their own: no generated writer (and
+#: :class:`~amparex_core.domain.cards.CardUid`, by name: a start imports no card module).
+_OWN_HOOKS: Final = (Secret, SecretRef)
+_OWN_HOOK_NAMES: Final = frozenset({"amparex_core.domain.cards.CardUid"})
+
+
+def _own_hook(cls: type) -> bool:
+    return issubclass(cls, _OWN_HOOKS) or any(
+        f"{base.__module__}.{base.__qualname__}" in _OWN_HOOK_NAMES for base in cls.__mro__
+    )
 
 
 class _NoWriter(Exception):
@@ -74,8 +79,12 @@ def _unknown(obj: object) -> str:  # pragma: no cover - a marker, never called
     raise NotImplementedError
 
 
-def encode(obj: object) -> str:
-    """The stored document of *obj*: the text of ``stored.encode(obj)``."""
+def written(obj: object) -> str | None:
+    """The stored document of *obj* by its class's generated writer.
+
+    ``None`` when the class has none or a value is not of its declared type: the
+    converter writes it then, or says why it cannot.
+    """
     write = _writers.get(type(obj), _unknown)
     if write is _unknown:
         write = writer(type(obj))
@@ -83,8 +92,15 @@ def encode(obj: object) -> str:
         try:
             return write(obj)
         except (TypeError, AttributeError, ValueError):
-            pass  # a value not of its declared type: the converter writes it (or says why)
-    return stored.encode(obj)
+            pass
+    return None
+
+
+def _omitted(cls: type) -> tuple[str, ...]:
+    """The attributes of *cls* added after 0.1.0 (see :mod:`.stored`)."""
+    from .stored import _OMITTED
+
+    return _OMITTED.get(f"{cls.__module__}.{cls.__qualname__}", ())
 
 
 def writer(cls: type) -> Writer | None:
@@ -241,7 +257,7 @@ class _Generator:
     def object_fragment(self, cls: type, value: str, source: _Source) -> str:
         """A piece of an f-string that writes *value*, a *cls* object, its keys sorted."""
         # The attributes added after 0.1.0, left out while they hold their default.
-        omitted = stored._added_since_0_1().get(cls, ())
+        omitted = _omitted(cls)
         source.lines.append(f"    if {value}.__class__ is not {source.name(cls)}:")
         source.lines.append("        raise TypeError")
         parts: list[tuple[str, str | None]] = []  # (key and value, when it is written)
@@ -257,7 +273,7 @@ class _Generator:
 
     def attrs_writer(self, cls: type) -> Writer:
         """Generate the writer of *cls*."""
-        if not attrs.has(cls) or issubclass(cls, _OWN_HOOKS):
+        if not attrs.has(cls) or _own_hook(cls):
             raise _NoWriter(cls)
         if any(attrs.has(base) for base in cls.__mro__[1:]):
             raise _NoWriter(cls)  # the converter may write it by the hook of its base
@@ -266,7 +282,7 @@ class _Generator:
             attrs.resolve_types(cls)
         except Exception as exc:
             raise _NoWriter(cls) from exc
-        omitted = stored._added_since_0_1().get(cls, ())
+        omitted = _omitted(cls)
         for field in attrs.fields(cls):
             if not field.init or field.type is None:
                 raise _NoWriter(cls)

@@ -68,7 +68,7 @@ def _added_since_0_1() -> dict[type, tuple[str, ...]]:
     }
 
 
-#: :func:`_added_since_0_1` by class name, for the direct writer (it imports no class).
+#: :func:`_added_since_0_1` by class name, for the generated writers (it imports no class).
 _OMITTED: Final[dict[str, tuple[str, ...]]] = {
     "amparex_core.domain.orders.Batch": ("shipping",),
     "amparex_core.domain.orders.CardOrder": ("addressee", "sender"),
@@ -116,11 +116,15 @@ def load(text: str | bytes) -> dict[str, Any]:
 
 def encode(obj: object) -> str:
     """The stored document of *obj*."""
-    try:  # the plain values of the format are written directly; the rest by the converter
-        document = _quick.unstructure(obj, _OMITTED)
-    except _quick.Unsure:
-        document = converter().unstructure(obj)
-    return _encoder.encode(document)
+    from . import _stored_text  # (it imports this module)
+
+    text = _stored_text.written(obj)  # a generated writer: the converter's text, faster
+    return _converted(obj) if text is None else text
+
+
+def _converted(obj: object) -> str:
+    """The stored document of *obj* as the converter writes it (what the writers match)."""
+    return _encoder.encode(converter().unstructure(obj))
 
 
 def decode(text: str | bytes, cls: type[T]) -> T:

@@ -16,8 +16,7 @@ delivery drops the claim on it in the same transaction
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -79,17 +78,6 @@ class _Refused(Exception):
     """Roll back and report ``False`` (create_batch)."""
 
 
-@functools.cache
-def _order_text() -> Callable[[CardOrder], str]:
-    """``stored.encode`` of an order, written straight to text (the same text, faster).
-
-    Imported on the first order written, so opening a store loads no more than before.
-    """
-    from amparex_adapters.converters import _stored_text
-
-    return _stored_text.encode
-
-
 def _put_order(cur: Cursor, order: CardOrder, *, expected: OrderStatus | None) -> int:
     sql = (
         "UPDATE orders SET status = ?, placed_at = ?, period_end = ?, batch_id = ?,"
@@ -100,7 +88,7 @@ def _put_order(cur: Cursor, order: CardOrder, *, expected: OrderStatus | None) -
         instant_key(order.placed_at),
         order.period.end.isoformat(),
         order.batch_id,
-        _order_text()(order),
+        stored.encode(order),
         order.id,
     ]
     if expected is not None:
@@ -140,7 +128,7 @@ class SqlOrderStore(SqlDatabase):
             instant_key(order.placed_at),
             order.period.end.isoformat(),
             order.batch_id,
-            _order_text()(order),
+            stored.encode(order),
         )
 
         def work(cur: Cursor) -> tuple[CardOrder, bool]:
