@@ -38,6 +38,7 @@ from amparex_core.domain.secret import Secret
 from amparex_core.domain.uploads import UploadRecord
 
 from . import _quick
+from ._stored_text import written as _written
 from .base import T, make_base_converter
 
 if TYPE_CHECKING:
@@ -116,9 +117,7 @@ def load(text: str | bytes) -> dict[str, Any]:
 
 def encode(obj: object) -> str:
     """The stored document of *obj*."""
-    from . import _stored_text  # (it imports this module)
-
-    text = _stored_text.written(obj)  # a generated writer: the converter's text, faster
+    text = _written(obj)  # a generated writer: the converter's text, faster
     return _converted(obj) if text is None else text
 
 
