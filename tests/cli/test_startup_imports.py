@@ -125,6 +125,8 @@ HEAVY = (
     "ctypes",  # the folder watch and renameat2: used when watching and writing
     "difflib",  # did-you-mean: only for a configuration with a problem
     "importlib.metadata",  # the entry points come from the registry's cache file
+    "socket",  # the host name from platform.node(); delivery loads it when it sends
+    "shutil",  # the folder delivery's copy: only when it uploads
     "psycopg",
     "psycopg_pool",
     "paramiko",

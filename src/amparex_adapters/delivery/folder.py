@@ -26,7 +26,6 @@ import contextlib
 import functools
 import logging
 import os
-import shutil
 import stat
 import threading
 from collections.abc import Callable
@@ -141,6 +140,8 @@ class FolderDelivery:
             )
 
     def _attempt(self, file: OutgoingFile) -> DeliveryReceipt:
+        import shutil  # (an upload: a start with nothing new loads none of it)
+
         final = self.folder / file.name
         tmp = self.folder / temp_name(file.name)
         fd = create_file(tmp, self.file_mode, self._gid)

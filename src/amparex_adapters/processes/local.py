@@ -22,7 +22,7 @@ True
 from __future__ import annotations
 
 import os
-import socket
+import platform
 import sys
 from pathlib import Path
 
@@ -87,7 +87,7 @@ class LocalProcessTable:
                 started = (self._started(pid) or "") if table else ""
             elif self._posix:
                 table = "posix"
-            known = (pid, socket.gethostname(), table, started)
+            known = (pid, platform.node(), table, started)  # the host name, as gethostname()
             self._me = known
         _pid, host, table, started = known
         return Holder(id=id, name=name, host=host, pid=pid, process_table=table, started=started)
