@@ -243,3 +243,44 @@ def test_an_error_missing_from_the_tree_and_all_is_found() -> None:
     )
     found = tree_mismatches(errors.__doc__, _Shadow(extra=(unlisted,)))
     assert found == ["CardForgotten (card.forgotten) is not drawn with its code"]
+
+
+def test_error_class_takes_its_facts_by_keyword_like_a_generated_init() -> None:
+    """error_class (no generated code): required and defaulted facts, inherited ones
+    first, missing and unknown keywords refused, repr, signature and pickling."""
+    import gc
+    import inspect
+    from typing import ClassVar
+
+    @errors.error_class
+    class Base(errors.AmparexError):
+        code: ClassVar[str] = "test.base"
+        en: ClassVar[str] = "base {first}"
+        de: ClassVar[str] = "Basis {first}"
+        first: str
+
+    @errors.error_class
+    class Child(Base):
+        code: ClassVar[str] = "test.child"
+        second: int = 2
+
+    error = Child(first="a")
+    assert (error.first, error.second) == ("a", 2)
+    assert Child.fact_names == ("first", "second")
+    assert error.facts == {"first": "a", "second": 2}
+    assert error.args == ("a", 2)
+    assert repr(error) == "Child(first='a', second=2)"
+    assert str(error) == "base a"
+    assert error.message("de") == "Basis a"
+    assert Child(first="a", second=3).second == 3
+    with pytest.raises(TypeError, match="'first'"):
+        Child()
+    with pytest.raises(TypeError, match="'third'"):
+        Child(first="a", third=1)
+    assert list(inspect.signature(Child).parameters) == ["first", "second"]
+    assert inspect.signature(Child).parameters["second"].default == 2
+    assert error != Child(first="a")  # exceptions compare by identity
+    # Gone again, so that no other test sees them among the error classes.
+    del Base, Child, error
+    gc.collect()
+    assert not [c for c in all_error_classes() if c.code.startswith("test.")]
