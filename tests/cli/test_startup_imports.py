@@ -127,6 +127,7 @@ HEAVY = (
     "importlib.metadata",  # the entry points come from the registry's cache file
     "socket",  # the host name from platform.node(); delivery loads it when it sends
     "shutil",  # the folder delivery's copy: only when it uploads
+    "hashlib",  # a file's hash: only when its size or time differs from the ledger's
     "psycopg",
     "psycopg_pool",
     "paramiko",

@@ -112,6 +112,13 @@ _ERROR_INVALID_PARAMETER: Final = 87
 _STILL_ACTIVE: Final = 259
 
 
+def _sha256(handle: BinaryIO) -> str:
+    """The SHA-256 of an open file's content, in hex (hashlib loads OpenSSL: only here)."""
+    import hashlib
+
+    return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 @functools.cache
 def _host_tag() -> str:
     """A short, file-name-safe tag of this computer, so pids of other hosts are not checked."""
@@ -497,9 +504,7 @@ class FolderExportTarget:
         path = self._path(directory, name)
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
-            import hashlib
-
-            digest = hashlib.file_digest(handle, "sha256").hexdigest() if with_hash else ""
+            digest = _sha256(handle) if with_hash else ""
         return FileFacts(size=info.st_size, sha256=digest, mtime_ns=info.st_mtime_ns)
 
     def open(self, directory: str, name: str) -> BinaryIO:
