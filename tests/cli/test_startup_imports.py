@@ -128,6 +128,7 @@ HEAVY = (
     "socket",  # the host name from platform.node(); delivery loads it when it sends
     "shutil",  # the folder delivery's copy: only when it uploads
     "hashlib",  # a file's hash: only when its size or time differs from the ledger's
+    "concurrent.futures",  # a host application's start in the background
     "psycopg",
     "psycopg_pool",
     "paramiko",

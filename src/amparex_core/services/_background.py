@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["in_background"]
 
@@ -18,6 +20,8 @@ def in_background(work: Callable[[], T], *, name: str) -> Future[T]:
     Returns:
         A future with what *work* returned, or the exception it raised.
     """
+    from concurrent.futures import Future  # (a host application's background run)
+
     future: Future[T] = Future()
 
     def run() -> None:

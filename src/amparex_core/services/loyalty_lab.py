@@ -30,7 +30,6 @@ import datetime as dt
 import enum
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
@@ -69,6 +68,8 @@ from amparex_core.services.interfaces import InterfaceService
 from amparex_core.services.progress import Progress
 
 if TYPE_CHECKING:  # imported where used: a start with nothing to do needs none of them
+    from concurrent.futures import Future
+
     from amparex_core.domain.masterdata import StatisticTemplate
 
 __all__ = [

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
@@ -67,6 +66,8 @@ from amparex_core.services.runlog import (
 )
 
 if TYPE_CHECKING:  # a start that dispatches nothing never imports card ordering
+    from concurrent.futures import Future
+
     from amparex_core.services.dispatch import BatchResult, DispatchReport
     from amparex_core.services.orders import OrderService
 
