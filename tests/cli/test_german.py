@@ -75,7 +75,9 @@ _NOT_PROSE = re.compile(
 def english_words(text: str) -> set[str]:
     """The English function words in the prose of *text*."""
     prose = _NOT_PROSE.sub(" ", text)
-    return {w for w in re.findall(r"[A-Za-z]+", prose) if w.lower() in ENGLISH_WORDS}
+    # Whole words only: the "be" in a random hex ID such as 3be7f1 is no word.
+    words = re.findall(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])", prose)
+    return {w for w in words if w.lower() in ENGLISH_WORDS}
 
 
 def assert_german(text: str) -> None:
@@ -89,6 +91,8 @@ def test_the_english_word_check_can_fail() -> None:
     assert english_words("Die Vorlage wurde angelegt: BASIS") == set()
     assert english_words("created BASIS; the file is in the outbox") == {"the", "is"}
     assert english_words("amparex: error [config.invalid]: --lang [en|de] 'the'") == set()
+    assert english_words("Sammelbestellung 3be7f1a0 zugestellt an 07be") == set()
+    assert english_words("an ID 3be7f1 is shown") == {"is"}
 
 
 def test_a_refusal_and_its_reason_are_german(chain: Chain) -> None:
