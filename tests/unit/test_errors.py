@@ -274,9 +274,9 @@ def test_error_class_takes_its_facts_by_keyword_like_a_generated_init() -> None:
     assert error.message("de") == "Basis a"
     assert Child(first="a", second=3).second == 3
     with pytest.raises(TypeError, match="'first'"):
-        Child()
+        Child()  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="'third'"):
-        Child(first="a", third=1)
+        Child(first="a", third=1)  # type: ignore[call-arg]
     assert list(inspect.signature(Child).parameters) == ["first", "second"]
     assert inspect.signature(Child).parameters["second"].default == 2
     assert error != Child(first="a")  # exceptions compare by identity

@@ -64,6 +64,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import io
 import logging
 import os
 import stat
@@ -112,7 +113,7 @@ _ERROR_INVALID_PARAMETER: Final = 87
 _STILL_ACTIVE: Final = 259
 
 
-def _sha256(handle: BinaryIO) -> str:
+def _sha256(handle: io.BufferedReader) -> str:
     """The SHA-256 of an open file's content, in hex (hashlib loads OpenSSL: only here)."""
     import hashlib
 
