@@ -215,14 +215,11 @@ def replace_section(chain: Chain, section: str, body: str) -> None:
     chain.config.write_text(text[:start] + f"[{section}]\n{body.strip()}" + text[end:])
 
 
-def use_smtp_delivery(chain: Chain, smtp_server: Any) -> None:
-    """Card orders of *chain* go by mail to the test SMTP server (login in the environment)."""
-    from tests.plugins.smtp_server import SMTP_PASSWORD, SMTP_USER
+def smtp_delivery_body(smtp_server: Any) -> str:
+    """The body of a ``[card_order.delivery]`` table mailing to the test SMTP server."""
+    from tests.plugins.smtp_server import SMTP_USER
 
-    replace_section(
-        chain,
-        "card_order.delivery",
-        f"""
+    return f"""
 kind = "smtp"
 host = "{smtp_server.host}"
 port = {smtp_server.port}
@@ -232,9 +229,28 @@ sender = "bestellung@optik-muster.example"
 recipients = ["karten@vendor.example"]
 username = "{SMTP_USER}"
 timeout = 10.0
-""",
-    )
+"""
+
+
+def use_smtp_delivery(chain: Chain, smtp_server: Any) -> None:
+    """Card orders of *chain* go by mail to the test SMTP server (login in the environment)."""
+    from tests.plugins.smtp_server import SMTP_PASSWORD
+
+    replace_section(chain, "card_order.delivery", smtp_delivery_body(smtp_server))
     chain.env["AMPAREX_SMTP_PASSWORD"] = SMTP_PASSWORD
+
+
+def fail_uploads(chain: Chain) -> None:
+    """Make *chain*'s uploads fail at once (the server folder is a file) and failing count
+    as a problem from the first failure (``[status] upload_failing_after = 0``)."""
+    import shutil
+
+    with chain.config.open("a", encoding="utf-8") as config:
+        config.write("\n[status]\nupload_failing_after = 0\n")
+    shutil.rmtree(chain.server)
+    chain.server.write_text("not a folder", encoding="utf-8")
+    assert chain.run("startup").exit_code == 1
+    assert chain.run("outbox", "upload").exit_code == 1
 
 
 def error_line(stderr: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from .chain import (
     add_templates,
     environment,
     error_line,
+    fail_uploads,
 )
 
 ENGLISH_WORDS = frozenset(
@@ -301,12 +301,7 @@ def test_CR5_a_reason_built_in_the_core_is_german(chain: Chain) -> None:
 def test_OP2_the_problems_of_status_are_german(chain: Chain) -> None:
     """The problem lines are said texts of the core; --json keeps them English."""
     add_loyalty_lab(chain)
-    with chain.config.open("a", encoding="utf-8") as config:
-        config.write("\n[status]\nupload_failing_after = 0\n")
-    shutil.rmtree(chain.server)
-    chain.server.write_text("not a folder", encoding="utf-8")
-    assert chain.run("startup").exit_code == 1
-    assert chain.run("outbox", "upload").exit_code == 1
+    fail_uploads(chain)
     german = chain.sub("--lang", "de", "status")
     assert german.returncode == 3, german.stderr
     problems = [line for line in german.stderr.splitlines() if line.startswith("Problem: ")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import socket
 import subprocess
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.chain import Chain, add_loyalty_lab, environment
+from tests.cli.chain import Chain, add_loyalty_lab, environment, fail_uploads
 
 
 def _status(chain: Chain, *args: str) -> tuple[int, dict[str, Any]]:
@@ -40,12 +39,7 @@ def test_OP1_OP2_a_start_and_an_upload_run_show_up_in_status(chain: Chain) -> No
 def test_OP2_a_failing_upload_exits_3_and_names_the_workstation(chain: Chain) -> None:
     """OP2: an upload failing longer than the threshold: exit status 3, code and attempts."""
     add_loyalty_lab(chain)
-    with chain.config.open("a", encoding="utf-8") as config:
-        config.write("\n[status]\nupload_failing_after = 0\n")
-    shutil.rmtree(chain.server)
-    chain.server.write_text("not a folder", encoding="utf-8")
-    assert chain.run("startup").exit_code == 1
-    assert chain.run("outbox", "upload").exit_code == 1
+    fail_uploads(chain)
     code, shown = _status(chain)
     assert code == 3
     (row,) = shown["workstations"]

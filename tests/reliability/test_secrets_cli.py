@@ -51,7 +51,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from amparex_adapters.cli.app import cli
-from tests.cli.chain import environment
+from tests.cli.chain import environment, smtp_delivery_body
 from tests.plugins.sftp_servers import ASYNCSSH_PASSWORD
 from tests.plugins.smtp_server import SMTP_PASSWORD, SMTP_USER
 
@@ -260,18 +260,7 @@ timeout = 10.0
 
 
 def _smtp_section(server: Any) -> str:
-    return f"""
-[card_order.delivery]
-kind = "smtp"
-host = "{server.host}"
-port = {server.port}
-security = "{server.security}"
-ca_file = "{server.ca_file}"
-sender = "bestellung@optik-muster.example"
-recipients = ["karten@vendor.example"]
-username = "{SMTP_USER}"
-timeout = 10.0
-"""
+    return "\n[card_order.delivery]" + smtp_delivery_body(server)
 
 
 def _watch(

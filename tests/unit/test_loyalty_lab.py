@@ -333,3 +333,52 @@ def test_LL8_a_destination_that_refuses_itself_is_tried_once_per_run(
     assert len(report.errors) == 1  # the same problem, once
     # Nothing was recorded as uploaded: the next run (another destination) sends them all.
     assert world.storage.list_uploads() == []
+
+
+def test_LL5_LL6_master_data_and_statistics_opened_on_the_first_export_only() -> None:
+    """Functions standing for the master data and the statistic source are called by the
+    first export: a start whose files all exist (LL6) never opens them, and a failure to
+    open fails the export it was opened for (LL5), not the start."""
+    world = World()
+    world.loyalty()
+    world.loyalty_lab.export(branch=None, workstation="KASSE-1")  # the day's four files
+    opened: list[str] = []
+
+    def masterdata() -> object:
+        opened.append("masterdata")
+        return world.masterdata
+
+    def statistics() -> object:
+        opened.append("statistics")
+        return world.statistics
+
+    def lab(masterdata_: object, statistics_: object) -> LoyaltyLab:
+        return LoyaltyLab(
+            interfaces=world.interfaces,
+            masterdata=masterdata_,  # type: ignore[arg-type]
+            statistics=statistics_,  # type: ignore[arg-type]
+            exports=world.exports,
+            ledger=world.storage,
+            clock=world.clock,
+            tz=BERLIN,
+        )
+
+    present = lab(masterdata, statistics).export(branch=None, workstation="KASSE-1")
+    assert [r.outcome for r in present] == [ExportOutcome.EXISTS] * 4
+    assert opened == []
+    for name in NAMES:
+        world.exports.remove(LL_DIR, name)
+    fresh = lab(masterdata, statistics)
+    assert [r.outcome for r in fresh.export(branch=None, workstation="KASSE-1")] == (
+        [ExportOutcome.WRITTEN] * 4
+    )
+    assert opened == ["masterdata", "statistics"]  # once, for the first export
+
+    def unavailable() -> object:
+        raise errors.StorageUnavailable(store="masterdata", reason="down")
+
+    for name in NAMES:
+        world.exports.remove(LL_DIR, name)
+    failed = lab(unavailable, statistics).export(branch=None, workstation="KASSE-1")
+    assert [r.outcome for r in failed] == [ExportOutcome.FAILED] * 4
+    assert all(isinstance(r.error, errors.StorageUnavailable) for r in failed)
