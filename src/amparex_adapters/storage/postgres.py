@@ -80,6 +80,15 @@ _SESSION_LOST: Final = (
     "leave [storage] prepare_threshold unset"
 )
 
+_PSYCOPG_STATEMENT: Final = 'prepared statement "_pg3_'
+"""How the server names a statement psycopg prepared, in any message about it.
+
+Besides "does not exist" and "already exists" (the two rows of :data:`ERROR_MAP`), a
+statement prepared by another client on a pooled session also shows as a protocol
+violation ("bind message supplies 2 parameters, but prepared statement "_pg3_6" requires
+1"): any driver error that names one gets the same note.
+"""
+
 ERROR_MAP: Final[tuple[tuple[str, str, type[AmparexError], str | None], ...]] = (
     ("psycopg_pool", "PoolTimeout", StorageUnavailable, "no connection to the server in time"),
     (
@@ -103,7 +112,9 @@ ERROR_MAP: Final[tuple[tuple[str, str, type[AmparexError], str | None], ...]] = 
 Rows are ``(module, class name, coded error, note)``; the first row whose class the
 exception is an instance of decides (so subclasses come before their bases). The error
 gets the store's name and, as its reason, the first line of the driver's message (the
-exception's class name when it has none) followed by the note. PgBouncer's own errors
+exception's class name when it has none) followed by the note; a message that names a
+statement psycopg prepared gets the note on prepared statements whatever its row
+(:data:`_PSYCOPG_STATEMENT`). PgBouncer's own errors
 ("no more connections allowed", "server conn crashed?", a shutdown) arrive as
 ``OperationalError`` and so are ``storage.unavailable``; ``psycopg.Error`` catches what
 the rows above leave (``ProgrammingError``, ``InternalError``, ``NotSupportedError``).
@@ -133,9 +144,10 @@ def translate_error(exc: BaseException, store: str) -> AmparexError | None:
     >>> translate_error(ValueError("not the driver's"), "db") is None
     True
     """
-    for cls, error, note in _error_classes():
+    for cls, error, row_note in _error_classes():
         if isinstance(exc, cls):
             reason = _reason(exc)
+            note = _SESSION_LOST if _PSYCOPG_STATEMENT in str(exc) else row_note
             if note is not None:
                 reason = f"{reason} ({note})" if str(exc).strip() else note
             return error(store=store, reason=reason)  # type: ignore[call-arg]

@@ -153,3 +153,21 @@ def test_every_driver_error_class_maps_to_a_coded_error() -> None:
     assert translate_error(ValueError("ours"), "db") is None
     for module, name, _error, _note in ERROR_MAP:
         assert isinstance(getattr(__import__(module, fromlist=[name]), name), type)
+
+
+def test_LL8_any_error_naming_a_psycopg_statement_says_to_leave_prepare_threshold_unset() -> None:
+    """A statement prepared on another client's pooled session shows in three ways."""
+    import psycopg.errors
+
+    for exc in (
+        psycopg.errors.DuplicatePreparedStatement('prepared statement "_pg3_2" already exists'),
+        psycopg.errors.InvalidSqlStatementName('prepared statement "_pg3_0" does not exist'),
+        psycopg.errors.ProtocolViolation(
+            'bind message supplies 2 parameters, but prepared statement "_pg3_6" requires 1'
+        ),
+    ):
+        coded = translate_error(exc, "db")
+        assert coded is not None and coded.code == "storage.unavailable"
+        assert str(exc) in str(coded) and "prepare_threshold unset" in str(coded), coded
+    other = translate_error(psycopg.errors.ProtocolViolation("invalid frontend message"), "db")
+    assert other is not None and "prepare_threshold" not in str(other)
