@@ -142,3 +142,21 @@ def test_the_library_never_imports_its_contract_kit_or_test_libraries(path: Path
 @pytest.mark.parametrize("path", sorted(KIT.rglob("*.py")), ids=lambda p: p.name)
 def test_the_contract_kit_imports_no_project_tests(path: Path) -> None:
     assert "tests" not in imports_of(path)
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_classes_are_built_with_the_shared_decorators(path: Path) -> None:
+    """``amparex_core.domain._records`` instead of ``@attrs.frozen`` / ``@attrs.define``.
+
+    Its classes cost a third less to define (no compiled ``repr``/``eq``/``hash``), which
+    every program start pays (issue 16); a class written with attrs' own decorator here
+    would quietly bring the cost back.
+    """
+    written = [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef)
+        for decorator in node.decorator_list
+        if "attrs." in ast.unparse(decorator) or "attr." in ast.unparse(decorator)
+    ]
+    assert not written, f"{path.name}: class at line(s) {written} uses attrs' decorator"

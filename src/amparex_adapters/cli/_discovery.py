@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-import attrs
+from amparex_core.domain._records import frozen
 
 __all__ = [
     "APP_NAME",
@@ -32,7 +32,7 @@ APP_NAME: Final = "amparex"
 POSIX_SYSTEM_DIR: Final = Path("/etc/amparex")
 
 
-@attrs.frozen
+@frozen
 class ConfigSearch:
     """Where the configuration file was looked for, and what was found.
 

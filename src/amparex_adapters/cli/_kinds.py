@@ -11,9 +11,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import attrs
-
 from amparex_adapters.i18n import _
+from amparex_core.domain._records import frozen
 
 from .errors import ConfigInvalid
 
@@ -45,7 +44,7 @@ PARCEL_DELIVERY_KINDS: Final = ("smtp", "files", "folder")
 BUILTIN_DELIVERY_KINDS: Final = frozenset(FILE_DELIVERY_KINDS + PARCEL_DELIVERY_KINDS)
 
 
-@attrs.frozen
+@frozen
 class _Kind:
     """What a built-in delivery kind takes from its section.
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import attrs
-
 from amparex_adapters.i18n import _
+from amparex_core.domain._records import frozen
 from amparex_core.domain.operations import RunRetention, Thresholds
 
 from .errors import ConfigInvalid
@@ -19,7 +18,7 @@ from .errors import ConfigInvalid
 __all__ = ["RunLogConfig", "StatusConfig", "check_operations"]
 
 
-@attrs.frozen
+@frozen
 class RunLogConfig:
     """``[run_log]``: how long the run log keeps its records (OP1).
 
@@ -37,7 +36,7 @@ class RunLogConfig:
         return RunRetention(days=self.keep_days, rows=self.keep_rows)
 
 
-@attrs.frozen
+@frozen
 class StatusConfig:
     """``[status]``: when ``amparex status`` and the alerts count something as a problem.
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-import attrs
-
 from amparex_adapters.i18n import _
+from amparex_core.domain._records import frozen
 
 from .errors import ConfigInvalid
 
 __all__ = ["ClaimsConfig", "ServerConfig", "check_serving", "dispatch_mode"]
 
 
-@attrs.frozen
+@frozen
 class ClaimsConfig:
     """``[claims]``: claims on uploads and batch deliveries (CO19, LL8).
 
@@ -28,7 +27,7 @@ class ClaimsConfig:
     lease: float = 60.0
 
 
-@attrs.frozen
+@frozen
 class ServerConfig:
     """``[server]``: ``amparex serve``, the chain's server-side jobs (CO20).
 

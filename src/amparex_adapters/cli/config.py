@@ -192,6 +192,7 @@ from typing import Any, Literal
 import attrs
 
 from amparex_adapters.i18n import _
+from amparex_core.domain._records import frozen
 
 from ._checks import check_config, check_delivery, check_reader_spec, refuse_nul
 from ._discovery import (
@@ -246,7 +247,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-@attrs.frozen
+@frozen
 class StorageConfig:
     """``[storage]``: where the library keeps its data: a URL, or a SQLite file's path.
 
@@ -281,14 +282,14 @@ class StorageConfig:
         }
 
 
-@attrs.frozen
+@frozen
 class StatisticsConfig:
     """``[statistics]``: the database statistic templates query; default: the store's."""
 
     url: str | None = None
 
 
-@attrs.frozen
+@frozen
 class MasterDataConfig:
     """``[masterdata]``: where the master data come from; the store's tables by default.
 
@@ -300,7 +301,7 @@ class MasterDataConfig:
     options: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen
+@frozen
 class PricesConfig:
     """``[chain.prices]``: the price list of card orders (CO15)."""
 
@@ -312,7 +313,7 @@ class PricesConfig:
     shipping: Decimal | None = None
 
 
-@attrs.frozen
+@frozen
 class ChainConfig:
     """``[chain]``: facts of the whole installation."""
 
@@ -325,7 +326,7 @@ class ChainConfig:
     prices: PricesConfig = attrs.field(factory=PricesConfig)
 
 
-@attrs.frozen
+@frozen
 class WorkstationConfig:
     """``[workstation]``: who runs the command; the name defaults to the host name."""
 
@@ -333,7 +334,7 @@ class WorkstationConfig:
     branch: str | None = None
 
 
-@attrs.frozen
+@frozen
 class DeliveryConfig:
     """A delivery endpoint: ``[loyalty_lab.upload]`` or ``[card_order.delivery]``.
 
@@ -380,7 +381,7 @@ class DeliveryConfig:
         return delivery_options(self, resolve=resolve, secrets=secrets, prefix=prefix)
 
 
-@attrs.frozen
+@frozen
 class LoyaltyLabConfig:
     """``[loyalty_lab]``.
 
@@ -398,7 +399,7 @@ class LoyaltyLabConfig:
     group: str | None = None
 
 
-@attrs.frozen
+@frozen
 class CardOrderConfig:
     """``[card_order]``.
 
@@ -414,7 +415,7 @@ class CardOrderConfig:
     dispatch: Literal["startup", "server"] | None = None
 
 
-@attrs.frozen
+@frozen
 class ReaderConfig:
     """``[reader]``: the card reader at the counter."""
 
@@ -435,14 +436,14 @@ class ReaderConfig:
         }
 
 
-@attrs.frozen
+@frozen
 class SecretsConfig:
     """``[secrets]``."""
 
     file: str | None = None
 
 
-@attrs.frozen
+@frozen
 class Config:
     """The whole configuration.
 

@@ -50,10 +50,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from amparex_adapters._modes import create_file, make_folder
 from amparex_adapters.i18n import N_, _
+from amparex_core.domain._records import frozen
 from amparex_core.domain.errors import InterfaceDuplicate, TemplateDuplicate
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind, LoyaltyLabSettings
 from amparex_core.domain.masterdata import (
@@ -168,7 +167,7 @@ CREATE TABLE IF NOT EXISTS demo_hearing_aid_sales (
 """
 
 
-@attrs.frozen
+@frozen
 class DemoSummary:
     """What one demo run did, and where everything is."""
 
@@ -191,7 +190,7 @@ class DemoSummary:
 # ------------------------------------------------------------------ generated data
 
 
-@attrs.frozen
+@frozen
 class GeneratedChain:
     """The generated master data and sales."""
 

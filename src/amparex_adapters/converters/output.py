@@ -28,8 +28,7 @@ import functools
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.cards import IssuedCard
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, LoyaltyLabSettings
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["PricedOrder", "converter", "make_converter"]
 
 
-@attrs.frozen
+@frozen
 class PricedOrder:
     """A card order shown with its total in *currency* (the price list's)."""
 

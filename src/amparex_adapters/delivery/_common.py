@@ -18,6 +18,7 @@ from typing import TypeVar
 import attrs
 
 from amparex_adapters.i18n import _
+from amparex_core.domain._records import frozen
 from amparex_core.domain.errors import DeliveryError, DeliveryFailed
 from amparex_core.domain.secret import redact as scrub  # the one scrubber
 
@@ -198,7 +199,7 @@ def describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
     return scrub(f"{kind}: {text}" if text else kind, secrets)
 
 
-@attrs.frozen
+@frozen
 class Retry:
     """How often and how patiently a delivery retries transient errors.
 

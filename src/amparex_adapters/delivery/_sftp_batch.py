@@ -24,6 +24,7 @@ import attrs
 
 from amparex_adapters.delivery._common import check_name, temp_name
 from amparex_adapters.delivery._sftp_requests import Acks
+from amparex_core.domain._records import define
 from amparex_core.domain.errors import DeliveryError
 from amparex_core.domain.parcels import DeliveryReceipt, OutgoingFile
 
@@ -65,7 +66,7 @@ class Stopped(Exception):
         self.cause = cause
 
 
-@attrs.define(eq=False)
+@define(eq=False)
 class _Upload:
     file: OutgoingFile
     tmp: str

@@ -28,6 +28,8 @@ from typing import Any, Final
 import attrs
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
 
+from amparex_core.domain._records import frozen
+
 __all__ = ["FieldFont", "FieldLayout", "UnsupportedField", "check_font_api"]
 
 #: Where pypdf keeps its font metrics (a private module: it changed in recent releases).
@@ -80,7 +82,7 @@ def check_font_api() -> None:
         raise TypeError(f"the width of 'A' read from /Widths is {font.widths.get('A')}, not 667")
 
 
-@attrs.frozen
+@frozen
 class FieldFont:
     """A font's metrics and single-byte encoder, from the font dictionary once."""
 
@@ -170,7 +172,7 @@ def _number(value: float) -> bytes:
     return (text if text not in ("", "-0") else "0").encode()
 
 
-@attrs.frozen
+@frozen
 class FieldLayout:
     """Where and how one text field is drawn; :meth:`draw` makes its content operators."""
 

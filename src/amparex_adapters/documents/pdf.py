@@ -73,6 +73,7 @@ from typing import Any, Final
 import attrs
 
 from amparex_adapters._extras import require
+from amparex_core.domain._records import define, frozen
 from amparex_core.domain.errors import DocumentTemplateInvalid
 from amparex_core.domain.masterdata import DocumentTemplate
 from amparex_core.ports.documents import DocumentPart
@@ -195,7 +196,7 @@ def _invalid(template: DocumentTemplate | str, field: str, reason: str) -> Docum
     return DocumentTemplateInvalid(**facts)
 
 
-@attrs.frozen
+@frozen
 class _Field:
     """One text field of a template page: its expression and where it is drawn."""
 
@@ -223,7 +224,7 @@ class _Field:
             raise _invalid(document_id, self.name, str(exc)) from None
 
 
-@attrs.frozen
+@frozen
 class _Page:
     """One page of a template: the page object and its text fields in widget order."""
 
@@ -231,7 +232,7 @@ class _Page:
     fields: tuple[_Field, ...]
 
 
-@attrs.define(eq=False)
+@define(eq=False)
 class _Prepared:
     """A parsed template: its reader, pages and compiled field expressions."""
 
@@ -525,7 +526,7 @@ class PdfFormRenderer:
             raise _invalid(document_id, field.name, f"{type(exc).__name__}: {exc}") from None
 
 
-@attrs.define(eq=False)
+@define(eq=False)
 class _Copied:
     """A template copied into one batch's writer: pages, resources and fonts, once."""
 

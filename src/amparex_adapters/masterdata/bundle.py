@@ -73,9 +73,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-import attrs
-
 from amparex_adapters.converters import bundle as bundle_format
+from amparex_core.domain._records import frozen
 from amparex_core.domain.csvdialect import CsvDialect
 from amparex_core.domain.errors import MasterDataInvalid
 from amparex_core.domain.masterdata import (
@@ -117,7 +116,7 @@ SECTIONS: Final = (
 E = TypeVar("E", bound=enum.Enum)
 
 
-@attrs.frozen
+@frozen
 class Problem:
     """One thing wrong in a bundle: where (line, field) and what."""
 
@@ -130,7 +129,7 @@ class Problem:
         return f"{where}{self.field}: {self.reason}"
 
 
-@attrs.frozen
+@frozen
 class Bundle:
     """A checked bundle, ready to import."""
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import threading
 
-import attrs
-
 from amparex_adapters.i18n import _
+from amparex_core.domain._records import define
 from amparex_core.domain.cards import CardPresentation, CardTechnology, CardUid, UidForm
 from amparex_core.domain.errors import CardWriteFailed, ReaderUnavailable
 
 __all__ = ["ScriptedReader", "VirtualCard", "scripted_reader"]
 
 
-@attrs.define
+@define
 class VirtualCard:
     """A card for the :class:`ScriptedReader`.
 

@@ -20,6 +20,7 @@ from typing import Final
 
 import attrs
 
+from ._records import frozen
 from .errors import CardNumberInvalid, CardTypeMismatch, CardUidInvalid
 from .masterdata import HolderKind
 from .templates import CardKind, CardType
@@ -69,7 +70,7 @@ def _decimal_to_bytes(number: int) -> bytes:
     return number.to_bytes(needed, "big")
 
 
-@attrs.frozen(order=True)
+@frozen(order=True)
 class CardUid:
     """A card UID in canonical form (CR5).
 
@@ -153,7 +154,7 @@ class CardTechnology(enum.Enum):
         return cls.CONTACT if card_type is CardType.CHIP else cls.CONTACTLESS
 
 
-@attrs.frozen
+@frozen
 class CardPresentation:
     """What a reader saw when a card was presented (CR1).
 
@@ -210,7 +211,7 @@ def luhn_valid(number: str) -> bool:
     return luhn_check_digit(number[:-1]) == number[-1]
 
 
-@attrs.frozen
+@frozen
 class CardNumberFormat:
     """How card numbers look: a per-chain prefix, a serial, a Luhn check digit.
 
@@ -265,7 +266,7 @@ class CardNumberFormat:
         return compact
 
 
-@attrs.frozen
+@frozen
 class HolderRef:
     """Who a card or order belongs to: a customer or an employee, by ID."""
 
@@ -281,7 +282,7 @@ class HolderRef:
         return f"{self.kind.value} {self.id}"
 
 
-@attrs.frozen
+@frozen
 class IssuedCard:
     """A card that was ordered and sent to print (CR2–CR4).
 

@@ -34,8 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-import attrs
-
+from ._records import frozen
 from .text import said
 
 __all__ = [
@@ -55,7 +54,7 @@ __all__ = [
 DEFAULT_LEASE = dt.timedelta(seconds=60)
 
 
-@attrs.frozen
+@frozen
 class Holder:
     """Who holds a claim: one claimant (a service object) in one process on one host.
 
@@ -178,7 +177,7 @@ def renewal_interval(lease: dt.timedelta) -> dt.timedelta:
     return lease / 3
 
 
-@attrs.frozen
+@frozen
 class RetryPolicy:
     """When a failed delivery is tried again: exponential back-off with jitter (CO19).
 

@@ -22,6 +22,8 @@ from typing import Final
 
 import attrs
 
+from ._records import frozen
+
 __all__ = ["CsvDialect", "decode_csv", "encode_csv", "format_value"]
 
 _CHUNK_ROWS: Final = 512
@@ -49,7 +51,7 @@ def _line_terminator(_inst: object, _attribute: attrs.Attribute[str], value: str
         raise ValueError(r"line_terminator is '\r\n' or '\n'")
 
 
-@attrs.frozen
+@frozen
 class CsvDialect:
     r"""How a statistic template (or a manifest) writes CSV.
 

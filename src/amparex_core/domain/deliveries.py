@@ -33,6 +33,7 @@ import enum
 
 import attrs
 
+from ._records import frozen
 from .claims import Holder, Takeover, takeover
 
 __all__ = [
@@ -57,7 +58,7 @@ class BatchClaimResult(enum.Enum):
     """Its last attempt failed and the next one is not due yet (asked to wait for it)."""
 
 
-@attrs.frozen
+@frozen
 class DeliveryFailure:
     """A failed delivery attempt, as recorded when its claim is given back.
 
@@ -72,7 +73,7 @@ class DeliveryFailure:
     next_attempt_at: dt.datetime | None = None
 
 
-@attrs.frozen
+@frozen
 class BatchDelivery:
     """Where the delivery of one batch stands (CO19).
 
@@ -136,7 +137,7 @@ class BatchDelivery:
         )
 
 
-@attrs.frozen
+@frozen
 class BatchClaim:
     """A decision on a claim (:func:`decide_batch_claim`).
 

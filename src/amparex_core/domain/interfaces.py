@@ -19,6 +19,7 @@ from typing import Final, cast
 
 import attrs
 
+from ._records import frozen
 from .errors import (
     ClientSideRequired,
     CustomerNumberRequired,
@@ -101,7 +102,7 @@ def _optional_key(value: SecretRef | Secret | str | None) -> SecretRef | Secret 
     return secret if secret.reveal().strip() else None
 
 
-@attrs.frozen
+@frozen
 class CardOrderSettings:
     """Settings of the card-ordering interface (CO1, CO2, CO18).
 
@@ -312,7 +313,7 @@ def _file_pattern(self: LoyaltyLabSettings) -> str:
     return FIXED_FILE_PATTERN if self.fixed_names else DEFAULT_FILE_PATTERN
 
 
-@attrs.frozen
+@frozen
 class LoyaltyLabSettings:
     """Settings of the Loyalty Lab interface (LL2–LL4, LL9, LL10).
 
@@ -374,7 +375,7 @@ InterfaceSettings = CardOrderSettings | LoyaltyLabSettings
 # ------------------------------------------------------------------ kinds
 
 
-@attrs.frozen
+@frozen
 class KindPolicy:
     """What a kind of interface declares about itself (IF1)."""
 
@@ -430,7 +431,7 @@ def _kind_of(settings: InterfaceSettings) -> str:
 # ------------------------------------------------------------------ configuration
 
 
-@attrs.frozen
+@frozen
 class UniquenessKey:
     """The key under which two configurations collide (IF7).
 
@@ -467,7 +468,7 @@ def _strip(value: str | None) -> str | None:
     return None if value is None else value.strip()
 
 
-@attrs.frozen
+@frozen
 class InterfaceConfig:
     """One configured interface (Schnittstelle).
 

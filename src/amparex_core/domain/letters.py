@@ -21,6 +21,7 @@ from typing import Final
 
 import attrs
 
+from ._records import frozen
 from .masterdata import Branch, Customer, Employee, PostalAddress
 
 __all__ = [
@@ -63,7 +64,7 @@ def _text(value: str) -> str:
     return " ".join(value.split())
 
 
-@attrs.frozen
+@frozen
 class Addressee:
     """How a letter addresses the card holder (CO23).
 
@@ -90,7 +91,7 @@ class Addressee:
         return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)
 
 
-@attrs.frozen
+@frozen
 class Sender:
     """The branch a letter comes from: the ordering branch (CO23).
 

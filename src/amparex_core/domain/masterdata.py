@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import attrs
 
+from ._records import frozen
 from .csvdialect import CsvDialect
 
 __all__ = [
@@ -43,7 +44,7 @@ def _letter_language(_inst: object, _attribute: attrs.Attribute[str], value: str
         raise ValueError(f"language is de or en, not {value!r}")
 
 
-@attrs.frozen
+@frozen
 class PostalAddress:
     """A postal address a card can be shipped to (CO5)."""
 
@@ -64,7 +65,7 @@ class PostalAddress:
         return tuple(lines)
 
 
-@attrs.frozen
+@frozen
 class Branch:
     """A branch (Filiale) of the chain."""
 
@@ -82,7 +83,7 @@ class HolderKind(enum.Enum):
     EMPLOYEE = "employee"
 
 
-@attrs.frozen
+@frozen
 class Customer:
     """A customer of the chain; card holder of customer cards.
 
@@ -105,7 +106,7 @@ class Customer:
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
 
-@attrs.frozen
+@frozen
 class Employee:
     """An employee of the chain; card holder of employee cards."""
 
@@ -136,7 +137,7 @@ class DocumentKind(enum.Enum):
     TEXT = "text"
 
 
-@attrs.frozen
+@frozen
 class DocumentTemplate:
     """A print template from the master data (Dokumentvorlage, CO8).
 
@@ -163,7 +164,7 @@ class FileFormat(enum.Enum):
     XML = "xml"
 
 
-@attrs.frozen
+@frozen
 class StatisticTemplate:
     """A stored query with its file format (Statistikvorlage, LL3).
 

@@ -9,6 +9,7 @@ from typing import Final
 
 import attrs
 
+from ._records import frozen
 from .errors import PriceMissing
 
 __all__ = ["LOCALES", "CostItem", "CostLine", "Money", "MoneyFormat", "PriceList", "plain_amount"]
@@ -30,7 +31,7 @@ def _currency(value: str) -> str:
     return code
 
 
-@attrs.frozen(order=False)
+@frozen(order=False)
 class Money:
     """An amount of money in one currency.
 
@@ -70,7 +71,7 @@ class CostItem(enum.Enum):
     SHIPPING = "shipping"
 
 
-@attrs.frozen
+@frozen
 class CostLine:
     """One priced item of an order."""
 
@@ -82,7 +83,7 @@ def _prices(value: Mapping[CostItem, Decimal | int | str]) -> Mapping[CostItem, 
     return {CostItem(k): _to_decimal(v) for k, v in value.items()}
 
 
-@attrs.frozen
+@frozen
 class PriceList:
     """Prices per cost item, in one currency (CO15).
 
@@ -137,7 +138,7 @@ def plain_amount(amount: Decimal, decimal_separator: str = ".") -> str:
 _SYMBOLS: Final = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
 
 
-@attrs.frozen
+@frozen
 class MoneyFormat:
     """How the chain writes amounts for people: mail bodies, README files, listings (CO23).
 

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from ._records import frozen
 from .text import said
 
 __all__ = [
@@ -67,7 +68,7 @@ class RunKind(enum.Enum):
 WORKSTATION_KINDS: tuple[RunKind, ...] = (RunKind.STARTUP, RunKind.UPLOAD)
 
 
-@attrs.frozen
+@frozen
 class RunFailure:
     """One refusal of a run: its code and what it was about.
 
@@ -88,7 +89,7 @@ class RunFailure:
     job: str = ""
 
 
-@attrs.frozen
+@frozen
 class RunRecord:
     """One run of the chain (OP1).
 
@@ -129,7 +130,7 @@ class RunRecord:
         return tuple(sorted({f.code for f in self.failures}))
 
 
-@attrs.frozen
+@frozen
 class RunRetention:
     """How long run records are kept (OP1): by age and by count, whichever is reached first.
 
@@ -170,7 +171,7 @@ def carry_failures(record: RunRecord, previous: RunRecord | None) -> RunRecord:
     return attrs.evolve(record, failures=tuple(carried))
 
 
-@attrs.frozen
+@frozen
 class Thresholds:
     """When something counts as overdue or failing (OP2), from ``[status]``.
 
@@ -198,7 +199,7 @@ class ProblemKind(enum.Enum):
     CHANGED_AFTER_UPLOAD = "changed_after_upload"
 
 
-@attrs.frozen
+@frozen
 class Problem:
     """One thing overdue or failing.
 
@@ -316,7 +317,7 @@ def find_problems(
     return sorted(found, key=lambda p: p.key)
 
 
-@attrs.frozen
+@frozen
 class AlertPlan:
     """What to announce now (OP3).
 
@@ -346,7 +347,7 @@ def plan_alerts(
     )
 
 
-@attrs.frozen
+@frozen
 class Alert:
     """One alert message (OP3): a problem announced, or its recovery.
 

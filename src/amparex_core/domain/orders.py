@@ -21,6 +21,7 @@ from datetime import tzinfo
 
 import attrs
 
+from ._records import frozen
 from .cards import HolderRef
 from .errors import (
     OrderNotCancellable,
@@ -65,7 +66,7 @@ def _ids(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-@attrs.frozen
+@frozen
 class ProcessRef:
     """The process (Vorgang) and optional step (Vorgangsschritt) an order comes from (CO13).
 
@@ -110,7 +111,7 @@ class OrderStatus(enum.Enum):
         return self is OrderStatus.PENDING
 
 
-@attrs.frozen
+@frozen
 class Recipient:
     """Who receives the card and where, resolved when the order is placed (CO5)."""
 
@@ -139,7 +140,7 @@ def check_validity(
         )
 
 
-@attrs.frozen
+@frozen
 class CardOrder:
     """One ordered card (CO3–CO17).
 
@@ -316,7 +317,7 @@ class BatchStatus(enum.Enum):
     DELIVERED = "delivered"
 
 
-@attrs.frozen
+@frozen
 class Batch:
     """Orders shipped to the vendor together (CO16).
 

@@ -21,8 +21,7 @@ import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Final
 
-import attrs
-
+from ._records import frozen
 from .interfaces import _SAMPLE_DAYS, InterfaceConfig, LoyaltyLabSettings
 from .uploads import FileFacts, UploadRecord, UploadState
 
@@ -47,7 +46,7 @@ _HASH_PART: Final = 16
 _ARCHIVED: Final = re.compile(r"(?P<at>\d{8}T\d{6}(?:\.\d{6})?Z)-(?P<name>.+)")
 
 
-@attrs.frozen
+@frozen
 class FolderStamp:
     """What a folder looks like from outside: while it is equal, its listing is the same.
 
@@ -64,7 +63,7 @@ class FolderStamp:
     settled: bool = True
 
 
-@attrs.frozen
+@frozen
 class FolderEvents:
     """The names added to and removed from a folder since they were asked for last.
 

@@ -7,10 +7,12 @@ from typing import BinaryIO
 
 import attrs
 
+from ._records import frozen
+
 __all__ = ["Attachment", "DeliveryReceipt", "OutgoingFile", "Parcel"]
 
 
-@attrs.frozen
+@frozen
 class OutgoingFile:
     """A local file to upload under *name* (LL8).
 
@@ -27,7 +29,7 @@ class OutgoingFile:
     sha256: str | None = None
 
 
-@attrs.frozen
+@frozen
 class Attachment:
     """One named document of a parcel (manifest, batch PDF)."""
 
@@ -40,7 +42,7 @@ def _attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
     return tuple(value)
 
 
-@attrs.frozen
+@frozen
 class Parcel:
     """Documents that travel together to the card vendor (CO16, CO18, CO2).
 
@@ -62,7 +64,7 @@ def _names(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-@attrs.frozen
+@frozen
 class DeliveryReceipt:
     """What a delivery reports back: where things landed (remote paths, message ID).
 

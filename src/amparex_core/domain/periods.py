@@ -13,6 +13,8 @@ from datetime import tzinfo
 
 import attrs
 
+from ._records import frozen
+
 __all__ = ["Period", "ShippingInterval", "first_instant_of", "local_date", "next_period_end"]
 
 
@@ -72,7 +74,7 @@ def next_period_end(
     return min(ends, default=None)
 
 
-@attrs.frozen(order=True)
+@frozen(order=True)
 class Period:
     """One shipping period: ``start`` inclusive to ``end`` exclusive."""
 

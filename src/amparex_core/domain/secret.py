@@ -8,6 +8,8 @@ from typing import Final
 
 import attrs
 
+from ._records import frozen
+
 __all__ = ["REDACTED", "Secret", "SecretRef", "redact"]
 
 _REF_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
@@ -74,7 +76,7 @@ def _check_ref_name(_ref: object, _attribute: object, name: str) -> None:
         )
 
 
-@attrs.frozen
+@frozen
 class SecretRef:
     """Where a secret is kept, in place of its value (OP6).
 

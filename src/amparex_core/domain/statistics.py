@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-import attrs
+from ._records import frozen
 
 __all__ = ["ExportOutcome", "StatisticExport", "StatisticKind"]
 
@@ -37,7 +37,7 @@ class ExportOutcome(enum.Enum):
     FAILED = "failed"
 
 
-@attrs.frozen
+@frozen
 class StatisticExport:
     """One statistic of one Loyalty Lab configuration, due to be written on one day.
 

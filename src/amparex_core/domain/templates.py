@@ -6,6 +6,7 @@ import enum
 
 import attrs
 
+from ._records import frozen
 from .errors import (
     CoverLetterRequired,
     DocumentTemplateWrongKind,
@@ -95,7 +96,7 @@ def _optional(value: str | None) -> str | None:
     return value.strip() or None
 
 
-@attrs.frozen
+@frozen
 class CardTemplate:
     """A card product such as BASIS, GOLD or PLATIN (CO3–CO12).
 

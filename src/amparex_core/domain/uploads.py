@@ -33,6 +33,7 @@ import enum
 
 import attrs
 
+from ._records import frozen
 from .claims import Holder, Takeover, takeover
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen
+@frozen
 class FileFacts:
     """Size, content hash and modification time of a local file."""
 
@@ -62,7 +63,7 @@ class UploadState(enum.Enum):
     UPLOADED = "uploaded"
 
 
-@attrs.frozen
+@frozen
 class UploadRecord:
     """One ledger row: file *name* of *destination* (LL8).
 

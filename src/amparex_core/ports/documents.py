@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
+from amparex_core.domain._records import frozen
+
 if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
     from amparex_core.domain.masterdata import DocumentTemplate
 
 __all__ = ["DocumentPart", "DocumentRenderer"]
 
 
-@attrs.frozen
+@frozen
 class DocumentPart:
     """One document of a batch: a template filled with one order's context."""
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
+from amparex_core.domain._records import frozen
+
 if TYPE_CHECKING:  # annotations only: a port imports no domain module at run time
     from amparex_core.domain.masterdata import StatisticTemplate
 
@@ -18,7 +20,7 @@ def _columns(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-@attrs.frozen
+@frozen
 class StatisticResult:
     """The outcome of running a statistic: column names and a lazy stream of rows."""
 

@@ -18,8 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.operations import Alert, Problem, plan_alerts
 from amparex_core.domain.periods import local_date
@@ -34,7 +33,7 @@ __all__ = ["AlertCheck", "Alerting"]
 logger = logging.getLogger(__name__)
 
 
-@attrs.frozen
+@frozen
 class AlertCheck:
     """What one check sent.
 

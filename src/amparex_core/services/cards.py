@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.cards import (
     CardNumberFormat,
     CardPresentation,
@@ -32,7 +31,7 @@ from amparex_core.ports.storage import CardStore
 __all__ = ["CardDesk", "Identification"]
 
 
-@attrs.frozen
+@frozen
 class Identification:
     """A card identified at the counter, with its holder (CR2)."""
 

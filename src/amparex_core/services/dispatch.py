@@ -25,8 +25,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.claims import Holder, RetryPolicy
 from amparex_core.domain.deliveries import BatchClaim, BatchClaimResult, DeliveryFailure
 from amparex_core.domain.errors import AmparexError
@@ -50,7 +49,7 @@ class BatchOutcome(enum.Enum):
     """Its last attempt failed and the next one is not due yet (the server waits)."""
 
 
-@attrs.frozen
+@frozen
 class BatchResult:
     """One batch of a dispatch run.
 
@@ -79,7 +78,7 @@ class BatchResult:
     receipt: DeliveryReceipt | None = None
 
 
-@attrs.frozen
+@frozen
 class DispatchReport:
     """Everything one dispatch run did.
 

@@ -33,8 +33,7 @@ from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.claims import DEFAULT_LEASE, Holder
 from amparex_core.domain.errors import (
     AmparexError,
@@ -85,7 +84,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-@attrs.frozen
+@frozen
 class ExportResult:
     """One planned export of one start (LL5, LL6)."""
 
@@ -94,7 +93,7 @@ class ExportResult:
     error: AmparexError | None = None
 
 
-@attrs.frozen
+@frozen
 class UploadResult:
     """One file of the outbox in one run (LL8).
 
@@ -137,7 +136,7 @@ def phase_progress(progress: PhaseProgress | None, phase: Phase) -> Progress | N
     return lambda done, total, item: progress(phase, done, total, item)
 
 
-@attrs.frozen
+@frozen
 class StartupReport:
     """Everything one program start did."""
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from amparex_core.domain._records import frozen
 from amparex_core.domain.batches import (
     document_sequence,
     manifest_attachments,
@@ -86,7 +87,7 @@ CARD_NUMBER_SEQUENCE = "card_number"
 BATCH_SEQUENCE = "batch"
 
 
-@attrs.frozen
+@frozen
 class ChainSettings:
     """Facts about the chain the order use cases need.
 
@@ -105,7 +106,7 @@ class ChainSettings:
     money: MoneyFormat = attrs.field(factory=MoneyFormat)
 
 
-@attrs.frozen
+@frozen
 class PlacedOrder:
     """The answer to placing an order: the order, and whether this call created it (CO13)."""
 
@@ -113,7 +114,7 @@ class PlacedOrder:
     created: bool
 
 
-@attrs.frozen
+@frozen
 class InformationRequest:
     """Who asks the vendor for a card contract (Informationen anfordern, CO2)."""
 

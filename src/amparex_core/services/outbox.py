@@ -41,6 +41,7 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
+from amparex_core.domain._records import define, frozen
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig, LoyaltyLabSettings
 from amparex_core.domain.outbox import (
@@ -64,7 +65,7 @@ __all__ = ["OutboxWatcher", "PurgeReport", "PurgedFile", "Retention"]
 logger = logging.getLogger(__name__)
 
 
-@attrs.define
+@define
 class _Folder:
     """What the watcher knows of one configuration's folder."""
 
@@ -257,7 +258,7 @@ class OutboxWatcher:
 # ------------------------------------------------------------------ retention
 
 
-@attrs.frozen
+@frozen
 class PurgedFile:
     """One exported file looked at by a purge (LL11).
 
@@ -276,7 +277,7 @@ class PurgedFile:
     removed: bool = False
 
 
-@attrs.frozen
+@frozen
 class PurgeReport:
     """What one purge did (LL11)."""
 

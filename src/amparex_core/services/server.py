@@ -38,8 +38,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.operations import RunFailure, RunKind, RunRecord
 from amparex_core.domain.periods import next_period_end
@@ -72,7 +71,7 @@ MIN_PAUSE = dt.timedelta(seconds=1)
 AFTER_REFUSAL = dt.timedelta(seconds=30)
 
 
-@attrs.frozen
+@frozen
 class TickReport:
     """What one tick of the chain server did.
 

@@ -35,8 +35,7 @@ from collections.abc import Callable
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.errors import AmparexError
 from amparex_core.domain.interfaces import InterfaceKind
 from amparex_core.domain.operations import RunKind, RunRecord
@@ -79,7 +78,7 @@ REFUSAL_ATTRIBUTE = "amparex_refusal"
 """The attribute of a log record that repeats a refusal of the report: the error's code."""
 
 
-@attrs.frozen
+@frozen
 class ProgramStartReport:
     """Everything one program start did.
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import tzinfo
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.interfaces import InterfaceKind
 from amparex_core.domain.operations import (
     WORKSTATION_KINDS,
@@ -36,7 +35,7 @@ from amparex_core.ports.storage import InterfaceStore, OrderStore, UploadLedger
 __all__ = ["ChainStatus", "InterfaceStatus", "StatusReport", "WorkstationStatus"]
 
 
-@attrs.frozen
+@frozen
 class WorkstationStatus:
     """One workstation (OP2).
 
@@ -63,7 +62,7 @@ class WorkstationStatus:
     pending: int = 0
 
 
-@attrs.frozen
+@frozen
 class InterfaceStatus:
     """One card-order interface (OP2).
 
@@ -80,7 +79,7 @@ class InterfaceStatus:
     last_delivery: dt.datetime | None
 
 
-@attrs.frozen
+@frozen
 class StatusReport:
     """The chain at a glance.
 

@@ -34,8 +34,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal, Protocol, TypeVar
 
-import attrs
-
+from amparex_core.domain._records import frozen
 from amparex_core.domain.errors import (
     StorageSchemaTooNew,
     StorageSchemaTooOld,
@@ -99,7 +98,7 @@ def instant_key(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).isoformat("T", "microseconds")[:26]
 
 
-@attrs.frozen
+@frozen
 class SchemaStatus:
     """Where a store's schema stands against this code's (``amparex db status``).
 
@@ -138,7 +137,7 @@ class SchemaStatus:
         return self.state in ("current", "newer_compatible")
 
 
-@attrs.frozen
+@frozen
 class SchemaUpgrade:
     """What :meth:`SqlDatabase.upgrade_schema` did.
 

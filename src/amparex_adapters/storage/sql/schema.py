@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-import attrs
+from amparex_core.domain._records import frozen
 
 __all__ = [
     "FAMILIES",
@@ -68,7 +68,7 @@ FAMILIES: Final = (
 )
 
 
-@attrs.frozen
+@frozen
 class SchemaStep:
     """What one family adds to the schema at one version.
 
@@ -96,7 +96,7 @@ class SchemaStep:
         return all(is_additive(statement) for statement in self.statements)
 
 
-@attrs.frozen
+@frozen
 class SchemaVersion:
     """One version of the schema: the statements of every family for it, in order.
 
