@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from amparex_adapters.i18n import _
-from amparex_core.domain.money import MoneyFormat
+from amparex_core.domain.locales import number_format
 
 from ._kinds import (
     BUILTIN_DELIVERY_KINDS,
@@ -108,7 +108,7 @@ def check_config(config: Config) -> None:
         )
     _check_storage(label, config.storage, config.storage_url)
     try:
-        MoneyFormat.for_locale(config.chain.locale)
+        number_format(config.chain.locale)
     except ValueError as exc:
         raise ConfigInvalid(path=label, key="chain.locale", reason=str(exc)) from None
     check_reader_spec(label, config.reader.default)

@@ -11,6 +11,7 @@ import attrs
 
 from ._records import frozen
 from .errors import PriceMissing
+from .locales import LOCALES, number_format
 
 __all__ = ["LOCALES", "CostItem", "CostLine", "Money", "MoneyFormat", "PriceList", "plain_amount"]
 
@@ -166,17 +167,12 @@ class MoneyFormat:
 
     @classmethod
     def for_locale(cls, locale: str, *, symbol: bool = False) -> MoneyFormat:
-        """The format of *locale* (``de_DE``, ``de-AT``, ``en_GB`` …; see :data:`LOCALES`).
+        """The format of *locale* (``de_DE``, ``de-AT``, ``en_GB`` …; see :data:`.LOCALES`).
 
         Raises:
-            ValueError: The locale is not in :data:`LOCALES`.
+            ValueError: The locale is not in :data:`.LOCALES`.
         """
-        key = locale.strip().replace("-", "_")
-        found = LOCALES.get(key) or LOCALES.get(key.partition("_")[0])
-        if found is None:
-            known = ", ".join(sorted(LOCALES))
-            raise ValueError(f"unknown locale {locale!r} (known: {known})")
-        decimal_separator, grouping = found
+        decimal_separator, grouping = number_format(locale)
         return cls(decimal_separator, grouping, symbol)
 
     def amount(self, amount: Decimal) -> str:
@@ -195,21 +191,3 @@ class MoneyFormat:
         """*money* as the chain writes it: ``31,60 EUR`` (``31,60 €`` with :attr:`symbol`)."""
         unit = _SYMBOLS.get(money.currency, money.currency) if self.symbol else money.currency
         return f"{self.amount(money.amount)} {unit}"
-
-
-#: Decimal separator and thousands grouping by locale (language, or language_REGION).
-LOCALES: Final[Mapping[str, tuple[str, str]]] = {
-    "de": (",", "."),
-    "de_DE": (",", "."),
-    "de_AT": (",", "."),
-    "de_CH": (".", "\u2019"),
-    "de_LU": (",", "."),
-    "en": (".", ","),
-    "en_GB": (".", ","),
-    "en_US": (".", ","),
-    "en_IE": (".", ","),
-    "fr": (",", "\u202f"),
-    "fr_FR": (",", "\u202f"),
-    "nl": (",", "."),
-    "nl_NL": (",", "."),
-}
