@@ -195,3 +195,35 @@ def test_LL6_a_noop_start_imports_only_what_it_uses(tmp_path: Path) -> None:
         "amparex_adapters.cli.commands.startup",
         "amparex_adapters.cli.commands.outbox",
     }
+
+
+_AFTER_EXIT = """
+import atexit, gc, sys
+out = sys.argv[1]
+# Registered before the command's own exit function, so it runs after it (LIFO).
+atexit.register(lambda: open(out, "w").write(f"{gc.get_freeze_count()} {gc.isenabled()}"))
+sys.argv = ["amparex", "--config", sys.argv[2], "startup"]
+from amparex_adapters.cli import main
+try:
+    main()
+finally:
+    sys.stdout.flush()
+"""
+
+
+def test_LL6_the_command_process_ends_without_the_last_garbage_collection(
+    tmp_path: Path,
+) -> None:
+    """At exit every object is frozen (no last full collection); the output is whole."""
+    config = noop_workstation(tmp_path)
+    found = tmp_path / "at-exit.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", _AFTER_EXIT, str(found), str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("nothing new to upload"), done.stdout
+    frozen, enabled = found.read_text(encoding="utf-8").split()
+    assert int(frozen) > 10_000 and enabled == "True"  # frozen, not switched off

@@ -114,7 +114,7 @@ exception is an instance of decides (so subclasses come before their bases). The
 gets the store's name and, as its reason, the first line of the driver's message (the
 exception's class name when it has none) followed by the note; a message that names a
 statement psycopg prepared gets the note on prepared statements whatever its row
-(:data:`_PSYCOPG_STATEMENT`). PgBouncer's own errors
+(``_PSYCOPG_STATEMENT``). PgBouncer's own errors
 ("no more connections allowed", "server conn crashed?", a shutdown) arrive as
 ``OperationalError`` and so are ``storage.unavailable``; ``psycopg.Error`` catches what
 the rows above leave (``ProgrammingError``, ``InternalError``, ``NotSupportedError``).
