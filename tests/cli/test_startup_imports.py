@@ -130,6 +130,7 @@ HEAVY = (
     "shutil",  # the folder delivery's copy: only when it uploads
     "hashlib",  # a file's hash: only when its size or time differs from the ledger's
     "concurrent.futures",  # a host application's start in the background
+    "signal",  # the outbox watch's handlers for SIGINT and SIGTERM
     "psycopg",
     "psycopg_pool",
     "paramiko",

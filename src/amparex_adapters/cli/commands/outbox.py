@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -213,6 +212,8 @@ def watch_outbox(
 
 @contextmanager
 def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    import signal  # the watch only: a start has no signal handlers to set
+
     def handler(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
