@@ -55,22 +55,21 @@ Page 2 of the batch: the sample card face
 
 def _batch_pdf() -> bytes:
     """Order one card for a customer with the sample templates and return the batch PDF."""
+    from amparex_adapters.clock.manual import ManualClock
+    from amparex_adapters.delivery.memory import RecordingParcelDelivery
     from amparex_adapters.documents.pdf import PdfFormRenderer
     from amparex_adapters.documents.samples import (
         SAMPLE_CARD_FACE_ID,
         SAMPLE_COVER_LETTER_ID,
         sample_document_templates,
     )
-
-    from amparex_adapters.clock.manual import ManualClock
-    from amparex_adapters.delivery.memory import RecordingParcelDelivery
     from amparex_adapters.masterdata.memory import MemoryMasterData
     from amparex_adapters.storage.memory import MemoryStorage
     from amparex_core.domain.cards import CardNumberFormat
     from amparex_core.domain.interfaces import CardOrderSettings, InterfaceKind
-    from amparex_core.domain.secret import SecretRef
     from amparex_core.domain.masterdata import Branch, Customer, PostalAddress
     from amparex_core.domain.money import CostItem, PriceList
+    from amparex_core.domain.secret import SecretRef
     from amparex_core.domain.templates import CardKind, CardTemplate, CardType, ShipTo
     from amparex_core.services import (
         ChainSettings,
@@ -102,9 +101,7 @@ def _batch_pdf() -> bytes:
     interfaces = InterfaceService(storage, masterdata=masterdata)
     interfaces.configure(
         InterfaceKind.CARD_ORDER,
-        CardOrderSettings(
-            contract="KV-4711", key=SecretRef("card_key"), customer_number="AX-100"
-        ),
+        CardOrderSettings(contract="KV-4711", key=SecretRef("card_key"), customer_number="AX-100"),
     )
     TemplateService(storage, masterdata, renderer=renderer).create(
         CardTemplate(
