@@ -2,9 +2,9 @@
 
 Each case builds one class twice from the same fields, once with attrs' decorator (the
 reference) and once with ours, and compares what callers can see: ``repr``, ``==``,
-``!=``, hashability and that equal objects hash alike. The values avoid NaN: attrs before
-24 compared fields as one tuple, where ``nan == nan`` holds by identity; attrs 24 and
-ours compare field by field.
+``!=``, hashability and that equal objects hash alike. The values avoid NaN: attrs 23.1
+(the lowest version allowed) compares the fields as one tuple, where ``nan == nan`` holds
+by identity; attrs 26 and ours compare field by field.
 """
 
 from __future__ import annotations
