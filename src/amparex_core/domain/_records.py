@@ -141,12 +141,7 @@ def _hash_of(cls: type) -> Any:
 
     hashed = [a for a in attrs.fields(cls) if a.hash is True or (a.hash is None and a.eq)]
     constant = hash(f"amparex_core.domain._records {cls.__module__}.{cls.__qualname__}")
-    if not hashed:
-
-        def __hash__(self: Any) -> int:  # noqa: N807 - installed as the method
-            return hash((constant,))
-
-    elif all(a.eq_key is None for a in hashed):
+    if hashed and all(a.eq_key is None for a in hashed):
         values = operator.attrgetter(*(a.name for a in hashed))
 
         def __hash__(self: Any) -> int:  # noqa: N807 - installed as the method
