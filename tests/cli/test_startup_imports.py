@@ -9,6 +9,7 @@ none of the heavy libraries of :data:`HEAVY` may be loaded at all.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -228,3 +229,65 @@ def test_LL6_the_command_process_ends_without_the_last_garbage_collection(
     assert done.stdout.rstrip().endswith("nothing new to upload"), done.stdout
     frozen, enabled = found.read_text(encoding="utf-8").split()
     assert int(frozen) > 10_000 and enabled == "True"  # frozen, not switched off
+
+
+_WHEN_CONFIG_OPENS = """
+import gc, json, sys
+out, config, host_off = sys.argv[1], sys.argv[2], sys.argv[3] == "off"
+seen = []
+full_before = gc.get_stats()[2]["collections"]
+
+
+def hook(event, args):
+    # The first open of the configuration: the modules are imported, the work begins.
+    if event == "open" and not seen and str(args[0]) == config:
+        seen.append({
+            "enabled": gc.isenabled(),
+            "frozen": gc.get_freeze_count(),
+            "full_collections": gc.get_stats()[2]["collections"] - full_before,
+            "app_imported": "amparex_adapters.cli.app" in sys.modules,
+        })
+
+
+sys.addaudithook(hook)
+if host_off:
+    gc.disable()
+sys.argv = ["amparex", "--config", config, "startup"]
+from amparex_adapters.cli import main
+try:
+    main()
+finally:
+    sys.stdout.flush()
+    open(out, "w").write(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize("host", ["on", "off"])
+def test_LL6_the_collector_is_paused_while_the_command_imports_and_runs_for_the_work(
+    tmp_path: Path, host: str
+) -> None:
+    """The imports trigger no full collection and end frozen; the work runs collected.
+
+    Observed in a real process through an audit hook at the moment the command opens its
+    configuration (after its imports, before its work). A process that switched the
+    collector off itself keeps it off, and nothing is frozen for it.
+    """
+    config = noop_workstation(tmp_path)
+    found = tmp_path / "when-config-opens.json"
+    done = subprocess.run(
+        [sys.executable, "-c", _WHEN_CONFIG_OPENS, str(found), str(config), host],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("nothing new to upload"), done.stdout
+    (seen,) = json.loads(found.read_text(encoding="utf-8"))
+    assert seen["app_imported"]
+    assert seen["full_collections"] == 0
+    if host == "on":
+        assert seen["enabled"] is True
+        assert seen["frozen"] > 10_000  # the imported modules, classes and functions
+    else:
+        assert seen["enabled"] is False
+        assert seen["frozen"] == 0

@@ -13,6 +13,10 @@ in :mod:`amparex_adapters.cli.shell`, the configuration in
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .shell import AmparexGroup
 
 __all__ = ["main"]
 
@@ -27,12 +31,21 @@ def main(argv: list[str] | None = None) -> None:
     150). Files and stores are closed by the command before; ``atexit`` functions, the
     ``logging`` shutdown and :class:`weakref.finalize` callbacks still run.
 
+    The collector is also paused while the command's modules are imported, the first
+    time in a process: classes, functions and modules are never garbage, and the
+    collections an import of some 250 modules triggers only walk them. Afterwards they
+    are frozen as well (so the collections of the run skip them too) and the collector
+    runs again before the command does its work. A process that switched the collector
+    off keeps it off, and nothing is frozen then. About 3 % of a program start's
+    instructions; what stays behind is the little cyclic garbage the imports leave
+    (about 1,300 objects, such as the classes attrs rebuilds with slots).
+
     Args:
         argv: The arguments (default: ``sys.argv[1:]``).
     """
     _end_without_last_collection()
     try:
-        from .app import cli
+        cli = _import_app()
     except ImportError as exc:
         missing = getattr(exc, "name", None) or "click"
         print(
@@ -42,6 +55,25 @@ def main(argv: list[str] | None = None) -> None:
         )
         raise SystemExit(1) from None
     cli.main(args=argv, prog_name="amparex")
+
+
+def _import_app() -> AmparexGroup:
+    """The root command, imported with the collector paused the first time (see ``main``)."""
+    if "amparex_adapters.cli.app" in sys.modules:
+        from .app import cli
+
+        return cli
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from .app import cli
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
+    return cli
 
 
 def _end_without_last_collection() -> None:
