@@ -10,6 +10,11 @@
 * ``startup_noop_process`` — the whole ``amparex --config WS.toml startup`` process of a
   workstation with nothing to do (SQLite store; the day's four Loyalty Lab files exist
   and are uploaded) vs ``python -c 'import sqlite3, csv'``; issue 16 target ≤ 5.
+* ``startup_noop_instructions`` — the same two processes, each run under valgrind's
+  cachegrind, which counts the instructions they execute (in millions): a figure a busy
+  machine does not move, for comparing two versions of the start. It runs higher than
+  the wall-clock ratio (the bare interpreter spends more of its time loading than
+  executing) and has no target of its own; skipped where valgrind is not installed.
 
 Every fresh interpreter runs with byte-compiled modules, as an installation has them
 (:data:`START_ENV`: a test environment may set ``PYTHONDONTWRITEBYTECODE``, and every
@@ -22,6 +27,8 @@ import csv
 import datetime as dt
 import io
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +41,7 @@ from amparex_core.domain.csvdialect import CsvDialect, encode_csv
 from amparex_core.domain.interfaces import CardOrderSettings, InterfaceConfig, InterfaceKind
 from amparex_core.domain.secret import SecretRef
 from amparex_core.services import InterfaceService
-from benchmarks._harness import Case, Group, Run
+from benchmarks._harness import Case, Group, Run, Skip
 
 
 def csv_cases(run: Run) -> Iterator[Case]:
@@ -192,9 +199,70 @@ def startup_process_cases(run: Run) -> Iterator[Case]:
         )
 
 
+#: Fixed hash seed: with it a process executes the same instructions every time.
+COUNT_ENV = {**START_ENV, "PYTHONHASHSEED": "0"}
+
+_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def count_instructions(argv: list[str]) -> tuple[float, str]:
+    """Millions of instructions the process *argv* executes, and its output.
+
+    Counted by valgrind's cachegrind without its cache simulation (``I refs``), with
+    :data:`COUNT_ENV`.
+
+    Raises:
+        RuntimeError: valgrind printed no count.
+    """
+    done = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+         *argv],
+        check=True, capture_output=True, text=True, env=COUNT_ENV,
+    )  # fmt: skip
+    found = _REFS.search(done.stderr)
+    if found is None:
+        raise RuntimeError(f"valgrind printed no instruction count: {done.stderr[-500:]!r}")
+    return int(found[1].replace(",", "")) / 1e6, done.stdout
+
+
+def startup_instruction_cases(run: Run) -> Iterator[Case | Skip]:
+    """The no-op start and the bare interpreter, in instructions counted by valgrind."""
+    name = "startup_noop_instructions"
+    if shutil.which("valgrind") is None:
+        yield Skip(name, "valgrind is not installed")
+        return
+    with tempfile.TemporaryDirectory(prefix="amparex-bench-") as tmp:
+        config = noop_workstation(Path(tmp))
+        command = [sys.executable, "-m", "amparex_adapters.cli", "--config", str(config)]
+        outputs: list[str] = []
+
+        def ours() -> float:
+            count, out = count_instructions([*command, "startup"])
+            outputs[:] = [out]
+            return count
+
+        def check() -> None:
+            if "nothing new to upload" not in outputs[0] or "exported" in outputs[0]:
+                raise AssertionError(f"the start was not a no-op: {outputs[0]!r}")
+
+        yield Case(
+            name,
+            "python -c 'import sqlite3, csv', instructions counted the same way",
+            ours,
+            lambda: count_instructions([sys.executable, "-c", "import sqlite3, csv"])[0],
+            unit="Minstr",
+            warmup=1,
+            check=check,
+            params={"counter": "valgrind --tool=cachegrind --cache-sim=no", "hash_seed": 0},
+            note="no target: a deterministic companion of startup_noop_process for comparing "
+            "versions; instructions, not time (the bare interpreter's time is mostly loading)",
+        )
+
+
 GROUPS = (
     Group(("csv_encode_100k",), csv_cases),
     Group(("resolve_10k_memory",), resolve_cases),
     Group(("import_amparex_core", "import_amparex_cli"), import_cases),
     Group(("startup_noop_process",), startup_process_cases),
+    Group(("startup_noop_instructions",), startup_instruction_cases),
 )
