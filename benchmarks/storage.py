@@ -5,6 +5,9 @@
   single-row ``INSERT`` transactions of the same JSON documents into a plain table of the
   same database over the same driver and settings; the 10,000 are spread over the rounds
   (2,000 per side and round with 5 rounds).
+* ``orders_10k_<store>_same_indexes`` — the same, but the baseline's table has every
+  index the store's ``orders`` table has (the two listing indexes of schema step 4
+  too): what the store costs beyond the rows and index entries it must write. No target.
 * ``resolve_10k_<store>`` — resolving card-ordering interfaces for 200 branch/workstation
   pairs among 10,000 configurations (``InterfaceService.available``: the indexed query,
   decoding, the date filter and the ordering) vs the raw indexed ``SELECT`` of the same
@@ -87,13 +90,25 @@ class RawPostgres:
 # ------------------------------------------------------------------ cases
 
 
-def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run: Run) -> Case:
+#: The indexes of the store's ``orders`` table: schema step 1's, then step 4's two.
+ORDER_INDEXES = ("(status, period_end)", "(placed_at, id)", "(status, placed_at, id)")
+
+
+def orders_case(
+    name: str,
+    store: SqlStorage,
+    raw: RawSqlite | RawPostgres,
+    run: Run,
+    *,
+    same_indexes: bool = False,
+) -> Case:
     """10,000 add_order transactions vs 10,000 raw single-row insert transactions.
 
     The baseline table has the columns and keys of the store's ``orders`` table and its
     first index (``orders_status``), not the two listing indexes of schema step 4
     (``orders_placed``, ``orders_status_placed``) that the store writes with every order
-    too; each round places the next ``total / rounds`` orders on each side.
+    too, unless *same_indexes* (then it has all three, and the case's name ends in
+    ``_same_indexes``); each round places the next ``total / rounds`` orders on each side.
     """
     total = run.scaled(ORDERS, run.rounds)
     per_round = total // run.rounds
@@ -115,7 +130,8 @@ def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run:
         " status TEXT NOT NULL, placed_at TEXT NOT NULL, period_end TEXT NOT NULL,"
         " batch_id TEXT, data TEXT NOT NULL)"
     )
-    raw.execute("CREATE INDEX bench_orders_status ON bench_orders (status, period_end)")
+    for n, columns in enumerate(ORDER_INDEXES if same_indexes else ORDER_INDEXES[:1]):
+        raw.execute(f"CREATE INDEX bench_orders_{n} ON bench_orders {columns}")
     chunks = {"ours": 0, "baseline": 0}
 
     def ours() -> None:
@@ -134,6 +150,18 @@ def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run:
         if len(store.list_orders()) != len(orders):
             raise AssertionError("not every order was stored")
 
+    if same_indexes:
+        return Case(
+            f"orders_10k_{name}_same_indexes",
+            f"raw single-row INSERT transactions of the same JSON documents into a table "
+            f"with the store's three indexes ({name})",
+            ours,
+            baseline,
+            check=check,
+            params={"orders": len(orders), "orders_per_round": per_round},
+            note="ours builds the JSON document per order, the baseline inserts prebuilt rows; "
+            "both write the same index entries",
+        )
     return Case(
         f"orders_10k_{name}",
         f"raw single-row INSERT transactions of the same JSON documents ({name})",
@@ -147,6 +175,13 @@ def orders_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run:
             " indexes of schema step 4), the baseline inserts prebuilt rows"
         ),
     )
+
+
+def orders_same_indexes_case(
+    name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run: Run
+) -> Case:
+    """:func:`orders_case` against a baseline table with the store's three indexes."""
+    return orders_case(name, store, raw, run, same_indexes=True)
 
 
 def _configs(count: int) -> list[InterfaceConfig]:
@@ -222,11 +257,14 @@ def resolve_case(name: str, store: SqlStorage, raw: RawSqlite | RawPostgres, run
 
 # ------------------------------------------------------------------ stores
 
+#: The cases of each store, in order; each gets a fresh database.
+CASES = (orders_case, orders_same_indexes_case, resolve_case)
+
 
 def sqlite_cases(run: Run) -> Iterator[Case]:
     """The cases on a SQLite file (WAL, synchronous=FULL)."""
     with tempfile.TemporaryDirectory(prefix="amparex-bench-") as folder:
-        for n, make_case in enumerate((orders_case, resolve_case)):
+        for n, make_case in enumerate(CASES):
             path = Path(folder) / f"bench-{n}.sqlite"
             store, raw = SqliteStorage(path), RawSqlite(path)
             try:
@@ -250,7 +288,7 @@ def postgres_cases(run: Run) -> Iterator[Case]:
     try:
         if cluster is not None:
             cluster.start()
-        for make_case in (orders_case, resolve_case):
+        for make_case in CASES:
             schema_url = cluster.fresh_schema() if cluster is not None else str(url)
             store, raw = PostgresStorage(schema_url), RawPostgres(schema_url)
             try:
@@ -264,6 +302,12 @@ def postgres_cases(run: Run) -> Iterator[Case]:
 
 
 GROUPS = (
-    Group(("orders_10k_sqlite", "resolve_10k_sqlite"), sqlite_cases),
-    Group(("orders_10k_postgres", "resolve_10k_postgres"), postgres_cases),
+    Group(
+        ("orders_10k_sqlite", "orders_10k_sqlite_same_indexes", "resolve_10k_sqlite"),
+        sqlite_cases,
+    ),
+    Group(
+        ("orders_10k_postgres", "orders_10k_postgres_same_indexes", "resolve_10k_postgres"),
+        postgres_cases,
+    ),
 )
