@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from amparex_adapters.i18n import _
 from amparex_core.domain.errors import StorageUnavailable
-from amparex_core.ports.clock import Clock
-from amparex_core.ports.delivery import ParcelDelivery
 from amparex_core.ports.operations import OperationsLog, RunLog
-from amparex_core.ports.storage import Storage
 from amparex_core.services.runlog import RunRecorder
 
 from .errors import ExtraMissing
 
 if TYPE_CHECKING:  # the server's pieces only where used: a program start needs none
+    from amparex_core.ports.clock import Clock
+    from amparex_core.ports.delivery import ParcelDelivery
+    from amparex_core.ports.storage import Storage
     from amparex_core.services.alerting import Alerting
     from amparex_core.services.server import TickHook
     from amparex_core.services.status import ChainStatus

@@ -51,12 +51,6 @@ from amparex_core.domain.claims import RetryPolicy
 from amparex_core.domain.errors import AdapterUnknown, AmparexError
 from amparex_core.domain.interfaces import InterfaceConfig
 from amparex_core.domain.secret import SecretRef
-from amparex_core.ports.clock import Clock
-from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
-from amparex_core.ports.exports import ExportTarget
-from amparex_core.ports.masterdata import MasterData, MasterDataSearch
-from amparex_core.ports.statistics import StatisticSource
-from amparex_core.ports.storage import Storage
 from amparex_core.services import (
     Claimant,
     InterfaceService,
@@ -74,8 +68,14 @@ if TYPE_CHECKING:  # imported where used: a program start needs none of them
         Employee,
         StatisticTemplate,
     )
+    from amparex_core.ports.clock import Clock
+    from amparex_core.ports.delivery import FileDelivery, ParcelDelivery
     from amparex_core.ports.documents import DocumentRenderer
+    from amparex_core.ports.exports import ExportTarget
+    from amparex_core.ports.masterdata import MasterData, MasterDataSearch
     from amparex_core.ports.readers import CardReader
+    from amparex_core.ports.statistics import StatisticSource
+    from amparex_core.ports.storage import Storage
     from amparex_core.services import CardDesk, ChainSettings, OrderService, TemplateService
     from amparex_core.services.alerting import Alerting
     from amparex_core.services.runlog import RunRecorder
@@ -361,6 +361,8 @@ class Composition:
         Raises:
             ConfigInvalid: The adapter of ``[masterdata] kind`` has no search.
         """
+        from amparex_core.ports.masterdata import MasterDataSearch
+
         data = self.masterdata
         if not isinstance(data, MasterDataSearch):
             raise ConfigInvalid(

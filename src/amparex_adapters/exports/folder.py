@@ -72,7 +72,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import BinaryIO, Final
+from typing import TYPE_CHECKING, BinaryIO, Final
 
 from amparex_adapters._modes import (
     OWNER_ONLY,
@@ -88,7 +88,9 @@ from amparex_core.domain.errors import ExportDirectoryInvalid, ExportFailed
 from amparex_core.domain.interfaces import is_absolute_directory, is_export_directory
 from amparex_core.domain.outbox import FolderStamp
 from amparex_core.domain.uploads import FileFacts
-from amparex_core.ports.exports import FolderChanges
+
+if TYPE_CHECKING:
+    from amparex_core.ports.exports import FolderChanges
 
 __all__ = ["SETTLE_SECONDS", "TEMP_PREFIX", "FolderExportTarget"]
 

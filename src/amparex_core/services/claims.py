@@ -25,10 +25,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from amparex_core.domain.claims import DEFAULT_LEASE, Holder, holder_is_dead, renewal_interval
-from amparex_core.ports.processes import ProcessTable
 from amparex_core.services.interfaces import new_id
+
+if TYPE_CHECKING:
+    from amparex_core.ports.processes import ProcessTable
 
 __all__ = ["Claimant"]
 

@@ -7,7 +7,7 @@ import enum
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -30,9 +30,11 @@ from amparex_core.domain.interfaces import (
 from amparex_core.domain.outbox import shared_remote_name
 from amparex_core.domain.secret import Secret, SecretRef
 from amparex_core.domain.text import said
-from amparex_core.ports.exports import ExportTarget
-from amparex_core.ports.masterdata import MasterData
-from amparex_core.ports.storage import InterfaceStore
+
+if TYPE_CHECKING:
+    from amparex_core.ports.exports import ExportTarget
+    from amparex_core.ports.masterdata import MasterData
+    from amparex_core.ports.storage import InterfaceStore
 
 __all__ = ["KEEP", "InterfaceService", "Keep", "new_id"]
 

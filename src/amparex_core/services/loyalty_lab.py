@@ -55,12 +55,6 @@ from amparex_core.domain.periods import local_date
 from amparex_core.domain.statistics import ExportOutcome, StatisticExport
 from amparex_core.domain.text import said
 from amparex_core.domain.uploads import ClaimResult, FileFacts, UploadOutcome
-from amparex_core.ports.clock import Clock
-from amparex_core.ports.delivery import FileDelivery
-from amparex_core.ports.exports import ExportTarget
-from amparex_core.ports.masterdata import MasterData
-from amparex_core.ports.statistics import StatisticSource
-from amparex_core.ports.storage import UploadLedger
 from amparex_core.services._background import in_background
 from amparex_core.services.claims import Claimant
 from amparex_core.services.interfaces import InterfaceService
@@ -70,6 +64,12 @@ if TYPE_CHECKING:  # imported where used: a start with nothing to do needs none 
     from concurrent.futures import Future
 
     from amparex_core.domain.masterdata import StatisticTemplate
+    from amparex_core.ports.clock import Clock
+    from amparex_core.ports.delivery import FileDelivery
+    from amparex_core.ports.exports import ExportTarget
+    from amparex_core.ports.masterdata import MasterData
+    from amparex_core.ports.statistics import StatisticSource
+    from amparex_core.ports.storage import UploadLedger
 
 __all__ = [
     "ExportResult",

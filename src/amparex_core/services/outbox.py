@@ -38,6 +38,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -53,12 +54,14 @@ from amparex_core.domain.outbox import (
     sent_directory,
 )
 from amparex_core.domain.uploads import FileFacts, UploadOutcome, UploadState
-from amparex_core.ports.clock import Clock
-from amparex_core.ports.delivery import FileDelivery
-from amparex_core.ports.exports import ExportTarget, FolderChanges
-from amparex_core.ports.storage import UploadLedger
 from amparex_core.services.loyalty_lab import LoyaltyLab, UploadResult
 from amparex_core.services.runlog import RunRecorder, upload_failures
+
+if TYPE_CHECKING:
+    from amparex_core.ports.clock import Clock
+    from amparex_core.ports.delivery import FileDelivery
+    from amparex_core.ports.exports import ExportTarget, FolderChanges
+    from amparex_core.ports.storage import UploadLedger
 
 __all__ = ["OutboxWatcher", "PurgeReport", "PurgedFile", "Retention"]
 

@@ -27,11 +27,11 @@ from amparex_core.domain.operations import (
     RunRetention,
 )
 from amparex_core.domain.uploads import UploadOutcome
-from amparex_core.ports.clock import Clock
-from amparex_core.ports.operations import RunLog
 from amparex_core.services.loyalty_lab import ExportResult, UploadResult
 
 if TYPE_CHECKING:  # card ordering is imported by the runs that dispatch
+    from amparex_core.ports.clock import Clock
+    from amparex_core.ports.operations import RunLog
     from amparex_core.services.dispatch import DispatchReport
 
 __all__ = [

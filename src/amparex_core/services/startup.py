@@ -42,7 +42,6 @@ from amparex_core.domain.operations import RunKind, RunRecord
 from amparex_core.domain.periods import local_date
 from amparex_core.domain.statistics import ExportOutcome
 from amparex_core.domain.uploads import UploadOutcome
-from amparex_core.ports.clock import Clock
 from amparex_core.services._background import in_background
 from amparex_core.services.interfaces import InterfaceService
 from amparex_core.services.loyalty_lab import (
@@ -67,6 +66,7 @@ from amparex_core.services.runlog import (
 if TYPE_CHECKING:  # a start that dispatches nothing never imports card ordering
     from concurrent.futures import Future
 
+    from amparex_core.ports.clock import Clock
     from amparex_core.services.dispatch import BatchResult, DispatchReport
     from amparex_core.services.orders import OrderService
 
