@@ -33,10 +33,10 @@ def main(argv: list[str] | None = None) -> None:
 
     The collector is also paused while the command's modules are imported, the first
     time in a process: classes, functions and modules are never garbage, and the
-    collections an import of some 250 modules triggers only walk them. Afterwards they
+    collections an import of some 230 modules triggers only walk them. Afterwards they
     are frozen as well (so the collections of the run skip them too) and the collector
     runs again before the command does its work. A process that switched the collector
-    off keeps it off, and nothing is frozen then. About 3 % of a program start's
+    off keeps it off, and nothing is frozen then. About 2 % of a program start's
     instructions; what stays behind is the little cyclic garbage the imports leave
     (about 1,300 objects, such as the classes attrs rebuilds with slots).
 
