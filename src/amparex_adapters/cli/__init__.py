@@ -59,18 +59,15 @@ def main(argv: list[str] | None = None) -> None:
 
 def _import_app() -> AmparexGroup:
     """The root command, imported with the collector paused the first time (see ``main``)."""
-    if "amparex_adapters.cli.app" in sys.modules:
-        from .app import cli
-
-        return cli
     import gc
 
-    collecting = gc.isenabled()
-    gc.disable()
+    pause = gc.isenabled() and "amparex_adapters.cli.app" not in sys.modules
+    if pause:
+        gc.disable()
     try:
         from .app import cli
     finally:
-        if collecting:
+        if pause:
             gc.freeze()
             gc.enable()
     return cli
